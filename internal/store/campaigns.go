@@ -1,0 +1,153 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+
+	"github.com/lodestone-hq/lodestone/internal/errs"
+)
+
+const campaignColumns = `id, name, channel, utm_campaign, starts_on, ends_on, budget, notes, created_at`
+
+func scanCampaign(r scanner) (*Campaign, error) {
+	var c Campaign
+	var utm sql.NullString
+	var budget sql.NullInt64
+	var created int64
+	if err := r.Scan(&c.ID, &c.Name, &c.Channel, &utm, &c.StartsOn, &c.EndsOn, &budget, &c.Notes, &created); err != nil {
+		return nil, err
+	}
+	c.UTMCampaign, c.CreatedAt = utm.String, fromTS(created)
+	if budget.Valid {
+		c.Budget = &budget.Int64
+	}
+	return &c, nil
+}
+
+// CreateCampaign stores a campaign; its name and UTM key are unique (the key
+// case-insensitively, as links are typed by people).
+func (s *Store) CreateCampaign(ctx context.Context, c Campaign, actor string) (*Campaign, error) {
+	c.UTMCampaign = strings.ToLower(strings.TrimSpace(c.UTMCampaign))
+	c.CreatedAt = s.Now()
+	var budget sql.NullInt64
+	if c.Budget != nil {
+		budget = sql.NullInt64{Int64: *c.Budget, Valid: true}
+	}
+	err := s.RunInTx(ctx, func(tx *Tx) error {
+		var n int
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM campaigns WHERE name = ?`, c.Name).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return errs.E(errs.Conflict, "name", "a campaign named %q exists already", c.Name)
+		}
+		if c.UTMCampaign != "" {
+			if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM campaigns WHERE utm_campaign = ?`, c.UTMCampaign).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return errs.E(errs.Conflict, "utm_campaign", "another campaign uses utm_campaign %q", c.UTMCampaign)
+			}
+		}
+		err := tx.queryRow(ctx, `INSERT INTO campaigns (name, channel, utm_campaign, starts_on, ends_on, budget, notes, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			c.Name, c.Channel, nullString(c.UTMCampaign), c.StartsOn, c.EndsOn, budget, c.Notes, ts(c.CreatedAt)).Scan(&c.ID)
+		if err != nil {
+			return err
+		}
+		return audit(ctx, tx, actor, "campaign.create", "campaign:"+itoa(c.ID), map[string]any{"name": c.Name, "channel": c.Channel})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// Campaign returns one campaign.
+func (s *Store) Campaign(ctx context.Context, id int64) (*Campaign, error) {
+	c, err := scanCampaign(s.queryRow(ctx, `SELECT `+campaignColumns+` FROM campaigns WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errs.NotFoundf("campaign %d not found", id)
+	}
+	return c, err
+}
+
+// CampaignByName finds a campaign by its exact name.
+func (s *Store) CampaignByName(ctx context.Context, name string) (*Campaign, error) {
+	c, err := scanCampaign(s.queryRow(ctx, `SELECT `+campaignColumns+` FROM campaigns WHERE name = ?`, name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errs.NotFoundf("no campaign named %q", name)
+	}
+	return c, err
+}
+
+// Campaigns lists every campaign with the totals of its cost entries.
+func (s *Store) Campaigns(ctx context.Context) ([]*Campaign, error) {
+	rows, err := s.query(ctx, `SELECT `+campaignColumns+`,
+		(SELECT COALESCE(SUM(amount), 0) FROM cost_entries ce WHERE ce.campaign_id = campaigns.id),
+		(SELECT COALESCE(SUM(hours_hundredths), 0) FROM cost_entries ce WHERE ce.campaign_id = campaigns.id)
+		FROM campaigns ORDER BY starts_on DESC, id DESC`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*Campaign{}
+	for rows.Next() {
+		var c Campaign
+		var utm sql.NullString
+		var budget sql.NullInt64
+		var created int64
+		if err := rows.Scan(&c.ID, &c.Name, &c.Channel, &utm, &c.StartsOn, &c.EndsOn, &budget, &c.Notes, &created, &c.Cost, &c.Hours); err != nil {
+			return nil, err
+		}
+		c.UTMCampaign, c.CreatedAt = utm.String, fromTS(created)
+		if budget.Valid {
+			c.Budget = &budget.Int64
+		}
+		out = append(out, &c)
+	}
+	return out, rows.Err()
+}
+
+// AddCost records money and time spent on a campaign.
+func (s *Store) AddCost(ctx context.Context, e CostEntry, actor string) (*CostEntry, error) {
+	e.CreatedAt = s.Now()
+	err := s.RunInTx(ctx, func(tx *Tx) error {
+		var n int
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM campaigns WHERE id = ?`, e.CampaignID).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return errs.NotFoundf("campaign %d not found", e.CampaignID)
+		}
+		return tx.queryRow(ctx, `INSERT INTO cost_entries (campaign_id, spent_on, amount, hours_hundredths, note, created_at)
+			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, e.CampaignID, e.Date, e.Amount, e.HoursHundredths, e.Note, ts(e.CreatedAt)).Scan(&e.ID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
+
+// Costs lists a campaign's cost entries by date.
+func (s *Store) Costs(ctx context.Context, campaignID int64) ([]*CostEntry, error) {
+	rows, err := s.query(ctx, `SELECT id, campaign_id, spent_on, amount, hours_hundredths, note, created_at FROM cost_entries
+		WHERE campaign_id = ? ORDER BY spent_on, id`, campaignID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*CostEntry{}
+	for rows.Next() {
+		var e CostEntry
+		var created int64
+		if err := rows.Scan(&e.ID, &e.CampaignID, &e.Date, &e.Amount, &e.HoursHundredths, &e.Note, &created); err != nil {
+			return nil, err
+		}
+		e.CreatedAt = fromTS(created)
+		out = append(out, &e)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,248 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lodestone-hq/lodestone/internal/errs"
+)
+
+const contactColumns = `c.id, c.email, c.phone, c.first_name, c.last_name, c.job_title, c.company_name,
+	c.street, c.postal_code, c.city, c.region, c.country, c.custom, c.stage,
+	c.fit_score, c.engagement_score, c.first_touch_at, c.first_touch_channel, c.merged_into_id,
+	c.created_at, c.updated_at,
+	co.id, co.domain, co.name, co.industry, co.size,
+	u.id, u.name, u.email,
+	ca.id, ca.name`
+
+const contactFrom = ` FROM contacts c
+	LEFT JOIN companies co ON co.id = c.company_id
+	LEFT JOIN users u ON u.id = c.owner_id
+	LEFT JOIN campaigns ca ON ca.id = c.first_touch_campaign_id`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanContact(r scanner) (*Contact, error) {
+	var (
+		c                               Contact
+		email, phone, ftChannel         sql.NullString
+		custom                          string
+		ftAt, merged                    sql.NullInt64
+		created, updated                int64
+		coID, uID, caID                 sql.NullInt64
+		coDomain, coName, coInd, coSize sql.NullString
+		uName, uEmail, caName           sql.NullString
+	)
+	err := r.Scan(&c.ID, &email, &phone, &c.FirstName, &c.LastName, &c.JobTitle, &c.CompanyName,
+		&c.Street, &c.PostalCode, &c.City, &c.Region, &c.Country, &custom, &c.Stage,
+		&c.FitScore, &c.EngagementScore, &ftAt, &ftChannel, &merged,
+		&created, &updated,
+		&coID, &coDomain, &coName, &coInd, &coSize,
+		&uID, &uName, &uEmail,
+		&caID, &caName)
+	if err != nil {
+		return nil, err
+	}
+	c.Email, c.Phone = email.String, phone.String
+	c.MergedIntoID = merged.Int64
+	c.CreatedAt, c.UpdatedAt = fromTS(created), fromTS(updated)
+	c.Custom = map[string]any{}
+	_ = json.Unmarshal([]byte(custom), &c.Custom)
+	if coID.Valid {
+		c.Company = &Company{ID: coID.Int64, Domain: coDomain.String, Name: coName.String, Industry: coInd.String, Size: coSize.String}
+	}
+	if uID.Valid {
+		c.Owner = &UserRef{ID: uID.Int64, Name: uName.String, Email: uEmail.String}
+	}
+	if ftChannel.Valid {
+		c.FirstTouch = &FirstTouch{At: fromNullTS(ftAt), Channel: ftChannel.String}
+		if caID.Valid {
+			c.FirstTouch.Campaign = &CampaignRef{ID: caID.Int64, Name: caName.String}
+		}
+	}
+	return &c, nil
+}
+
+// Contact returns a contact by id. A contact merged into another is still returned as
+// it is; callers that want the surviving person follow MergedIntoID.
+func (s *Store) Contact(ctx context.Context, id int64) (*Contact, error) {
+	c, err := scanContact(s.queryRow(ctx, `SELECT `+contactColumns+contactFrom+` WHERE c.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errs.NotFoundf("contact %d not found", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.StageEnteredAt, err = s.stageEnteredAt(ctx, id)
+	return c, err
+}
+
+func (s *Store) stageEnteredAt(ctx context.Context, id int64) (map[string]time.Time, error) {
+	rows, err := s.query(ctx, `SELECT stage, entered_at FROM contact_stages WHERE contact_id = ?`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]time.Time{}
+	for rows.Next() {
+		var st string
+		var at int64
+		if err := rows.Scan(&st, &at); err != nil {
+			return nil, err
+		}
+		out[st] = fromTS(at)
+	}
+	return out, rows.Err()
+}
+
+// ContactFilter selects contacts for a list. Zero fields do not filter.
+type ContactFilter struct {
+	Email         string // exact, normalised
+	Stage         string
+	OwnerID       int64
+	Unowned       bool
+	CreatedFrom   time.Time // inclusive
+	CreatedTo     time.Time // exclusive
+	Query         string    // text search on name, email and company
+	IncludeMerged bool
+	Limit         int
+	Cursor        string
+}
+
+// ContactPage is one page of a list and the cursor of the next, "" at the end.
+type ContactPage struct {
+	Contacts   []*Contact `json:"contacts"`
+	NextCursor string     `json:"next_cursor"`
+}
+
+// EncodeCursor and DecodeCursor keep list cursors opaque to callers.
+func EncodeCursor(id int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("c" + strconv.FormatInt(id, 10)))
+}
+
+// DecodeCursor reads a cursor made by EncodeCursor.
+func DecodeCursor(s string) (int64, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(b) < 2 || b[0] != 'c' {
+		return 0, errs.Field("cursor", "is not a cursor this server gave out")
+	}
+	id, err := strconv.ParseInt(string(b[1:]), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errs.Field("cursor", "is not a cursor this server gave out")
+	}
+	return id, nil
+}
+
+// Contacts lists contacts, newest first, one page at a time.
+func (s *Store) Contacts(ctx context.Context, f ContactFilter) (*ContactPage, error) {
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 50
+	}
+	var where []string
+	var args []any
+	add := func(cond string, a ...any) { where = append(where, cond); args = append(args, a...) }
+	if !f.IncludeMerged {
+		add("c.merged_into_id IS NULL")
+	}
+	if f.Email != "" {
+		add("c.email = ?", f.Email)
+	}
+	if f.Stage != "" {
+		add("c.stage = ?", f.Stage)
+	}
+	if f.OwnerID != 0 {
+		add("c.owner_id = ?", f.OwnerID)
+	}
+	if f.Unowned {
+		add("c.owner_id IS NULL")
+	}
+	if !f.CreatedFrom.IsZero() {
+		add("c.created_at >= ?", ts(f.CreatedFrom))
+	}
+	if !f.CreatedTo.IsZero() {
+		add("c.created_at < ?", ts(f.CreatedTo))
+	}
+	if q := searchText(f.Query); q != "" {
+		for _, word := range strings.Fields(q) {
+			add("c.search LIKE ?", "%"+likeEscape(word)+"%")
+		}
+	}
+	if f.Cursor != "" {
+		id, err := DecodeCursor(f.Cursor)
+		if err != nil {
+			return nil, err
+		}
+		add("c.id < ?", id)
+	}
+	q := `SELECT ` + contactColumns + contactFrom
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY c.id DESC LIMIT ?"
+	args = append(args, f.Limit+1)
+	rows, err := s.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	page := &ContactPage{Contacts: []*Contact{}}
+	for rows.Next() {
+		c, err := scanContact(rows)
+		if err != nil {
+			return nil, err
+		}
+		page.Contacts = append(page.Contacts, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(page.Contacts) > f.Limit {
+		page.Contacts = page.Contacts[:f.Limit]
+		page.NextCursor = EncodeCursor(page.Contacts[f.Limit-1].ID)
+	}
+	return page, nil
+}
+
+// searchText folds what text search matches on: lower case, single spaces.
+func searchText(parts ...string) string {
+	return strings.Join(strings.Fields(strings.ToLower(strings.Join(parts, " "))), " ")
+}
+
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// CountContacts counts the contacts that are not merged into another.
+func (s *Store) CountContacts(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.queryRow(ctx, `SELECT COUNT(*) FROM contacts WHERE merged_into_id IS NULL`).Scan(&n)
+	return n, err
+}
+
+// contactIDByEmail finds the surviving contact with this email, following merges.
+func contactIDByEmail(ctx context.Context, tx *Tx, email string) (int64, error) {
+	var id int64
+	var merged sql.NullInt64
+	err := tx.queryRow(ctx, `SELECT id, merged_into_id FROM contacts WHERE email = ?`, email).Scan(&id, &merged)
+	if err != nil {
+		return 0, err
+	}
+	return survivor(ctx, tx, id, merged)
+}
+
+// survivor follows a chain of merges to the contact that absorbed the others.
+func survivor(ctx context.Context, tx *Tx, id int64, merged sql.NullInt64) (int64, error) {
+	for i := 0; merged.Valid && i < 32; i++ {
+		id = merged.Int64
+		if err := tx.queryRow(ctx, `SELECT merged_into_id FROM contacts WHERE id = ?`, id).Scan(&merged); err != nil {
+			return 0, err
+		}
+	}
+	return id, nil
+}

@@ -1,0 +1,495 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/lodestone-hq/lodestone/internal/attribution"
+	"github.com/lodestone-hq/lodestone/internal/contact"
+	"github.com/lodestone-hq/lodestone/internal/errs"
+	"github.com/lodestone-hq/lodestone/internal/lifecycle"
+)
+
+// ContactFields are the profile fields a capture may set. Empty values leave the
+// stored value alone, so a later, shorter form never erases what an earlier one said.
+type ContactFields struct {
+	FirstName   string
+	LastName    string
+	JobTitle    string
+	CompanyName string
+	Street      string
+	PostalCode  string
+	City        string
+	Region      string
+	Country     string
+	Custom      map[string]any
+}
+
+func (f ContactFields) empty() bool {
+	return f.FirstName == "" && f.LastName == "" && f.JobTitle == "" && f.CompanyName == "" && f.Street == "" &&
+		f.PostalCode == "" && f.City == "" && f.Region == "" && f.Country == "" && len(f.Custom) == 0
+}
+
+// Capture is one event to record, with who it is about and where it came from. Its
+// values are already validated and normalised by the caller.
+type Capture struct {
+	Type       string
+	OccurredAt time.Time
+	// Who: a contact id, or an email, or a phone, and/or an anonymous visitor id.
+	ContactID     int64
+	Email         string // normalised
+	Phone         string // E.164
+	VisitorID     string
+	Fields        ContactFields
+	CompanyDomain string // registrable domain of a work email or website; "" for none
+	Properties    map[string]any
+
+	// Touch marks the event as carrying attribution. Channel and CampaignID give it
+	// directly (imports, partners, calls); when Channel is empty it is classified from
+	// Web. A page view is a touch only when it starts a visit, which is decided here.
+	Touch      bool
+	Channel    string
+	CampaignID int64
+	Web        attribution.WebTouch
+
+	// Stage is the stage this event makes (lifecycle.StageForEvent); it applies only
+	// when it moves the contact forward.
+	Stage string
+	Actor string
+}
+
+// Captured tells what a capture did.
+type Captured struct {
+	ContactID int64 `json:"contact_id,omitempty"`
+	EventID   int64 `json:"event_id"`
+	Created   bool  `json:"created"`
+}
+
+// Ingest records captures in one transaction: all of them or, on error, none.
+func (s *Store) Ingest(ctx context.Context, caps []Capture) ([]Captured, error) {
+	out := make([]Captured, len(caps))
+	err := s.RunInTx(ctx, func(tx *Tx) error {
+		for i := range caps {
+			r, err := ingestOne(ctx, tx, &caps[i])
+			if err != nil {
+				return itemError(i, err)
+			}
+			out[i] = r
+		}
+		return nil
+	})
+	return out, err
+}
+
+// itemError says which item of a batch failed.
+func itemError(i int, err error) error {
+	var e *errs.Error
+	if errors.As(err, &e) {
+		cp := *e
+		cp.Details = map[string]any{"index": i}
+		return &cp
+	}
+	return err
+}
+
+func ingestOne(ctx context.Context, tx *Tx, c *Capture) (Captured, error) {
+	now := tx.s.Now()
+	if c.OccurredAt.IsZero() {
+		c.OccurredAt = now
+	}
+	c.Web = completeWeb(c.Web, c.Properties)
+	if c.Web != (attribution.WebTouch{}) {
+		c.Properties = withWeb(c.Properties, c.Web)
+	}
+	var res Captured
+	var err error
+	res.ContactID, res.Created, err = resolveContact(ctx, tx, c)
+	if err != nil {
+		return res, err
+	}
+	if res.ContactID != 0 {
+		if err := updateProfile(ctx, tx, res.ContactID, c, now); err != nil {
+			return res, err
+		}
+	}
+	if c.VisitorID != "" {
+		if err := joinVisitor(ctx, tx, c.VisitorID, res.ContactID, c.OccurredAt); err != nil {
+			return res, err
+		}
+	}
+	channel, campaignID, err := touchOf(ctx, tx, c, res.ContactID)
+	if err != nil {
+		return res, err
+	}
+	res.EventID, err = insertEvent(ctx, tx, Event{
+		ContactID: res.ContactID, VisitorID: c.VisitorID, Type: c.Type, OccurredAt: c.OccurredAt,
+		ReceivedAt: now, Properties: c.Properties, Channel: channel, Actor: c.Actor,
+	}, campaignID)
+	if err != nil {
+		return res, err
+	}
+	if res.ContactID == 0 {
+		return res, nil
+	}
+	if channel != "" || c.VisitorID != "" {
+		if err := refreshFirstTouch(ctx, tx, res.ContactID); err != nil {
+			return res, err
+		}
+	}
+	stage := c.Stage
+	if res.Created && stage == "" {
+		stage = lifecycle.Lead
+	}
+	if stage != "" {
+		if err := autoAdvance(ctx, tx, res.ContactID, stage, "system", "captured by "+c.Type, c.OccurredAt); err != nil {
+			return res, err
+		}
+	}
+	if res.Created {
+		if err := flagDuplicates(ctx, tx, res.ContactID, now); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+// resolveContact finds or creates the contact a capture is about. Identity is the
+// normalised email; a contact without email is found by phone. A capture with only a
+// visitor id stays anonymous (id 0).
+func resolveContact(ctx context.Context, tx *Tx, c *Capture) (int64, bool, error) {
+	switch {
+	case c.ContactID != 0:
+		var merged sql.NullInt64
+		err := tx.queryRow(ctx, `SELECT merged_into_id FROM contacts WHERE id = ?`, c.ContactID).Scan(&merged)
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, false, errs.E(errs.NotFound, "contact_id", "no contact with id %d", c.ContactID)
+		}
+		if err != nil {
+			return 0, false, err
+		}
+		id, err := survivor(ctx, tx, c.ContactID, merged)
+		return id, false, err
+	case c.Email != "":
+		created := ts(c.OccurredAt)
+		var id int64
+		err := tx.queryRow(ctx, `INSERT INTO contacts (email, stage, created_at, updated_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (email) DO NOTHING RETURNING id`, c.Email, lifecycle.Lead, created, created).Scan(&id)
+		if err == nil {
+			return id, true, insertStage(ctx, tx, id, lifecycle.Lead, c.OccurredAt)
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return 0, false, err
+		}
+		id, err = contactIDByEmail(ctx, tx, c.Email)
+		return id, false, err
+	case c.Phone != "":
+		var id int64
+		var merged sql.NullInt64
+		err := tx.queryRow(ctx, `SELECT id, merged_into_id FROM contacts WHERE phone = ? ORDER BY id LIMIT 1`, c.Phone).Scan(&id, &merged)
+		if err == nil {
+			id, err = survivor(ctx, tx, id, merged)
+			return id, false, err
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return 0, false, err
+		}
+		created := ts(c.OccurredAt)
+		err = tx.queryRow(ctx, `INSERT INTO contacts (phone, stage, created_at, updated_at) VALUES (?, ?, ?, ?) RETURNING id`,
+			c.Phone, lifecycle.Lead, created, created).Scan(&id)
+		if err != nil {
+			return 0, false, err
+		}
+		return id, true, insertStage(ctx, tx, id, lifecycle.Lead, c.OccurredAt)
+	case c.VisitorID != "":
+		var id sql.NullInt64
+		err := tx.queryRow(ctx, `SELECT contact_id FROM visitors WHERE id = ?`, c.VisitorID).Scan(&id)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return 0, false, err
+		}
+		if id.Valid {
+			sid, err := survivor(ctx, tx, id.Int64, sql.NullInt64{Int64: id.Int64, Valid: false})
+			return sid, false, err
+		}
+		return 0, false, nil
+	}
+	return 0, false, errs.Field("email", "an event needs an email, a phone, a contact_id or a visitor_id")
+}
+
+// completeWeb fills the web fields from the event's properties and the UTM
+// parameters in the page URL's query string.
+func completeWeb(w attribution.WebTouch, props map[string]any) attribution.WebTouch {
+	m := map[string]string{}
+	for k, v := range props {
+		if s, ok := v.(string); ok {
+			m[k] = s
+		}
+	}
+	for k, v := range webFields(w) {
+		if v != "" {
+			m[k] = v
+		}
+	}
+	return attribution.FromProperties(m)
+}
+
+func webFields(w attribution.WebTouch) map[string]string {
+	return map[string]string{"page_url": w.PageURL, "referrer": w.Referrer, "utm_source": w.UTMSource, "utm_medium": w.UTMMedium,
+		"utm_campaign": w.UTMCampaign, "utm_term": w.UTMTerm, "utm_content": w.UTMContent}
+}
+
+// withWeb keeps the web fields in the stored properties, so history can be
+// re-attributed later from the events alone.
+func withWeb(props map[string]any, w attribution.WebTouch) map[string]any {
+	out := make(map[string]any, len(props)+7)
+	for k, v := range props {
+		out[k] = v
+	}
+	for k, v := range webFields(w) {
+		if _, ok := out[k]; !ok && v != "" {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// updateProfile writes the non-empty fields of a capture onto the contact.
+func updateProfile(ctx context.Context, tx *Tx, id int64, c *Capture, now time.Time) error {
+	f := c.Fields
+	if f.empty() && c.Phone == "" && c.CompanyDomain == "" && c.Email == "" {
+		return nil
+	}
+	var cur Contact
+	var email, phone sql.NullString
+	var custom string
+	var companyID sql.NullInt64
+	err := tx.queryRow(ctx, `SELECT email, phone, first_name, last_name, job_title, company_name, street, postal_code, city, region, country, custom, company_id
+		FROM contacts WHERE id = ?`, id).Scan(&email, &phone, &cur.FirstName, &cur.LastName, &cur.JobTitle, &cur.CompanyName,
+		&cur.Street, &cur.PostalCode, &cur.City, &cur.Region, &cur.Country, &custom, &companyID)
+	if err != nil {
+		return err
+	}
+	set := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	set(&cur.FirstName, f.FirstName)
+	set(&cur.LastName, f.LastName)
+	set(&cur.JobTitle, f.JobTitle)
+	set(&cur.CompanyName, f.CompanyName)
+	set(&cur.Street, f.Street)
+	set(&cur.PostalCode, f.PostalCode)
+	set(&cur.City, f.City)
+	set(&cur.Region, f.Region)
+	set(&cur.Country, f.Country)
+	if c.Phone != "" {
+		phone = sql.NullString{String: c.Phone, Valid: true}
+	}
+	if len(f.Custom) > 0 {
+		m := map[string]any{}
+		_ = json.Unmarshal([]byte(custom), &m)
+		for k, v := range f.Custom {
+			m[k] = v
+		}
+		b, err := json.Marshal(m)
+		if err != nil {
+			return errs.Field("custom", "cannot be stored: %v", err)
+		}
+		custom = string(b)
+	}
+	if !companyID.Valid && c.CompanyDomain != "" {
+		cid, err := upsertCompany(ctx, tx, c.CompanyDomain, cur.CompanyName, now)
+		if err != nil {
+			return err
+		}
+		companyID = sql.NullInt64{Int64: cid, Valid: true}
+	}
+	key := contact.NameCompanyKey(cur.FirstName, cur.LastName, cur.CompanyName)
+	_, err = tx.exec(ctx, `UPDATE contacts SET phone = ?, first_name = ?, last_name = ?, job_title = ?, company_name = ?,
+		street = ?, postal_code = ?, city = ?, region = ?, country = ?, custom = ?, company_id = ?, dedupe_key = ?, search = ?, updated_at = ?
+		WHERE id = ?`,
+		phone, cur.FirstName, cur.LastName, cur.JobTitle, cur.CompanyName, cur.Street, cur.PostalCode, cur.City, cur.Region, cur.Country,
+		custom, companyID, key, searchText(cur.FirstName, cur.LastName, email.String, cur.CompanyName, phone.String), ts(now), id)
+	return err
+}
+
+func upsertCompany(ctx context.Context, tx *Tx, domain, name string, now time.Time) (int64, error) {
+	if name == "" {
+		name = contact.CompanyNameFromDomain(domain)
+	}
+	var id int64
+	err := tx.queryRow(ctx, `INSERT INTO companies (domain, name, created_at) VALUES (?, ?, ?)
+		ON CONFLICT (domain) DO NOTHING RETURNING id`, domain, name, ts(now)).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = tx.queryRow(ctx, `SELECT id FROM companies WHERE domain = ?`, domain).Scan(&id)
+	}
+	return id, err
+}
+
+// joinVisitor records the visitor and, once it is known to be a contact, gives the
+// contact the visitor's anonymous history (SPEC section 2, Visitor).
+func joinVisitor(ctx context.Context, tx *Tx, visitorID string, contactID int64, at time.Time) error {
+	_, err := tx.exec(ctx, `INSERT INTO visitors (id, contact_id, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET last_seen_at = CASE WHEN excluded.last_seen_at > visitors.last_seen_at THEN excluded.last_seen_at ELSE visitors.last_seen_at END,
+		contact_id = COALESCE(visitors.contact_id, excluded.contact_id)`,
+		visitorID, nullID(contactID), ts(at), ts(at))
+	if err != nil || contactID == 0 {
+		return err
+	}
+	// The one update events ever see: anonymous rows of this visitor learn who it was.
+	_, err = tx.exec(ctx, `UPDATE events SET contact_id = ? WHERE visitor_id = ? AND contact_id IS NULL`, contactID, visitorID)
+	return err
+}
+
+// touchOf decides whether the event is a touch and, if so, its channel and campaign.
+func touchOf(ctx context.Context, tx *Tx, c *Capture, contactID int64) (string, int64, error) {
+	if c.Type == "page_view" {
+		prev, err := lastPageView(ctx, tx, c.VisitorID, contactID, c.OccurredAt)
+		if err != nil {
+			return "", 0, err
+		}
+		if !attribution.StartsSession(prev, attribution.PageView{At: c.OccurredAt, Touch: c.Web}) {
+			return "", 0, nil
+		}
+	} else if !c.Touch {
+		return "", 0, nil
+	}
+	if c.Channel != "" {
+		return c.Channel, c.CampaignID, nil
+	}
+	campaignID := c.CampaignID
+	ch := attribution.Classify(c.Web, func(key string) (attribution.Channel, bool) {
+		var id int64
+		var channel string
+		err := tx.queryRow(ctx, `SELECT id, channel FROM campaigns WHERE utm_campaign = ?`, strings.ToLower(strings.TrimSpace(key))).Scan(&id, &channel)
+		if err != nil {
+			return "", false
+		}
+		campaignID = id
+		return attribution.Channel(channel), true
+	})
+	return string(ch), campaignID, nil
+}
+
+func lastPageView(ctx context.Context, tx *Tx, visitorID string, contactID int64, before time.Time) (*attribution.PageView, error) {
+	var q string
+	var arg any
+	switch {
+	case visitorID != "":
+		q, arg = `SELECT occurred_at, properties FROM events WHERE visitor_id = ? AND type = 'page_view' AND occurred_at <= ? ORDER BY occurred_at DESC, id DESC LIMIT 1`, visitorID
+	case contactID != 0:
+		q, arg = `SELECT occurred_at, properties FROM events WHERE contact_id = ? AND type = 'page_view' AND occurred_at <= ? ORDER BY occurred_at DESC, id DESC LIMIT 1`, contactID
+	default:
+		return nil, nil
+	}
+	var at int64
+	var props string
+	err := tx.queryRow(ctx, q, arg, ts(before)).Scan(&at, &props)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &attribution.PageView{At: fromTS(at), Touch: attribution.FromProperties(stringProps(props))}, nil
+}
+
+// stringProps reads the string-valued properties of a stored event.
+func stringProps(raw string) map[string]string {
+	var m map[string]any
+	_ = json.Unmarshal([]byte(raw), &m)
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		if s, ok := v.(string); ok {
+			out[k] = s
+		}
+	}
+	return out
+}
+
+func insertEvent(ctx context.Context, tx *Tx, e Event, campaignID int64) (int64, error) {
+	props := "{}"
+	if len(e.Properties) > 0 {
+		b, err := json.Marshal(e.Properties)
+		if err != nil {
+			return 0, errs.Field("properties", "cannot be stored: %v", err)
+		}
+		props = string(b)
+	}
+	if e.ReceivedAt.IsZero() {
+		e.ReceivedAt = tx.s.Now()
+	}
+	var id int64
+	err := tx.queryRow(ctx, `INSERT INTO events (contact_id, visitor_id, type, occurred_at, received_at, properties, channel, campaign_id, actor)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		nullID(e.ContactID), nullString(e.VisitorID), e.Type, ts(e.OccurredAt), ts(e.ReceivedAt), props,
+		nullString(e.Channel), nullID(campaignID), e.Actor).Scan(&id)
+	return id, err
+}
+
+// refreshFirstTouch sets the contact's original source to its earliest touch, its
+// visitor history and merged contacts included.
+func refreshFirstTouch(ctx context.Context, tx *Tx, id int64) error {
+	var at int64
+	var channel string
+	var campaign sql.NullInt64
+	err := tx.queryRow(ctx, `SELECT occurred_at, channel, campaign_id FROM events
+		WHERE channel IS NOT NULL AND (contact_id = ? OR contact_id IN (SELECT id FROM contacts WHERE merged_into_id = ?))
+		ORDER BY occurred_at, id LIMIT 1`, id, id).Scan(&at, &channel, &campaign)
+	if errors.Is(err, sql.ErrNoRows) {
+		_, err = tx.exec(ctx, `UPDATE contacts SET first_touch_at = NULL, first_touch_channel = NULL, first_touch_campaign_id = NULL WHERE id = ?`, id)
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	_, err = tx.exec(ctx, `UPDATE contacts SET first_touch_at = ?, first_touch_channel = ?, first_touch_campaign_id = ? WHERE id = ?`,
+		at, channel, campaign, id)
+	return err
+}
+
+// flagDuplicates marks a new contact as a possible duplicate of others that share its
+// phone number, or its full name at the same company. Nothing is merged (SPEC section 2).
+func flagDuplicates(ctx context.Context, tx *Tx, id int64, now time.Time) error {
+	var phone sql.NullString
+	var key string
+	if err := tx.queryRow(ctx, `SELECT phone, dedupe_key FROM contacts WHERE id = ?`, id).Scan(&phone, &key); err != nil {
+		return err
+	}
+	flag := func(reason, q string, arg any) error {
+		rows, err := tx.query(ctx, q, arg, id)
+		if err != nil {
+			return err
+		}
+		var others []int64
+		for rows.Next() {
+			var o int64
+			if err := rows.Scan(&o); err != nil {
+				rows.Close()
+				return err
+			}
+			others = append(others, o)
+		}
+		rows.Close()
+		for _, o := range others {
+			if _, err := tx.exec(ctx, `INSERT INTO duplicate_flags (contact_id, other_id, reason, created_at) VALUES (?, ?, ?, ?)
+				ON CONFLICT (contact_id, other_id) DO NOTHING`, id, o, reason, ts(now)); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	}
+	if phone.Valid {
+		if err := flag("same phone", `SELECT id FROM contacts WHERE phone = ? AND id <> ? AND merged_into_id IS NULL LIMIT 20`, phone.String); err != nil {
+			return err
+		}
+	}
+	if key != "" {
+		return flag("same name at the same company", `SELECT id FROM contacts WHERE dedupe_key = ? AND id <> ? AND merged_into_id IS NULL LIMIT 20`, key)
+	}
+	return nil
+}

@@ -1,0 +1,75 @@
+package store
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"sort"
+)
+
+//go:embed migrations
+var migrationFS embed.FS
+
+// migrate applies, in name order, the embedded migrations of this engine that the
+// database has not recorded yet, each in its own transaction. On PostgreSQL an
+// advisory lock keeps two nodes starting together from applying one twice.
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	dir := "migrations/" + string(s.engine)
+	names, err := fs.Glob(migrationFS, dir+"/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		body, err := migrationFS.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		base := name[len(dir)+1:]
+		err = s.RunInTx(ctx, func(tx *Tx) error {
+			if s.engine == Postgres {
+				if _, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(4242001)`); err != nil {
+					return err
+				}
+			}
+			var n int
+			if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE name = ?`, base).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return nil
+			}
+			if _, err := tx.exec(ctx, string(body)); err != nil {
+				return err
+			}
+			_, err := tx.exec(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`, base, ts(s.Now()))
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migration %s: %w", base, err)
+		}
+	}
+	return nil
+}
+
+// Migrations lists the names of the migrations the database has recorded.
+func (s *Store) Migrations(ctx context.Context) ([]string, error) {
+	rows, err := s.query(ctx, `SELECT name FROM schema_migrations ORDER BY name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,28 @@
+//go:build cgo
+
+package store
+
+import (
+	"net/url"
+
+	_ "github.com/mattn/go-sqlite3" // registers "sqlite3"; the faster driver where cgo is available
+)
+
+const sqliteDriver = "sqlite3"
+
+// SQLiteDriverName says which SQLite driver this binary was built with.
+const SQLiteDriverName = "mattn/go-sqlite3 (cgo)"
+
+func sqliteDSN(path string, readOnly bool) string {
+	v := url.Values{}
+	v.Set("_journal_mode", "WAL")
+	v.Set("_synchronous", "FULL")
+	v.Set("_busy_timeout", "10000")
+	v.Set("_foreign_keys", "on")
+	v.Set("_txlock", "immediate")
+	v.Set("_cache_size", "-32000")
+	if readOnly {
+		v.Set("_query_only", "true")
+	}
+	return "file:" + path + "?" + v.Encode()
+}

@@ -1,0 +1,28 @@
+//go:build !cgo
+
+package store
+
+import (
+	"net/url"
+
+	_ "modernc.org/sqlite" // registers "sqlite"; pure Go, so `go run` needs no C compiler
+)
+
+const sqliteDriver = "sqlite"
+
+// SQLiteDriverName says which SQLite driver this binary was built with.
+const SQLiteDriverName = "modernc.org/sqlite (pure Go)"
+
+func sqliteDSN(path string, readOnly bool) string {
+	v := url.Values{}
+	v.Add("_pragma", "journal_mode(WAL)")
+	v.Add("_pragma", "synchronous(FULL)")
+	v.Add("_pragma", "busy_timeout(10000)")
+	v.Add("_pragma", "foreign_keys(1)")
+	v.Add("_pragma", "cache_size(-32000)")
+	if readOnly {
+		v.Add("_pragma", "query_only(1)")
+	}
+	v.Set("_txlock", "immediate")
+	return "file:" + path + "?" + v.Encode()
+}

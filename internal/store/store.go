@@ -1,0 +1,226 @@
+// Package store holds all of Lodestone's SQL: one package, two engines (embedded
+// SQLite and PostgreSQL), migrations per engine, and queries shared wherever the SQL
+// is the same. Exported methods are transaction boundaries; unexported helpers take
+// a *Tx.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+)
+
+// Engine names the database behind a Store.
+type Engine string
+
+const (
+	SQLite   Engine = "sqlite"
+	Postgres Engine = "postgres"
+)
+
+// Store is Lodestone's database.
+type Store struct {
+	engine Engine
+	// read serves queries; write runs transactions. On SQLite write is a single
+	// connection, since SQLite allows one writer at a time and queueing in Go is cheaper
+	// than spinning on a busy database. On PostgreSQL both are the same pool.
+	read  *sql.DB
+	write *sql.DB
+	path  string // the SQLite file, for backups
+
+	// Now is the clock; tests set it.
+	Now func() time.Time
+
+	ingest *groupCommitter
+}
+
+// Options says where the database is.
+type Options struct {
+	// DatabaseURL selects PostgreSQL when it starts with postgres:// or postgresql://.
+	DatabaseURL string
+	// Path is the SQLite file used when DatabaseURL is empty.
+	Path string
+}
+
+// IsPostgresURL reports whether a URL names a PostgreSQL database.
+func IsPostgresURL(u string) bool {
+	return strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://")
+}
+
+// Open connects to the database and applies any migrations it lacks.
+func Open(ctx context.Context, opt Options) (*Store, error) {
+	s := &Store{Now: func() time.Time { return time.Now().UTC() }}
+	if opt.DatabaseURL != "" {
+		if !IsPostgresURL(opt.DatabaseURL) {
+			return nil, fmt.Errorf("database URL must start with postgres:// (leave it empty for the embedded SQLite database)")
+		}
+		db, err := sql.Open("pgx", opt.DatabaseURL)
+		if err != nil {
+			return nil, err
+		}
+		db.SetMaxOpenConns(4 * runtime.NumCPU())
+		db.SetMaxIdleConns(4 * runtime.NumCPU())
+		db.SetConnMaxIdleTime(5 * time.Minute)
+		s.engine, s.read, s.write = Postgres, db, db
+	} else {
+		if opt.Path == "" {
+			return nil, errors.New("no database: give a SQLite path or a PostgreSQL URL")
+		}
+		if err := os.MkdirAll(filepath.Dir(opt.Path), 0o750); err != nil {
+			return nil, err
+		}
+		w, err := sql.Open(sqliteDriver, sqliteDSN(opt.Path, false))
+		if err != nil {
+			return nil, err
+		}
+		w.SetMaxOpenConns(1)
+		w.SetMaxIdleConns(1)
+		w.SetConnMaxLifetime(0)
+		r, err := sql.Open(sqliteDriver, sqliteDSN(opt.Path, true))
+		if err != nil {
+			w.Close()
+			return nil, err
+		}
+		n := max(4, runtime.NumCPU())
+		r.SetMaxOpenConns(n)
+		r.SetMaxIdleConns(n)
+		s.engine, s.read, s.write, s.path = SQLite, r, w, opt.Path
+	}
+	if err := s.write.PingContext(ctx); err != nil {
+		s.closeDBs()
+		return nil, fmt.Errorf("connect to %s: %w", s.engine, err)
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.closeDBs()
+		return nil, err
+	}
+	s.ingest = newGroupCommitter(s)
+	return s, nil
+}
+
+// Engine tells which database this is.
+func (s *Store) Engine() Engine { return s.engine }
+
+// Close stops the group committer and closes the connections.
+func (s *Store) Close() error {
+	if s.ingest != nil {
+		s.ingest.close()
+	}
+	return s.closeDBs()
+}
+
+func (s *Store) closeDBs() error {
+	err := s.write.Close()
+	if s.read != s.write {
+		err = errors.Join(err, s.read.Close())
+	}
+	return err
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	return s.read.PingContext(ctx)
+}
+
+// rebind turns the shared '?' placeholders into PostgreSQL's $1, $2, ….
+// Queries never contain a literal question mark.
+func (s *Store) rebind(q string) string {
+	if s.engine != Postgres || !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
+}
+
+func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return s.read.QueryContext(ctx, s.rebind(q), args...)
+}
+
+func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return s.read.QueryRowContext(ctx, s.rebind(q), args...)
+}
+
+// Tx is a transaction with the store's placeholder rewriting and after-commit callbacks.
+type Tx struct {
+	s     *Store
+	tx    *sql.Tx
+	after []func()
+}
+
+func (t *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return t.tx.ExecContext(ctx, t.s.rebind(q), args...)
+}
+
+func (t *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return t.tx.QueryContext(ctx, t.s.rebind(q), args...)
+}
+
+func (t *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return t.tx.QueryRowContext(ctx, t.s.rebind(q), args...)
+}
+
+// AfterCommit runs f once the transaction has committed, and never if it rolls back.
+func (t *Tx) AfterCommit(f func()) { t.after = append(t.after, f) }
+
+// RunInTx runs fn in one transaction, committing when it returns nil.
+func (s *Store) RunInTx(ctx context.Context, fn func(*Tx) error) error {
+	sqlTx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	tx := &Tx{s: s, tx: sqlTx}
+	if err := fn(tx); err != nil {
+		_ = sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return err
+	}
+	for _, f := range tx.after {
+		f()
+	}
+	return nil
+}
+
+// Times are stored as UTC microseconds in both engines.
+func ts(t time.Time) int64 { return t.UTC().UnixMicro() }
+
+func fromTS(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+func nullTS(t time.Time) sql.NullInt64 {
+	if t.IsZero() {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: ts(t), Valid: true}
+}
+
+func fromNullTS(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return fromTS(n.Int64)
+}
+
+func nullID(id int64) sql.NullInt64 { return sql.NullInt64{Int64: id, Valid: id != 0} }
+
+func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }

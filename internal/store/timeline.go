@@ -1,0 +1,87 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"time"
+)
+
+const eventColumns = `e.id, e.contact_id, e.visitor_id, e.type, e.occurred_at, e.received_at, e.properties, e.channel, e.actor, ca.id, ca.name`
+
+func scanEvent(r scanner) (*Event, error) {
+	var (
+		e                  Event
+		contactID, caID    sql.NullInt64
+		visitor, ch, caNm  sql.NullString
+		occurred, received int64
+		props              string
+	)
+	if err := r.Scan(&e.ID, &contactID, &visitor, &e.Type, &occurred, &received, &props, &ch, &e.Actor, &caID, &caNm); err != nil {
+		return nil, err
+	}
+	e.ContactID, e.VisitorID, e.Channel = contactID.Int64, visitor.String, ch.String
+	e.OccurredAt, e.ReceivedAt = fromTS(occurred), fromTS(received)
+	e.Properties = map[string]any{}
+	_ = json.Unmarshal([]byte(props), &e.Properties)
+	if caID.Valid {
+		e.Campaign = &CampaignRef{ID: caID.Int64, Name: caNm.String}
+	}
+	return &e, nil
+}
+
+// TimelineOptions pages through a contact's history, newest first.
+type TimelineOptions struct {
+	Before time.Time // only events strictly before; zero for the newest
+	Limit  int
+}
+
+// Timeline returns a contact's events, newest first, including those of contacts that
+// were merged into it: a merge keeps both histories.
+func (s *Store) Timeline(ctx context.Context, contactID int64, opt TimelineOptions) ([]*Event, error) {
+	if opt.Limit <= 0 || opt.Limit > 5000 {
+		opt.Limit = 200
+	}
+	before := int64(1<<62 - 1)
+	if !opt.Before.IsZero() {
+		before = ts(opt.Before)
+	}
+	rows, err := s.query(ctx, `SELECT `+eventColumns+` FROM events e LEFT JOIN campaigns ca ON ca.id = e.campaign_id
+		WHERE e.contact_id IN (SELECT ? UNION ALL SELECT id FROM contacts WHERE merged_into_id = ?) AND e.occurred_at < ?
+		ORDER BY e.occurred_at DESC, e.id DESC LIMIT ?`, contactID, contactID, before, opt.Limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*Event{}
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// AddNote puts a person's note on the contact's timeline.
+func (s *Store) AddNote(ctx context.Context, contactID int64, body, actor string) (*Event, error) {
+	var id int64
+	err := s.RunInTx(ctx, func(tx *Tx) error {
+		if _, err := contactForUpdate(ctx, tx, contactID); err != nil {
+			return err
+		}
+		var err error
+		id, err = insertEvent(ctx, tx, Event{ContactID: contactID, Type: "note", OccurredAt: s.Now(), Actor: actor,
+			Properties: map[string]any{"body": body}}, 0)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.event(ctx, id)
+}
+
+func (s *Store) event(ctx context.Context, id int64) (*Event, error) {
+	return scanEvent(s.queryRow(ctx, `SELECT `+eventColumns+` FROM events e LEFT JOIN campaigns ca ON ca.id = e.campaign_id WHERE e.id = ?`, id))
+}
