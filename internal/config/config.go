@@ -1,0 +1,90 @@
+// Package config builds one Config from command-line flags and environment
+// variables. Every flag has a LODESTONE_* variable; a flag given on the command line
+// wins over the variable.
+package config
+
+import (
+	"flag"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+)
+
+// Config is everything the server needs to start.
+type Config struct {
+	Addr        string // listen address
+	DataDir     string // folder of the SQLite database and uploads
+	DatabaseURL string // postgres:// URL; empty selects SQLite in DataDir
+	BaseURL     string // public URL of this server, for links; derived from Addr when empty
+	Region      string // default region for phone numbers without a country code
+	LogLevel    slog.Level
+	LogFormat   string // text or json
+}
+
+// SQLitePath is the database file inside the data folder.
+func (c Config) SQLitePath() string { return filepath.Join(c.DataDir, "lodestone.db") }
+
+// PublicURL is the base of links the server prints or sends.
+func (c Config) PublicURL() string {
+	if c.BaseURL != "" {
+		return strings.TrimRight(c.BaseURL, "/")
+	}
+	host := c.Addr
+	if strings.HasPrefix(host, ":") {
+		host = "127.0.0.1" + host
+	}
+	return "http://" + host
+}
+
+// Var describes one setting, for flags, environment and the README's table.
+type Var struct {
+	Flag, Env, Default, Help string
+}
+
+// Vars lists the settings shared by every subcommand that opens the database.
+var Vars = []Var{
+	{"addr", "LODESTONE_ADDR", "127.0.0.1:8080", "address to listen on"},
+	{"data", "LODESTONE_DATA", "./lodestone-data", "folder of the embedded SQLite database"},
+	{"database-url", "LODESTONE_DATABASE_URL", "", "a postgres:// URL selects PostgreSQL instead of SQLite"},
+	{"base-url", "LODESTONE_BASE_URL", "", "public URL of this server, for links (default: http://ADDR)"},
+	{"region", "LODESTONE_REGION", "US", "default region (ISO 3166 code) for phone numbers written without a country code"},
+	{"log-level", "LODESTONE_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"log-format", "LODESTONE_LOG_FORMAT", "text", "text or json"},
+}
+
+// Bind registers the settings on a flag set, with defaults from the environment, and
+// returns a function that reads the Config once the flags are parsed.
+func Bind(fs *flag.FlagSet, getenv func(string) string) func() (Config, error) {
+	vals := map[string]*string{}
+	for _, v := range Vars {
+		def := v.Default
+		if e := getenv(v.Env); e != "" {
+			def = e
+		}
+		vals[v.Flag] = fs.String(v.Flag, def, v.Help+" ($"+v.Env+")")
+	}
+	return func() (Config, error) {
+		c := Config{
+			Addr:        *vals["addr"],
+			DataDir:     *vals["data"],
+			DatabaseURL: *vals["database-url"],
+			BaseURL:     *vals["base-url"],
+			Region:      strings.ToUpper(*vals["region"]),
+			LogFormat:   *vals["log-format"],
+		}
+		if err := c.LogLevel.UnmarshalText([]byte(*vals["log-level"])); err != nil {
+			return c, fmt.Errorf("--log-level: %w", err)
+		}
+		if c.LogFormat != "text" && c.LogFormat != "json" {
+			return c, fmt.Errorf("--log-format must be text or json")
+		}
+		if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+			return c, fmt.Errorf("--database-url must start with postgres://")
+		}
+		if c.DataDir == "" {
+			return c, fmt.Errorf("--data must name a folder")
+		}
+		return c, nil
+	}
+}

@@ -1,0 +1,124 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/lodestone-hq/lodestone/internal/errs"
+)
+
+// statusOf is the one place where domain error codes become HTTP statuses.
+var statusOf = map[string]int{
+	errs.Invalid:       http.StatusBadRequest,
+	errs.NotFound:      http.StatusNotFound,
+	errs.Conflict:      http.StatusConflict,
+	errs.Unauthorized:  http.StatusUnauthorized,
+	errs.Forbidden:     http.StatusForbidden,
+	errs.TooLarge:      http.StatusRequestEntityTooLarge,
+	errs.Unprocessable: http.StatusUnprocessableEntity,
+	errs.RateLimited:   http.StatusTooManyRequests,
+	errs.Unsupported:   http.StatusUnsupportedMediaType,
+	errs.Internal:      http.StatusInternalServerError,
+}
+
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+	Details any    `json:"details,omitempty"`
+}
+
+// writeError answers with the error shape of SPEC section 11. Errors that are not
+// ours are logged with the request and shown to the caller only as an internal error.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var e *errs.Error
+	if !errors.As(err, &e) {
+		s.log.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		e = errs.E(errs.Internal, "", "something went wrong on our side; it has been logged")
+	}
+	status := statusOf[e.Code]
+	if status == 0 {
+		status = http.StatusBadRequest
+	}
+	writeJSON(w, status, errorBody{errorDetail{Code: e.Code, Message: e.Message, Field: e.Field, Details: e.Details}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true)
+	_ = enc.Encode(v)
+}
+
+// decodeJSON reads a JSON body into v, strictly: one object, no unknown fields, at
+// most MaxBody bytes. Its errors name the field at fault.
+func decodeJSON(r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(strings.ToLower(ct), "application/json") {
+		return errs.E(errs.Unsupported, "", "send the body as application/json")
+	}
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return jsonError(err)
+		}
+		return errs.Field("", "the body must hold exactly one JSON value")
+	}
+	return nil
+}
+
+// jsonError turns a decoding error into a caller's error that names the field.
+func jsonError(err error) error {
+	var mbe *http.MaxBytesError
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &mbe):
+		return errs.E(errs.TooLarge, "", "the body is larger than %d bytes", mbe.Limit)
+	case errors.As(err, &syn):
+		return errs.Field("", "the body is not valid JSON (at byte %d)", syn.Offset)
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			field = "body"
+		}
+		return errs.Field(field, "must be %s, not %s", jsonKind(typ.Type.Kind().String()), typ.Value)
+	case errors.Is(err, io.EOF):
+		return errs.Field("", "the body is empty; send a JSON object")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return errs.Field("", "the body ends in the middle of a JSON value")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return errs.Field(name, "is not a field of this request")
+	}
+	return errs.Field("", "the body could not be read: %s", err.Error())
+}
+
+func jsonKind(k string) string {
+	switch k {
+	case "string":
+		return "a string"
+	case "int", "int64", "float64", "int32", "uint", "uint64":
+		return "a number"
+	case "bool":
+		return "true or false"
+	case "slice":
+		return "an array"
+	case "map", "struct":
+		return "an object"
+	}
+	return fmt.Sprintf("of type %s", k)
+}

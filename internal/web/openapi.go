@@ -1,0 +1,159 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"sync"
+)
+
+// apiDoc describes one API route for the OpenAPI document.
+type apiDoc struct {
+	summary  string
+	tag      string
+	body     string // schema of the request body; "" for none
+	response string // schema of the success answer
+	created  bool   // answers 201
+	accepted bool   // answers 202
+	query    []param
+}
+
+type param struct{ name, help string }
+
+type obj = map[string]any
+
+func str(desc string) obj { return obj{"type": "string", "description": desc} }
+func ref(name string) obj { return obj{"$ref": "#/components/schemas/" + name} }
+func arr(items obj) obj   { return obj{"type": "array", "items": items} }
+func nullable(o obj) obj  { return obj{"oneOf": []any{o, obj{"type": "null"}}} }
+func props(p obj, req ...string) obj {
+	o := obj{"type": "object", "properties": p}
+	if len(req) > 0 {
+		o["required"] = req
+	}
+	return o
+}
+
+var moneyString = obj{"type": "string", "pattern": `^-?\d+(\.\d{1,2})?$`, "description": "decimal amount in the workspace currency, held exactly"}
+
+// schemas are the shapes the API reads and writes.
+var schemas = obj{
+	"Error": props(obj{"error": props(obj{"code": str("machine-readable code"), "message": str("plain English"), "field": str("the field at fault, when there is one"),
+		"details": obj{"description": "extra information, such as every bad item of a batch"}}, "code", "message")}, "error"),
+	"Object":  obj{"type": "object"},
+	"Company": props(obj{"id": obj{"type": "integer"}, "domain": str("registrable domain"), "name": str(""), "industry": str(""), "size": str("")}),
+	"UserRef": props(obj{"id": obj{"type": "integer"}, "name": str(""), "email": str("")}),
+	"FirstTouch": props(obj{"at": obj{"type": "string", "format": "date-time"}, "channel": str("one of the channels of SPEC section 2"),
+		"campaign": nullable(props(obj{"id": obj{"type": "integer"}, "name": str("")}))}),
+	"Contact": props(obj{
+		"id": obj{"type": "integer"}, "email": str("normalised email; empty for phone-only contacts"), "phone": str("E.164"),
+		"first_name": str(""), "last_name": str(""), "job_title": str(""), "company_name": str("as the contact wrote it"),
+		"street": str(""), "postal_code": str(""), "city": str(""), "region": str(""), "country": str(""),
+		"custom":      obj{"type": "object", "description": "custom fields"},
+		"stage":       obj{"type": "string", "enum": []string{"subscriber", "lead", "mql", "sql", "opportunity", "customer", "disqualified"}},
+		"scores":      props(obj{"fit": obj{"type": "integer"}, "engagement": obj{"type": "integer"}}),
+		"first_touch": nullable(ref("FirstTouch")), "company": nullable(ref("Company")), "owner": nullable(ref("UserRef")),
+		"stage_entered_at": obj{"type": "object", "additionalProperties": obj{"type": "string", "format": "date-time"}},
+		"created_at":       obj{"type": "string", "format": "date-time"}, "updated_at": obj{"type": "string", "format": "date-time"},
+	}),
+	"ContactPage": props(obj{"contacts": arr(ref("Contact")), "next_cursor": str("pass as cursor for the next page; empty at the end")}),
+	"Event": props(obj{"id": obj{"type": "integer"}, "contact_id": obj{"type": "integer"}, "visitor_id": str(""), "type": str(""),
+		"occurred_at": obj{"type": "string", "format": "date-time"}, "received_at": obj{"type": "string", "format": "date-time"},
+		"properties": obj{"type": "object"}, "channel": str("set on touches"), "actor": str("who or what recorded it")}),
+	"ContactDetail": obj{"allOf": []any{ref("Contact"), props(obj{"timeline": arr(ref("Event")), "deals": arr(ref("Deal")),
+		"possible_duplicates": arr(props(obj{"id": obj{"type": "integer"}, "contact_id": obj{"type": "integer"}, "other_id": obj{"type": "integer"}, "reason": str("")}))})}},
+	"StageChange":  props(obj{"stage": str("target stage"), "reason": str("why; required")}, "stage", "reason"),
+	"Note":         props(obj{"body": str("the note")}, "body"),
+	"MergeRequest": props(obj{"loser_id": obj{"type": "integer", "description": "the contact merged into the one in the path"}}, "loser_id"),
+	"Merge":        props(obj{"id": obj{"type": "integer"}, "winner_id": obj{"type": "integer"}, "loser_id": obj{"type": "integer"}}),
+	"EventInput": props(obj{"type": str("form_submit, page_view, email_open, demo_request, … or a custom type"),
+		"email": str("identifies the contact; an unknown email creates it"), "phone": str("identifies a contact without email"),
+		"contact_id": obj{"type": "integer"}, "visitor_id": str("anonymous browser id; joins the contact when identified"),
+		"occurred_at": obj{"type": "string", "format": "date-time"},
+		"properties":  obj{"type": "object", "description": "page_url, referrer, utm_source, utm_medium, utm_campaign, utm_term, utm_content, first_name, last_name, company, job_title, channel, …"}},
+		"type"),
+	"EventBatch":       props(obj{"events": arr(ref("EventInput"))}, "events"),
+	"EventBatchResult": props(obj{"accepted": obj{"type": "integer"}, "results": arr(props(obj{"contact_id": obj{"type": "integer"}, "event_id": obj{"type": "integer"}, "created": obj{"type": "boolean"}}))}),
+	"CampaignInput": props(obj{"name": str(""), "channel": str("one of the channels"), "utm_campaign": str("links tracked traffic to the campaign"),
+		"starts_on": obj{"type": "string", "format": "date"}, "ends_on": obj{"type": "string", "format": "date"}, "budget": moneyString, "notes": str("")}, "name", "channel"),
+	"Campaign": props(obj{"id": obj{"type": "integer"}, "name": str(""), "channel": str(""), "utm_campaign": str(""), "starts_on": str(""), "ends_on": str(""),
+		"budget": nullable(moneyString), "notes": str(""), "cost": moneyString, "hours": str("hours spent, decimal")}),
+	"CampaignList":   props(obj{"campaigns": arr(ref("Campaign"))}),
+	"CampaignDetail": obj{"allOf": []any{ref("Campaign"), props(obj{"costs": arr(ref("CostEntry"))})}},
+	"CostInput": props(obj{"date": obj{"type": "string", "format": "date"}, "amount": moneyString,
+		"hours": obj{"oneOf": []any{obj{"type": "number"}, obj{"type": "string"}}, "description": "hours spent, up to two decimals"}, "note": str("")}, "date"),
+	"CostEntry": props(obj{"id": obj{"type": "integer"}, "campaign_id": obj{"type": "integer"}, "date": str(""), "amount": moneyString, "hours": str(""), "note": str("")}),
+	"DealInput": props(obj{"contact_id": obj{"type": "integer"}, "name": str(""), "amount": moneyString,
+		"status": obj{"type": "string", "enum": []string{"won", "lost", "open"}}, "closed_at": obj{"type": "string", "format": "date-time", "description": "defaults to now for won and lost deals"}},
+		"contact_id", "amount", "status"),
+	"Deal": props(obj{"id": obj{"type": "integer"}, "contact_id": obj{"type": "integer"}, "name": str(""), "amount": moneyString, "status": str(""),
+		"closed_at": nullable(obj{"type": "string", "format": "date-time"})}),
+}
+
+var (
+	openAPIOnce sync.Once
+	openAPIDoc  obj
+)
+
+// openAPI builds the document from the routing table, so a route cannot be added
+// without being described.
+func (s *Server) openAPI() obj {
+	openAPIOnce.Do(func() {
+		paths := obj{}
+		errorResp := obj{"description": "the caller's mistake, named", "content": obj{"application/json": obj{"schema": ref("Error")}}}
+		for _, rt := range s.routes() {
+			if rt.api == nil {
+				continue
+			}
+			method, path, _ := strings.Cut(rt.pattern, " ")
+			d := rt.api
+			status := "200"
+			if d.created {
+				status = "201"
+			} else if d.accepted {
+				status = "202"
+			}
+			op := obj{
+				"summary": d.summary, "tags": []string{d.tag}, "security": []any{obj{"bearer": []string{}}},
+				"responses": obj{status: obj{"description": "done", "content": obj{"application/json": obj{"schema": ref(d.response)}}},
+					"400": errorResp, "401": errorResp, "403": errorResp, "404": errorResp, "413": errorResp, "422": errorResp},
+			}
+			var params []any
+			for _, seg := range strings.Split(path, "/") {
+				if strings.HasPrefix(seg, "{") {
+					params = append(params, obj{"name": strings.Trim(seg, "{}"), "in": "path", "required": true, "schema": obj{"type": "integer"}})
+				}
+			}
+			for _, q := range d.query {
+				params = append(params, obj{"name": q.name, "in": "query", "description": q.help, "schema": obj{"type": "string"}})
+			}
+			if method == http.MethodPost {
+				params = append(params, obj{"name": "Idempotency-Key", "in": "header", "description": "a retry with the same key replays the first answer", "schema": obj{"type": "string"}})
+			}
+			if len(params) > 0 {
+				op["parameters"] = params
+			}
+			if d.body != "" {
+				op["requestBody"] = obj{"required": true, "content": obj{"application/json": obj{"schema": ref(d.body)}}}
+			}
+			item, _ := paths[path].(obj)
+			if item == nil {
+				item = obj{}
+				paths[path] = item
+			}
+			item[strings.ToLower(method)] = op
+		}
+		openAPIDoc = obj{
+			"openapi": "3.1.0",
+			"info": obj{"title": "Lodestone API", "version": "1",
+				"description": "Lead capture and management. Authenticate with an API key: Authorization: Bearer KEY. Errors are {\"error\": {\"code\", \"message\", \"field\"}}."},
+			"servers":    []any{obj{"url": "/"}},
+			"paths":      paths,
+			"components": obj{"schemas": schemas, "securitySchemes": obj{"bearer": obj{"type": "http", "scheme": "bearer"}}},
+		}
+	})
+	return openAPIDoc
+}
+
+func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.openAPI())
+}

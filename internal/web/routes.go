@@ -1,0 +1,61 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/lodestone-hq/lodestone/internal/auth"
+)
+
+// routes is the whole routing table: every URL Lodestone answers, in one place.
+func (s *Server) routes() []route {
+	api := func(pattern string, perm auth.Permission, h func(http.ResponseWriter, *http.Request) error, doc apiDoc) route {
+		return route{pattern: pattern, handler: s.api(perm, h), api: &doc}
+	}
+	rs := []route{
+		{pattern: "GET /healthz", handler: http.HandlerFunc(s.handleHealth)},
+		{pattern: "GET /readyz", handler: http.HandlerFunc(s.handleReady)},
+		{pattern: "GET /metrics", handler: s.metrics.handler()},
+		{pattern: "GET /api/v1/openapi.json", handler: http.HandlerFunc(s.handleOpenAPI)},
+
+		api("GET /api/v1/contacts", auth.Read, s.handleListContacts, apiDoc{
+			summary: "List contacts, newest first", tag: "contacts", response: "ContactPage",
+			query: []param{{"email", "exact email (normalised before matching)"}, {"stage", "lifecycle stage"}, {"owner", "owner user id, or none"},
+				{"created_from", "date or RFC 3339 time, inclusive"}, {"created_to", "date or RFC 3339 time, exclusive"},
+				{"q", "text search on name, email, company and phone"}, {"limit", "1 to 500, default 50"}, {"cursor", "next_cursor of the previous page"}}}),
+		api("GET /api/v1/contacts/{id}", auth.Read, s.handleGetContact, apiDoc{
+			summary: "A contact with its timeline, deals and possible duplicates", tag: "contacts", response: "ContactDetail"}),
+		api("POST /api/v1/contacts/{id}/stage", auth.WriteLeads, s.handleSetStage, apiDoc{
+			summary: "Move a contact to a stage, with a reason", tag: "contacts", body: "StageChange", response: "Contact"}),
+		api("POST /api/v1/contacts/{id}/notes", auth.WriteLeads, s.handleAddNote, apiDoc{
+			summary: "Add a note to a contact's timeline", tag: "contacts", body: "Note", response: "Event", created: true}),
+		api("POST /api/v1/contacts/{id}/merge", auth.MergeContacts, s.handleMerge, apiDoc{
+			summary: "Merge another contact into this one; both histories are kept", tag: "contacts", body: "MergeRequest", response: "Merge", created: true}),
+		api("POST /api/v1/merges/{id}/undo", auth.MergeContacts, s.handleUndoMerge, apiDoc{
+			summary: "Undo a merge", tag: "contacts", response: "Object"}),
+		api("POST /api/v1/events", auth.WriteLeads, s.handleIngestEvents, apiDoc{
+			summary: "Record a batch of events; all are accepted or none", tag: "events", body: "EventBatch", response: "EventBatchResult", accepted: true}),
+		api("GET /api/v1/campaigns", auth.Read, s.handleListCampaigns, apiDoc{
+			summary: "List campaigns with their total cost and hours", tag: "campaigns", response: "CampaignList"}),
+		api("POST /api/v1/campaigns", auth.ManageMarketing, s.handleCreateCampaign, apiDoc{
+			summary: "Create a campaign", tag: "campaigns", body: "CampaignInput", response: "Campaign", created: true}),
+		api("GET /api/v1/campaigns/{id}", auth.Read, s.handleGetCampaign, apiDoc{
+			summary: "A campaign with its cost entries", tag: "campaigns", response: "CampaignDetail"}),
+		api("POST /api/v1/campaigns/{id}/costs", auth.ManageMarketing, s.handleAddCost, apiDoc{
+			summary: "Record money and hours spent on a campaign", tag: "campaigns", body: "CostInput", response: "CostEntry", created: true}),
+		api("POST /api/v1/deals", auth.WriteLeads, s.handleCreateDeal, apiDoc{
+			summary: "Record a deal; a won deal makes the contact a customer", tag: "deals", body: "DealInput", response: "Deal", created: true}),
+	}
+	return append(rs, s.uiRoutes()...)
+}
+
+// APIPatterns lists the patterns of the JSON API routes, for the test that holds the
+// OpenAPI document to the routing table.
+func (s *Server) APIPatterns() []string {
+	var out []string
+	for _, rt := range s.routes() {
+		if rt.api != nil {
+			out = append(out, rt.pattern)
+		}
+	}
+	return out
+}
