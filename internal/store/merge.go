@@ -20,7 +20,7 @@ type Merge struct {
 // mergeSnapshot holds what a merge changed on the winner, to put it back on undo.
 type mergeSnapshot struct {
 	Winner mergeFields
-	Flags []int64 // duplicate flags the merge resolved
+	Flags  []int64 // duplicate flags the merge resolved
 }
 
 // MergeContacts folds loser into winner. Nothing is deleted or rewritten: the loser
