@@ -26,8 +26,22 @@ func flags(name string, stderr io.Writer, getenv func(string) string) (*flag.Fla
 	return fs, config.Bind(fs, getenv)
 }
 
+// parse reads flags wherever they stand, so "backup FILE --data DIR" works as well
+// as "backup --data DIR FILE"; the positional arguments are left in positional.
 func parse(fs *flag.FlagSet, read func() (config.Config, error), args []string) (config.Config, error) {
-	if err := fs.Parse(args); err != nil {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return config.Config{}, err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	// Parse once more with the positionals alone, so fs.Arg and fs.NArg see them.
+	if err := fs.Parse(append([]string{"--"}, positional...)); err != nil {
 		return config.Config{}, err
 	}
 	return read()

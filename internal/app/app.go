@@ -65,6 +65,10 @@ func (a *App) Run(ctx context.Context) error {
 		return err
 	}
 	a.ln = ln
+	if err := a.firstRun(ctx); err != nil {
+		ln.Close()
+		return err
+	}
 	a.http = &http.Server{
 		Handler:           a.web,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -84,7 +88,7 @@ func (a *App) Run(ctx context.Context) error {
 	a.workers.Add(1)
 	go a.housekeeping(wctx)
 	a.Log.Info("lodestone is serving", "url", a.URL(), "engine", a.Store.Engine())
-	return a.firstRun(ctx)
+	return nil
 }
 
 // URL is where the server answers, with the real port when it listened on port 0.
