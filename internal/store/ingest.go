@@ -60,13 +60,20 @@ type Capture struct {
 	// when it moves the contact forward.
 	Stage string
 	Actor string
+
+	// Consents recorded with the capture, with their evidence.
+	Consents []Consent
+	// OnlyNew skips a capture whose contact exists already (an import told to leave
+	// existing contacts alone): nothing is written for it.
+	OnlyNew bool
 }
 
 // Captured tells what a capture did.
 type Captured struct {
 	ContactID int64 `json:"contact_id,omitempty"`
-	EventID   int64 `json:"event_id"`
+	EventID   int64 `json:"event_id,omitempty"`
 	Created   bool  `json:"created"`
+	Skipped   bool  `json:"skipped,omitempty"`
 }
 
 // Ingest records captures in one transaction: all of them or, on error, none.
@@ -110,6 +117,20 @@ func ingestOne(ctx context.Context, tx *Tx, c *Capture) (Captured, error) {
 	res.ContactID, res.Created, err = resolveContact(ctx, tx, c)
 	if err != nil {
 		return res, err
+	}
+	if c.OnlyNew && !res.Created && res.ContactID != 0 {
+		res.Skipped = true
+		return res, nil
+	}
+	if res.ContactID != 0 {
+		for _, cs := range c.Consents {
+			if cs.RecordedAt.IsZero() {
+				cs.RecordedAt = c.OccurredAt
+			}
+			if err := insertConsent(ctx, tx, res.ContactID, cs); err != nil {
+				return res, err
+			}
+		}
 	}
 	if res.ContactID != 0 {
 		if err := updateProfile(ctx, tx, res.ContactID, c, now); err != nil {

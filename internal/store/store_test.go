@@ -475,3 +475,28 @@ func TestUsersSessionsAndKeys(t *testing.T) {
 		t.Fatalf("revoked key still works: %v", err)
 	}
 }
+
+func TestConsentAndOnlyNew(t *testing.T) {
+	s := storetest.Open(t)
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	r := mustIngest(t, s, store.Capture{Type: "form_submit", Email: "c@example.com", OccurredAt: t0, Touch: true,
+		Consents: []store.Consent{{Purpose: store.PurposeMarketingEmail, Granted: true, Basis: "consent", Source: "form:news", Wording: "v1", IP: "192.0.2.1"}}})
+	id := r[0].ContactID
+	mustIngest(t, s, store.Capture{Type: "unsubscribe", ContactID: id, OccurredAt: t0.Add(time.Hour),
+		Consents: []store.Consent{{Purpose: store.PurposeMarketingEmail, Granted: false, Basis: "withdrawn", Source: "email"}}})
+	cs, err := s.Consents(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := cs[store.PurposeMarketingEmail]; c.Granted || c.Basis != "withdrawn" || !c.RecordedAt.Equal(t0.Add(time.Hour)) {
+		t.Fatalf("consent in force = %+v", c)
+	}
+	out := mustIngest(t, s, store.Capture{Type: "import", Email: "c@example.com", OnlyNew: true, Touch: true, Channel: "event",
+		Fields: store.ContactFields{FirstName: "Changed"}})
+	if !out[0].Skipped || out[0].ContactID != id {
+		t.Fatalf("OnlyNew on an existing contact = %+v", out[0])
+	}
+	if c := mustContact(t, s, id); c.FirstName == "Changed" {
+		t.Fatal("a skipped import row changed the contact")
+	}
+}
