@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -20,6 +21,10 @@ type Config struct {
 	Region      string // default region for phone numbers without a country code
 	LogLevel    slog.Level
 	LogFormat   string // text or json
+	// Public capture endpoints are rate limited per client IP and per form, in
+	// submissions a minute; 0 turns a limit off (for load tests on one machine).
+	FormRateIP   int
+	FormRateForm int
 }
 
 // SQLitePath is the database file inside the data folder.
@@ -51,6 +56,8 @@ var Vars = []Var{
 	{"region", "LODESTONE_REGION", "US", "default region (ISO 3166 code) for phone numbers written without a country code"},
 	{"log-level", "LODESTONE_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"log-format", "LODESTONE_LOG_FORMAT", "text", "text or json"},
+	{"form-rate-ip", "LODESTONE_FORM_RATE_IP", "30", "form posts a minute allowed from one IP address (0: no limit)"},
+	{"form-rate-form", "LODESTONE_FORM_RATE_FORM", "6000", "form posts a minute allowed to one form (0: no limit)"},
 }
 
 // Bind registers the settings on a flag set, with defaults from the environment, and
@@ -81,6 +88,16 @@ func Bind(fs *flag.FlagSet, getenv func(string) string) func() (Config, error) {
 		}
 		if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 			return c, fmt.Errorf("--database-url must start with postgres://")
+		}
+		for _, r := range []struct {
+			flag string
+			dst  *int
+		}{{"form-rate-ip", &c.FormRateIP}, {"form-rate-form", &c.FormRateForm}} {
+			n, err := strconv.Atoi(*vals[r.flag])
+			if err != nil || n < 0 {
+				return c, fmt.Errorf("--%s must be a whole number, 0 or more", r.flag)
+			}
+			*r.dst = n
 		}
 		if c.DataDir == "" {
 			return c, fmt.Errorf("--data must name a folder")

@@ -17,6 +17,12 @@ func (s *Server) routes() []route {
 		{pattern: "GET /metrics", handler: s.metrics.handler()},
 		{pattern: "GET /api/v1/openapi.json", handler: http.HandlerFunc(s.handleOpenAPI)},
 
+		// Public capture: no login, defended by limits, honeypot and timestamps.
+		{pattern: "GET /f/{slug}", handler: http.HandlerFunc(s.handleFormPage)},
+		{pattern: "GET /f/{slug}/thanks", handler: http.HandlerFunc(s.handleFormThanks)},
+		{pattern: "POST /f/{slug}", handler: http.HandlerFunc(s.handleFormPost)},
+		{pattern: "OPTIONS /f/{slug}", handler: http.HandlerFunc(s.handleFormPreflight)},
+
 		api("GET /api/v1/contacts", auth.Read, s.handleListContacts, apiDoc{
 			summary: "List contacts, newest first", tag: "contacts", response: "ContactPage",
 			query: []param{{"email", "exact email (normalised before matching)"}, {"stage", "lifecycle stage"}, {"owner", "owner user id, or none"},
@@ -34,6 +40,14 @@ func (s *Server) routes() []route {
 			summary: "Undo a merge", tag: "contacts", response: "Object"}),
 		api("POST /api/v1/events", auth.WriteLeads, s.handleIngestEvents, apiDoc{
 			summary: "Record a batch of events; all are accepted or none", tag: "events", body: "EventBatch", response: "EventBatchResult", accepted: true}),
+		api("GET /api/v1/forms", auth.Read, s.handleListForms, apiDoc{
+			summary: "List forms", tag: "forms", response: "FormList"}),
+		api("POST /api/v1/forms", auth.ManageMarketing, s.handleCreateForm, apiDoc{
+			summary: "Create a form; it is live at /f/{slug} at once", tag: "forms", body: "FormInput", response: "Form", created: true}),
+		api("GET /api/v1/forms/{id}", auth.Read, s.handleGetForm, apiDoc{
+			summary: "A form", tag: "forms", response: "Form"}),
+		api("PUT /api/v1/forms/{id}", auth.ManageMarketing, s.handleUpdateForm, apiDoc{
+			summary: "Replace a form's definition", tag: "forms", body: "FormInput", response: "Form"}),
 		api("GET /api/v1/campaigns", auth.Read, s.handleListCampaigns, apiDoc{
 			summary: "List campaigns with their total cost and hours", tag: "campaigns", response: "CampaignList"}),
 		api("POST /api/v1/campaigns", auth.ManageMarketing, s.handleCreateCampaign, apiDoc{

@@ -23,8 +23,11 @@ type Server struct {
 	log     *slog.Logger
 	metrics *metrics
 	keys    *keyCache
-	mux     *http.ServeMux
-	handler http.Handler
+	// Public capture endpoints are limited per client IP and per form.
+	ipLimit, formLimit *limiter
+	formKey            atomic.Pointer[[]byte]
+	mux                *http.ServeMux
+	handler            http.Handler
 	// draining is set during shutdown so /readyz tells load balancers to stop sending.
 	draining atomic.Bool
 	started  time.Time
@@ -32,7 +35,8 @@ type Server struct {
 
 // New builds the server and its routes.
 func New(s *store.Store, cfg config.Config, log *slog.Logger) *Server {
-	srv := &Server{store: s, cfg: cfg, log: log, metrics: newMetrics(s), keys: newKeyCache(), mux: http.NewServeMux(), started: time.Now()}
+	srv := &Server{store: s, cfg: cfg, log: log, metrics: newMetrics(s), keys: newKeyCache(), mux: http.NewServeMux(), started: time.Now(),
+		ipLimit: newLimiter(cfg.FormRateIP, max(cfg.FormRateIP/3, 5)), formLimit: newLimiter(cfg.FormRateForm, max(cfg.FormRateForm/6, 50))}
 	for _, rt := range srv.routes() {
 		srv.mux.Handle(rt.pattern, rt.handler)
 	}

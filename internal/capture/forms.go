@@ -1,0 +1,253 @@
+package capture
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/lodestone-hq/lodestone/internal/errs"
+	"github.com/lodestone-hq/lodestone/internal/store"
+)
+
+// Form kinds: a newsletter sign-up makes an MQL (or a subscriber), any other form a lead.
+const (
+	KindLead       = "lead"
+	KindNewsletter = "newsletter"
+	KindDemo       = "demo"  // a demo request: a hand-raise
+	KindTrial      = "trial" // a trial sign-up: a hand-raise
+)
+
+// Field types a form may hold.
+var fieldTypes = []string{"text", "email", "phone", "select", "checkbox", "hidden", "textarea"}
+
+// StandardFields are the contact fields a form may collect, with their default
+// labels and types (SPEC section 11).
+var StandardFields = map[string]FormField{
+	"email":       {Name: "email", Label: "Email", Type: "email"},
+	"first_name":  {Name: "first_name", Label: "First name", Type: "text"},
+	"last_name":   {Name: "last_name", Label: "Last name", Type: "text"},
+	"phone":       {Name: "phone", Label: "Phone", Type: "phone"},
+	"company":     {Name: "company", Label: "Company", Type: "text"},
+	"job_title":   {Name: "job_title", Label: "Job title", Type: "text"},
+	"website":     {Name: "website", Label: "Website", Type: "text"},
+	"city":        {Name: "city", Label: "City", Type: "text"},
+	"country":     {Name: "country", Label: "Country", Type: "text"},
+	"street":      {Name: "street", Label: "Street", Type: "text"},
+	"postal_code": {Name: "postal_code", Label: "Postal code", Type: "text"},
+	"message":     {Name: "message", Label: "Message", Type: "textarea"},
+}
+
+// TrackingFields are carried along with every submission (SPEC section 11).
+var TrackingFields = []string{"utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "referrer", "page_url"}
+
+// FormField is one input of a form. Fields that are not standard are custom fields
+// of the contact.
+type FormField struct {
+	Name     string   `json:"name"`
+	Label    string   `json:"label"`
+	Type     string   `json:"type"`
+	Required bool     `json:"required,omitempty"`
+	Options  []string `json:"options,omitempty"`
+	Default  string   `json:"default,omitempty"`
+}
+
+// UnmarshalJSON accepts a bare standard field name ("email") as well as an object.
+func (f *FormField) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		var name string
+		if err := json.Unmarshal(b, &name); err != nil {
+			return err
+		}
+		std, ok := StandardFields[name]
+		if !ok {
+			std = FormField{Name: name, Label: name, Type: "text"}
+		}
+		*f = std
+		return nil
+	}
+	type plain FormField
+	var p plain
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return err
+	}
+	*f = FormField(p)
+	return nil
+}
+
+// FormConsent is a consent checkbox; its wording is versioned and recorded with the
+// consent it collects.
+type FormConsent struct {
+	Purpose  string `json:"purpose"`
+	Label    string `json:"label"`
+	Version  string `json:"version"`
+	Required bool   `json:"required,omitempty"`
+}
+
+// FormPage is how the hosted landing page looks.
+type FormPage struct {
+	Headline    string `json:"headline,omitempty"`
+	Text        string `json:"text,omitempty"`
+	LogoURL     string `json:"logo_url,omitempty"`
+	AccentColor string `json:"accent_color,omitempty"`
+	ButtonText  string `json:"button_text,omitempty"`
+}
+
+// FormThankYou is what a visitor gets after submitting.
+type FormThankYou struct {
+	Message         string `json:"message,omitempty"`
+	RedirectURL     string `json:"redirect_url,omitempty"`
+	LeadMagnetURL   string `json:"lead_magnet_url,omitempty"`
+	LeadMagnetLabel string `json:"lead_magnet_label,omitempty"`
+}
+
+// FormDefinition is a form as the API reads and writes it.
+type FormDefinition struct {
+	Slug           string        `json:"slug"`
+	Name           string        `json:"name"`
+	Kind           string        `json:"kind,omitempty"`
+	CampaignID     int64         `json:"campaign_id,omitempty"`
+	Fields         []FormField   `json:"fields"`
+	Consents       []FormConsent `json:"consents,omitempty"`
+	Page           FormPage      `json:"page"`
+	ThankYou       FormThankYou  `json:"thank_you"`
+	AllowedOrigins []string      `json:"allowed_origins,omitempty"`
+}
+
+var (
+	slugRe      = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$`)
+	fieldNameRe = regexp.MustCompile(`^[a-z][a-z0-9_]{0,47}$`)
+	colorRe     = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+)
+
+// reservedNames are form inputs Lodestone itself uses.
+var reservedNames = []string{"_ts", "_hp", "visitor_id"}
+
+// Check validates a definition and fills defaults; errors name the field.
+func (d *FormDefinition) Check() error {
+	d.Slug = strings.TrimSpace(d.Slug)
+	d.Name = strings.TrimSpace(d.Name)
+	if !slugRe.MatchString(d.Slug) {
+		return errs.Field("slug", "must be 1 to 64 lower-case letters, digits and dashes, such as spring-webinar")
+	}
+	if d.Name == "" || len(d.Name) > 200 || !utf8.ValidString(d.Name) {
+		return errs.Field("name", "is required (at most 200 characters)")
+	}
+	if d.Kind == "" {
+		d.Kind = KindLead
+	}
+	if !slices.Contains([]string{KindLead, KindNewsletter, KindDemo, KindTrial}, d.Kind) {
+		return errs.Field("kind", "must be lead, newsletter, demo or trial")
+	}
+	if len(d.Fields) == 0 || len(d.Fields) > 50 {
+		return errs.Field("fields", "must list 1 to 50 fields")
+	}
+	seen := map[string]bool{}
+	hasIdentity := false
+	for i := range d.Fields {
+		f := &d.Fields[i]
+		at := fmt.Sprintf("fields[%d]", i)
+		if !fieldNameRe.MatchString(f.Name) || slices.Contains(reservedNames, f.Name) || slices.Contains(TrackingFields, f.Name) {
+			return errs.Field(at+".name", "must be a lower-case name (letters, digits, underscores) and not a reserved one")
+		}
+		if seen[f.Name] {
+			return errs.Field(at+".name", "%q appears twice", f.Name)
+		}
+		seen[f.Name] = true
+		if std, ok := StandardFields[f.Name]; ok {
+			if f.Type == "" {
+				f.Type = std.Type
+			}
+			if f.Label == "" {
+				f.Label = std.Label
+			}
+		}
+		if f.Type == "" {
+			f.Type = "text"
+		}
+		if f.Label == "" {
+			f.Label = f.Name
+		}
+		if !slices.Contains(fieldTypes, f.Type) {
+			return errs.Field(at+".type", "must be one of %s", strings.Join(fieldTypes, ", "))
+		}
+		if f.Type == "select" && len(f.Options) == 0 {
+			return errs.Field(at+".options", "a select needs options")
+		}
+		if err := checkFormText(at+".label", f.Label, 500); err != nil {
+			return err
+		}
+		if f.Name == "email" || f.Name == "phone" {
+			hasIdentity = true
+		}
+	}
+	if !hasIdentity {
+		return errs.Field("fields", "must include email or phone, so a submission can be told apart from the next")
+	}
+	for i, c := range d.Consents {
+		at := fmt.Sprintf("consents[%d]", i)
+		if !slices.Contains(store.Purposes, c.Purpose) {
+			return errs.Field(at+".purpose", "must be one of %s", strings.Join(store.Purposes, ", "))
+		}
+		if strings.TrimSpace(c.Label) == "" {
+			return errs.Field(at+".label", "is required: the wording the person agrees to")
+		}
+		if err := checkFormText(at+".label", c.Label, 2000); err != nil {
+			return err
+		}
+		if c.Version == "" {
+			d.Consents[i].Version = "1"
+		}
+	}
+	if d.Page.AccentColor != "" && !colorRe.MatchString(d.Page.AccentColor) {
+		return errs.Field("page.accent_color", "must be a colour such as #1f6feb")
+	}
+	for field, u := range map[string]string{"page.logo_url": d.Page.LogoURL, "thank_you.redirect_url": d.ThankYou.RedirectURL, "thank_you.lead_magnet_url": d.ThankYou.LeadMagnetURL} {
+		if u != "" && !httpURL(u) {
+			return errs.Field(field, "must be an http or https URL")
+		}
+	}
+	for field, v := range map[string]string{"page.headline": d.Page.Headline, "page.text": d.Page.Text, "page.button_text": d.Page.ButtonText, "thank_you.message": d.ThankYou.Message} {
+		if err := checkFormText(field, v, 5000); err != nil {
+			return err
+		}
+	}
+	for i, o := range d.AllowedOrigins {
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" {
+			return errs.Field(fmt.Sprintf("allowed_origins[%d]", i), "must be an origin such as https://www.example.com")
+		}
+	}
+	return nil
+}
+
+func httpURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+func checkFormText(field, v string, max int) error {
+	if len(v) > max || !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+		return errs.Field(field, "must be valid text of at most %d bytes", max)
+	}
+	return nil
+}
+
+// EventType is the event a submission of this form records.
+func (d *FormDefinition) EventType() string {
+	switch d.Kind {
+	case KindNewsletter:
+		return "newsletter_signup"
+	case KindDemo:
+		return "demo_request"
+	case KindTrial:
+		return "trial_signup"
+	}
+	return "form_submit"
+}

@@ -1,0 +1,111 @@
+package web
+
+import (
+	"encoding/json"
+	"html/template"
+	"net/http"
+
+	"github.com/lodestone-hq/lodestone/internal/capture"
+	"github.com/lodestone-hq/lodestone/internal/store"
+)
+
+// formJSON is a form as the API shows it: its definition and where it lives.
+type formJSON struct {
+	ID int64 `json:"id"`
+	capture.FormDefinition
+	URL       string `json:"url"`
+	Embed     string `json:"embed_html"`
+	Archived  bool   `json:"archived"`
+	CreatedAt string `json:"created_at"`
+}
+
+func (s *Server) toFormJSON(f *store.Form) (formJSON, error) {
+	var def capture.FormDefinition
+	if err := json.Unmarshal(f.Definition, &def); err != nil {
+		return formJSON{}, err
+	}
+	def.Slug, def.Name, def.Kind, def.CampaignID = f.Slug, f.Name, f.Kind, f.CampaignID
+	u := s.cfg.PublicURL() + "/f/" + f.Slug
+	return formJSON{ID: f.ID, FormDefinition: def, URL: u, Archived: f.Archived, CreatedAt: f.CreatedAt.Format("2006-01-02T15:04:05Z07:00"),
+		Embed: `<iframe src="` + u + `" title="` + templateEscape(f.Name) + `" width="100%" height="640" frameborder="0"></iframe>`}, nil
+}
+
+func templateEscape(s string) string { return template.HTMLEscapeString(s) }
+
+func (s *Server) saveForm(w http.ResponseWriter, r *http.Request, id int64) error {
+	var def capture.FormDefinition
+	if err := decodeJSON(r, &def); err != nil {
+		return err
+	}
+	if err := def.Check(); err != nil {
+		return err
+	}
+	raw, err := json.Marshal(def)
+	if err != nil {
+		return err
+	}
+	f, err := s.store.SaveForm(r.Context(), store.Form{ID: id, Slug: def.Slug, Name: def.Name, Kind: def.Kind, CampaignID: def.CampaignID, Definition: raw},
+		principalOf(r.Context()).Actor())
+	if err != nil {
+		return err
+	}
+	out, err := s.toFormJSON(f)
+	if err != nil {
+		return err
+	}
+	status := http.StatusCreated
+	if id != 0 {
+		status = http.StatusOK
+	}
+	writeJSON(w, status, out)
+	return nil
+}
+
+func (s *Server) handleCreateForm(w http.ResponseWriter, r *http.Request) error {
+	return s.saveForm(w, r, 0)
+}
+
+func (s *Server) handleUpdateForm(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if _, err := s.store.Form(r.Context(), id); err != nil {
+		return err
+	}
+	return s.saveForm(w, r, id)
+}
+
+func (s *Server) handleGetForm(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	f, err := s.store.Form(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	out, err := s.toFormJSON(f)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *Server) handleListForms(w http.ResponseWriter, r *http.Request) error {
+	forms, err := s.store.Forms(r.Context())
+	if err != nil {
+		return err
+	}
+	out := make([]formJSON, 0, len(forms))
+	for _, f := range forms {
+		j, err := s.toFormJSON(f)
+		if err != nil {
+			return err
+		}
+		out = append(out, j)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"forms": out})
+	return nil
+}

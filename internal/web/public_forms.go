@@ -1,0 +1,375 @@
+package web
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"html/template"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lodestone-hq/lodestone/internal/capture"
+	"github.com/lodestone-hq/lodestone/internal/errs"
+	"github.com/lodestone-hq/lodestone/internal/store"
+)
+
+//go:embed public
+var publicFS embed.FS
+
+var publicTmpl = template.Must(template.New("").Funcs(template.FuncMap{"consentInput": capture.ConsentInput}).ParseFS(publicFS, "public/*.html"))
+
+// maxFormBody bounds a form post; forms are small.
+const maxFormBody = 256 << 10
+
+// minFillTime is the least time a person takes to fill a form; faster posts that
+// carry our timestamp are bots.
+const minFillTime = 2 * time.Second
+
+const visitorCookie = "ls_vid"
+
+var visitorRe = regexp.MustCompile(`^[A-Za-z0-9_.:-]{1,128}$`)
+
+type formPage struct {
+	Def      *capture.FormDefinition
+	Accent   template.CSS
+	Values   map[string]string
+	Errors   map[string]string
+	Tracking map[string]string
+	Stamp    string
+	Banner   string
+	Thanks   bool
+}
+
+// loadForm finds a live form and reads its definition.
+func (s *Server) loadForm(r *http.Request) (*store.Form, *capture.FormDefinition, error) {
+	f, err := s.store.FormBySlug(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		return nil, nil, err
+	}
+	var def capture.FormDefinition
+	if err := json.Unmarshal(f.Definition, &def); err != nil {
+		return nil, nil, err
+	}
+	def.Slug, def.Name, def.Kind, def.CampaignID = f.Slug, f.Name, f.Kind, f.CampaignID
+	return f, &def, nil
+}
+
+func (s *Server) renderForm(w http.ResponseWriter, status int, p formPage) {
+	p.Accent = "#1f6feb"
+	if p.Def.Page.AccentColor != "" {
+		p.Accent = template.CSS(p.Def.Page.AccentColor) // checked against #rrggbb when saved
+	}
+	if p.Values == nil {
+		p.Values = map[string]string{}
+	}
+	if p.Errors == nil {
+		p.Errors = map[string]string{}
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	// Hosted pages may be framed by the customer's site and show the form's own colours.
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' https: data:; style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; base-uri 'none'")
+	w.WriteHeader(status)
+	if err := publicTmpl.ExecuteTemplate(w, "form.html", p); err != nil {
+		s.log.Error("render form", "err", err)
+	}
+}
+
+// handleFormPage is the hosted form, GET /f/{slug}. It carries the UTM parameters of
+// the link that brought the visitor, and the page that referred them, in hidden
+// fields, so attribution works with JavaScript off.
+func (s *Server) handleFormPage(w http.ResponseWriter, r *http.Request) {
+	_, def, err := s.loadForm(r)
+	if err != nil {
+		s.publicError(w, r, err)
+		return
+	}
+	tracking := map[string]string{}
+	q := r.URL.Query()
+	for _, k := range capture.TrackingFields {
+		if v := q.Get(k); v != "" && len(v) <= 500 {
+			tracking[k] = v
+		}
+	}
+	if ref := r.Referer(); ref != "" && tracking["referrer"] == "" && len(ref) <= 2000 {
+		if u, err := url.Parse(ref); err == nil && u.Host != r.Host {
+			tracking["referrer"] = ref
+		}
+	}
+	if tracking["page_url"] == "" {
+		tracking["page_url"] = s.cfg.PublicURL() + r.URL.RequestURI()
+	}
+	values := map[string]string{}
+	for _, f := range def.Fields {
+		if v := q.Get(f.Name); v != "" && len(v) <= 500 {
+			values[f.Name] = v // prefilled from the link, e.g. from an email
+		}
+	}
+	s.renderForm(w, http.StatusOK, formPage{Def: def, Values: values, Tracking: tracking, Stamp: s.stamp(r, time.Now())})
+}
+
+// handleFormThanks is the thank-you page a browser is redirected to after a post.
+func (s *Server) handleFormThanks(w http.ResponseWriter, r *http.Request) {
+	_, def, err := s.loadForm(r)
+	if err != nil {
+		s.publicError(w, r, err)
+		return
+	}
+	s.renderForm(w, http.StatusOK, formPage{Def: def, Thanks: true})
+}
+
+// handleFormPost is POST /f/{slug}: a submission from a browser (URL-encoded or
+// multipart) or a program (JSON). It is acknowledged only after it is committed.
+func (s *Server) handleFormPost(w http.ResponseWriter, r *http.Request) {
+	now := time.Now()
+	ip := clientIP(r)
+	if ok, wait := s.ipLimit.allow(ip, now); !ok {
+		s.tooMany(w, r, wait)
+		return
+	}
+	slug := r.PathValue("slug")
+	if ok, wait := s.formLimit.allow(slug, now); !ok {
+		s.tooMany(w, r, wait)
+		return
+	}
+	form, def, err := s.loadForm(r)
+	if err != nil {
+		s.publicError(w, r, err)
+		return
+	}
+	jsonPost, values, err := readFormValues(w, r)
+	if err != nil {
+		s.publicError(w, r, err)
+		return
+	}
+	s.allowOrigin(w, r, def)
+	succeed := func(res store.Captured) {
+		if jsonPost {
+			writeJSON(w, http.StatusCreated, map[string]any{"contact_id": res.ContactID, "created": res.Created})
+			return
+		}
+		if def.ThankYou.RedirectURL != "" {
+			http.Redirect(w, r, def.ThankYou.RedirectURL, http.StatusSeeOther)
+			return
+		}
+		http.Redirect(w, r, "/f/"+def.Slug+"/thanks", http.StatusSeeOther)
+	}
+	if values.Get("_hp") != "" {
+		// A filled honeypot is a bot: it is told all went well and nothing is stored.
+		succeed(store.Captured{})
+		return
+	}
+	if st := values.Get("_ts"); st != "" {
+		if msg := s.checkStamp(r, st, now); msg != "" {
+			s.formProblems(w, r, jsonPost, def, values, []capture.FieldProblem{{Field: "_ts", Message: msg}})
+			return
+		}
+	}
+	stage, _ := s.store.Setting(r.Context(), "newsletter_stage")
+	meta := capture.SubmissionMeta{Slug: form.Slug, CampaignID: form.CampaignID, IP: ip, UserAgent: r.UserAgent(), Referrer: r.Referer(),
+		Now: s.store.Now(), Region: s.cfg.Region, NewsletterStage: stage}
+	if c, err := r.Cookie(visitorCookie); err == nil && visitorRe.MatchString(c.Value) {
+		meta.VisitorID = c.Value
+	} else if v := values.Get("visitor_id"); visitorRe.MatchString(v) {
+		meta.VisitorID = v
+	}
+	c, problems := capture.ParseSubmission(def, values, meta)
+	if len(problems) > 0 {
+		s.formProblems(w, r, jsonPost, def, values, problems)
+		return
+	}
+	res, err := s.store.IngestGrouped(r.Context(), []store.Capture{c})
+	if err != nil {
+		s.publicError(w, r, err)
+		return
+	}
+	succeed(res[0])
+}
+
+// readFormValues reads a post as URL-encoded, multipart or JSON into one set of values.
+func readFormValues(w http.ResponseWriter, r *http.Request) (bool, url.Values, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch ct {
+	case "application/x-www-form-urlencoded", "multipart/form-data":
+		var err error
+		if ct == "multipart/form-data" {
+			err = r.ParseMultipartForm(maxFormBody)
+		} else {
+			err = r.ParseForm()
+		}
+		if err != nil {
+			if strings.Contains(err.Error(), "too large") {
+				return false, nil, errs.E(errs.TooLarge, "", "the form post is larger than %d bytes", maxFormBody)
+			}
+			return false, nil, errs.Field("", "the form post could not be read")
+		}
+		return false, r.PostForm, nil
+	case "application/json":
+		var m map[string]any
+		dec := json.NewDecoder(r.Body)
+		if err := dec.Decode(&m); err != nil {
+			return true, nil, jsonError(err)
+		}
+		v := url.Values{}
+		for k, x := range m {
+			switch t := x.(type) {
+			case string:
+				v.Set(k, t)
+			case bool:
+				if t {
+					v.Set(k, "true")
+				}
+			case float64:
+				v.Set(k, strconv.FormatFloat(t, 'f', -1, 64))
+			case nil:
+			default:
+				return true, nil, errs.Field(k, "must be a string, a number or true/false")
+			}
+		}
+		return true, v, nil
+	}
+	return false, nil, errs.E(errs.Unsupported, "", "post the form URL-encoded, as multipart/form-data or as application/json")
+}
+
+// formProblems answers a refused submission: beside the fields on the page, or in
+// the API's error shape.
+func (s *Server) formProblems(w http.ResponseWriter, r *http.Request, jsonPost bool, def *capture.FormDefinition, v url.Values, ps []capture.FieldProblem) {
+	if jsonPost {
+		e := errs.Field(ps[0].Field, "%s", ps[0].Message)
+		e.Details = ps
+		s.writeError(w, r, e)
+		return
+	}
+	values := map[string]string{}
+	for k := range v {
+		if !strings.HasPrefix(k, "_") {
+			values[k] = v.Get(k)
+		}
+	}
+	tracking := map[string]string{}
+	for _, k := range capture.TrackingFields {
+		if x := v.Get(k); x != "" {
+			tracking[k] = x
+		}
+	}
+	errors := map[string]string{}
+	banner := "Please check the fields marked below."
+	for _, p := range ps {
+		if p.Field == "_ts" {
+			banner = p.Message
+			continue
+		}
+		errors[p.Field] = p.Message
+	}
+	s.renderForm(w, http.StatusUnprocessableEntity, formPage{Def: def, Values: values, Errors: errors, Tracking: tracking,
+		Stamp: s.stamp(r, time.Now().Add(-minFillTime)), Banner: banner})
+}
+
+// allowOrigin answers cross-origin posts from the form's allowed origins, so a form
+// embedded on the customer's site can read the answer.
+func (s *Server) allowOrigin(w http.ResponseWriter, r *http.Request, def *capture.FormDefinition) {
+	origin := r.Header.Get("Origin")
+	if origin != "" && slices.Contains(def.AllowedOrigins, origin) {
+		w.Header().Set("Access-Control-Allow-Origin", origin)
+		w.Header().Set("Vary", "Origin")
+	}
+}
+
+// handleFormPreflight answers CORS preflights of JSON posts from allowed origins.
+func (s *Server) handleFormPreflight(w http.ResponseWriter, r *http.Request) {
+	_, def, err := s.loadForm(r)
+	if err != nil {
+		s.publicError(w, r, err)
+		return
+	}
+	origin := r.Header.Get("Origin")
+	if origin == "" || !slices.Contains(def.AllowedOrigins, origin) {
+		w.WriteHeader(http.StatusForbidden)
+		return
+	}
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", origin)
+	h.Set("Access-Control-Allow-Methods", "POST")
+	h.Set("Access-Control-Allow-Headers", "Content-Type")
+	h.Set("Access-Control-Max-Age", "600")
+	h.Set("Vary", "Origin")
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) tooMany(w http.ResponseWriter, r *http.Request, wait time.Duration) {
+	secs := int(wait/time.Second) + 1
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	s.writeError(w, r, errs.E(errs.RateLimited, "", "too many submissions; try again in %d seconds", secs))
+}
+
+// publicError answers a public endpoint's error: JSON for programs, a short page for
+// people.
+func (s *Server) publicError(w http.ResponseWriter, r *http.Request, err error) {
+	if strings.Contains(r.Header.Get("Accept"), "text/html") && errs.Code(err) == errs.NotFound {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(http.StatusNotFound)
+		io.WriteString(w, "<!doctype html><title>Form not found</title><p>This form does not exist or was retired.</p>")
+		return
+	}
+	s.writeError(w, r, err)
+}
+
+// stamp signs the time a form was shown, so a post can tell how long filling it took.
+func (s *Server) stamp(r *http.Request, t time.Time) string {
+	ts := strconv.FormatInt(t.Unix(), 10)
+	return ts + "." + s.sign(r, "form-stamp:"+ts)
+}
+
+func (s *Server) checkStamp(r *http.Request, st string, now time.Time) string {
+	ts, sig, ok := strings.Cut(st, ".")
+	if !ok || !hmac.Equal([]byte(sig), []byte(s.sign(r, "form-stamp:"+ts))) {
+		return "This form has expired. Please send it again."
+	}
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return "This form has expired. Please send it again."
+	}
+	shown := time.Unix(sec, 0)
+	if now.Sub(shown) < minFillTime {
+		return "That was quicker than a person can type. Please check the form and send it again."
+	}
+	return ""
+}
+
+func (s *Server) sign(r *http.Request, msg string) string {
+	key := s.formKey.Load()
+	if key == nil {
+		k, err := s.store.Secret(r.Context(), "forms")
+		if err != nil {
+			s.log.Error("form secret", "err", err)
+		} else {
+			s.formKey.Store(&k)
+		}
+		key = &k
+	}
+	m := hmac.New(sha256.New, *key)
+	m.Write([]byte(msg))
+	return hex.EncodeToString(m.Sum(nil))[:32]
+}
+
+// clientIP is the address the request came from. Proxies are not trusted: put
+// Lodestone behind one that rate limits, or accept the proxy's address here.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
