@@ -145,6 +145,9 @@ func (a *App) Close(ctx context.Context) error {
 	if a.http != nil {
 		err = a.http.Shutdown(ctx)
 	}
+	if a.web != nil {
+		a.web.Close()
+	}
 	if a.stopWorkers != nil {
 		a.stopWorkers()
 		a.workers.Wait()

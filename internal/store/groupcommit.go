@@ -116,3 +116,19 @@ func (g *groupCommitter) commit(batch []*groupReq) {
 		close(r.done)
 	}
 }
+
+// IngestEach records captures in one transaction, each under its own savepoint, and
+// returns each one's error: for background streams (page views) where one bad item
+// must not cost the others.
+func (s *Store) IngestEach(ctx context.Context, caps []Capture) []error {
+	reqs := make([]*groupReq, len(caps))
+	for i := range caps {
+		reqs[i] = &groupReq{ctx: ctx, caps: caps[i : i+1], done: make(chan struct{})}
+	}
+	s.ingest.commit(reqs)
+	out := make([]error, len(reqs))
+	for i, r := range reqs {
+		out[i] = r.err
+	}
+	return out
+}

@@ -232,7 +232,11 @@ func resolveContact(ctx context.Context, tx *Tx, c *Capture) (int64, bool, error
 			return 0, false, err
 		}
 		if id.Valid {
-			sid, err := survivor(ctx, tx, id.Int64, sql.NullInt64{Int64: id.Int64, Valid: false})
+			var merged sql.NullInt64
+			if err := tx.queryRow(ctx, `SELECT merged_into_id FROM contacts WHERE id = ?`, id.Int64).Scan(&merged); err != nil {
+				return 0, false, err
+			}
+			sid, err := survivor(ctx, tx, id.Int64, merged)
 			return sid, false, err
 		}
 		return 0, false, nil

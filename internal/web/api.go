@@ -174,7 +174,7 @@ func (s *Server) handleIngestEvents(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *Server) captureOptions(r *http.Request) capture.Options {
-	stage, _ := s.store.Setting(r.Context(), "newsletter_stage")
+	stage := s.settings.get(r.Context(), "newsletter_stage")
 	return capture.Options{Region: s.cfg.Region, NewsletterStage: stage, Now: s.store.Now()}
 }
 

@@ -176,7 +176,7 @@ func (s *Server) handleFormPost(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	stage, _ := s.store.Setting(r.Context(), "newsletter_stage")
+	stage := s.settings.get(r.Context(), "newsletter_stage")
 	meta := capture.SubmissionMeta{Slug: form.Slug, CampaignID: form.CampaignID, IP: ip, UserAgent: r.UserAgent(), Referrer: r.Referer(),
 		Now: s.store.Now(), Region: s.cfg.Region, NewsletterStage: stage}
 	if c, err := r.Cookie(visitorCookie); err == nil && visitorRe.MatchString(c.Value) {

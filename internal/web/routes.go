@@ -22,6 +22,8 @@ func (s *Server) routes() []route {
 		{pattern: "GET /f/{slug}/thanks", handler: http.HandlerFunc(s.handleFormThanks)},
 		{pattern: "POST /f/{slug}", handler: http.HandlerFunc(s.handleFormPost)},
 		{pattern: "OPTIONS /f/{slug}", handler: http.HandlerFunc(s.handleFormPreflight)},
+		{pattern: "GET /t.js", handler: http.HandlerFunc(s.handleSnippet)},
+		{pattern: "POST /collect", handler: http.HandlerFunc(s.handleCollect)},
 
 		api("GET /api/v1/contacts", auth.Read, s.handleListContacts, apiDoc{
 			summary: "List contacts, newest first", tag: "contacts", response: "ContactPage",
@@ -58,6 +60,10 @@ func (s *Server) routes() []route {
 			summary: "Record money and hours spent on a campaign", tag: "campaigns", body: "CostInput", response: "CostEntry", created: true}),
 		api("POST /api/v1/deals", auth.WriteLeads, s.handleCreateDeal, apiDoc{
 			summary: "Record a deal; a won deal makes the contact a customer", tag: "deals", body: "DealInput", response: "Deal", created: true}),
+		api("GET /api/v1/reports/sources", auth.Read, s.handleSourcesReport, apiDoc{
+			summary: "Leads, customers, cost and revenue per channel or campaign for a period, under an attribution model", tag: "reports", response: "SourcesReport",
+			query: []param{{"from", "first day, YYYY-MM-DD (UTC), required"}, {"to", "day after the last, YYYY-MM-DD (UTC), required"},
+				{"group_by", "channel (default), campaign, or channel,campaign"}, {"model", "first_touch (default), last_touch, linear, u_shaped, w_shaped, full_path, j_shaped, inverse_j or time_decay"}}}),
 	}
 	return append(rs, s.uiRoutes()...)
 }

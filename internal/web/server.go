@@ -26,6 +26,9 @@ type Server struct {
 	// Public capture endpoints are limited per client IP and per form.
 	ipLimit, formLimit *limiter
 	formKey            atomic.Pointer[[]byte]
+	collectLimit       *limiter
+	tracker            *tracker
+	settings           *settingsCache
 	mux                *http.ServeMux
 	handler            http.Handler
 	// draining is set during shutdown so /readyz tells load balancers to stop sending.
@@ -36,7 +39,8 @@ type Server struct {
 // New builds the server and its routes.
 func New(s *store.Store, cfg config.Config, log *slog.Logger) *Server {
 	srv := &Server{store: s, cfg: cfg, log: log, metrics: newMetrics(s), keys: newKeyCache(), mux: http.NewServeMux(), started: time.Now(),
-		ipLimit: newLimiter(cfg.FormRateIP, max(cfg.FormRateIP/3, 5)), formLimit: newLimiter(cfg.FormRateForm, max(cfg.FormRateForm/6, 50))}
+		ipLimit: newLimiter(cfg.FormRateIP, max(cfg.FormRateIP/3, 5)), formLimit: newLimiter(cfg.FormRateForm, max(cfg.FormRateForm/6, 50)),
+		collectLimit: newLimiter(cfg.FormRateIP*20, max(cfg.FormRateIP*2, 50)), tracker: newTracker(s), settings: newSettingsCache(s)}
 	for _, rt := range srv.routes() {
 		srv.mux.Handle(rt.pattern, rt.handler)
 	}
@@ -49,6 +53,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 
 // Drain marks the server as shutting down.
 func (s *Server) Drain() { s.draining.Store(true) }
+
+// Close writes the queued tracking hits; call it after the HTTP server has stopped.
+func (s *Server) Close() { s.tracker.close() }
 
 // route is one line of the routing table.
 type route struct {

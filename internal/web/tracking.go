@@ -1,0 +1,211 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/lodestone-hq/lodestone/internal/attribution"
+	"github.com/lodestone-hq/lodestone/internal/contact"
+	"github.com/lodestone-hq/lodestone/internal/errs"
+	"github.com/lodestone-hq/lodestone/internal/store"
+)
+
+// Tracking answers page views and identify hits at once and records them in the
+// background in batches: a page view is not a submission, and the browser does not
+// wait. What is queued when the server stops is written before it exits; a crash
+// loses at most the last fraction of a second of page views, never a form post.
+
+const (
+	maxHit       = 16 << 10
+	trackerQueue = 20000
+	trackerBatch = 500
+)
+
+// botRe matches the user agents of crawlers, link previewers and headless browsers.
+var botRe = regexp.MustCompile(`(?i)bot|crawl|spider|slurp|headless|lighthouse|pingdom|uptime|preview|facebookexternalhit|embedly|quora link|whatsapp|curl/|wget/|python-requests|go-http-client|httpclient|java/|okhttp|phantomjs|selenium|puppeteer|playwright`)
+
+type tracker struct {
+	store *store.Store
+	hits  chan store.Capture
+	done  chan struct{}
+	once  sync.Once
+	// dropped counts hits refused because the queue was full.
+	mu      sync.Mutex
+	dropped int64
+}
+
+func newTracker(s *store.Store) *tracker {
+	t := &tracker{store: s, hits: make(chan store.Capture, trackerQueue), done: make(chan struct{})}
+	go t.run()
+	return t
+}
+
+func (t *tracker) enqueue(c store.Capture) bool {
+	select {
+	case t.hits <- c:
+		return true
+	default:
+		t.mu.Lock()
+		t.dropped++
+		t.mu.Unlock()
+		return false
+	}
+}
+
+func (t *tracker) run() {
+	defer close(t.done)
+	batch := make([]store.Capture, 0, trackerBatch)
+	for c := range t.hits {
+		batch = append(batch[:0], c)
+	fill:
+		for len(batch) < trackerBatch {
+			select {
+			case c, ok := <-t.hits:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, c)
+			default:
+				break fill
+			}
+		}
+		t.store.IngestEach(context.Background(), batch)
+	}
+}
+
+// close writes what is queued and stops.
+func (t *tracker) close() {
+	t.once.Do(func() { close(t.hits) })
+	<-t.done
+}
+
+// hitIn is what the snippet sends.
+type hitIn struct {
+	Type      string            `json:"type"`
+	VisitorID string            `json:"visitor_id"`
+	PageURL   string            `json:"page_url"`
+	Referrer  string            `json:"referrer"`
+	Title     string            `json:"title"`
+	Email     string            `json:"email"`
+	Traits    map[string]string `json:"traits"`
+	Consent   bool              `json:"consent"`
+}
+
+// handleCollect is POST /collect. It answers 204 whether or not the hit is kept, so
+// the snippet never retries and bots learn nothing; a malformed hit is a 400.
+func (s *Server) handleCollect(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	if ok, wait := s.collectLimit.allow(clientIP(r), time.Now()); !ok {
+		s.tooMany(w, r, wait)
+		return
+	}
+	if r.Header.Get("Sec-GPC") == "1" || botRe.MatchString(r.UserAgent()) || r.UserAgent() == "" {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxHit))
+	if err != nil {
+		s.writeError(w, r, jsonError(err))
+		return
+	}
+	var h hitIn
+	if err := json.Unmarshal(body, &h); err != nil {
+		s.writeError(w, r, jsonError(err))
+		return
+	}
+	c, err := s.hitCapture(r, h)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if s.trackingNeedsConsent(r.Context()) && !h.Consent && c.Type == "page_view" {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	s.tracker.enqueue(c)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) hitCapture(r *http.Request, h hitIn) (store.Capture, error) {
+	if !visitorRe.MatchString(h.VisitorID) {
+		return store.Capture{}, errs.Field("visitor_id", "must be 1 to 128 letters, digits or . _ : -")
+	}
+	for field, v := range map[string]string{"page_url": h.PageURL, "referrer": h.Referrer, "title": h.Title} {
+		if len(v) > 4000 || !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+			return store.Capture{}, errs.Field(field, "must be text of at most 4000 bytes")
+		}
+	}
+	c := store.Capture{VisitorID: h.VisitorID, OccurredAt: s.store.Now(), Actor: "tracking"}
+	props := map[string]any{}
+	if h.Title != "" {
+		props["title"] = h.Title
+	}
+	if ua := r.UserAgent(); ua != "" && utf8.ValidString(ua) {
+		props["user_agent"] = ua[:min(len(ua), 500)]
+	}
+	switch h.Type {
+	case "page_view":
+		c.Type = "page_view"
+		c.Web = attribution.FromProperties(map[string]string{"page_url": h.PageURL, "referrer": h.Referrer})
+	case "identify":
+		e, err := contact.NormalizeEmail(h.Email)
+		if err != nil {
+			return c, errs.Field("email", "is not a valid email address")
+		}
+		c.Type, c.Email = "identify", e
+		if d, ok := contact.CompanyDomain(e); ok {
+			c.CompanyDomain = d
+		}
+		for k, v := range h.Traits {
+			if len(v) > 500 || !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+				return c, errs.Field("traits."+k, "must be text of at most 500 bytes")
+			}
+			switch k {
+			case "first_name":
+				c.Fields.FirstName = v
+			case "last_name":
+				c.Fields.LastName = v
+			case "company":
+				c.Fields.CompanyName = v
+			case "job_title":
+				c.Fields.JobTitle = v
+			}
+		}
+		if h.PageURL != "" {
+			props["page_url"] = h.PageURL
+		}
+	default:
+		return c, errs.Field("type", "must be page_view or identify")
+	}
+	c.Properties = props
+	return c, nil
+}
+
+// handleSnippet serves /t.js with the workspace's consent setting written in.
+func (s *Server) handleSnippet(w http.ResponseWriter, r *http.Request) {
+	js, err := publicFS.ReadFile("public/t.js")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := strings.Replace(string(js), "__REQUIRE_CONSENT__", strconv.FormatBool(s.trackingNeedsConsent(r.Context())), 1)
+	h := w.Header()
+	h.Set("Content-Type", "text/javascript; charset=utf-8")
+	h.Set("Cache-Control", "public, max-age=300")
+	h.Set("Access-Control-Allow-Origin", "*")
+	io.WriteString(w, out)
+}
+
+// trackingNeedsConsent is the workspace setting that makes tracking wait for the
+// visitor's consent.
+func (s *Server) trackingNeedsConsent(ctx context.Context) bool {
+	return s.settings.get(ctx, "tracking_consent") == "required"
+}
