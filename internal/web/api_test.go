@@ -288,3 +288,34 @@ func TestMergeOverAPI(t *testing.T) {
 		t.Fatalf("undo twice: %d %s", r.status, r.body)
 	}
 }
+
+// Fifty concurrent submissions of one address in different letter cases, half through
+// the events API and half through a hosted form, make exactly one contact.
+func TestConcurrentCaseVariantsMakeOneContact(t *testing.T) {
+	e := newAPIEnv(t)
+	if r := e.do("POST", "/api/v1/forms", e.token, `{"slug":"race","name":"race","fields":["email"]}`); r.status != 201 {
+		t.Fatal(r.status)
+	}
+	variants := []string{"race@example.com", "RACE@example.com", "Race@Example.COM", " race@EXAMPLE.com", "rAcE@eXaMpLe.CoM"}
+	var wg sync.WaitGroup
+	for i := range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			email := variants[i%len(variants)]
+			var r resp
+			if i%2 == 0 {
+				r = e.do("POST", "/api/v1/events", e.token, `{"events":[{"type":"form_submit","email":"`+email+`"}]}`)
+			} else {
+				r = e.do("POST", "/f/race", "", `{"email":"`+email+`"}`)
+			}
+			if r.status >= 300 {
+				t.Errorf("submission %d: %d %s", i, r.status, r.body)
+			}
+		}()
+	}
+	wg.Wait()
+	if n, _ := e.s.CountContacts(context.Background()); n != 1 {
+		t.Fatalf("%d contacts, want 1", n)
+	}
+}
