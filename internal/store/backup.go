@@ -19,3 +19,14 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 	_, err := s.write.ExecContext(ctx, `VACUUM INTO ?`, path)
 	return err
 }
+
+// IntegrityCheck runs SQLite's own consistency check; "ok" when the file is sound.
+// PostgreSQL guards its own files, so there it only checks that the server answers.
+func (s *Store) IntegrityCheck(ctx context.Context) (string, error) {
+	if s.engine != SQLite {
+		return "ok", s.Ping(ctx)
+	}
+	var out string
+	err := s.read.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&out)
+	return out, err
+}

@@ -137,8 +137,9 @@ func ingestOne(ctx context.Context, tx *Tx, c *Capture) (Captured, error) {
 			return res, err
 		}
 	}
+	joined := false
 	if c.VisitorID != "" {
-		if err := joinVisitor(ctx, tx, c.VisitorID, res.ContactID, c.OccurredAt); err != nil {
+		if joined, err = joinVisitor(ctx, tx, c.VisitorID, res.ContactID, c.OccurredAt); err != nil {
 			return res, err
 		}
 	}
@@ -156,8 +157,16 @@ func ingestOne(ctx context.Context, tx *Tx, c *Capture) (Captured, error) {
 	if res.ContactID == 0 {
 		return res, nil
 	}
-	if channel != "" || c.VisitorID != "" {
+	switch {
+	case joined:
+		// Earlier anonymous touches may now come first.
 		if err := refreshFirstTouch(ctx, tx, res.ContactID); err != nil {
+			return res, err
+		}
+	case channel != "":
+		if _, err := tx.exec(ctx, `UPDATE contacts SET first_touch_at = ?, first_touch_channel = ?, first_touch_campaign_id = ?
+			WHERE id = ? AND (first_touch_at IS NULL OR first_touch_at > ?)`,
+			ts(c.OccurredAt), channel, nullID(campaignID), res.ContactID, ts(c.OccurredAt)); err != nil {
 			return res, err
 		}
 	}
@@ -357,17 +366,21 @@ func upsertCompany(ctx context.Context, tx *Tx, domain, name string, now time.Ti
 
 // joinVisitor records the visitor and, once it is known to be a contact, gives the
 // contact the visitor's anonymous history (SPEC section 2, Visitor).
-func joinVisitor(ctx context.Context, tx *Tx, visitorID string, contactID int64, at time.Time) error {
+func joinVisitor(ctx context.Context, tx *Tx, visitorID string, contactID int64, at time.Time) (bool, error) {
 	_, err := tx.exec(ctx, `INSERT INTO visitors (id, contact_id, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET last_seen_at = CASE WHEN excluded.last_seen_at > visitors.last_seen_at THEN excluded.last_seen_at ELSE visitors.last_seen_at END,
 		contact_id = COALESCE(visitors.contact_id, excluded.contact_id)`,
 		visitorID, nullID(contactID), ts(at), ts(at))
 	if err != nil || contactID == 0 {
-		return err
+		return false, err
 	}
 	// The one update events ever see: anonymous rows of this visitor learn who it was.
-	_, err = tx.exec(ctx, `UPDATE events SET contact_id = ? WHERE visitor_id = ? AND contact_id IS NULL`, contactID, visitorID)
-	return err
+	res, err := tx.exec(ctx, `UPDATE events SET contact_id = ? WHERE visitor_id = ? AND contact_id IS NULL`, contactID, visitorID)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
 }
 
 // touchOf decides whether the event is a touch and, if so, its channel and campaign.
@@ -462,9 +475,13 @@ func refreshFirstTouch(ctx context.Context, tx *Tx, id int64) error {
 	var at int64
 	var channel string
 	var campaign sql.NullInt64
-	err := tx.queryRow(ctx, `SELECT occurred_at, channel, campaign_id FROM events
-		WHERE channel IS NOT NULL AND (contact_id = ? OR contact_id IN (SELECT id FROM contacts WHERE merged_into_id = ?))
-		ORDER BY occurred_at, id LIMIT 1`, id, id).Scan(&at, &channel, &campaign)
+	var eventID int64
+	// Two indexed lookups rather than one OR, which would scan every event.
+	err := tx.queryRow(ctx, `SELECT occurred_at, id, channel, campaign_id FROM events WHERE contact_id = ? AND channel IS NOT NULL
+		UNION ALL
+		SELECT e.occurred_at, e.id, e.channel, e.campaign_id FROM contacts m JOIN events e ON e.contact_id = m.id
+		WHERE m.merged_into_id = ? AND e.channel IS NOT NULL
+		ORDER BY 1, 2 LIMIT 1`, id, id).Scan(&at, &eventID, &channel, &campaign)
 	if errors.Is(err, sql.ErrNoRows) {
 		_, err = tx.exec(ctx, `UPDATE contacts SET first_touch_at = NULL, first_touch_channel = NULL, first_touch_campaign_id = NULL WHERE id = ?`, id)
 		return err
