@@ -26,6 +26,7 @@ Usage:
   lodestone apikey revoke ID
   lodestone user create --email EMAIL --role ROLE [--name NAME]   (reads the password from stdin)
   lodestone backup FILE
+  lodestone import contacts FILE --channel CHANNEL [--campaign NAME] [--consent BASIS] [--map COLUMN=FIELD]…
   lodestone version
 
 Every command takes --data DIR or --database-url URL (or LODESTONE_DATA,
@@ -62,6 +63,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdUser(ctx, rest, stdin, stdout, stderr, getenv)
 	case "backup":
 		return cmdBackup(ctx, rest, stdout, stderr, getenv)
+	case "import":
+		return cmdImport(ctx, rest, stdout, stderr, getenv)
 	case "version":
 		fmt.Fprintln(stdout, "lodestone", version)
 		return nil

@@ -100,6 +100,25 @@ var schemas = obj{
 	"FormList": props(obj{"forms": arr(ref("Form"))}),
 	"Deal": props(obj{"id": obj{"type": "integer"}, "contact_id": obj{"type": "integer"}, "name": str(""), "amount": moneyString, "status": str(""),
 		"closed_at": nullable(obj{"type": "string", "format": "date-time"})}),
+	"SourcesMetrics": props(obj{
+		"new_leads":       obj{"type": "integer", "description": "contacts created in the period, by first touch"},
+		"mqls":            obj{"type": "integer"},
+		"sqls":            obj{"type": "integer"},
+		"customers":       obj{"type": "number", "description": "credited by the model; a multi-touch model credits parts of a customer"},
+		"conversion_rate": nullable(obj{"type": "number", "description": "customers / new_leads"}),
+		"cost":            moneyString,
+		"cpl":             nullable(moneyString),
+		"hours":           obj{"type": "number"},
+		"hours_per_lead":  nullable(obj{"type": "number"}),
+		"loaded_cost":     nullable(obj{"allOf": []any{moneyString}, "description": "cost + hours × the hourly_rate setting; null without one"}),
+		"revenue":         moneyString,
+		"cac":             nullable(moneyString),
+		"roi":             nullable(obj{"type": "number", "description": "(revenue − cost) / cost"}),
+		"speed_to_lead":   nullable(obj{"type": "number", "description": "seconds; null until sales touches exist"}),
+	}, "new_leads", "mqls", "sqls", "customers", "conversion_rate", "cost", "cpl", "hours", "revenue", "cac", "roi"),
+	"SourcesRow": obj{"allOf": []any{props(obj{"channel": str("one of the channels"),
+		"campaign": nullable(props(obj{"id": obj{"type": "integer"}, "name": str("")}))}, "channel", "campaign"), ref("SourcesMetrics")}},
+	"SourcesReport": props(obj{"rows": arr(ref("SourcesRow")), "totals": ref("SourcesMetrics")}, "rows", "totals"),
 }
 
 var (
