@@ -121,8 +121,8 @@ func TestCrashDuringCaptureLosesNoAcknowledgedSubmission(t *testing.T) {
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
 	for round := range 3 {
 		// Kill only once the load is flowing again, at a random moment after that.
-		base := nAcked.Load()
-		for deadline := time.Now().Add(15 * time.Second); nAcked.Load()-base < 30 && time.Now().Before(deadline); {
+		from := nAcked.Load()
+		for deadline := time.Now().Add(15 * time.Second); nAcked.Load()-from < 30 && time.Now().Before(deadline); {
 			time.Sleep(10 * time.Millisecond)
 		}
 		time.Sleep(time.Duration(rng.IntN(500)) * time.Millisecond)
