@@ -43,3 +43,9 @@ func (s *Store) Audit(ctx context.Context, limit int) ([]*AuditEntry, error) {
 	}
 	return out, rows.Err()
 }
+
+// RecordAudit writes an audit entry for an action that changes nothing in the
+// database but matters, such as an export of personal data.
+func (s *Store) RecordAudit(ctx context.Context, actor, action, target string, details map[string]any) error {
+	return s.RunInTx(ctx, func(tx *Tx) error { return audit(ctx, tx, actor, action, target, details) })
+}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"errors"
 	"strings"
@@ -9,17 +10,17 @@ import (
 	"github.com/lodestone-hq/lodestone/internal/errs"
 )
 
-const campaignColumns = `id, name, channel, utm_campaign, starts_on, ends_on, budget, notes, created_at`
+const campaignColumns = `id, name, channel, utm_campaign, starts_on, ends_on, budget, notes, created_at, landing_url, short_code`
 
 func scanCampaign(r scanner) (*Campaign, error) {
 	var c Campaign
-	var utm sql.NullString
+	var utm, short sql.NullString
 	var budget sql.NullInt64
 	var created int64
-	if err := r.Scan(&c.ID, &c.Name, &c.Channel, &utm, &c.StartsOn, &c.EndsOn, &budget, &c.Notes, &created); err != nil {
+	if err := r.Scan(&c.ID, &c.Name, &c.Channel, &utm, &c.StartsOn, &c.EndsOn, &budget, &c.Notes, &created, &c.LandingURL, &short); err != nil {
 		return nil, err
 	}
-	c.UTMCampaign, c.CreatedAt = utm.String, fromTS(created)
+	c.UTMCampaign, c.ShortCode, c.CreatedAt = utm.String, short.String, fromTS(created)
 	if budget.Valid {
 		c.Budget = &budget.Int64
 	}
@@ -51,9 +52,12 @@ func (s *Store) CreateCampaign(ctx context.Context, c Campaign, actor string) (*
 				return errs.E(errs.Conflict, "utm_campaign", "another campaign uses utm_campaign %q", c.UTMCampaign)
 			}
 		}
-		err := tx.queryRow(ctx, `INSERT INTO campaigns (name, channel, utm_campaign, starts_on, ends_on, budget, notes, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			c.Name, c.Channel, nullString(c.UTMCampaign), c.StartsOn, c.EndsOn, budget, c.Notes, ts(c.CreatedAt)).Scan(&c.ID)
+		if c.LandingURL != "" {
+			c.ShortCode = newShortCode()
+		}
+		err := tx.queryRow(ctx, `INSERT INTO campaigns (name, channel, utm_campaign, starts_on, ends_on, budget, notes, created_at, landing_url, short_code)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			c.Name, c.Channel, nullString(c.UTMCampaign), c.StartsOn, c.EndsOn, budget, c.Notes, ts(c.CreatedAt), c.LandingURL, nullString(c.ShortCode)).Scan(&c.ID)
 		if err != nil {
 			return err
 		}
@@ -96,13 +100,13 @@ func (s *Store) Campaigns(ctx context.Context) ([]*Campaign, error) {
 	out := []*Campaign{}
 	for rows.Next() {
 		var c Campaign
-		var utm sql.NullString
+		var utm, short sql.NullString
 		var budget sql.NullInt64
 		var created int64
-		if err := rows.Scan(&c.ID, &c.Name, &c.Channel, &utm, &c.StartsOn, &c.EndsOn, &budget, &c.Notes, &created, &c.Cost, &c.Hours); err != nil {
+		if err := rows.Scan(&c.ID, &c.Name, &c.Channel, &utm, &c.StartsOn, &c.EndsOn, &budget, &c.Notes, &created, &c.LandingURL, &short, &c.Cost, &c.Hours); err != nil {
 			return nil, err
 		}
-		c.UTMCampaign, c.CreatedAt = utm.String, fromTS(created)
+		c.UTMCampaign, c.ShortCode, c.CreatedAt = utm.String, short.String, fromTS(created)
 		if budget.Valid {
 			c.Budget = &budget.Int64
 		}
@@ -150,4 +154,29 @@ func (s *Store) Costs(ctx context.Context, campaignID int64) ([]*CostEntry, erro
 		out = append(out, &e)
 	}
 	return out, rows.Err()
+}
+
+// shortCodeAlphabet leaves out letters that are misread on paper (0/O, 1/l/I).
+const shortCodeAlphabet = "23456789abcdefghjkmnpqrstuvwxyz"
+
+// newShortCode makes the code of a printed link: 7 characters, about 34 bits, so
+// codes are not guessed in sequence.
+func newShortCode() string {
+	b := make([]byte, 7)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	for i := range b {
+		b[i] = shortCodeAlphabet[int(b[i])%len(shortCodeAlphabet)]
+	}
+	return string(b)
+}
+
+// CampaignByShortCode finds the campaign of a printed link.
+func (s *Store) CampaignByShortCode(ctx context.Context, code string) (*Campaign, error) {
+	c, err := scanCampaign(s.queryRow(ctx, `SELECT `+campaignColumns+` FROM campaigns WHERE short_code = ?`, code))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errs.NotFoundf("no campaign link %q", code)
+	}
+	return c, err
 }

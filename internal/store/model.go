@@ -95,15 +95,19 @@ func (e *Event) IsTouch() bool { return e.Channel != "" }
 
 // Campaign is a named piece of marketing work in one channel.
 type Campaign struct {
-	ID          int64     `json:"id"`
-	Name        string    `json:"name"`
-	Channel     string    `json:"channel"`
-	UTMCampaign string    `json:"utm_campaign"`
-	StartsOn    string    `json:"starts_on"`
-	EndsOn      string    `json:"ends_on"`
-	Budget      *int64    `json:"-"`
-	Notes       string    `json:"notes"`
-	CreatedAt   time.Time `json:"created_at"`
+	ID          int64  `json:"id"`
+	Name        string `json:"name"`
+	Channel     string `json:"channel"`
+	UTMCampaign string `json:"utm_campaign"`
+	StartsOn    string `json:"starts_on"`
+	EndsOn      string `json:"ends_on"`
+	Budget      *int64 `json:"-"`
+	Notes       string `json:"notes"`
+	// LandingURL is where the campaign's printed link and QR code lead; ShortCode
+	// names that link (/c/CODE).
+	LandingURL string    `json:"landing_url"`
+	ShortCode  string    `json:"short_code,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
 	// Totals of the cost entries, filled by the campaign list.
 	Cost  int64 `json:"-"`
 	Hours int64 `json:"-"`

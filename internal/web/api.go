@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -292,20 +293,27 @@ type campaignIn struct {
 	EndsOn      string `json:"ends_on"`
 	Budget      string `json:"budget"`
 	Notes       string `json:"notes"`
+	LandingURL  string `json:"landing_url"`
 }
 
 type campaignJSON struct {
 	*store.Campaign
-	Budget *string `json:"budget"`
-	Cost   string  `json:"cost"`
-	Hours  string  `json:"hours"`
+	Budget    *string `json:"budget"`
+	Cost      string  `json:"cost"`
+	Hours     string  `json:"hours"`
+	ShortLink string  `json:"short_link,omitempty"`
+	QRCode    string  `json:"qr_code,omitempty"`
 }
 
-func toCampaignJSON(c *store.Campaign) campaignJSON {
+func (s *Server) toCampaignJSON(c *store.Campaign) campaignJSON {
 	out := campaignJSON{Campaign: c, Cost: money.Format(c.Cost), Hours: formatHours(c.Hours)}
 	if c.Budget != nil {
 		b := money.Format(*c.Budget)
 		out.Budget = &b
+	}
+	if c.ShortCode != "" {
+		out.ShortLink = s.shortLink(c)
+		out.QRCode = s.cfg.PublicURL() + "/api/v1/campaigns/" + itoa(c.ID) + "/qr.svg"
 	}
 	return out
 }
@@ -354,12 +362,39 @@ func (s *Server) handleCreateCampaign(w http.ResponseWriter, r *http.Request) er
 		}
 		c.Budget = &b
 	}
+	if in.LandingURL != "" {
+		u, err := url.Parse(in.LandingURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(in.LandingURL) > 2000 {
+			return errs.Field("landing_url", "must be an http or https URL")
+		}
+		c.LandingURL = in.LandingURL
+		if strings.TrimSpace(c.UTMCampaign) == "" {
+			// A printed link must carry a key that finds the campaign again.
+			c.UTMCampaign = slugify(c.Name)
+		}
+	}
 	out, err := s.store.CreateCampaign(r.Context(), c, principalOf(r.Context()).Actor())
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, toCampaignJSON(out))
+	writeJSON(w, http.StatusCreated, s.toCampaignJSON(out))
 	return nil
+}
+
+// slugify makes a URL key from a name: "Spring Fair 2026" -> "spring-fair-2026".
+func slugify(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			b.WriteRune(r)
+			dash = false
+		} else if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	return strings.TrimSuffix(b.String(), "-")
 }
 
 func channelNames() string {
@@ -377,7 +412,7 @@ func (s *Server) handleListCampaigns(w http.ResponseWriter, r *http.Request) err
 	}
 	out := make([]campaignJSON, len(list))
 	for i, c := range list {
-		out[i] = toCampaignJSON(c)
+		out[i] = s.toCampaignJSON(c)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"campaigns": out})
 	return nil
@@ -405,7 +440,7 @@ func (s *Server) handleGetCampaign(w http.ResponseWriter, r *http.Request) error
 		c.Cost += e.Amount
 		c.Hours += e.HoursHundredths
 	}
-	out.campaignJSON = toCampaignJSON(c)
+	out.campaignJSON = s.toCampaignJSON(c)
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }

@@ -74,9 +74,11 @@ var schemas = obj{
 	"EventBatch":       props(obj{"events": arr(ref("EventInput"))}, "events"),
 	"EventBatchResult": props(obj{"accepted": obj{"type": "integer"}, "results": arr(props(obj{"contact_id": obj{"type": "integer"}, "event_id": obj{"type": "integer"}, "created": obj{"type": "boolean"}}))}),
 	"CampaignInput": props(obj{"name": str(""), "channel": str("one of the channels"), "utm_campaign": str("links tracked traffic to the campaign"),
-		"starts_on": obj{"type": "string", "format": "date"}, "ends_on": obj{"type": "string", "format": "date"}, "budget": moneyString, "notes": str("")}, "name", "channel"),
+		"starts_on": obj{"type": "string", "format": "date"}, "ends_on": obj{"type": "string", "format": "date"}, "budget": moneyString, "notes": str(""),
+		"landing_url": str("where the campaign's printed short link and QR code lead; UTM parameters are added")}, "name", "channel"),
 	"Campaign": props(obj{"id": obj{"type": "integer"}, "name": str(""), "channel": str(""), "utm_campaign": str(""), "starts_on": str(""), "ends_on": str(""),
-		"budget": nullable(moneyString), "notes": str(""), "cost": moneyString, "hours": str("hours spent, decimal")}),
+		"budget": nullable(moneyString), "notes": str(""), "cost": moneyString, "hours": str("hours spent, decimal"),
+		"landing_url": str(""), "short_link": str("the link to print"), "qr_code": str("the QR code of the link, as SVG")}),
 	"CampaignList":   props(obj{"campaigns": arr(ref("Campaign"))}),
 	"CampaignDetail": obj{"allOf": []any{ref("Campaign"), props(obj{"costs": arr(ref("CostEntry"))})}},
 	"CostInput": props(obj{"date": obj{"type": "string", "format": "date"}, "amount": moneyString,
@@ -152,7 +154,12 @@ func (s *Server) openAPI() obj {
 			var params []any
 			for _, seg := range strings.Split(path, "/") {
 				if strings.HasPrefix(seg, "{") {
-					params = append(params, obj{"name": strings.Trim(seg, "{}"), "in": "path", "required": true, "schema": obj{"type": "integer"}})
+					name := strings.Trim(seg, "{}")
+					typ := "string"
+					if name == "id" {
+						typ = "integer"
+					}
+					params = append(params, obj{"name": name, "in": "path", "required": true, "schema": obj{"type": typ}})
 				}
 			}
 			for _, q := range d.query {

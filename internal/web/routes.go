@@ -23,6 +23,7 @@ func (s *Server) routes() []route {
 		{pattern: "POST /f/{slug}", handler: http.HandlerFunc(s.handleFormPost)},
 		{pattern: "OPTIONS /f/{slug}", handler: http.HandlerFunc(s.handleFormPreflight)},
 		{pattern: "GET /t.js", handler: http.HandlerFunc(s.handleSnippet)},
+		{pattern: "GET /c/{code}", handler: http.HandlerFunc(s.handleShortLink)},
 		{pattern: "POST /collect", handler: http.HandlerFunc(s.handleCollect)},
 
 		api("GET /api/v1/contacts", auth.Read, s.handleListContacts, apiDoc{
@@ -30,6 +31,9 @@ func (s *Server) routes() []route {
 			query: []param{{"email", "exact email (normalised before matching)"}, {"stage", "lifecycle stage"}, {"owner", "owner user id, or none"},
 				{"created_from", "date or RFC 3339 time, inclusive"}, {"created_to", "date or RFC 3339 time, exclusive"},
 				{"q", "text search on name, email, company and phone"}, {"limit", "1 to 500, default 50"}, {"cursor", "next_cursor of the previous page"}}}),
+		api("GET /api/v1/contacts/mailing-list.csv", auth.ManageMarketing, s.handleMailingList, apiDoc{
+			summary: "Names and postal addresses of the contacts the filters select, as CSV for a direct-mail campaign", tag: "contacts", response: "Binary",
+			query: []param{{"stage", "lifecycle stage"}, {"q", "text search"}, {"created_from", "date"}, {"created_to", "date"}, {"all", "1 to include contacts without a postal address"}}}),
 		api("GET /api/v1/contacts/{id}", auth.Read, s.handleGetContact, apiDoc{
 			summary: "A contact with its timeline, deals and possible duplicates", tag: "contacts", response: "ContactDetail"}),
 		api("POST /api/v1/contacts/{id}/stage", auth.WriteLeads, s.handleSetStage, apiDoc{
@@ -56,6 +60,8 @@ func (s *Server) routes() []route {
 			summary: "Create a campaign", tag: "campaigns", body: "CampaignInput", response: "Campaign", created: true}),
 		api("GET /api/v1/campaigns/{id}", auth.Read, s.handleGetCampaign, apiDoc{
 			summary: "A campaign with its cost entries", tag: "campaigns", response: "CampaignDetail"}),
+		api("GET /api/v1/campaigns/{id}/{format}", auth.Read, s.handleCampaignQR, apiDoc{
+			summary: "The campaign's QR code to print, as qr.png or qr.svg", tag: "campaigns", response: "Binary"}),
 		api("POST /api/v1/campaigns/{id}/costs", auth.ManageMarketing, s.handleAddCost, apiDoc{
 			summary: "Record money and hours spent on a campaign", tag: "campaigns", body: "CostInput", response: "CostEntry", created: true}),
 		api("POST /api/v1/deals", auth.WriteLeads, s.handleCreateDeal, apiDoc{

@@ -1,0 +1,106 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/lodestone-hq/lodestone/internal/store"
+)
+
+// A flyer's QR code leads to the landing page with the campaign's UTM parameters, and
+// a lead who signs up there is attributed to the campaign.
+func TestPrintedLinkAttributesToCampaign(t *testing.T) {
+	e := newAPIEnv(t)
+	r := e.do("POST", "/api/v1/campaigns", e.token, `{"name":"Trade Fair Berlin","channel":"event","landing_url":"`+e.srv.URL+`/f/fair?lang=de"}`)
+	if r.status != 201 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	var camp struct {
+		ID          int64  `json:"id"`
+		ShortLink   string `json:"short_link"`
+		QRCode      string `json:"qr_code"`
+		UTMCampaign string `json:"utm_campaign"`
+	}
+	json.Unmarshal(r.body, &camp)
+	if camp.UTMCampaign != "trade-fair-berlin" || !strings.Contains(camp.ShortLink, "/c/") {
+		t.Fatalf("campaign = %+v", camp)
+	}
+	if r := e.do("POST", "/api/v1/forms", e.token, `{"slug":"fair","name":"Fair","fields":["email"]}`); r.status != 201 {
+		t.Fatal(r.status)
+	}
+	u, _ := url.Parse(camp.ShortLink)
+	res, err := noRedirect.Get(e.srv.URL + u.Path + "?src=qr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	loc, _ := url.Parse(res.Header.Get("Location"))
+	q := loc.Query()
+	if res.StatusCode != 302 || loc.Path != "/f/fair" || q.Get("lang") != "de" || q.Get("utm_campaign") != "trade-fair-berlin" || q.Get("utm_source") != "qr" || q.Get("utm_medium") != "event" {
+		t.Fatalf("redirect: %d %s", res.StatusCode, loc)
+	}
+	// The landing page carries the UTM parameters into the post.
+	page := e.do("GET", loc.RequestURI(), "", "")
+	if !strings.Contains(string(page.body), `name="utm_campaign" value="trade-fair-berlin"`) {
+		t.Fatal("landing page lost the UTM parameters")
+	}
+	v := url.Values{"email": {"visitor@fair.example"}, "utm_campaign": {"trade-fair-berlin"}, "utm_source": {"qr"}, "utm_medium": {"event"}}
+	if res, _ := postForm(t, e.srv.URL, "fair", v); res.StatusCode != 303 {
+		t.Fatalf("post: %d", res.StatusCode)
+	}
+	p, _ := e.s.Contacts(context.Background(), store.ContactFilter{Email: "visitor@fair.example"})
+	ft := p.Contacts[0].FirstTouch
+	if ft == nil || ft.Channel != "event" || ft.Campaign == nil || ft.Campaign.ID != camp.ID {
+		t.Fatalf("first touch = %+v", ft)
+	}
+	for _, f := range []string{"qr.png", "qr.svg"} {
+		req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1/campaigns/1/"+f, nil)
+		req.Header.Set("Authorization", "Bearer "+e.token)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "image/") {
+			t.Errorf("%s: %d %s", f, res.StatusCode, res.Header.Get("Content-Type"))
+		}
+	}
+	if r := e.do("GET", "/api/v1/campaigns/1/qr.gif", e.token, ""); r.status != 404 {
+		t.Errorf("qr.gif: %d", r.status)
+	}
+	if r := e.do("GET", "/c/nope", "", ""); r.status != 404 {
+		t.Errorf("unknown link: %d", r.status)
+	}
+	if r := e.do("POST", "/api/v1/campaigns", e.token, `{"name":"X","channel":"event","landing_url":"ftp://x"}`); r.status != 400 {
+		t.Errorf("ftp landing url: %d", r.status)
+	}
+}
+
+func TestMailingListExport(t *testing.T) {
+	e := newAPIEnv(t)
+	r := e.do("POST", "/api/v1/events", e.token, `{"events":[
+		{"type":"import","email":"a@post.example","properties":{"first_name":"=cmd()","last_name":"Ames","street":"1 Main St","postal_code":"10115","city":"Berlin","country":"DE"}},
+		{"type":"import","email":"b@post.example","properties":{"first_name":"Bo"}}]}`)
+	if r.status != 202 {
+		t.Fatal(r.status, string(r.body))
+	}
+	csv := e.do("GET", "/api/v1/contacts/mailing-list.csv", e.keys["marketer"], "")
+	body := string(csv.body)
+	if csv.status != 200 || !strings.Contains(body, "'=cmd(),Ames,,1 Main St,10115,Berlin,,DE,a@post.example") || strings.Contains(body, "b@post.example") {
+		t.Fatalf("export: %d %q", csv.status, body)
+	}
+	if all := e.do("GET", "/api/v1/contacts/mailing-list.csv?all=1", e.token, ""); !strings.Contains(string(all.body), "b@post.example") {
+		t.Fatal("all=1 left out contacts without an address")
+	}
+	if r := e.do("GET", "/api/v1/contacts/mailing-list.csv", e.keys["sales"], ""); r.status != 403 {
+		t.Fatalf("sales exported: %d", r.status)
+	}
+	audit, _ := e.s.Audit(context.Background(), 5)
+	if len(audit) == 0 || audit[0].Action != "contacts.export" {
+		t.Fatalf("export not audited: %+v", audit)
+	}
+}
