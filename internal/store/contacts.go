@@ -168,11 +168,11 @@ func (s *Store) Contacts(ctx context.Context, f ContactFilter) (*ContactPage, er
 	if !f.CreatedTo.IsZero() {
 		add("c.created_at < ?", ts(f.CreatedTo))
 	}
-	if q := searchText(f.Query); q != "" {
-		for _, word := range strings.Fields(q) {
-			add("c.search LIKE ?", "%"+likeEscape(word)+"%")
-		}
+	conds, condArgs, err := s.searchFilter(ctx, f.Query)
+	if err != nil {
+		return nil, err
 	}
+	where, args = append(where, conds...), append(args, condArgs...)
 	if f.Cursor != "" {
 		id, err := DecodeCursor(f.Cursor)
 		if err != nil {
@@ -207,11 +207,6 @@ func (s *Store) Contacts(ctx context.Context, f ContactFilter) (*ContactPage, er
 		page.NextCursor = EncodeCursor(page.Contacts[f.Limit-1].ID)
 	}
 	return page, nil
-}
-
-// searchText folds what text search matches on: lower case, single spaces.
-func searchText(parts ...string) string {
-	return strings.Join(strings.Fields(strings.ToLower(strings.Join(parts, " "))), " ")
 }
 
 func likeEscape(s string) string {

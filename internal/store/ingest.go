@@ -298,11 +298,11 @@ func updateProfile(ctx context.Context, tx *Tx, id int64, c *Capture, now time.T
 	}
 	var cur Contact
 	var email, phone sql.NullString
-	var custom string
+	var custom, oldSearch string
 	var companyID sql.NullInt64
-	err := tx.queryRow(ctx, `SELECT email, phone, first_name, last_name, job_title, company_name, street, postal_code, city, region, country, custom, company_id
+	err := tx.queryRow(ctx, `SELECT email, phone, first_name, last_name, job_title, company_name, street, postal_code, city, region, country, custom, company_id, search
 		FROM contacts WHERE id = ?`, id).Scan(&email, &phone, &cur.FirstName, &cur.LastName, &cur.JobTitle, &cur.CompanyName,
-		&cur.Street, &cur.PostalCode, &cur.City, &cur.Region, &cur.Country, &custom, &companyID)
+		&cur.Street, &cur.PostalCode, &cur.City, &cur.Region, &cur.Country, &custom, &companyID, &oldSearch)
 	if err != nil {
 		return err
 	}
@@ -343,11 +343,15 @@ func updateProfile(ctx context.Context, tx *Tx, id int64, c *Capture, now time.T
 		companyID = sql.NullInt64{Int64: cid, Valid: true}
 	}
 	key := contact.NameCompanyKey(cur.FirstName, cur.LastName, cur.CompanyName)
+	search := searchText(cur.FirstName, cur.LastName, email.String, cur.CompanyName, strings.TrimPrefix(phone.String, "+"))
+	if err := writeTerms(ctx, tx, id, oldSearch, search); err != nil {
+		return err
+	}
 	_, err = tx.exec(ctx, `UPDATE contacts SET phone = ?, first_name = ?, last_name = ?, job_title = ?, company_name = ?,
 		street = ?, postal_code = ?, city = ?, region = ?, country = ?, custom = ?, company_id = ?, dedupe_key = ?, search = ?, updated_at = ?
 		WHERE id = ?`,
 		phone, cur.FirstName, cur.LastName, cur.JobTitle, cur.CompanyName, cur.Street, cur.PostalCode, cur.City, cur.Region, cur.Country,
-		custom, companyID, key, searchText(cur.FirstName, cur.LastName, email.String, cur.CompanyName, phone.String), ts(now), id)
+		custom, companyID, key, search, ts(now), id)
 	return err
 }
 

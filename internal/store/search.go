@@ -1,0 +1,96 @@
+package store
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"unicode"
+)
+
+// Contact search matches word prefixes: "lov" finds "Ada Lovelace", "acme" finds
+// jo@acme.com. Each contact's words are kept twice: in contact_terms, indexed, for
+// rare words, and in contacts.search, for common words, where scanning the newest
+// contacts finds a page of matches sooner than reading thousands of index entries.
+
+const (
+	maxTerms = 32
+	maxTerm  = 64
+)
+
+// rareLimit is the number of matches under which a word is looked up in the index.
+var rareLimit = 5000
+
+// searchTerms splits text into lower-case words of letters and digits.
+func searchTerms(parts ...string) []string {
+	var out []string
+	for _, p := range parts {
+		for _, w := range strings.FieldsFunc(strings.ToLower(p), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+			if len(w) > maxTerm {
+				w = w[:maxTerm]
+			}
+			if !slices.Contains(out, w) && len(out) < maxTerms {
+				out = append(out, w)
+			}
+		}
+	}
+	return out
+}
+
+// searchText is the scan form of the terms: each word preceded by a space, so
+// LIKE '% word%' matches a word prefix.
+func searchText(parts ...string) string {
+	terms := searchTerms(parts...)
+	if len(terms) == 0 {
+		return ""
+	}
+	return " " + strings.Join(terms, " ")
+}
+
+// writeTerms replaces a contact's indexed words when its search text changed.
+func writeTerms(ctx context.Context, tx *Tx, id int64, oldText, newText string) error {
+	if oldText == newText {
+		return nil
+	}
+	if _, err := tx.exec(ctx, `DELETE FROM contact_terms WHERE contact_id = ?`, id); err != nil {
+		return err
+	}
+	for _, t := range strings.Fields(newText) {
+		if _, err := tx.exec(ctx, `INSERT INTO contact_terms (term, contact_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, t, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// prefixEnd is the exclusive upper bound of the words that start with w, in byte
+// order: U+10FFFF sorts after every other character.
+func prefixEnd(w string) string { return w + "\U0010FFFF" }
+
+// searchFilter turns a text query into conditions: every word must match a word
+// prefix of the contact; when one word is rare, its matches come from the index.
+func (s *Store) searchFilter(ctx context.Context, query string) (conds []string, args []any, err error) {
+	words := searchTerms(query)
+	if len(words) == 0 {
+		return nil, nil, nil
+	}
+	rarest, fewest := "", rareLimit+1
+	for _, w := range words {
+		var n int
+		if err := s.queryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM contact_terms WHERE term >= ? AND term < ? LIMIT ?) t`,
+			w, prefixEnd(w), rareLimit+1).Scan(&n); err != nil {
+			return nil, nil, err
+		}
+		if n < fewest {
+			rarest, fewest = w, n
+		}
+	}
+	if fewest <= rareLimit {
+		conds = append(conds, `c.id IN (SELECT contact_id FROM contact_terms WHERE term >= ? AND term < ?)`)
+		args = append(args, rarest, prefixEnd(rarest))
+	}
+	for _, w := range words {
+		conds = append(conds, `c.search LIKE ? ESCAPE '\'`)
+		args = append(args, "% "+likeEscape(w)+"%")
+	}
+	return conds, args, nil
+}
