@@ -35,17 +35,16 @@ func moveStage(ctx context.Context, tx *Tx, id int64, from, to, actor, reason st
 	if _, err := tx.exec(ctx, `UPDATE contacts SET stage = ?, updated_at = ? WHERE id = ?`, to, ts(tx.s.Now()), id); err != nil {
 		return err
 	}
-	if to != lifecycle.Disqualified {
-		for _, st := range lifecycle.Stages {
-			if st == lifecycle.Disqualified || lifecycle.Rank(st) > lifecycle.Rank(to) {
-				break
-			}
+	// A forward move also records the stages it passes (a lead that becomes an SQL has
+	// been an MQL on the way); a move back or aside records only its target.
+	for _, st := range lifecycle.Stages {
+		passed := st != lifecycle.Disqualified && lifecycle.Rank(st) > lifecycle.Rank(from) && lifecycle.Rank(st) < lifecycle.Rank(to) &&
+			from != lifecycle.Disqualified && to != lifecycle.Disqualified
+		if st == to || passed {
 			if err := insertStage(ctx, tx, id, st, at); err != nil {
 				return err
 			}
 		}
-	} else if err := insertStage(ctx, tx, id, to, at); err != nil {
-		return err
 	}
 	_, err := insertEvent(ctx, tx, Event{ContactID: id, Type: "stage_changed", OccurredAt: at, Actor: actor,
 		Properties: map[string]any{"from": from, "to": to, "reason": reason}}, 0)

@@ -500,3 +500,30 @@ func TestConsentAndOnlyNew(t *testing.T) {
 		t.Fatal("a skipped import row changed the contact")
 	}
 }
+
+func TestForwardMoveRecordsPassedStagesOnly(t *testing.T) {
+	s := storetest.Open(t)
+	id := mustIngest(t, s, store.Capture{Type: "form_submit", Email: "f@example.com", Touch: true, Stage: lifecycle.Lead})[0].ContactID
+	if _, err := s.SetStage(ctx, id, "opportunity", "pilot agreed", "user:1"); err != nil {
+		t.Fatal(err)
+	}
+	c := mustContact(t, s, id)
+	for st, want := range map[string]bool{"subscriber": false, "lead": true, "mql": true, "sql": true, "opportunity": true, "customer": false, "disqualified": false} {
+		if _, ok := c.StageEnteredAt[st]; ok != want {
+			t.Errorf("stage %s recorded = %v, want %v", st, ok, want)
+		}
+	}
+	if _, err := s.SetStage(ctx, id, "disqualified", "no budget", "user:1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SetStage(ctx, id, "customer", "came back and bought", "user:1"); err != nil {
+		t.Fatal(err)
+	}
+	c = mustContact(t, s, id)
+	if _, ok := c.StageEnteredAt["disqualified"]; !ok {
+		t.Error("disqualified not recorded")
+	}
+	if _, ok := c.StageEnteredAt["customer"]; !ok {
+		t.Error("customer not recorded")
+	}
+}
