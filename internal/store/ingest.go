@@ -207,9 +207,9 @@ func resolveContact(ctx context.Context, tx *Tx, c *Capture) (int64, bool, error
 		created := ts(c.OccurredAt)
 		var id int64
 		err := tx.queryRow(ctx, `INSERT INTO contacts (email, stage, created_at, updated_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT (email) DO NOTHING RETURNING id`, c.Email, lifecycle.Lead, created, created).Scan(&id)
+			ON CONFLICT (email) DO NOTHING RETURNING id`, c.Email, initialStage(c), created, created).Scan(&id)
 		if err == nil {
-			return id, true, insertStage(ctx, tx, id, lifecycle.Lead, c.OccurredAt)
+			return id, true, insertStage(ctx, tx, id, initialStage(c), c.OccurredAt)
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
 			return 0, false, err
@@ -229,11 +229,11 @@ func resolveContact(ctx context.Context, tx *Tx, c *Capture) (int64, bool, error
 		}
 		created := ts(c.OccurredAt)
 		err = tx.queryRow(ctx, `INSERT INTO contacts (phone, stage, created_at, updated_at) VALUES (?, ?, ?, ?) RETURNING id`,
-			c.Phone, lifecycle.Lead, created, created).Scan(&id)
+			c.Phone, initialStage(c), created, created).Scan(&id)
 		if err != nil {
 			return 0, false, err
 		}
-		return id, true, insertStage(ctx, tx, id, lifecycle.Lead, c.OccurredAt)
+		return id, true, insertStage(ctx, tx, id, initialStage(c), c.OccurredAt)
 	case c.VisitorID != "":
 		var id sql.NullInt64
 		err := tx.queryRow(ctx, `SELECT contact_id FROM visitors WHERE id = ?`, c.VisitorID).Scan(&id)
@@ -288,6 +288,16 @@ func withWeb(props map[string]any, w attribution.WebTouch) map[string]any {
 		}
 	}
 	return out
+}
+
+// initialStage is where a new contact starts: a subscriber when the capture makes
+// subscribers, otherwise a lead; a capture that makes a further stage (an MQL, an
+// SQL) then moves it there, recording the stages passed.
+func initialStage(c *Capture) string {
+	if c.Stage == lifecycle.Subscriber {
+		return lifecycle.Subscriber
+	}
+	return lifecycle.Lead
 }
 
 // updateProfile writes the non-empty fields of a capture onto the contact.

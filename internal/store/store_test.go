@@ -527,3 +527,20 @@ func TestForwardMoveRecordsPassedStagesOnly(t *testing.T) {
 		t.Error("customer not recorded")
 	}
 }
+
+func TestNewsletterSignupStages(t *testing.T) {
+	s := storetest.Open(t)
+	sub := mustIngest(t, s, store.Capture{Type: "newsletter_signup", Email: "sub@example.com", Touch: true, Stage: lifecycle.Subscriber})[0].ContactID
+	mql := mustIngest(t, s, store.Capture{Type: "newsletter_signup", Email: "mql@example.com", Touch: true, Stage: lifecycle.MQL})[0].ContactID
+	if c := mustContact(t, s, sub); c.Stage != "subscriber" {
+		t.Fatalf("subscriber sign-up made %s", c.Stage)
+	}
+	if c := mustContact(t, s, mql); c.Stage != "mql" {
+		t.Fatalf("default sign-up made %s", c.Stage)
+	}
+	// A subscriber who then fills a lead form becomes a lead.
+	mustIngest(t, s, store.Capture{Type: "form_submit", ContactID: sub, Touch: true, Stage: lifecycle.Lead})
+	if c := mustContact(t, s, sub); c.Stage != "lead" {
+		t.Fatalf("subscriber after a lead form: %s", c.Stage)
+	}
+}
