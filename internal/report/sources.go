@@ -1,0 +1,298 @@
+package report
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"math/big"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/lodestone-hq/lodestone/internal/attribution"
+)
+
+// Grouping says what a row of the sources report is.
+type Grouping string
+
+// The groupings of SPEC section 8; their names are API values.
+const (
+	ByChannel         Grouping = "channel"
+	ByCampaign        Grouping = "campaign"
+	ByChannelCampaign Grouping = "channel,campaign"
+)
+
+// ErrUnknownGrouping is the error ParseGrouping wraps for a name that is not a grouping.
+var ErrUnknownGrouping = errors.New("unknown grouping")
+
+// ParseGrouping reads channel, campaign, or the two joined by a comma in either order.
+func ParseGrouping(s string) (Grouping, error) {
+	switch strings.ReplaceAll(s, " ", "") {
+	case "channel":
+		return ByChannel, nil
+	case "campaign":
+		return ByCampaign, nil
+	case "channel,campaign", "campaign,channel":
+		return ByChannelCampaign, nil
+	}
+	return "", fmt.Errorf("%w %q", ErrUnknownGrouping, s)
+}
+
+// Campaign is what the report shows of a campaign.
+type Campaign struct {
+	ID      int64
+	Name    string
+	Channel string
+}
+
+// Source is where a touch came from: a channel and, where known, a campaign (0: none).
+// An empty channel, as on a contact without touches, reads as direct.
+type Source struct {
+	Channel    string
+	CampaignID int64
+}
+
+// Cohort is the new leads whose first touch is one source, as the database counted them.
+type Cohort struct {
+	Source
+	NewLeads, MQLs, SQLs, Customers int64
+	// Revenue is the sum of the won deals of those customers: the first_touch credit.
+	Revenue int64
+}
+
+// Cost is the money and time spent on one campaign in the period.
+type Cost struct {
+	CampaignID      int64
+	Amount          int64
+	HoursHundredths int64
+}
+
+// Touch is one touch of a customer's journey.
+type Touch struct {
+	At time.Time
+	Source
+}
+
+// Deal is a won deal of a customer.
+type Deal struct {
+	Amount   int64
+	ClosedAt time.Time
+}
+
+// Customer is a cohort member that became a customer, with what the multi-touch models
+// need to share its conversion and its revenue.
+type Customer struct {
+	FirstTouch    Source    // where the cohort counts it; used when it has no touches
+	CreatedAt     time.Time // finds the lead-creating touch
+	OpportunityAt time.Time // when it entered opportunity; zero if never
+	ConvertedAt   time.Time // its first won deal, or when it entered customer without one
+	Touches       []Touch
+	Deals         []Deal
+}
+
+// Data is what the store read for one period.
+type Data struct {
+	Campaigns map[int64]Campaign
+	Cohorts   []Cohort
+	Costs     []Cost
+	// Customers are needed only by the models other than first_touch.
+	Customers []Customer
+}
+
+// Options are the caller's choices; an empty grouping reads as channel and an empty or
+// unknown model as first_touch.
+type Options struct {
+	Grouping Grouping
+	Model    attribution.Model
+	// HourlyRate, in minor units per hour, prices the hours of the loaded cost; nil: no rate set.
+	HourlyRate *int64
+}
+
+// Row is the metrics of one group. Campaign is nil on a row of touches without one and
+// on every row of the channel grouping.
+type Row struct {
+	Channel  string
+	Campaign *Campaign
+	Metrics
+}
+
+// Report is the sources report: its rows, ordered by channel as SPEC section 2 lists
+// them and then by campaign name, and the totals over all of them.
+type Report struct {
+	Rows   []Row
+	Totals Metrics
+}
+
+// key identifies a row.
+type key struct {
+	channel    string
+	campaignID int64
+}
+
+type builder struct {
+	opt       Options
+	campaigns map[int64]Campaign
+	rows      map[key]*Row
+}
+
+// Build computes the report from the data the store read.
+func Build(d Data, opt Options) Report {
+	if opt.Grouping == "" {
+		opt.Grouping = ByChannel
+	}
+	if !opt.Model.Valid() {
+		opt.Model = attribution.FirstTouch
+	}
+	b := &builder{opt: opt, campaigns: d.Campaigns, rows: map[key]*Row{}}
+	firstTouch := opt.Model == attribution.FirstTouch
+	for _, c := range d.Cohorts {
+		r := b.row(b.keyOf(c.Source))
+		r.NewLeads += c.NewLeads
+		r.MQLs += c.MQLs
+		r.SQLs += c.SQLs
+		if firstTouch {
+			r.Customers.Add(r.Customers, new(big.Rat).SetInt64(c.Customers))
+			r.Revenue += c.Revenue
+		}
+	}
+	if !firstTouch {
+		for i := range d.Customers {
+			b.credit(&d.Customers[i])
+		}
+	}
+	for _, c := range d.Costs {
+		r := b.row(b.costKey(c.CampaignID))
+		r.Cost += c.Amount
+		r.HoursHundredths += c.HoursHundredths
+	}
+
+	rep := Report{Rows: make([]Row, 0, len(b.rows)), Totals: Metrics{Customers: new(big.Rat)}}
+	for _, r := range b.rows {
+		r.price(opt.HourlyRate)
+		rep.Rows = append(rep.Rows, *r)
+		rep.Totals.add(&r.Metrics)
+	}
+	rep.Totals.price(opt.HourlyRate)
+	slices.SortFunc(rep.Rows, compareRows)
+	return rep
+}
+
+// credit shares one customer, and each of its won deals, over its touches by the model.
+func (b *builder) credit(c *Customer) {
+	if len(c.Touches) == 0 {
+		r := b.row(b.keyOf(c.FirstTouch))
+		r.Customers.Add(r.Customers, big.NewRat(1, 1))
+		for _, d := range c.Deals {
+			r.Revenue += d.Amount
+		}
+		return
+	}
+	touches, journey := journeyOf(c)
+	for i, w := range attribution.Credits(b.opt.Model, journey, c.ConvertedAt) {
+		if w.Sign() != 0 {
+			r := b.row(b.keyOf(touches[i].Source))
+			r.Customers.Add(r.Customers, w)
+		}
+	}
+	for _, d := range c.Deals {
+		parts := attribution.SplitMoney(d.Amount, attribution.Credits(b.opt.Model, journey, d.ClosedAt))
+		for i, p := range parts {
+			if p != 0 {
+				b.row(b.keyOf(touches[i].Source)).Revenue += p
+			}
+		}
+	}
+}
+
+// journeyOf orders a customer's touches, earliest first, and marks the lead-creating and
+// opportunity-creating ones for attribution.Credits. The earliest touch comes first, so
+// SplitMoney gives it the rounding remainder, as SPEC section 8 asks.
+func journeyOf(c *Customer) ([]Touch, []attribution.Touch) {
+	touches := slices.Clone(c.Touches)
+	slices.SortStableFunc(touches, func(a, b Touch) int { return a.At.Compare(b.At) })
+	journey := make([]attribution.Touch, len(touches))
+	lead, opp := -1, -1
+	for i, t := range touches {
+		journey[i].At = t.At
+		if lead < 0 && t.At.Equal(c.CreatedAt) {
+			lead = i
+		}
+		if !c.OpportunityAt.IsZero() && !t.At.After(c.OpportunityAt) {
+			opp = i
+		}
+	}
+	if lead >= 0 {
+		journey[lead].LeadCreating = true
+	}
+	if opp >= 0 {
+		journey[opp].OpportunityCreating = true
+	}
+	return touches, journey
+}
+
+// keyOf is the row of a lead or a touch from src.
+func (b *builder) keyOf(src Source) key {
+	ch := cmp.Or(src.Channel, string(attribution.Direct))
+	switch {
+	case b.opt.Grouping == ByChannel || src.CampaignID == 0:
+		return key{channel: ch}
+	case b.opt.Grouping == ByCampaign:
+		if c, ok := b.campaigns[src.CampaignID]; ok && c.Channel != "" {
+			ch = c.Channel
+		}
+	}
+	return key{channel: ch, campaignID: src.CampaignID}
+}
+
+// costKey is the row of a campaign's cost: always its own channel.
+func (b *builder) costKey(campaignID int64) key {
+	c := b.campaigns[campaignID]
+	k := key{channel: cmp.Or(c.Channel, string(attribution.Other)), campaignID: campaignID}
+	if b.opt.Grouping == ByChannel {
+		k.campaignID = 0
+	}
+	return k
+}
+
+func (b *builder) row(k key) *Row {
+	if r, ok := b.rows[k]; ok {
+		return r
+	}
+	r := &Row{Channel: k.channel, Metrics: Metrics{Customers: new(big.Rat)}}
+	if k.campaignID != 0 {
+		c, ok := b.campaigns[k.campaignID]
+		if !ok {
+			c = Campaign{ID: k.campaignID, Channel: k.channel}
+		}
+		r.Campaign = &c
+	}
+	b.rows[k] = r
+	return r
+}
+
+// compareRows orders by channel in the order of SPEC section 2 (unknown names after, by
+// name), then campaigns by name and id, then the row of touches without a campaign.
+func compareRows(a, b Row) int {
+	if c := cmp.Compare(channelRank(a.Channel), channelRank(b.Channel)); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Channel, b.Channel); c != 0 {
+		return c
+	}
+	switch {
+	case a.Campaign == nil && b.Campaign == nil:
+		return 0
+	case a.Campaign == nil:
+		return 1
+	case b.Campaign == nil:
+		return -1
+	}
+	return cmp.Or(strings.Compare(a.Campaign.Name, b.Campaign.Name), cmp.Compare(a.Campaign.ID, b.Campaign.ID))
+}
+
+func channelRank(ch string) int {
+	if i := slices.Index(attribution.Channels, attribution.Channel(ch)); i >= 0 {
+		return i
+	}
+	return len(attribution.Channels)
+}

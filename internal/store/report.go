@@ -1,0 +1,200 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/lodestone-hq/lodestone/internal/report"
+)
+
+// The read queries of the sources report (SPEC section 8). Counts and costs are
+// aggregated in the database; only the cohort's customers, far fewer than its leads, have
+// their touches and deals read one by one, and only for the multi-touch models. The
+// report package documents what each figure means.
+
+// cohortFilter selects the new leads of [from, to): contacts created in the period that
+// were not merged into another one. It binds two arguments: from and to.
+const cohortFilter = `c.created_at >= ? AND c.created_at < ? AND c.merged_into_id IS NULL`
+
+// reached is true when the contact c has ever entered the stage.
+func reached(stage string) string {
+	return `EXISTS (SELECT 1 FROM contact_stages s WHERE s.contact_id = c.id AND s.stage = '` + stage + `')`
+}
+
+// cohortQuery counts the cohort by first touch. A customer's revenue is all the won deals
+// of the contact and of the contacts merged into it. The deal status is tested in the
+// sum, not the WHERE clause, so that both engines look the deals up by contact instead of
+// scanning every won deal for every customer.
+var cohortQuery = `SELECT first_touch_channel, first_touch_campaign_id, COUNT(*), SUM(is_mql), SUM(is_sql), SUM(is_customer), SUM(revenue)
+	FROM (SELECT c.first_touch_channel, c.first_touch_campaign_id,
+		CASE WHEN ` + reached("mql") + ` THEN 1 ELSE 0 END AS is_mql,
+		CASE WHEN ` + reached("sql") + ` THEN 1 ELSE 0 END AS is_sql,
+		CASE WHEN ` + reached("customer") + ` THEN 1 ELSE 0 END AS is_customer,
+		CASE WHEN ` + reached("customer") + ` THEN (
+			SELECT COALESCE(SUM(CASE WHEN d.status = 'won' AND d.closed_at IS NOT NULL THEN d.amount ELSE 0 END), 0) FROM deals d
+			WHERE d.contact_id IN (SELECT c.id UNION ALL SELECT m.id FROM contacts m WHERE m.merged_into_id = c.id)) ELSE 0 END AS revenue
+		FROM contacts c WHERE ` + cohortFilter + `) cohort
+	GROUP BY first_touch_channel, first_touch_campaign_id`
+
+// customersWith names the cohort's customers (cohort_customers) and every contact whose
+// history is theirs (members: themselves and the contacts merged into them).
+var customersWith = `WITH cohort_customers AS (
+		SELECT c.id, c.created_at, c.first_touch_channel, c.first_touch_campaign_id FROM contacts c
+		WHERE ` + cohortFilter + ` AND ` + reached("customer") + `),
+	members AS (
+		SELECT id AS customer_id, id AS contact_id FROM cohort_customers
+		UNION ALL SELECT m.merged_into_id, m.id FROM contacts m JOIN cohort_customers cc ON m.merged_into_id = cc.id)
+	`
+
+// SourcesReport reads what the sources report needs for the contacts created in
+// [from, to) and the cost entries dated in it. journeys asks for the touches and deals of
+// each customer, which every model but first_touch needs.
+func (s *Store) SourcesReport(ctx context.Context, from, to time.Time, journeys bool) (*report.Data, error) {
+	d := &report.Data{}
+	var err error
+	if d.Campaigns, err = s.reportCampaigns(ctx); err != nil {
+		return nil, err
+	}
+	if d.Cohorts, err = s.reportCohorts(ctx, from, to); err != nil {
+		return nil, err
+	}
+	if d.Costs, err = s.reportCosts(ctx, from, to); err != nil {
+		return nil, err
+	}
+	if journeys {
+		if d.Customers, err = s.reportCustomers(ctx, from, to); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+// reportCampaigns reads every campaign: a workspace has hundreds, not millions.
+func (s *Store) reportCampaigns(ctx context.Context) (map[int64]report.Campaign, error) {
+	out := map[int64]report.Campaign{}
+	err := s.reportRows(ctx, `SELECT id, name, channel FROM campaigns`, nil, func(rows *sql.Rows) error {
+		var c report.Campaign
+		if err := rows.Scan(&c.ID, &c.Name, &c.Channel); err != nil {
+			return err
+		}
+		out[c.ID] = c
+		return nil
+	})
+	return out, err
+}
+
+func (s *Store) reportCohorts(ctx context.Context, from, to time.Time) ([]report.Cohort, error) {
+	var out []report.Cohort
+	err := s.reportRows(ctx, cohortQuery, []any{ts(from), ts(to)}, func(rows *sql.Rows) error {
+		var c report.Cohort
+		var channel sql.NullString
+		var campaign sql.NullInt64
+		if err := rows.Scan(&channel, &campaign, &c.NewLeads, &c.MQLs, &c.SQLs, &c.Customers, &c.Revenue); err != nil {
+			return err
+		}
+		c.Channel, c.CampaignID = channel.String, campaign.Int64
+		out = append(out, c)
+		return nil
+	})
+	return out, err
+}
+
+// reportCosts sums the cost entries dated in [from, to) per campaign. Dates are stored
+// as YYYY-MM-DD, so comparing the text compares the days.
+func (s *Store) reportCosts(ctx context.Context, from, to time.Time) ([]report.Cost, error) {
+	const day = "2006-01-02"
+	var out []report.Cost
+	err := s.reportRows(ctx, `SELECT campaign_id, SUM(amount), SUM(hours_hundredths) FROM cost_entries
+		WHERE spent_on >= ? AND spent_on < ? GROUP BY campaign_id`, []any{from.UTC().Format(day), to.UTC().Format(day)}, func(rows *sql.Rows) error {
+		var c report.Cost
+		if err := rows.Scan(&c.CampaignID, &c.Amount, &c.HoursHundredths); err != nil {
+			return err
+		}
+		out = append(out, c)
+		return nil
+	})
+	return out, err
+}
+
+// reportCustomers reads the journeys of the cohort's customers in three queries: the
+// customers, their touches and their won deals.
+func (s *Store) reportCustomers(ctx context.Context, from, to time.Time) ([]report.Customer, error) {
+	var out []report.Customer
+	index := map[int64]int{}
+	err := s.reportRows(ctx, customersWith+`SELECT cc.id, cc.created_at, cc.first_touch_channel, cc.first_touch_campaign_id,
+		(SELECT entered_at FROM contact_stages s WHERE s.contact_id = cc.id AND s.stage = 'opportunity'),
+		(SELECT entered_at FROM contact_stages s WHERE s.contact_id = cc.id AND s.stage = 'customer')
+		FROM cohort_customers cc`, []any{ts(from), ts(to)}, func(rows *sql.Rows) error {
+		var id, created int64
+		var channel sql.NullString
+		var campaign, opportunity, customer sql.NullInt64
+		if err := rows.Scan(&id, &created, &channel, &campaign, &opportunity, &customer); err != nil {
+			return err
+		}
+		index[id] = len(out)
+		out = append(out, report.Customer{
+			FirstTouch: report.Source{Channel: channel.String, CampaignID: campaign.Int64},
+			CreatedAt:  fromTS(created), OpportunityAt: fromNullTS(opportunity), ConvertedAt: fromNullTS(customer),
+		})
+		return nil
+	})
+	if err != nil || len(out) == 0 {
+		return nil, err
+	}
+	// Touches in the order they happened, which is the order the models read them in.
+	err = s.reportRows(ctx, customersWith+`SELECT mb.customer_id, e.occurred_at, e.channel, e.campaign_id
+		FROM members mb JOIN events e ON e.contact_id = mb.contact_id
+		WHERE e.channel IS NOT NULL ORDER BY mb.customer_id, e.occurred_at, e.id`, []any{ts(from), ts(to)}, func(rows *sql.Rows) error {
+		var id, at int64
+		var channel string
+		var campaign sql.NullInt64
+		if err := rows.Scan(&id, &at, &channel, &campaign); err != nil {
+			return err
+		}
+		if i, ok := index[id]; ok {
+			out[i].Touches = append(out[i].Touches, report.Touch{At: fromTS(at), Source: report.Source{Channel: channel, CampaignID: campaign.Int64}})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = s.reportRows(ctx, customersWith+`SELECT mb.customer_id, d.amount, d.closed_at
+		FROM members mb JOIN deals d ON d.contact_id = mb.contact_id
+		WHERE d.status = 'won' AND d.closed_at IS NOT NULL ORDER BY mb.customer_id, d.closed_at, d.id`, []any{ts(from), ts(to)}, func(rows *sql.Rows) error {
+		var id, amount, closed int64
+		if err := rows.Scan(&id, &amount, &closed); err != nil {
+			return err
+		}
+		if i, ok := index[id]; ok {
+			c := &out[i]
+			if len(c.Deals) == 0 {
+				// The conversion is the first won deal; entering the customer stage stands
+				// in for it when a person made the customer without recording a deal.
+				c.ConvertedAt = fromTS(closed)
+			}
+			c.Deals = append(c.Deals, report.Deal{Amount: amount, ClosedAt: fromTS(closed)})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// reportRows runs a read query and hands each row to scan.
+func (s *Store) reportRows(ctx context.Context, q string, args []any, scan func(*sql.Rows) error) error {
+	rows, err := s.query(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

@@ -1,0 +1,181 @@
+package web
+
+import (
+	"math/big"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/lodestone-hq/lodestone/internal/attribution"
+	"github.com/lodestone-hq/lodestone/internal/errs"
+	"github.com/lodestone-hq/lodestone/internal/money"
+	"github.com/lodestone-hq/lodestone/internal/report"
+)
+
+// sourcesQuery is what GET /api/v1/reports/sources asks for.
+type sourcesQuery struct {
+	from, to time.Time
+	grouping report.Grouping
+	model    attribution.Model
+}
+
+// sourcesQueryFrom reads and checks the query; from and to are required UTC dates,
+// group_by defaults to channel and model to first_touch.
+func sourcesQueryFrom(r *http.Request) (sourcesQuery, error) {
+	v := r.URL.Query()
+	var q sourcesQuery
+	for _, p := range []struct {
+		name string
+		dst  *time.Time
+	}{{"from", &q.from}, {"to", &q.to}} {
+		s := v.Get(p.name)
+		if s == "" {
+			return q, errs.Field(p.name, "is required: a date such as 2026-03-01")
+		}
+		t, err := time.Parse(time.DateOnly, s)
+		if err != nil {
+			return q, errs.Field(p.name, "must be a date such as 2026-03-01")
+		}
+		*p.dst = t
+	}
+	if !q.from.Before(q.to) {
+		return q, errs.Field("to", "must be after from: the period is [from, to)")
+	}
+	q.grouping, q.model = report.ByChannel, attribution.FirstTouch
+	if g := v.Get("group_by"); g != "" {
+		var err error
+		if q.grouping, err = report.ParseGrouping(g); err != nil {
+			return q, errs.Field("group_by", "must be channel, campaign or channel,campaign")
+		}
+	}
+	if m := v.Get("model"); m != "" {
+		var err error
+		if q.model, err = attribution.ParseModel(m); err != nil {
+			return q, errs.Field("model", "must be one of %s", modelNames())
+		}
+	}
+	return q, nil
+}
+
+func modelNames() string {
+	names := make([]string, len(attribution.Models))
+	for i, m := range attribution.Models {
+		names[i] = string(m)
+	}
+	return strings.Join(names, ", ")
+}
+
+func (s *Server) handleSourcesReport(w http.ResponseWriter, r *http.Request) error {
+	q, err := sourcesQueryFrom(r)
+	if err != nil {
+		return err
+	}
+	data, err := s.store.SourcesReport(r.Context(), q.from, q.to, q.model != attribution.FirstTouch)
+	if err != nil {
+		return err
+	}
+	opt := report.Options{Grouping: q.grouping, Model: q.model}
+	rate, err := s.store.Setting(r.Context(), "hourly_rate")
+	if err != nil {
+		return err
+	}
+	if rate != "" {
+		// A rate that does not read as money is left out rather than failing the report.
+		if n, err := money.Parse(rate); err == nil && n >= 0 {
+			opt.HourlyRate = &n
+		} else {
+			s.log.WarnContext(r.Context(), "the hourly_rate setting is not a decimal amount; loaded cost left out", "value", rate)
+		}
+	}
+	writeJSON(w, http.StatusOK, toSourcesJSON(report.Build(*data, opt)))
+	return nil
+}
+
+// sourcesJSON is the answer of SPEC section 11: money as decimal strings, ratios and
+// counts as numbers, null where a denominator is zero.
+type sourcesJSON struct {
+	Rows   []sourcesRowJSON `json:"rows"`
+	Totals metricsJSON      `json:"totals"`
+}
+
+type sourcesRowJSON struct {
+	Channel string `json:"channel"`
+	// Campaign is null on a row of touches without one.
+	Campaign *reportCampaignJSON `json:"campaign"`
+	metricsJSON
+}
+
+type reportCampaignJSON struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+type metricsJSON struct {
+	NewLeads int64 `json:"new_leads"`
+	MQLs     int64 `json:"mqls"`
+	SQLs     int64 `json:"sqls"`
+	// Customers is a number: multi-touch models credit parts of a customer.
+	Customers      float64  `json:"customers"`
+	ConversionRate *float64 `json:"conversion_rate"`
+	Cost           string   `json:"cost"`
+	CPL            *string  `json:"cpl"`
+	Hours          float64  `json:"hours"`
+	HoursPerLead   *float64 `json:"hours_per_lead"`
+	LoadedCost     *string  `json:"loaded_cost"`
+	Revenue        string   `json:"revenue"`
+	CAC            *string  `json:"cac"`
+	ROI            *float64 `json:"roi"`
+	// SpeedToLead, in seconds, waits for sales touches (routing); null until then.
+	SpeedToLead *float64 `json:"speed_to_lead"`
+}
+
+func toSourcesJSON(rep report.Report) sourcesJSON {
+	out := sourcesJSON{Rows: make([]sourcesRowJSON, len(rep.Rows)), Totals: toMetricsJSON(&rep.Totals)}
+	for i := range rep.Rows {
+		r := &rep.Rows[i]
+		out.Rows[i] = sourcesRowJSON{Channel: r.Channel, metricsJSON: toMetricsJSON(&r.Metrics)}
+		if r.Campaign != nil {
+			out.Rows[i].Campaign = &reportCampaignJSON{ID: r.Campaign.ID, Name: r.Campaign.Name}
+		}
+	}
+	return out
+}
+
+func toMetricsJSON(m *report.Metrics) metricsJSON {
+	customers, _ := m.Customers.Float64()
+	hours, _ := m.Hours().Float64()
+	return metricsJSON{
+		NewLeads: m.NewLeads, MQLs: m.MQLs, SQLs: m.SQLs, Customers: customers,
+		ConversionRate: ratioJSON(m.ConversionRate()),
+		Cost:           money.Format(m.Cost), CPL: moneyJSON(m.CostPerLead()),
+		Hours: hours, HoursPerLead: ratioJSON(m.HoursPerLead()), LoadedCost: moneyJSON(m.LoadedCost),
+		Revenue: money.Format(m.Revenue), CAC: moneyJSON(m.CAC()), ROI: ratioJSON(m.ROI()),
+		SpeedToLead: ratioJSON(m.SpeedToLead()),
+	}
+}
+
+// ratioJSON is the float64 nearest the exact ratio, or null.
+func ratioJSON(r *big.Rat) *float64 {
+	if r == nil {
+		return nil
+	}
+	f, _ := r.Float64()
+	return &f
+}
+
+// moneyJSON prints minor units as money.Format does, also beyond int64, or null.
+func moneyJSON(n *big.Int) *string {
+	if n == nil {
+		return nil
+	}
+	if n.IsInt64() {
+		s := money.Format(n.Int64())
+		return &s
+	}
+	digits := new(big.Int).Abs(n).String()
+	s := digits[:len(digits)-money.Exponent] + "." + digits[len(digits)-money.Exponent:]
+	if n.Sign() < 0 {
+		s = "-" + s
+	}
+	return &s
+}
