@@ -1,0 +1,282 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lodestone-hq/lodestone/internal/auth"
+	"github.com/lodestone-hq/lodestone/internal/errs"
+	"github.com/lodestone-hq/lodestone/internal/lifecycle"
+	"github.com/lodestone-hq/lodestone/internal/store"
+)
+
+// contactList is the contacts screen: the filters as typed, one page of rows, and
+// the link to the next page.
+type contactList struct {
+	Q, Stage, From, To string
+	Contacts           []*store.Contact
+	MoreURL            string
+	Continued          bool       // this page follows a "Load more"
+	Problem            errs.Error // a filter that could not be read
+	ProblemText        string
+}
+
+func (u *ui) contacts(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	l, err := u.listContacts(r)
+	status := http.StatusOK
+	var e *errs.Error
+	switch {
+	case errors.As(err, &e) && e.Code == errs.Invalid:
+		// A filter that cannot be read is shown next to the filters, not as an error page.
+		l.Problem, l.ProblemText, status = *e, e.Error(), http.StatusUnprocessableEntity
+		if label, ok := filterLabels[e.Field]; ok {
+			l.ProblemText = label + " " + e.Message
+		}
+	case err != nil:
+		return err
+	}
+	w.Header().Set("Vary", "HX-Request")
+	if htmxFragment(r) {
+		u.renderTemplate(w, r, status, "contacts", "contact_rows", l)
+		return nil
+	}
+	u.render(w, r, status, "contacts", view{Title: "Contacts", Nav: "contacts", User: p, Data: l})
+	return nil
+}
+
+// listContacts reads the filters and finds one page of contacts.
+func (u *ui) listContacts(r *http.Request) (contactList, error) {
+	q := r.URL.Query()
+	l := contactList{Q: q.Get("q"), Stage: q.Get("stage"), From: q.Get("created_from"), To: q.Get("created_to"), Continued: q.Get("cursor") != ""}
+	f, err := contactFilterFrom(r)
+	if err != nil {
+		return l, err
+	}
+	if len(l.To) == len("2006-01-02") {
+		// A person picking "to March 31" means the whole of that day.
+		f.CreatedTo = f.CreatedTo.AddDate(0, 0, 1)
+	}
+	page, err := u.s.store.Contacts(r.Context(), f)
+	if err != nil {
+		return l, err
+	}
+	l.Contacts = page.Contacts
+	if page.NextCursor != "" {
+		more := url.Values{}
+		for _, k := range []string{"q", "stage", "created_from", "created_to"} {
+			if v := q.Get(k); v != "" {
+				more.Set(k, v)
+			}
+		}
+		more.Set("cursor", page.NextCursor)
+		l.MoreURL = "/contacts?" + more.Encode()
+	}
+	return l, nil
+}
+
+// filterLabels name the filters as the screen labels them.
+var filterLabels = map[string]string{"q": "Search", "stage": "Stage", "created_from": "Created from", "created_to": "Created to", "cursor": "The page link"}
+
+// contactView is everything the contact screen shows.
+type contactView struct {
+	C          *store.Contact
+	MergedInto *store.Contact // the contact this one was merged into, if it was
+	Stages     []stageStep
+	Timeline   []timelineItem
+	Deals      []*store.Deal
+	Duplicates []duplicateView
+	CanWrite   bool
+	CanMerge   bool
+	Notice     string // a problem with the last action that belongs to no field
+	Note       formState
+	StageForm  formState
+}
+
+// formState is a form as it was sent back, with its problems by field.
+type formState struct {
+	Values map[string]string
+	Errors map[string]string
+}
+
+type stageStep struct {
+	Stage   string
+	Reached bool
+	Current bool
+	At      time.Time
+}
+
+type duplicateView struct {
+	Other  *store.Contact
+	Reason string
+}
+
+func (u *ui) contact(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	return u.showContact(w, r, p, id, http.StatusOK, contactView{})
+}
+
+// showContact renders a contact's page; v carries the state of a form sent back.
+func (u *ui) showContact(w http.ResponseWriter, r *http.Request, p *Principal, id int64, status int, v contactView) error {
+	ctx := r.Context()
+	c, err := u.s.store.Contact(ctx, id)
+	if err != nil {
+		return err
+	}
+	v.C = c
+	if c.MergedIntoID != 0 {
+		if v.MergedInto, err = u.s.store.Contact(ctx, c.MergedIntoID); err != nil {
+			return err
+		}
+	}
+	v.CanWrite = auth.Can(p.Role, auth.WriteLeads) && c.MergedIntoID == 0
+	v.CanMerge = auth.Can(p.Role, auth.MergeContacts) && c.MergedIntoID == 0
+	for _, st := range lifecycle.Stages {
+		at, ok := c.StageEnteredAt[st]
+		v.Stages = append(v.Stages, stageStep{Stage: st, Reached: ok, Current: st == c.Stage, At: at})
+	}
+	events, err := u.s.store.Timeline(ctx, id, store.TimelineOptions{Limit: 500})
+	if err != nil {
+		return err
+	}
+	users, err := u.s.store.Users(ctx)
+	if err != nil {
+		return err
+	}
+	v.Timeline = timeline(id, events, users)
+	if v.Deals, err = u.s.store.Deals(ctx, id); err != nil {
+		return err
+	}
+	flags, err := u.s.store.DuplicateFlags(ctx, id)
+	if err != nil {
+		return err
+	}
+	for _, f := range flags {
+		other := f.OtherID
+		if other == id {
+			other = f.ContactID
+		}
+		oc, err := u.s.store.Contact(ctx, other)
+		if errs.Is(err, errs.NotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		v.Duplicates = append(v.Duplicates, duplicateView{Other: oc, Reason: f.Reason})
+	}
+	u.render(w, r, status, "contact", view{Title: c.Name(), Nav: "contacts", User: p, Data: v})
+	return nil
+}
+
+// afterAction answers a contact form: back to the contact page when it worked
+// (POST-redirect-GET), or the page again with the problem shown next to its field.
+func (u *ui) afterAction(w http.ResponseWriter, r *http.Request, p *Principal, id int64, err error, v *contactView, form *formState) error {
+	if err == nil {
+		http.Redirect(w, r, "/contacts/"+itoa(id), http.StatusSeeOther)
+		return nil
+	}
+	var e *errs.Error
+	if !errors.As(err, &e) || e.Code == errs.NotFound || e.Code == errs.Internal {
+		return err
+	}
+	if form != nil && e.Field != "" && e.Field != "contact_id" {
+		if form.Errors == nil {
+			form.Errors = map[string]string{}
+		}
+		form.Errors[e.Field] = e.Message
+	} else {
+		v.Notice = e.Message
+	}
+	return u.showContact(w, r, p, id, http.StatusUnprocessableEntity, *v)
+}
+
+func (u *ui) addNote(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return errs.E(errs.Invalid, "", "The form could not be read.")
+	}
+	body := strings.TrimSpace(r.PostFormValue("body"))
+	var v contactView
+	v.Note.Values = map[string]string{"body": body}
+	switch {
+	case body == "":
+		err = errs.Field("body", "Write something first.")
+	default:
+		err = checkText("body", body, 10000)
+	}
+	if err == nil {
+		_, err = u.s.store.AddNote(r.Context(), id, body, p.Actor())
+	}
+	return u.afterAction(w, r, p, id, err, &v, &v.Note)
+}
+
+func (u *ui) setStage(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return errs.E(errs.Invalid, "", "The form could not be read.")
+	}
+	stage, reason := r.PostFormValue("stage"), strings.TrimSpace(r.PostFormValue("reason"))
+	var v contactView
+	v.StageForm.Values = map[string]string{"stage": stage, "reason": reason}
+	switch {
+	case !lifecycle.Valid(stage):
+		err = errs.Field("stage", "Pick a stage.")
+	case reason == "":
+		err = errs.Field("reason", "Say why the stage changes; it goes on the timeline.")
+	default:
+		err = checkText("reason", reason, 1000)
+	}
+	if err == nil {
+		_, err = u.s.store.SetStage(r.Context(), id, stage, reason, p.Actor())
+	}
+	return u.afterAction(w, r, p, id, err, &v, &v.StageForm)
+}
+
+func (u *ui) merge(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return errs.E(errs.Invalid, "", "The form could not be read.")
+	}
+	loser, err := formID(r.PostFormValue("loser_id"))
+	if err == nil {
+		_, err = u.s.store.MergeContacts(r.Context(), id, loser, p.Actor())
+	}
+	return u.afterAction(w, r, p, id, err, &contactView{}, nil)
+}
+
+func (u *ui) undoMerge(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	mergeID, err := pathID(r, "merge")
+	if err != nil {
+		return err
+	}
+	err = u.s.store.UndoMerge(r.Context(), mergeID, p.Actor())
+	return u.afterAction(w, r, p, id, err, &contactView{}, nil)
+}
+
+func formID(v string) (int64, error) {
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errs.Field("loser_id", "Pick the contact to merge.")
+	}
+	return id, nil
+}

@@ -1,0 +1,168 @@
+package web
+
+import (
+	"html/template"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/lodestone-hq/lodestone/internal/lifecycle"
+	"github.com/lodestone-hq/lodestone/internal/money"
+	"github.com/lodestone-hq/lodestone/internal/store"
+)
+
+// funcs are the helpers templates may call. They format; they never mark anything
+// as safe HTML, so every value shown stays escaped.
+func (u *ui) funcs() template.FuncMap {
+	return template.FuncMap{
+		"asset":    u.asset,
+		"date":     formatDate,
+		"datetime": formatDateTime,
+		"isotime":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"stage":    stageLabel,
+		"channel":  channelLabel,
+		"money":    formatMoney,
+		"hours":    formatHours,
+		"role":     roleLabel,
+		"initials": initials,
+		"stages":   func() []string { return lifecycle.Stages },
+		"company":  companyOf,
+		"number":   formatCount,
+	}
+}
+
+// asset is the URL of a static file, versioned by its content.
+func (u *ui) asset(name string) string {
+	if v, ok := u.assets[name]; ok {
+		return v
+	}
+	return "/static/" + name
+}
+
+// Times are shown in UTC for now; the user's own zone comes with user settings.
+func formatDate(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.UTC().Format("Jan 2, 2006")
+}
+
+func formatDateTime(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.UTC().Format("Jan 2, 2006 · 15:04 UTC")
+}
+
+var stageLabels = map[string]string{
+	lifecycle.Subscriber: "Subscriber", lifecycle.Lead: "Lead", lifecycle.MQL: "MQL", lifecycle.SQL: "SQL",
+	lifecycle.Opportunity: "Opportunity", lifecycle.Customer: "Customer", lifecycle.Disqualified: "Disqualified",
+}
+
+func stageLabel(s string) string {
+	if l, ok := stageLabels[s]; ok {
+		return l
+	}
+	return humanize(s)
+}
+
+var roleLabels = map[string]string{
+	store.RoleAdmin: "Admin", store.RoleMarketer: "Marketer", store.RoleSales: "Sales",
+	store.RoleAgent: "Agent", store.RoleReadOnly: "Read-only",
+}
+
+func roleLabel(r string) string {
+	if l, ok := roleLabels[r]; ok {
+		return l
+	}
+	return humanize(r)
+}
+
+// channelLabel names a channel in words: organic_search → "Organic search".
+func channelLabel(ch string) string {
+	if ch == "" {
+		return "—"
+	}
+	return humanize(ch)
+}
+
+// humanize turns a machine name into words: "deal_won" → "Deal won".
+func humanize(s string) string {
+	s = strings.ReplaceAll(strings.TrimSpace(s), "_", " ")
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[n:]
+}
+
+// formatMoney shows minor units as a decimal with thousands separators: 125000 → "1,250.00".
+func formatMoney(minor int64) string {
+	s := money.Format(minor)
+	sign := ""
+	if strings.HasPrefix(s, "-") {
+		sign, s = "-", s[1:]
+	}
+	whole, frac, _ := strings.Cut(s, ".")
+	out := group(whole)
+	if frac != "" {
+		out += "." + frac
+	}
+	return sign + out
+}
+
+func formatCount(n int64) string {
+	if n < 0 {
+		return "-" + group(itoa(-n))
+	}
+	return group(itoa(n))
+}
+
+func group(digits string) string {
+	if len(digits) <= 3 {
+		return digits
+	}
+	var b strings.Builder
+	pre := len(digits) % 3
+	if pre > 0 {
+		b.WriteString(digits[:pre])
+	}
+	for i := pre; i < len(digits); i += 3 {
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(digits[i : i+3])
+	}
+	return b.String()
+}
+
+// initials are the letters of a contact's avatar.
+func initials(c *store.Contact) string {
+	first := func(s string) string {
+		for _, r := range s {
+			if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				return string(unicode.ToUpper(r))
+			}
+		}
+		return ""
+	}
+	if in := first(c.FirstName) + first(c.LastName); in != "" {
+		return in
+	}
+	if in := first(c.Name()); in != "" {
+		return in
+	}
+	return "?"
+}
+
+// companyOf is the company a contact works for, as a person would name it.
+func companyOf(c *store.Contact) string {
+	if c.CompanyName != "" {
+		return c.CompanyName
+	}
+	if c.Company != nil {
+		return c.Company.Name
+	}
+	return ""
+}
