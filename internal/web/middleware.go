@@ -3,6 +3,7 @@ package web
 import (
 	"bufio"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"runtime/debug"
@@ -110,7 +111,13 @@ func (s *Server) crossOrigin(next http.Handler) http.Handler {
 	cop.AddInsecureBypassPattern("POST /f/{slug}")
 	cop.AddInsecureBypassPattern("POST /collect")
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusForbidden, errorBody{errorDetail{Code: "forbidden", Message: "cross-origin request refused"}})
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			writeJSON(w, http.StatusForbidden, errorBody{errorDetail{Code: "forbidden", Message: "cross-origin request refused"}})
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(http.StatusForbidden)
+		io.WriteString(w, "<!doctype html><title>Refused</title><p>This request came from another site and was refused, to protect your account. Go back to Lodestone and try again from there.</p>")
 	}))
 	return cop.Handler(next)
 }
