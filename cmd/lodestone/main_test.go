@@ -176,3 +176,52 @@ func restoreDir(t *testing.T, file string) string {
 	}
 	return dir
 }
+
+func TestServeDemoFillsOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads sample data")
+	}
+	db := dbArgs(t)
+	if db[0] == "--database-url" {
+		t.Skip("the full demo is timed on SQLite; internal/demo tests loading on PostgreSQL")
+	}
+	for round := range 2 {
+		addr := freeAddr(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		stdout := &syncBuffer{}
+		done := make(chan error, 1)
+		go func() {
+			done <- run(ctx, append([]string{"serve", "--demo", "--addr", addr}, db...), strings.NewReader(""), stdout, io.Discard, func(string) string { return "" })
+		}()
+		for deadline := time.Now().Add(5 * time.Minute); !strings.Contains(stdout.String(), "Lodestone is running"); time.Sleep(100 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("server did not start:\n%s", stdout.String())
+			}
+			select {
+			case err := <-done:
+				t.Fatalf("serve ended: %v\n%s", err, stdout.String())
+			default:
+			}
+		}
+		want := "Sample data ready"
+		if round == 1 {
+			want = "no sample data added"
+		}
+		if !strings.Contains(stdout.String(), want) {
+			t.Fatalf("round %d output lacks %q:\n%s", round, want, stdout.String())
+		}
+		res, err := http.Get("http://" + addr + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if !strings.Contains(string(body), "lodestone_contacts 3000") {
+			t.Fatalf("metrics do not show 3000 contacts:\n%.300s", body)
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+}

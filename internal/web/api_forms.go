@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"html/template"
 	"net/http"
+	"strings"
 
 	"github.com/lodestone-hq/lodestone/internal/capture"
 	"github.com/lodestone-hq/lodestone/internal/store"
@@ -13,10 +14,15 @@ import (
 type formJSON struct {
 	ID int64 `json:"id"`
 	capture.FormDefinition
-	URL       string `json:"url"`
-	Embed     string `json:"embed_html"`
-	Archived  bool   `json:"archived"`
-	CreatedAt string `json:"created_at"`
+	URL string `json:"url"`
+	// Three ways onto a customer's site: a script that draws the form in place and
+	// posts it as JSON, an iframe of the hosted page, and a plain HTML form that works
+	// with JavaScript off.
+	Embed       string `json:"embed_script"`
+	EmbedIframe string `json:"embed_iframe"`
+	EmbedHTML   string `json:"embed_html"`
+	Archived    bool   `json:"archived"`
+	CreatedAt   string `json:"created_at"`
 }
 
 func (s *Server) toFormJSON(f *store.Form) (formJSON, error) {
@@ -27,7 +33,9 @@ func (s *Server) toFormJSON(f *store.Form) (formJSON, error) {
 	def.Slug, def.Name, def.Kind, def.CampaignID = f.Slug, f.Name, f.Kind, f.CampaignID
 	u := s.cfg.PublicURL() + "/f/" + f.Slug
 	return formJSON{ID: f.ID, FormDefinition: def, URL: u, Archived: f.Archived, CreatedAt: f.CreatedAt.Format("2006-01-02T15:04:05Z07:00"),
-		Embed: `<iframe src="` + u + `" title="` + templateEscape(f.Name) + `" width="100%" height="640" frameborder="0"></iframe>`}, nil
+		Embed:       `<script src="` + u + `/embed.js" async></script>`,
+		EmbedIframe: `<iframe src="` + u + `" title="` + templateEscape(f.Name) + `" width="100%" height="640" frameborder="0"></iframe>`,
+		EmbedHTML:   plainFormHTML(u, &def)}, nil
 }
 
 func templateEscape(s string) string { return template.HTMLEscapeString(s) }
@@ -108,4 +116,45 @@ func (s *Server) handleListForms(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"forms": out})
 	return nil
+}
+
+// plainFormHTML is a form to paste into any page: it posts to the hosted endpoint and
+// needs no JavaScript; the visitor lands on the thank-you page.
+func plainFormHTML(action string, def *capture.FormDefinition) string {
+	var b strings.Builder
+	b.WriteString(`<form method="post" action="` + action + `">` + "\n")
+	for _, f := range def.Fields {
+		name := template.HTMLEscapeString(f.Name)
+		label := template.HTMLEscapeString(f.Label)
+		req := ""
+		if f.Required {
+			req = " required"
+		}
+		switch f.Type {
+		case "hidden":
+			b.WriteString(`  <input type="hidden" name="` + name + `" value="` + template.HTMLEscapeString(f.Default) + `">` + "\n")
+		case "checkbox":
+			b.WriteString(`  <label><input type="checkbox" name="` + name + `" value="yes"` + req + `> ` + label + `</label>` + "\n")
+		case "textarea":
+			b.WriteString(`  <label>` + label + ` <textarea name="` + name + `"` + req + `></textarea></label>` + "\n")
+		case "select":
+			b.WriteString(`  <label>` + label + ` <select name="` + name + `"` + req + `><option value="">Choose…</option>`)
+			for _, o := range f.Options {
+				b.WriteString(`<option>` + template.HTMLEscapeString(o) + `</option>`)
+			}
+			b.WriteString(`</select></label>` + "\n")
+		default:
+			typ := map[string]string{"email": "email", "phone": "tel"}[f.Type]
+			if typ == "" {
+				typ = "text"
+			}
+			b.WriteString(`  <label>` + label + ` <input type="` + typ + `" name="` + name + `"` + req + `></label>` + "\n")
+		}
+	}
+	for _, c := range def.Consents {
+		b.WriteString(`  <label><input type="checkbox" name="` + capture.ConsentInput(c.Purpose) + `" value="yes"> ` + template.HTMLEscapeString(c.Label) + `</label>` + "\n")
+	}
+	b.WriteString(`  <div style="position:absolute;left:-10000px" aria-hidden="true"><input type="text" name="_hp" tabindex="-1" autocomplete="off"></div>` + "\n")
+	b.WriteString(`  <button type="submit">Send</button>` + "\n</form>")
+	return b.String()
 }

@@ -20,11 +20,20 @@ func (s *Server) routes() []route {
 		// Public capture: no login, defended by limits, honeypot and timestamps.
 		{pattern: "GET /f/{slug}", handler: http.HandlerFunc(s.handleFormPage)},
 		{pattern: "GET /f/{slug}/thanks", handler: http.HandlerFunc(s.handleFormThanks)},
+		{pattern: "GET /f/{slug}/embed.js", handler: http.HandlerFunc(s.handleEmbedScript)},
+		{pattern: "GET /f/{slug}/definition.json", handler: http.HandlerFunc(s.handleFormDefinition)},
 		{pattern: "POST /f/{slug}", handler: http.HandlerFunc(s.handleFormPost)},
 		{pattern: "OPTIONS /f/{slug}", handler: http.HandlerFunc(s.handleFormPreflight)},
 		{pattern: "GET /t.js", handler: http.HandlerFunc(s.handleSnippet)},
 		{pattern: "GET /c/{code}", handler: http.HandlerFunc(s.handleShortLink)},
 		{pattern: "POST /collect", handler: http.HandlerFunc(s.handleCollect)},
+
+		// Ad-platform lead forms: signed or keyed by the platform, bodies up to 1 MiB.
+		{pattern: "POST /webhooks/google-ads", handler: limitBody(http.HandlerFunc(s.handleGoogleLead))},
+		{pattern: "GET /webhooks/facebook", handler: http.HandlerFunc(s.handleFacebookVerify)},
+		{pattern: "POST /webhooks/facebook", handler: limitBody(http.HandlerFunc(s.handleFacebookLeads))},
+		{pattern: "GET /webhooks/linkedin", handler: http.HandlerFunc(s.handleLinkedInChallenge)},
+		{pattern: "POST /webhooks/linkedin", handler: limitBody(http.HandlerFunc(s.handleLinkedInLeads))},
 
 		api("GET /api/v1/contacts", auth.Read, s.handleListContacts, apiDoc{
 			summary: "List contacts, newest first", tag: "contacts", response: "ContactPage",
@@ -66,6 +75,12 @@ func (s *Server) routes() []route {
 			summary: "Record money and hours spent on a campaign", tag: "campaigns", body: "CostInput", response: "CostEntry", created: true}),
 		api("POST /api/v1/deals", auth.WriteLeads, s.handleCreateDeal, apiDoc{
 			summary: "Record a deal; a won deal makes the contact a customer", tag: "deals", body: "DealInput", response: "Deal", created: true}),
+		api("GET /api/v1/integrations/{platform}", auth.Admin, s.handleGetIntegration, apiDoc{
+			summary: "An ad platform's lead form integration (google, facebook or linkedin): its webhook URL, which settings are set (never their secret values), and its fetching jobs", tag: "integrations", response: "Integration"}),
+		api("PUT /api/v1/integrations/{platform}", auth.Admin, s.handlePutIntegration, apiDoc{
+			summary: "Set an ad platform integration's settings; null or an empty string clears one", tag: "integrations", body: "IntegrationInput", response: "Integration"}),
+		api("POST /api/v1/integrations/{platform}/retry", auth.Admin, s.handleRetryIntegration, apiDoc{
+			summary: "Run an ad platform's dead lead-fetching jobs again, after fixing its settings", tag: "integrations", response: "RetryResult"}),
 		api("GET /api/v1/reports/sources", auth.Read, s.handleSourcesReport, apiDoc{
 			summary: "Leads, customers, cost and revenue per channel or campaign for a period, under an attribution model", tag: "reports", response: "SourcesReport",
 			query: []param{{"from", "first day, YYYY-MM-DD (UTC), required"}, {"to", "day after the last, YYYY-MM-DD (UTC), required"},

@@ -1,0 +1,252 @@
+package demo_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/lodestone-hq/lodestone/internal/demo"
+	"github.com/lodestone-hq/lodestone/internal/lifecycle"
+	"github.com/lodestone-hq/lodestone/internal/store"
+	"github.com/lodestone-hq/lodestone/internal/store/storetest"
+)
+
+var now = time.Date(2026, 6, 15, 16, 30, 0, 0, time.UTC)
+
+// load fills a fresh store whose clock stands at now.
+func load(t *testing.T, contacts int, seed int64) (*store.Store, demo.Summary) {
+	t.Helper()
+	s := storetest.Open(t)
+	s.Now = func() time.Time { return now }
+	sum, err := demo.Load(context.Background(), s, demo.Options{Contacts: contacts, Now: now, Seed: seed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, sum
+}
+
+func allContacts(t *testing.T, s *store.Store) []*store.Contact {
+	t.Helper()
+	var out []*store.Contact
+	f := store.ContactFilter{Limit: 500}
+	for {
+		page, err := s.Contacts(context.Background(), f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, page.Contacts...)
+		if page.NextCursor == "" {
+			return out
+		}
+		f.Cursor = page.NextCursor
+	}
+}
+
+func TestLoad(t *testing.T) {
+	ctx := context.Background()
+	s, sum := load(t, 300, 1)
+	t.Logf("summary: %+v", sum)
+
+	campaigns, err := s.Campaigns(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(campaigns) != sum.Campaigns || len(campaigns) < 9 {
+		t.Fatalf("%d campaigns, summary says %d", len(campaigns), sum.Campaigns)
+	}
+	var cost int64
+	channels := map[string]bool{}
+	for _, c := range campaigns {
+		channels[c.Channel] = true
+		cost += c.Cost
+		if c.Cost == 0 && c.Hours == 0 {
+			t.Errorf("campaign %q has no cost entries", c.Name)
+		}
+	}
+	if len(channels) < 7 {
+		t.Errorf("campaigns in only %d channels: %v", len(channels), channels)
+	}
+	if cost < 40000_00 || cost > 80000_00 {
+		t.Errorf("total cost %d cents, want 40k to 80k", cost)
+	}
+
+	contacts := allContacts(t, s)
+	if len(contacts) != 300 || sum.Contacts != 300 {
+		t.Fatalf("%d contacts listed, summary says %d; want 300", len(contacts), sum.Contacts)
+	}
+	if sum.Events < 300*5 {
+		t.Errorf("only %d events for 300 contacts", sum.Events)
+	}
+	stages := map[string]int{}
+	firstChannels := map[string]int{}
+	var withEmail, withCompany, early, late int
+	for _, c := range contacts {
+		stages[c.Stage]++
+		if c.FirstTouch == nil {
+			t.Errorf("contact %d (%s) has no first touch", c.ID, c.Name())
+			continue
+		}
+		firstChannels[c.FirstTouch.Channel]++
+		if c.FirstTouch.At.After(c.CreatedAt) {
+			t.Errorf("contact %d: first touch %v after creation %v", c.ID, c.FirstTouch.At, c.CreatedAt)
+		}
+		if c.Email != "" {
+			withEmail++
+		}
+		if c.Company != nil {
+			withCompany++
+		}
+		if c.CreatedAt.Before(now.AddDate(0, -6, 0)) || c.CreatedAt.After(now) {
+			t.Errorf("contact %d created at %v, outside the six months", c.ID, c.CreatedAt)
+		}
+		if c.CreatedAt.Before(now.AddDate(0, -3, 0)) {
+			early++
+		} else {
+			late++
+		}
+	}
+	t.Logf("stages %v; first touches %v", stages, firstChannels)
+	for _, st := range lifecycle.Stages {
+		if stages[st] == 0 {
+			t.Errorf("no contact at stage %s: %v", st, stages)
+		}
+	}
+	if stages[lifecycle.Lead] < 60 || stages[lifecycle.MQL] < 40 {
+		t.Errorf("stage mix off: %v", stages)
+	}
+	if len(firstChannels) < 8 {
+		t.Errorf("first touches in only %d channels: %v", len(firstChannels), firstChannels)
+	}
+	if withEmail < 270 || withEmail == 300 {
+		t.Errorf("%d of 300 contacts have an email; want most but not all (phone-only calls)", withEmail)
+	}
+	if withCompany < 150 || withCompany > 270 {
+		t.Errorf("%d of 300 contacts have a company; free-mail addresses should have none", withCompany)
+	}
+	if late <= early {
+		t.Errorf("recent months should be busier: %d early, %d late", early, late)
+	}
+
+	var won, deals int
+	for _, c := range contacts {
+		ds, err := s.Deals(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		deals += len(ds)
+		for _, d := range ds {
+			if d.Amount < 1000_00 || d.Amount > 40000_00 {
+				t.Errorf("deal %q amount %d cents", d.Name, d.Amount)
+			}
+			if d.Status != store.DealWon {
+				continue
+			}
+			won++
+			if c.Stage != lifecycle.Customer {
+				t.Errorf("contact %d won a deal but is %s", c.ID, c.Stage)
+			}
+			if !d.ClosedAt.After(c.FirstTouch.At) || !d.ClosedAt.Before(now) {
+				t.Errorf("deal of contact %d closed at %v; first touch %v", c.ID, d.ClosedAt, c.FirstTouch.At)
+			}
+		}
+		if c.Stage == lifecycle.Customer && len(ds) == 0 {
+			t.Errorf("customer %d without a deal", c.ID)
+		}
+		events, err := s.Timeline(ctx, c.ID, store.TimelineOptions{Limit: 5000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range events {
+			if e.OccurredAt.After(now) {
+				t.Errorf("contact %d: %s at %v, after now", c.ID, e.Type, e.OccurredAt)
+			}
+		}
+	}
+	if deals != sum.Deals || won != stages[lifecycle.Customer] || won == 0 {
+		t.Errorf("%d deals (summary %d), %d won for %d customers", deals, sum.Deals, won, stages[lifecycle.Customer])
+	}
+	users, err := s.Users(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(users) != 3 {
+		t.Errorf("%d users, want a marketer and two sales reps", len(users))
+	}
+	for _, u := range users {
+		if u.PasswordHash != "" {
+			t.Errorf("user %s has a password", u.Email)
+		}
+	}
+}
+
+func emails(t *testing.T, s *store.Store) []string {
+	var out []string
+	for _, c := range allContacts(t, s) {
+		out = append(out, c.Email+"|"+c.Phone+"|"+c.Stage)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestLoadIsDeterministic(t *testing.T) {
+	a, sumA := load(t, 60, 7)
+	b, sumB := load(t, 60, 7)
+	if sumA != sumB {
+		t.Errorf("summaries differ: %+v and %+v", sumA, sumB)
+	}
+	if ea, eb := emails(t, a), emails(t, b); !slices.Equal(ea, eb) {
+		t.Errorf("the same seed made different contacts:\n%v\n%v", ea[:5], eb[:5])
+	}
+	c, _ := load(t, 60, 8)
+	if slices.Equal(emails(t, a), emails(t, c)) {
+		t.Error("another seed made the same contacts")
+	}
+}
+
+func TestLoadRefusesANonEmptyStore(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.Open(t)
+	if _, err := s.Ingest(ctx, []store.Capture{{Type: "form_submit", Email: "real.person@example.org"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := demo.Load(ctx, s, demo.Options{Contacts: 20}); !errors.Is(err, demo.ErrNotEmpty) {
+		t.Fatalf("Load on a store with a contact: %v, want ErrNotEmpty", err)
+	}
+	campaigns, err := s.Campaigns(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(campaigns) != 0 {
+		t.Errorf("a refused load created %d campaigns", len(campaigns))
+	}
+}
+
+func TestLoadSmallWorkspaces(t *testing.T) {
+	for _, n := range []int{1, 12} {
+		s, sum := load(t, n, 3)
+		got, err := s.CountContacts(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != int64(n) || sum.Contacts != n {
+			t.Errorf("asked for %d contacts, got %d (summary %d)", n, got, sum.Contacts)
+		}
+	}
+}
+
+// BenchmarkLoad times a full-size demo: go test -run X -bench Load -benchtime 1x ./internal/demo/
+func BenchmarkLoad(b *testing.B) {
+	for b.Loop() {
+		b.StopTimer()
+		s := storetest.Open(b)
+		b.StartTimer()
+		sum, err := demo.Load(context.Background(), s, demo.Options{Contacts: 3000, Now: now})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(sum.Events), "events")
+		b.Logf("%+v", sum)
+	}
+}
