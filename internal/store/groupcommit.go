@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // groupCommitter shares one transaction among captures that arrive together, so a
@@ -32,7 +35,7 @@ func newGroupCommitter(s *Store) *groupCommitter {
 	// SQLite has one writer; PostgreSQL takes a few groups at once.
 	workers := 1
 	if s.engine == Postgres {
-		workers = 4
+		workers = 2
 	}
 	for range workers {
 		g.wg.Add(1)
@@ -80,41 +83,69 @@ func (g *groupCommitter) run() {
 }
 
 func (g *groupCommitter) commit(batch []*groupReq) {
-	err := g.s.RunInTx(context.Background(), func(tx *Tx) error {
-		for _, r := range batch {
-			if r.ctx.Err() != nil {
-				r.err = r.ctx.Err()
-				continue
-			}
-			if _, err := tx.exec(r.ctx, `SAVEPOINT capture`); err != nil {
-				return err
-			}
-			r.out = make([]Captured, len(r.caps))
-			for i := range r.caps {
-				res, err := ingestOne(r.ctx, tx, &r.caps[i])
-				if err != nil {
-					r.err, r.out = itemError(i, err), nil
-					break
-				}
-				r.out[i] = res
-			}
-			if r.err != nil {
-				if _, err := tx.exec(r.ctx, `ROLLBACK TO SAVEPOINT capture`); err != nil {
-					return err
-				}
-			}
-			if _, err := tx.exec(r.ctx, `RELEASE SAVEPOINT capture`); err != nil {
-				return err
-			}
+	var err error
+	for attempt := 0; ; attempt++ {
+		err = g.s.RunInTx(context.Background(), func(tx *Tx) error { return g.run1(tx, batch) })
+		// Two nodes or two groups writing the same company or contact can deadlock on
+		// PostgreSQL; the database picks a victim, and running the group again is safe.
+		if !retryable(err) || attempt == 4 {
+			break
 		}
-		return nil
-	})
+		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
+	}
 	for _, r := range batch {
 		if err != nil {
 			r.out, r.err = nil, errors.Join(errors.New("group commit failed"), err)
 		}
 		close(r.done)
 	}
+}
+
+// retryable reports a PostgreSQL deadlock or serialization failure.
+func retryable(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && (pg.Code == "40P01" || pg.Code == "40001")
+}
+
+// run1 runs one group in a transaction, each caller's captures under a savepoint.
+func (g *groupCommitter) run1(tx *Tx, batch []*groupReq) error {
+	// Once a group runs, a caller who hangs up must not break the transaction that
+	// others share: statements run without the caller's cancellation.
+	ctx := context.Background()
+	if err := lockIngest(ctx, tx); err != nil {
+		return err
+	}
+	for _, r := range batch {
+		r.out, r.err = nil, nil
+		if r.ctx.Err() != nil {
+			r.err = r.ctx.Err()
+			continue
+		}
+		if _, err := tx.exec(ctx, `SAVEPOINT capture`); err != nil {
+			return err
+		}
+		r.out = make([]Captured, len(r.caps))
+		for i := range r.caps {
+			res, err := ingestOne(ctx, tx, &r.caps[i])
+			if retryable(err) {
+				return err
+			}
+			if err != nil {
+				r.err, r.out = itemError(i, err), nil
+				break
+			}
+			r.out[i] = res
+		}
+		if r.err != nil {
+			if _, err := tx.exec(ctx, `ROLLBACK TO SAVEPOINT capture`); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.exec(ctx, `RELEASE SAVEPOINT capture`); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // IngestEach records captures in one transaction, each under its own savepoint, and

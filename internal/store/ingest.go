@@ -79,17 +79,38 @@ type Captured struct {
 // Ingest records captures in one transaction: all of them or, on error, none.
 func (s *Store) Ingest(ctx context.Context, caps []Capture) ([]Captured, error) {
 	out := make([]Captured, len(caps))
-	err := s.RunInTx(ctx, func(tx *Tx) error {
-		for i := range caps {
-			r, err := ingestOne(ctx, tx, &caps[i])
-			if err != nil {
-				return itemError(i, err)
+	var err error
+	for attempt := 0; ; attempt++ {
+		err = s.RunInTx(ctx, func(tx *Tx) error {
+			if err := lockIngest(ctx, tx); err != nil {
+				return err
 			}
-			out[i] = r
+			for i := range caps {
+				r, err := ingestOne(ctx, tx, &caps[i])
+				if err != nil {
+					return itemError(i, err)
+				}
+				out[i] = r
+			}
+			return nil
+		})
+		if !retryable(err) || attempt == 4 {
+			return out, err
 		}
+		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
+	}
+}
+
+// lockIngest makes ingesting transactions take turns on PostgreSQL, across every node:
+// captures of one company or person in two transactions would otherwise lock rows in
+// opposite orders and deadlock. Group commit keeps the turns full, as SQLite's single
+// writer does.
+func lockIngest(ctx context.Context, tx *Tx) error {
+	if tx.s.engine != Postgres {
 		return nil
-	})
-	return out, err
+	}
+	_, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(4242002)`)
+	return err
 }
 
 // itemError says which item of a batch failed.
@@ -219,7 +240,7 @@ func resolveContact(ctx context.Context, tx *Tx, c *Capture) (int64, bool, error
 	case c.Phone != "":
 		var id int64
 		var merged sql.NullInt64
-		err := tx.queryRow(ctx, `SELECT id, merged_into_id FROM contacts WHERE phone = ? ORDER BY id LIMIT 1`, c.Phone).Scan(&id, &merged)
+		err := tx.queryRow(ctx, `SELECT id, merged_into_id FROM contacts WHERE phone = ? AND phone IS NOT NULL ORDER BY id LIMIT 1`, c.Phone).Scan(&id, &merged)
 		if err == nil {
 			id, err = survivor(ctx, tx, id, merged)
 			return id, false, err
@@ -540,12 +561,13 @@ func flagDuplicates(ctx context.Context, tx *Tx, id int64, now time.Time) error 
 		return rows.Err()
 	}
 	if phone.Valid {
-		if err := flag("same phone", `SELECT id FROM contacts WHERE phone = ? AND id <> ? AND merged_into_id IS NULL LIMIT 20`, phone.String); err != nil {
+		if err := flag("same phone", `SELECT id FROM contacts WHERE phone = ? AND phone IS NOT NULL AND id <> ? AND merged_into_id IS NULL LIMIT 20`, phone.String); err != nil {
 			return err
 		}
 	}
 	if key != "" {
-		return flag("same name at the same company", `SELECT id FROM contacts WHERE dedupe_key = ? AND id <> ? AND merged_into_id IS NULL LIMIT 20`, key)
+		// The repeated "<> ''" lets both engines use the partial index on dedupe_key.
+		return flag("same name at the same company", `SELECT id FROM contacts WHERE dedupe_key = ? AND dedupe_key <> '' AND id <> ? AND merged_into_id IS NULL LIMIT 20`, key)
 	}
 	return nil
 }

@@ -544,3 +544,40 @@ func TestNewsletterSignupStages(t *testing.T) {
 		t.Fatalf("subscriber after a lead form: %s", c.Stage)
 	}
 }
+
+// Concurrent batches that touch the same companies and contacts in different orders
+// all succeed: PostgreSQL may pick one as a deadlock victim, and the store runs it again.
+func TestConcurrentOverlappingBatches(t *testing.T) {
+	s := storetest.Open(t)
+	var wg sync.WaitGroup
+	for w := range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range 8 {
+				var caps []store.Capture
+				for i := range 15 {
+					k := (i*7 + w*3 + b) % 15
+					if w%2 == 1 {
+						k = 14 - k
+					}
+					caps = append(caps, store.Capture{Type: "form_submit", Email: fmt.Sprintf("p%d@shared%d.com", k, k%3), Touch: true,
+						CompanyDomain: fmt.Sprintf("shared%d.com", k%3), Fields: store.ContactFields{FirstName: fmt.Sprintf("W%d", w)}})
+				}
+				var err error
+				if b%2 == 0 {
+					_, err = s.Ingest(ctx, caps)
+				} else {
+					_, err = s.IngestGrouped(ctx, caps)
+				}
+				if err != nil {
+					t.Errorf("worker %d batch %d: %v", w, b, err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if n, _ := s.CountContacts(ctx); n != 15 {
+		t.Fatalf("%d contacts, want 15", n)
+	}
+}
