@@ -15,7 +15,9 @@ import (
 	"time"
 
 	"github.com/lodestone-hq/lodestone/internal/auth"
+	"github.com/lodestone-hq/lodestone/internal/capture"
 	"github.com/lodestone-hq/lodestone/internal/config"
+	"github.com/lodestone-hq/lodestone/internal/jobs"
 	"github.com/lodestone-hq/lodestone/internal/store"
 	"github.com/lodestone-hq/lodestone/internal/web"
 )
@@ -87,6 +89,17 @@ func (a *App) Run(ctx context.Context) error {
 	a.stopWorkers = cancel
 	a.workers.Add(1)
 	go a.housekeeping(wctx)
+	// The job worker drains the durable queue (ad leads to fetch, …); on Close it
+	// finishes the jobs in flight, or leaves their leases to expire for another node.
+	fetcher := &capture.AdLeadFetcher{Store: a.Store, Region: a.Config.Region, Client: &http.Client{Timeout: 30 * time.Second}}
+	worker := &jobs.Worker{Store: a.Store, Handlers: fetcher.Handlers(), Log: a.Log.With("component", "jobs")}
+	a.workers.Add(1)
+	go func() {
+		defer a.workers.Done()
+		if err := worker.Run(wctx); err != nil {
+			a.Log.Error("job worker stopped", "err", err)
+		}
+	}()
 	a.Log.Info("lodestone is serving", "url", a.URL(), "engine", a.Store.Engine())
 	return nil
 }

@@ -324,10 +324,25 @@ type AdLeadResult struct {
 // and its capture, or nothing. A lead recorded before is reported as a duplicate.
 func (s *Store) IngestAdLead(ctx context.Context, l AdLead) (AdLeadResult, error) {
 	var out AdLeadResult
+	var err error
+	for attempt := 0; ; attempt++ {
+		out, err = s.ingestAdLead(ctx, l)
+		if !retryable(err) || attempt == 4 {
+			return out, err
+		}
+		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
+	}
+}
+
+func (s *Store) ingestAdLead(ctx context.Context, l AdLead) (AdLeadResult, error) {
+	var out AdLeadResult
 	err := s.RunInTx(ctx, func(tx *Tx) error {
 		out = AdLeadResult{}
-		// The upsert takes the row's lock on PostgreSQL, so a concurrent delivery of the
-		// same lead waits here and then sees it recorded.
+		// Ingesting transactions take turns (see lockIngest); within its turn, the
+		// upsert finds a lead that an earlier delivery recorded.
+		if err := lockIngest(ctx, tx); err != nil {
+			return err
+		}
 		var rowID int64
 		var contactID, eventID sql.NullInt64
 		err := tx.queryRow(ctx, `INSERT INTO ad_leads (platform, platform_lead_id, received_at) VALUES (?, ?, ?)

@@ -110,6 +110,9 @@ func (s *Server) crossOrigin(next http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.AddInsecureBypassPattern("POST /f/{slug}")
 	cop.AddInsecureBypassPattern("POST /collect")
+	cop.AddInsecureBypassPattern("POST /webhooks/google-ads")
+	cop.AddInsecureBypassPattern("POST /webhooks/facebook")
+	cop.AddInsecureBypassPattern("POST /webhooks/linkedin")
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/api/") {
 			writeJSON(w, http.StatusForbidden, errorBody{errorDetail{Code: "forbidden", Message: "cross-origin request refused"}})
