@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -89,6 +90,20 @@ func (s *Store) SetSetting(ctx context.Context, key, value, actor string) error 
 		if _, err := tx.exec(ctx, `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value); err != nil {
 			return err
 		}
-		return audit(ctx, tx, actor, "setting.set", "setting:"+key, map[string]any{"value": value})
+		shown := value
+		if secretSetting(key) {
+			shown = "(hidden)"
+		}
+		return audit(ctx, tx, actor, "setting.set", "setting:"+key, map[string]any{"value": shown})
 	})
+}
+
+// secretSetting reports settings whose values must not reach the audit log.
+func secretSetting(key string) bool {
+	for _, w := range []string{"secret", "token", "key", "password"} {
+		if strings.Contains(key, w) {
+			return true
+		}
+	}
+	return false
 }

@@ -581,3 +581,22 @@ func TestConcurrentOverlappingBatches(t *testing.T) {
 		t.Fatalf("%d contacts, want 15", n)
 	}
 }
+
+func TestSecretSettingsStayOutOfTheAuditLog(t *testing.T) {
+	s := storetest.Open(t)
+	if err := s.SetSetting(ctx, "adleads.google.key", "hunter2", "user:1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetSetting(ctx, "newsletter_stage", "subscriber", "user:1"); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := s.Audit(ctx, 10)
+	for _, e := range entries {
+		if e.Details["value"] == "hunter2" {
+			t.Fatal("a secret setting's value is in the audit log")
+		}
+	}
+	if entries[0].Details["value"] != "subscriber" {
+		t.Fatalf("ordinary setting not audited: %+v", entries[0])
+	}
+}
