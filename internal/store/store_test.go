@@ -582,7 +582,7 @@ func TestConcurrentOverlappingBatches(t *testing.T) {
 	}
 }
 
-func TestSecretSettingsStayOutOfTheAuditLog(t *testing.T) {
+func TestSetSettingHidesSecretValues(t *testing.T) {
 	s := storetest.Open(t)
 	if err := s.SetSetting(ctx, "adleads.google.key", "hunter2", "user:1"); err != nil {
 		t.Fatal(err)
