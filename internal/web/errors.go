@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -40,6 +41,12 @@ type errorDetail struct {
 // ours are logged with the request and shown to the caller only as an internal error.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var e *errs.Error
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		// The caller hung up; nobody reads this answer and nothing went wrong here.
+		s.log.DebugContext(r.Context(), "request abandoned by the client", "method", r.Method, "path", r.URL.Path)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return
+	}
 	if !errors.As(err, &e) {
 		s.log.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 		e = errs.E(errs.Internal, "", "something went wrong on our side; it has been logged")
