@@ -94,6 +94,9 @@ type contactView struct {
 	Notice     string // a problem with the last action that belongs to no field
 	Note       formState
 	StageForm  formState
+	// Before is the time the shown page of the timeline ends at; Older links the next page.
+	Before time.Time
+	Older  string
 }
 
 // formState is a form as it was sent back, with its problems by field.
@@ -122,6 +125,9 @@ func (u *ui) contact(w http.ResponseWriter, r *http.Request, p *Principal) error
 	return u.showContact(w, r, p, id, http.StatusOK, contactView{})
 }
 
+// timelinePage is how many events the contact page shows at once.
+const timelinePage = 100
+
 // showContact renders a contact's page; v carries the state of a form sent back.
 func (u *ui) showContact(w http.ResponseWriter, r *http.Request, p *Principal, id int64, status int, v contactView) error {
 	ctx := r.Context()
@@ -141,9 +147,18 @@ func (u *ui) showContact(w http.ResponseWriter, r *http.Request, p *Principal, i
 		at, ok := c.StageEnteredAt[st]
 		v.Stages = append(v.Stages, stageStep{Stage: st, Reached: ok, Current: st == c.Stage, At: at})
 	}
-	events, err := u.s.store.Timeline(ctx, id, store.TimelineOptions{Limit: 500})
+	if b := r.URL.Query().Get("before"); b != "" {
+		if t, err := time.Parse(time.RFC3339Nano, b); err == nil {
+			v.Before = t
+		}
+	}
+	// A page of the timeline at a time keeps a long history's page fast.
+	events, err := u.s.store.Timeline(ctx, id, store.TimelineOptions{Limit: timelinePage, Before: v.Before})
 	if err != nil {
 		return err
+	}
+	if len(events) == timelinePage {
+		v.Older = "/contacts/" + itoa(id) + "?before=" + url.QueryEscape(events[len(events)-1].OccurredAt.Format(time.RFC3339Nano)) + "#timeline"
 	}
 	users, err := u.s.store.Users(ctx)
 	if err != nil {
