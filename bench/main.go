@@ -97,7 +97,7 @@ func parseOptions(args []string) (options, error) {
 	fs.StringVar(&o.wrk, "wrk", "wrk", "the wrk binary")
 	only := fs.String("only", "", "comma-separated phases to run: ceilings, form, ingest, reads, import (default all)")
 	fs.BoolVar(&o.profile, "profile", true, "add unmeasured CPU-profiled passes (SQLite) and summarize them")
-	fs.BoolVar(&o.keep, "keep", false, "keep the scratch folder (databases, logs, profiles)")
+	fs.BoolVar(&o.keep, "keep", false, "keep the scratch folder (databases, logs, profiles) and the PostgreSQL schemas")
 	fs.StringVar(&o.render, "render", "", "only render the report again from a run's saved figures (the run prints where they are)")
 	if err := fs.Parse(args); err != nil {
 		return o, err

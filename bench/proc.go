@@ -117,6 +117,10 @@ func (e *env) pgSchema(ctx context.Context, name string) (string, error) {
 		return "", fmt.Errorf("create schema on --pg: %w", err)
 	}
 	e.onCleanup(func() {
+		if e.opt.keep {
+			logf("schema kept on --pg: %s", schema)
+			return
+		}
 		db, err := sql.Open("pgx", e.opt.pg)
 		if err == nil {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

@@ -62,7 +62,7 @@ func (e *env) fmtKey(key, unit string) string {
 	if !ok {
 		return "not measured"
 	}
-	if s.N == 1 {
+	if s.N == 1 || s.Min == s.Max {
 		return num(s.Med) + unit
 	}
 	return fmt.Sprintf("%s%s (%s–%s)", num(s.Med), unit, num(s.Min), num(s.Max))
@@ -109,13 +109,13 @@ func (e *env) targets(w func(string, ...any)) {
 		w("| durable form posts, %s (8 fields, unique emails, %d connections), req/s | %s | bare group commit: %s | %s | ≥ 60 %% | %s |\n",
 			en, e.opt.conns, e.fmtKey(k+".rps", ""), e.fmtKey(gc+".rps", ""), pct(r, ok), verdict(r >= 60, ok))
 		p99, ok := e.res.get(k + ".p99")
-		w("| durable form posts, %s, p99 (p50) | %s (%s) | bare group commit: %s (%s) | — | < 150 ms | %s |\n",
+		w("| durable form posts, %s, latency p99; p50 | %s; %s | bare group commit: %s; %s | — | p99 < 150 ms | %s |\n",
 			en, e.fmtKey(k+".p99", " ms"), e.fmtKey(k+".p50", " ms"), e.fmtKey(gc+".p99", " ms"), e.fmtKey(gc+".p50", " ms"), verdict(p99.Med < 150, ok))
 	}
 	for _, en := range e.engines() {
 		r, ok := e.ratio("ingest."+en+".eps", "raw."+en+".rows")
-		w("| API event ingest, %s, batches of 100 about known contacts, %d clients, events/s | %s | raw batched insert: %s rows/s | %s | ≥ 50 %% | %s |\n",
-			en, e.opt.workers, e.fmtKey("ingest."+en+".eps", ""), e.fmtKey("raw."+en+".rows", ""), pct(r, ok), verdict(r >= 50, ok))
+		w("| API event ingest, %s, batches of 100 about %s known contacts, %d clients, events/s | %s | raw batched insert: %s rows/s | %s | ≥ 50 %% | %s |\n",
+			en, commas(knownContacts), e.opt.workers, e.fmtKey("ingest."+en+".eps", ""), e.fmtKey("raw."+en+".rows", ""), pct(r, ok), verdict(r >= 50, ok))
 		r, ok = e.ratio("seed."+en+".eps", "raw."+en+".rows")
 		trend := ""
 		if _, ok := e.res.get("seed." + en + ".eps_last"); ok {
@@ -132,7 +132,7 @@ func (e *env) targets(w func(string, ...any)) {
 		if en == "postgres" {
 			total = e.opt.pgContacts
 		}
-		w("| contacts list, %s, `limit=50&stage=lead&q=WORD` over %s contacts, p99 (p50), one request at a time | %s (%s) | full-scan count: %s; indexed count: %s | — | < 50 ms | %s |\n",
+		w("| contacts list, %s, `limit=50&stage=lead&q=WORD` over %s contacts, one request at a time, latency p99; p50 | %s; %s | full-scan count: %s; indexed count: %s | — | p99 < 50 ms | %s |\n",
 			en, commas(int64(total)), e.fmtKey(k+".p99", " ms"), e.fmtKey(k+".p50", " ms"),
 			e.fmtKey("count."+en+".scan_ms", " ms"), e.fmtKey("count."+en+".indexed_ms", " ms"), verdict(p99.Med < 50, ok))
 		for _, t := range []struct{ name, label string }{{"api", "`GET /api/v1/contacts/{id}` (timeline of up to 500)"}, {"page", "page `GET /contacts/{id}`"}} {
@@ -186,9 +186,9 @@ func pct(r float64, ok bool) string {
 
 func (e *env) ceilingTable(w func(string, ...any)) {
 	w("## Ceilings of this machine, same run\n\n| ceiling | figure |\n| --- | --- |\n")
-	w("| hello-world Go net/http server, wrk, %d connections, req/s (p99) | %s (%s) |\n", e.opt.conns, e.fmtKey("hello.rps", ""), e.fmtKey("hello.p99", " ms"))
+	w("| hello-world Go net/http server, wrk, %d connections, req/s; latency p99 | %s; %s |\n", e.opt.conns, e.fmtKey("hello.rps", ""), e.fmtKey("hello.p99", " ms"))
 	for _, en := range e.engines() {
-		w("| bare group-commit server, %s, the form-post script, req/s (p50 / p99) | %s (%s / %s) |\n", en, e.fmtKey("gc."+en+".rps", ""), e.fmtKey("gc."+en+".p50", " ms"), e.fmtKey("gc."+en+".p99", " ms"))
+		w("| bare group-commit server, %s, the form-post script, req/s; latency p50; p99 | %s; %s; %s |\n", en, e.fmtKey("gc."+en+".rps", ""), e.fmtKey("gc."+en+".p50", " ms"), e.fmtKey("gc."+en+".p99", " ms"))
 		w("| bare group-commit server, %s, rows per commit | %s |\n", en, e.fmtKey("gc."+en+".batch", ""))
 		w("| raw batched insert into `events` (Lodestone's schema and indexes), %s, transactions of 100 rows, rows/s | %s |\n", en, e.fmtKey("raw."+en+".rows", ""))
 		w("| `COUNT(*)` of stage = lead on the seeded contacts (index), %s | %s |\n", en, e.fmtKey("count."+en+".indexed_ms", " ms"))
@@ -324,14 +324,15 @@ func (e *env) machine() string {
 	w("## Machine\n\n| | |\n| --- | --- |\n| CPUs (nproc) | %d |\n| CPU | %s |\n| memory | %s |\n| kernel | %s |\n", runtime.NumCPU(), cpu, mem, strings.TrimSpace(string(kernel)))
 	w("| Go | %s |\n| SQLite driver | %s (cgo), SQLite %s; WAL, synchronous=FULL, one writer connection |\n", runtime.Version(), driver, sqliteVersion)
 	if e.opt.pg != "" {
-		pgVersion := "?"
+		pgVersion, autovacuum := "?", "?"
 		if db, err := sql.Open("pgx", e.opt.pg); err == nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			db.QueryRowContext(ctx, `SHOW server_version`).Scan(&pgVersion)
+			db.QueryRowContext(ctx, `SHOW autovacuum`).Scan(&autovacuum)
 			cancel()
 			db.Close()
 		}
-		w("| PostgreSQL | %s on the same machine, driver jackc/pgx/v5 |\n", pgVersion)
+		w("| PostgreSQL | %s on the same machine, autovacuum %s, driver jackc/pgx/v5; the harness runs ANALYZE after seeding the contacts |\n", pgVersion, autovacuum)
 	}
 	w("| load generator | wrk (2 threads) and the harness's Go clients, on the same %d CPUs as the server |\n\n", runtime.NumCPU())
 	return b.String()
