@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"sync"
@@ -92,7 +93,18 @@ func (a *App) Run(ctx context.Context) error {
 	// The job worker drains the durable queue (ad leads to fetch, …); on Close it
 	// finishes the jobs in flight, or leaves their leases to expire for another node.
 	fetcher := &capture.AdLeadFetcher{Store: a.Store, Region: a.Config.Region, Client: &http.Client{Timeout: 30 * time.Second}}
-	worker := &jobs.Worker{Store: a.Store, Handlers: fetcher.Handlers(), Log: a.Log.With("component", "jobs")}
+	handlers := fetcher.Handlers()
+	for _, f := range a.features() {
+		maps.Copy(handlers, f.jobs)
+		if f.run != nil {
+			a.workers.Add(1)
+			go func() {
+				defer a.workers.Done()
+				f.run(wctx)
+			}()
+		}
+	}
+	worker := &jobs.Worker{Store: a.Store, Handlers: handlers, Log: a.Log.With("component", "jobs")}
 	a.workers.Add(1)
 	go func() {
 		defer a.workers.Done()

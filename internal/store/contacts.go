@@ -15,9 +15,10 @@ import (
 
 const contactColumns = `c.id, c.email, c.phone, c.first_name, c.last_name, c.job_title, c.company_name,
 	c.street, c.postal_code, c.city, c.region, c.country, c.custom, c.stage,
+	c.seniority, c.department, c.email_type, c.phone_type, c.phone_region, c.predictive_score,
 	c.fit_score, c.engagement_score, c.first_touch_at, c.first_touch_channel, c.merged_into_id,
 	c.created_at, c.updated_at,
-	co.id, co.domain, co.name, co.industry, co.size,
+	co.id, co.domain, co.name, co.industry, co.size, co.employees, co.country,
 	u.id, u.name, u.email,
 	ca.id, ca.name`
 
@@ -38,12 +39,16 @@ func scanContact(r scanner) (*Contact, error) {
 		coID, uID, caID                 sql.NullInt64
 		coDomain, coName, coInd, coSize sql.NullString
 		uName, uEmail, caName           sql.NullString
+		predictive                      sql.NullFloat64
+		coEmployees                     sql.NullInt64
+		coCountry                       sql.NullString
 	)
 	err := r.Scan(&c.ID, &email, &phone, &c.FirstName, &c.LastName, &c.JobTitle, &c.CompanyName,
 		&c.Street, &c.PostalCode, &c.City, &c.Region, &c.Country, &custom, &c.Stage,
+		&c.Seniority, &c.Department, &c.EmailType, &c.PhoneType, &c.PhoneRegion, &predictive,
 		&c.FitScore, &c.EngagementScore, &ftAt, &ftChannel, &merged,
 		&created, &updated,
-		&coID, &coDomain, &coName, &coInd, &coSize,
+		&coID, &coDomain, &coName, &coInd, &coSize, &coEmployees, &coCountry,
 		&uID, &uName, &uEmail,
 		&caID, &caName)
 	if err != nil {
@@ -51,11 +56,17 @@ func scanContact(r scanner) (*Contact, error) {
 	}
 	c.Email, c.Phone = email.String, phone.String
 	c.MergedIntoID = merged.Int64
+	if predictive.Valid {
+		c.PredictiveScore = &predictive.Float64
+	}
 	c.CreatedAt, c.UpdatedAt = fromTS(created), fromTS(updated)
 	c.Custom = map[string]any{}
 	_ = json.Unmarshal([]byte(custom), &c.Custom)
 	if coID.Valid {
-		c.Company = &Company{ID: coID.Int64, Domain: coDomain.String, Name: coName.String, Industry: coInd.String, Size: coSize.String}
+		c.Company = &Company{ID: coID.Int64, Domain: coDomain.String, Name: coName.String, Industry: coInd.String, Size: coSize.String, Country: coCountry.String}
+		if coEmployees.Valid {
+			c.Company.Employees = &coEmployees.Int64
+		}
 	}
 	if uID.Valid {
 		c.Owner = &UserRef{ID: uID.Int64, Name: uName.String, Email: uEmail.String}

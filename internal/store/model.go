@@ -19,12 +19,20 @@ type Contact struct {
 	Custom      map[string]any `json:"custom"`
 	Stage       string         `json:"stage"`
 
+	// Enrichment: derived from the title, email, phone and company data.
+	Seniority   string `json:"seniority"`
+	Department  string `json:"department"`
+	EmailType   string `json:"email_type"`   // work, free, role or disposable
+	PhoneType   string `json:"phone_type"`   // mobile, fixed_line, voip, … as the numbering plan says
+	PhoneRegion string `json:"phone_region"` // ISO 3166 region of the phone number
+
 	Company    *Company    `json:"company"`
 	Owner      *UserRef    `json:"owner"`
 	FirstTouch *FirstTouch `json:"first_touch"`
 
-	FitScore        int `json:"-"`
-	EngagementScore int `json:"-"`
+	FitScore        int      `json:"-"`
+	EngagementScore int      `json:"-"`
+	PredictiveScore *float64 `json:"-"` // nil until a model has scored the contact
 
 	MergedIntoID   int64                `json:"merged_into_id,omitempty"`
 	StageEnteredAt map[string]time.Time `json:"stage_entered_at,omitempty"`
@@ -73,6 +81,9 @@ type Company struct {
 	Name     string `json:"name"`
 	Industry string `json:"industry,omitempty"`
 	Size     string `json:"size,omitempty"`
+	// Employees is the head count when company data gives it; Size is its band.
+	Employees *int64 `json:"employees,omitempty"`
+	Country   string `json:"country,omitempty"`
 }
 
 // Event is something a contact or visitor did, or that happened to them.

@@ -33,12 +33,13 @@ type contactJSON struct {
 }
 
 type scoresJSON struct {
-	Fit        int `json:"fit"`
-	Engagement int `json:"engagement"`
+	Fit        int      `json:"fit"`
+	Engagement int      `json:"engagement"`
+	Predictive *float64 `json:"predictive"` // null until a model has scored the contact
 }
 
 func toContactJSON(c *store.Contact) contactJSON {
-	return contactJSON{Contact: c, Scores: scoresJSON{Fit: c.FitScore, Engagement: c.EngagementScore}}
+	return contactJSON{Contact: c, Scores: scoresJSON{Fit: c.FitScore, Engagement: c.EngagementScore, Predictive: c.PredictiveScore}}
 }
 
 func (s *Server) handleListContacts(w http.ResponseWriter, r *http.Request) error {

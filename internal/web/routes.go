@@ -8,9 +8,7 @@ import (
 
 // routes is the whole routing table: every URL Lodestone answers, in one place.
 func (s *Server) routes() []route {
-	api := func(pattern string, perm auth.Permission, h func(http.ResponseWriter, *http.Request) error, doc apiDoc) route {
-		return route{pattern: pattern, handler: s.api(perm, h), api: &doc}
-	}
+	api := s.apiRoute
 	rs := []route{
 		{pattern: "GET /healthz", handler: http.HandlerFunc(s.handleHealth)},
 		{pattern: "GET /readyz", handler: http.HandlerFunc(s.handleReady)},
@@ -86,7 +84,22 @@ func (s *Server) routes() []route {
 			query: []param{{"from", "first day, YYYY-MM-DD (UTC), required"}, {"to", "day after the last, YYYY-MM-DD (UTC), required"},
 				{"group_by", "channel (default), campaign, or channel,campaign"}, {"model", "first_touch (default), last_touch, linear, u_shaped, w_shaped, full_path, j_shaped, inverse_j or time_decay"}}}),
 	}
-	return append(rs, s.uiRoutes()...)
+	// Each area of the product keeps its own routes in routes_<area>.go.
+	u := newUI(s)
+	rs = append(rs, s.uiRoutes(u)...)
+	rs = append(rs, s.captureRoutes(u)...)
+	rs = append(rs, s.segmentRoutes(u)...)
+	rs = append(rs, s.scoringRoutes(u)...)
+	rs = append(rs, s.enrichRoutes(u)...)
+	rs = append(rs, s.reportRoutes(u)...)
+	rs = append(rs, s.insightRoutes(u)...)
+	return rs
+}
+
+// apiRoute is a JSON API route: its handler checks perm, and doc describes it in
+// the OpenAPI document.
+func (s *Server) apiRoute(pattern string, perm auth.Permission, h func(http.ResponseWriter, *http.Request) error, doc apiDoc) route {
+	return route{pattern: pattern, handler: s.api(perm, h), api: &doc}
 }
 
 // APIPatterns lists the patterns of the JSON API routes, for the test that holds the

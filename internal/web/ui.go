@@ -37,8 +37,7 @@ type ui struct {
 }
 
 // uiRoutes are the screens: server-rendered HTML, enhanced with htmx where natural.
-func (s *Server) uiRoutes() []route {
-	u := newUI(s)
+func (s *Server) uiRoutes(u *ui) []route {
 	h := func(f http.HandlerFunc) http.Handler { return limitBody(f) }
 	return []route{
 		{pattern: "GET /static/", handler: u.static()},

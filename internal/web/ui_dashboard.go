@@ -95,21 +95,3 @@ func widthClass(n, most int64) string {
 	step := (n*20 + most - 1) / most // round up to the next 5 %
 	return "w-" + itoa(step*5)
 }
-
-func (u *ui) campaigns(w http.ResponseWriter, r *http.Request, p *Principal) error {
-	list, err := u.s.store.Campaigns(r.Context())
-	if err != nil {
-		return err
-	}
-	var cost, hours int64
-	for _, c := range list {
-		cost += c.Cost
-		hours += c.Hours
-	}
-	data := struct {
-		Campaigns   []*store.Campaign
-		Cost, Hours int64
-	}{list, cost, hours}
-	u.render(w, r, http.StatusOK, "campaigns", view{Title: "Campaigns", Nav: "campaigns", User: p, Data: data})
-	return nil
-}

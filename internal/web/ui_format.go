@@ -16,19 +16,20 @@ import (
 // as safe HTML, so every value shown stays escaped.
 func (u *ui) funcs() template.FuncMap {
 	return template.FuncMap{
-		"asset":    u.asset,
-		"date":     formatDate,
-		"datetime": formatDateTime,
-		"isotime":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"stage":    stageLabel,
-		"channel":  channelLabel,
-		"money":    formatMoney,
-		"hours":    formatHours,
-		"role":     roleLabel,
-		"initials": initials,
-		"stages":   func() []string { return lifecycle.Stages },
-		"company":  companyOf,
-		"number":   formatCount,
+		"asset":      u.asset,
+		"areaStyles": func() []string { return areaStyles },
+		"date":       formatDate,
+		"datetime":   formatDateTime,
+		"isotime":    func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"stage":      stageLabel,
+		"channel":    channelLabel,
+		"money":      formatMoney,
+		"hours":      formatHours,
+		"role":       roleLabel,
+		"initials":   initials,
+		"stages":     func() []string { return lifecycle.Stages },
+		"company":    companyOf,
+		"number":     formatCount,
 	}
 }
 
@@ -166,3 +167,7 @@ func companyOf(c *store.Contact) string {
 	}
 	return ""
 }
+
+// areaStyles are the style sheets of the product's areas, each owned with its
+// pages, loaded after app.css on every page.
+var areaStyles = []string{"capture.css", "segments.css", "scoring.css", "enrich.css", "reports.css", "insights.css"}

@@ -1,0 +1,6 @@
+package web
+
+// segmentRoutes are the routes of segments.
+func (s *Server) segmentRoutes(u *ui) []route {
+	return nil
+}
