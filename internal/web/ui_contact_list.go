@@ -1,0 +1,77 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/lodestone-hq/lodestone/internal/errs"
+	"github.com/lodestone-hq/lodestone/internal/store"
+)
+
+// contactList is the contacts screen: the filters as typed, one page of rows, and
+// the link to the next page.
+type contactList struct {
+	Q, Stage, From, To string
+	Contacts           []*store.Contact
+	MoreURL            string
+	Continued          bool       // this page follows a "Load more"
+	Problem            errs.Error // a filter that could not be read
+	ProblemText        string
+}
+
+func (u *ui) contacts(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	l, err := u.listContacts(r)
+	status := http.StatusOK
+	var e *errs.Error
+	switch {
+	case errors.As(err, &e) && e.Code == errs.Invalid:
+		// A filter that cannot be read is shown next to the filters, not as an error page.
+		l.Problem, l.ProblemText, status = *e, e.Error(), http.StatusUnprocessableEntity
+		if label, ok := filterLabels[e.Field]; ok {
+			l.ProblemText = label + " " + e.Message
+		}
+	case err != nil:
+		return err
+	}
+	w.Header().Set("Vary", "HX-Request")
+	if htmxFragment(r) {
+		u.renderTemplate(w, r, status, "contacts", "contact_rows", l)
+		return nil
+	}
+	u.render(w, r, status, "contacts", view{Title: "Contacts", Nav: "contacts", User: p, Data: l})
+	return nil
+}
+
+// listContacts reads the filters and finds one page of contacts.
+func (u *ui) listContacts(r *http.Request) (contactList, error) {
+	q := r.URL.Query()
+	l := contactList{Q: q.Get("q"), Stage: q.Get("stage"), From: q.Get("created_from"), To: q.Get("created_to"), Continued: q.Get("cursor") != ""}
+	f, err := contactFilterFrom(r)
+	if err != nil {
+		return l, err
+	}
+	if len(l.To) == len("2006-01-02") {
+		// A person picking "to March 31" means the whole of that day.
+		f.CreatedTo = f.CreatedTo.AddDate(0, 0, 1)
+	}
+	page, err := u.s.store.Contacts(r.Context(), f)
+	if err != nil {
+		return l, err
+	}
+	l.Contacts = page.Contacts
+	if page.NextCursor != "" {
+		more := url.Values{}
+		for _, k := range []string{"q", "stage", "created_from", "created_to"} {
+			if v := q.Get(k); v != "" {
+				more.Set(k, v)
+			}
+		}
+		more.Set("cursor", page.NextCursor)
+		l.MoreURL = "/contacts?" + more.Encode()
+	}
+	return l, nil
+}
+
+// filterLabels name the filters as the screen labels them.
+var filterLabels = map[string]string{"q": "Search", "stage": "Stage", "created_from": "Created from", "created_to": "Created to", "cursor": "The page link"}
