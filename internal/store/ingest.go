@@ -225,9 +225,14 @@ func resolveContact(ctx context.Context, tx *Tx, c *Capture) (int64, bool, error
 		id, err := survivor(ctx, tx, c.ContactID, merged)
 		return id, false, err
 	case c.Email != "":
+		// Most captures are about people already known: look first, insert when absent.
+		// The insert still guards against a concurrent one (two nodes on PostgreSQL).
+		id, err := contactIDByEmail(ctx, tx, c.Email)
+		if !errors.Is(err, sql.ErrNoRows) {
+			return id, false, err
+		}
 		created := ts(c.OccurredAt)
-		var id int64
-		err := tx.queryRow(ctx, `INSERT INTO contacts (email, stage, created_at, updated_at) VALUES (?, ?, ?, ?)
+		err = tx.queryRow(ctx, `INSERT INTO contacts (email, stage, created_at, updated_at) VALUES (?, ?, ?, ?)
 			ON CONFLICT (email) DO NOTHING RETURNING id`, c.Email, initialStage(c), created, created).Scan(&id)
 		if err == nil {
 			return id, true, insertStage(ctx, tx, id, initialStage(c), c.OccurredAt)
@@ -329,14 +334,18 @@ func updateProfile(ctx context.Context, tx *Tx, id int64, c *Capture, now time.T
 	}
 	var cur Contact
 	var email, phone sql.NullString
-	var custom, oldSearch string
+	var custom, oldSearch, oldKey string
 	var companyID sql.NullInt64
-	err := tx.queryRow(ctx, `SELECT email, phone, first_name, last_name, job_title, company_name, street, postal_code, city, region, country, custom, company_id, search
+	err := tx.queryRow(ctx, `SELECT email, phone, first_name, last_name, job_title, company_name, street, postal_code, city, region, country, custom, company_id, search, dedupe_key
 		FROM contacts WHERE id = ?`, id).Scan(&email, &phone, &cur.FirstName, &cur.LastName, &cur.JobTitle, &cur.CompanyName,
-		&cur.Street, &cur.PostalCode, &cur.City, &cur.Region, &cur.Country, &custom, &companyID, &oldSearch)
+		&cur.Street, &cur.PostalCode, &cur.City, &cur.Region, &cur.Country, &custom, &companyID, &oldSearch, &oldKey)
 	if err != nil {
 		return err
 	}
+	fields := func() [9]string {
+		return [9]string{cur.FirstName, cur.LastName, cur.JobTitle, cur.CompanyName, cur.Street, cur.PostalCode, cur.City, cur.Region, cur.Country}
+	}
+	before, oldPhone, oldCustom, oldCompany := fields(), phone, custom, companyID
 	set := func(dst *string, v string) {
 		if v != "" {
 			*dst = v
@@ -375,6 +384,11 @@ func updateProfile(ctx context.Context, tx *Tx, id int64, c *Capture, now time.T
 	}
 	key := contact.NameCompanyKey(cur.FirstName, cur.LastName, cur.CompanyName)
 	search := searchText(cur.FirstName, cur.LastName, email.String, cur.CompanyName, strings.TrimPrefix(phone.String, "+"))
+	if fields() == before && phone == oldPhone && custom == oldCustom && companyID == oldCompany && key == oldKey && search == oldSearch {
+		// Nothing new: most events about a known person (page views, opens, clicks)
+		// carry no profile fields, and rewriting the row would be most of their cost.
+		return nil
+	}
 	if err := writeTerms(ctx, tx, id, oldSearch, search); err != nil {
 		return err
 	}
