@@ -134,11 +134,11 @@ func ingestOne(ctx context.Context, tx *Tx, c *Capture) (Captured, error) {
 		c.Properties = withWeb(c.Properties, c.Web)
 	}
 	var res Captured
-	var err error
-	res.ContactID, res.Created, err = resolveContact(ctx, tx, c)
+	who, err := resolveContact(ctx, tx, c, now)
 	if err != nil {
 		return res, err
 	}
+	res.ContactID, res.Created = who.id, who.created
 	if c.OnlyNew && !res.Created && res.ContactID != 0 {
 		res.Skipped = true
 		return res, nil
@@ -153,7 +153,7 @@ func ingestOne(ctx context.Context, tx *Tx, c *Capture) (Captured, error) {
 			}
 		}
 	}
-	if res.ContactID != 0 {
+	if res.ContactID != 0 && !who.profiled {
 		if err := updateProfile(ctx, tx, res.ContactID, c, now); err != nil {
 			return res, err
 		}
@@ -195,88 +195,149 @@ func ingestOne(ctx context.Context, tx *Tx, c *Capture) (Captured, error) {
 	if res.Created && stage == "" {
 		stage = lifecycle.Lead
 	}
-	if stage != "" {
+	switch {
+	case res.Created:
+		// A contact made by this capture is still at its first stage: no need to read it.
+		if from := initialStage(c); lifecycle.AutoAdvance(from, stage) {
+			if err := moveStage(ctx, tx, res.ContactID, from, stage, "system", "captured by "+c.Type, c.OccurredAt); err != nil {
+				return res, err
+			}
+		}
+	case stage != "":
 		if err := autoAdvance(ctx, tx, res.ContactID, stage, "system", "captured by "+c.Type, c.OccurredAt); err != nil {
 			return res, err
 		}
 	}
 	if res.Created {
-		if err := flagDuplicates(ctx, tx, res.ContactID, now); err != nil {
+		var err error
+		if who.profiled {
+			err = flagDuplicatesOf(ctx, tx, res.ContactID, who.phone, who.key, now)
+		} else {
+			err = flagDuplicates(ctx, tx, res.ContactID, now)
+		}
+		if err != nil {
 			return res, err
 		}
 	}
 	return res, nil
 }
 
+// resolution is who a capture turned out to be about.
+type resolution struct {
+	id      int64
+	created bool
+	// profiled is set when the contact was created with the capture's whole profile,
+	// whose phone and duplicate key follow.
+	profiled   bool
+	phone, key string
+}
+
 // resolveContact finds or creates the contact a capture is about. Identity is the
 // normalised email; a contact without email is found by phone. A capture with only a
 // visitor id stays anonymous (id 0).
-func resolveContact(ctx context.Context, tx *Tx, c *Capture) (int64, bool, error) {
+func resolveContact(ctx context.Context, tx *Tx, c *Capture, now time.Time) (resolution, error) {
 	switch {
 	case c.ContactID != 0:
 		var merged sql.NullInt64
 		err := tx.queryRow(ctx, `SELECT merged_into_id FROM contacts WHERE id = ?`, c.ContactID).Scan(&merged)
 		if errors.Is(err, sql.ErrNoRows) {
-			return 0, false, errs.E(errs.NotFound, "contact_id", "no contact with id %d", c.ContactID)
+			return resolution{}, errs.E(errs.NotFound, "contact_id", "no contact with id %d", c.ContactID)
 		}
 		if err != nil {
-			return 0, false, err
+			return resolution{}, err
 		}
 		id, err := survivor(ctx, tx, c.ContactID, merged)
-		return id, false, err
+		return resolution{id: id}, err
 	case c.Email != "":
 		// Most captures are about people already known: look first, insert when absent.
-		// The insert still guards against a concurrent one (two nodes on PostgreSQL).
 		id, err := contactIDByEmail(ctx, tx, c.Email)
 		if !errors.Is(err, sql.ErrNoRows) {
-			return id, false, err
+			return resolution{id: id}, err
 		}
-		created := ts(c.OccurredAt)
-		err = tx.queryRow(ctx, `INSERT INTO contacts (email, stage, created_at, updated_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT (email) DO NOTHING RETURNING id`, c.Email, initialStage(c), created, created).Scan(&id)
-		if err == nil {
-			return id, true, insertStage(ctx, tx, id, initialStage(c), c.OccurredAt)
+		r, err := insertProfiled(ctx, tx, c, now)
+		if err != nil || r.id != 0 {
+			return r, err
 		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return 0, false, err
-		}
+		// Another transaction (another node on PostgreSQL) inserted the email first.
 		id, err = contactIDByEmail(ctx, tx, c.Email)
-		return id, false, err
+		return resolution{id: id}, err
 	case c.Phone != "":
 		var id int64
 		var merged sql.NullInt64
 		err := tx.queryRow(ctx, `SELECT id, merged_into_id FROM contacts WHERE phone = ? AND phone IS NOT NULL ORDER BY id LIMIT 1`, c.Phone).Scan(&id, &merged)
 		if err == nil {
 			id, err = survivor(ctx, tx, id, merged)
-			return id, false, err
+			return resolution{id: id}, err
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
-			return 0, false, err
+			return resolution{}, err
 		}
 		created := ts(c.OccurredAt)
 		err = tx.queryRow(ctx, `INSERT INTO contacts (phone, stage, created_at, updated_at) VALUES (?, ?, ?, ?) RETURNING id`,
 			c.Phone, initialStage(c), created, created).Scan(&id)
 		if err != nil {
-			return 0, false, err
+			return resolution{}, err
 		}
-		return id, true, insertStage(ctx, tx, id, initialStage(c), c.OccurredAt)
+		return resolution{id: id, created: true}, insertStage(ctx, tx, id, initialStage(c), c.OccurredAt)
 	case c.VisitorID != "":
 		var id sql.NullInt64
 		err := tx.queryRow(ctx, `SELECT contact_id FROM visitors WHERE id = ?`, c.VisitorID).Scan(&id)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return 0, false, err
+			return resolution{}, err
 		}
 		if id.Valid {
 			var merged sql.NullInt64
 			if err := tx.queryRow(ctx, `SELECT merged_into_id FROM contacts WHERE id = ?`, id.Int64).Scan(&merged); err != nil {
-				return 0, false, err
+				return resolution{}, err
 			}
 			sid, err := survivor(ctx, tx, id.Int64, merged)
-			return sid, false, err
+			return resolution{id: sid}, err
 		}
-		return 0, false, nil
+		return resolution{}, nil
 	}
-	return 0, false, errs.Field("email", "an event needs an email, a phone, a contact_id or a visitor_id")
+	return resolution{}, errs.Field("email", "an event needs an email, a phone, a contact_id or a visitor_id")
+}
+
+// insertProfiled creates the contact of a capture's new email with its whole
+// profile in one statement, where an insert followed by updateProfile would take
+// three. It returns a zero resolution when the email exists after all.
+func insertProfiled(ctx context.Context, tx *Tx, c *Capture, now time.Time) (resolution, error) {
+	f := c.Fields
+	custom := "{}"
+	if len(f.Custom) > 0 {
+		b, err := json.Marshal(f.Custom)
+		if err != nil {
+			return resolution{}, errs.Field("custom", "cannot be stored: %v", err)
+		}
+		custom = string(b)
+	}
+	var companyID sql.NullInt64
+	if c.CompanyDomain != "" {
+		cid, err := upsertCompany(ctx, tx, c.CompanyDomain, f.CompanyName, now)
+		if err != nil {
+			return resolution{}, err
+		}
+		companyID = sql.NullInt64{Int64: cid, Valid: true}
+	}
+	key := contact.NameCompanyKey(f.FirstName, f.LastName, f.CompanyName)
+	search := searchText(f.FirstName, f.LastName, c.Email, f.CompanyName, strings.TrimPrefix(c.Phone, "+"))
+	var id int64
+	err := tx.queryRow(ctx, `INSERT INTO contacts (email, phone, first_name, last_name, job_title, company_name, street, postal_code, city, region, country,
+		custom, company_id, dedupe_key, search, stage, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (email) DO NOTHING RETURNING id`,
+		c.Email, nullString(c.Phone), f.FirstName, f.LastName, f.JobTitle, f.CompanyName, f.Street, f.PostalCode, f.City, f.Region, f.Country,
+		custom, companyID, key, search, initialStage(c), ts(c.OccurredAt), ts(now)).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return resolution{}, nil
+	}
+	if err != nil {
+		return resolution{}, err
+	}
+	if err := writeTerms(ctx, tx, id, "", search); err != nil {
+		return resolution{}, err
+	}
+	return resolution{id: id, created: true, profiled: true, phone: c.Phone, key: key}, insertStage(ctx, tx, id, initialStage(c), c.OccurredAt)
 }
 
 // completeWeb fills the web fields from the event's properties and the UTM
@@ -551,6 +612,11 @@ func flagDuplicates(ctx context.Context, tx *Tx, id int64, now time.Time) error 
 	if err := tx.queryRow(ctx, `SELECT phone, dedupe_key FROM contacts WHERE id = ?`, id).Scan(&phone, &key); err != nil {
 		return err
 	}
+	return flagDuplicatesOf(ctx, tx, id, phone.String, key, now)
+}
+
+// flagDuplicatesOf is flagDuplicates for a contact whose phone and duplicate key are known.
+func flagDuplicatesOf(ctx context.Context, tx *Tx, id int64, phone, key string, now time.Time) error {
 	flag := func(reason, q string, arg any) error {
 		rows, err := tx.query(ctx, q, arg, id)
 		if err != nil {
@@ -574,8 +640,8 @@ func flagDuplicates(ctx context.Context, tx *Tx, id int64, now time.Time) error 
 		}
 		return rows.Err()
 	}
-	if phone.Valid {
-		if err := flag("same phone", `SELECT id FROM contacts WHERE phone = ? AND phone IS NOT NULL AND id <> ? AND merged_into_id IS NULL LIMIT 20`, phone.String); err != nil {
+	if phone != "" {
+		if err := flag("same phone", `SELECT id FROM contacts WHERE phone = ? AND phone IS NOT NULL AND id <> ? AND merged_into_id IS NULL LIMIT 20`, phone); err != nil {
 			return err
 		}
 	}
