@@ -226,8 +226,9 @@ func ingestOne(ctx context.Context, tx *Tx, c *Capture) (Captured, error) {
 type resolution struct {
 	id      int64
 	created bool
-	// profiled is set when the contact was created with the capture's whole profile,
-	// whose phone and duplicate key follow.
+	// profiled is set when the capture's profile fields are already on the contact:
+	// it was created with them (its phone and duplicate key follow), or the capture
+	// has none it lacks.
 	profiled   bool
 	phone, key string
 }
@@ -250,9 +251,20 @@ func resolveContact(ctx context.Context, tx *Tx, c *Capture, now time.Time) (res
 		return resolution{id: id}, err
 	case c.Email != "":
 		// Most captures are about people already known: look first, insert when absent.
-		id, err := contactIDByEmail(ctx, tx, c.Email)
-		if !errors.Is(err, sql.ErrNoRows) {
+		var id int64
+		var merged, company sql.NullInt64
+		err := tx.queryRow(ctx, `SELECT id, merged_into_id, company_id FROM contacts WHERE email = ?`, c.Email).Scan(&id, &merged, &company)
+		switch {
+		case err == nil && !merged.Valid:
+			// A capture that brings no field, no phone and no company the contact lacks
+			// has nothing for updateProfile to write; it need not read the row.
+			nothing := c.Fields.empty() && c.Phone == "" && (c.CompanyDomain == "" || company.Valid)
+			return resolution{id: id, profiled: nothing}, nil
+		case err == nil:
+			id, err = survivor(ctx, tx, id, merged)
 			return resolution{id: id}, err
+		case !errors.Is(err, sql.ErrNoRows):
+			return resolution{}, err
 		}
 		r, err := insertProfiled(ctx, tx, c, now)
 		if err != nil || r.id != 0 {
