@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -60,4 +61,25 @@ func BenchmarkIngestKnownContacts(b *testing.B) {
 		}
 		b.ReportMetric(float64(b.N*100)/b.Elapsed().Seconds(), "events/s")
 	})
+}
+
+// BenchmarkIngestGroupedForms is the store's share of durable form posts: many
+// callers at once, each with one submission that creates a contact, sharing commits.
+func BenchmarkIngestGroupedForms(b *testing.B) {
+	s := storetest.Open(b)
+	var n atomic.Int64
+	b.SetParallelism(32)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := n.Add(1)
+			c := store.Capture{Type: "form_submit", Email: fmt.Sprintf("f%d@shop%d.com", i, i%400), Touch: true, OccurredAt: time.Unix(1700000000+i, 0),
+				Fields:        store.ContactFields{FirstName: "Sam", LastName: fmt.Sprint("Ng", i), CompanyName: "Shop", JobTitle: "Buyer"},
+				CompanyDomain: fmt.Sprintf("shop%d.com", i%400), Properties: map[string]any{"page_url": "https://shop.example/offer?utm_source=google&utm_medium=cpc"}}
+			if _, err := s.IngestGrouped(ctx, []store.Capture{c}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "posts/s")
 }

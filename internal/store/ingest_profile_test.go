@@ -39,3 +39,40 @@ func TestEventWithoutNewFieldsLeavesContactUntouched(t *testing.T) {
 		t.Fatalf("search for the new last name found %d contacts", len(page.Contacts))
 	}
 }
+
+// A group with a bad capture in it first fails as a whole, then runs again with a
+// savepoint per capture: the good ones are stored once, the bad one alone refused.
+func TestGroupWithABadCaptureStoresTheOthersOnce(t *testing.T) {
+	s := storetest.Open(t)
+	caps := []store.Capture{
+		{Type: "form_submit", Email: "one@firm.example", Touch: true},
+		{Type: "note", ContactID: 999999},
+		{Type: "form_submit", Email: "two@firm.example", Touch: true},
+	}
+	errs := s.IngestEach(ctx, caps)
+	if errs[0] != nil || errs[1] == nil || errs[2] != nil {
+		t.Fatalf("errors %v; want only the second to fail", errs)
+	}
+	for _, email := range []string{"one@firm.example", "two@firm.example"} {
+		page, err := s.Contacts(ctx, store.ContactFilter{Email: email})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Contacts) != 1 {
+			t.Fatalf("%s: %d contacts", email, len(page.Contacts))
+		}
+		tl, err := s.Timeline(ctx, page.Contacts[0].ID, store.TimelineOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, e := range tl {
+			if e.Type == "form_submit" {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Fatalf("%s: %d form_submit events, want 1", email, n)
+		}
+	}
+}
