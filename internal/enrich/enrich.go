@@ -1,5 +1,12 @@
 package enrich
 
+// Settings of enrichment, kept in the workspace settings.
+const (
+	SettingGeoIPPath   = "enrich_geoip_path"
+	SettingProviderURL = "enrich_provider_url"
+	SettingProviderKey = "enrich_provider_key" // a secret: never shown back
+)
+
 // Input is what a contact gave: the fields enrichment reads.
 type Input struct {
 	JobTitle string

@@ -29,6 +29,17 @@ type Example struct {
 	OutcomeAt time.Time // when the outcome was known, for the time-based holdout
 }
 
+// The default minimums of known outcomes below which training is refused.
+const (
+	DefaultMinOutcomes = 40
+	DefaultMinPerClass = 10
+)
+
+// Enough reports whether the default minimums are met.
+func Enough(customers, lost int) bool {
+	return customers+lost >= DefaultMinOutcomes && customers >= DefaultMinPerClass && lost >= DefaultMinPerClass
+}
+
 // Options tune training; zero values take the defaults.
 type Options struct {
 	// Lambda is the L2 penalty on the weights (not on the intercept). Default 1.
@@ -48,10 +59,10 @@ func (o Options) withDefaults() Options {
 		o.Lambda = 1
 	}
 	if o.MinOutcomes <= 0 {
-		o.MinOutcomes = 40
+		o.MinOutcomes = DefaultMinOutcomes
 	}
 	if o.MinPerClass <= 0 {
-		o.MinPerClass = 10
+		o.MinPerClass = DefaultMinPerClass
 	}
 	if o.Holdout <= 0 || o.Holdout >= 1 {
 		o.Holdout = 0.2
