@@ -46,8 +46,8 @@ type Options struct {
 	Lambda float64
 	// MinOutcomes and MinPerClass refuse training on too little data (defaults 40 and 10).
 	MinOutcomes, MinPerClass int
-	// Holdout is the share of the latest outcomes kept out of fitting to measure the
-	// model (default 0.2).
+	// Holdout is the share of the latest outcomes of each kind kept out of fitting to
+	// measure the model (default 0.2).
 	Holdout float64
 	// MaxValues caps the values kept per categorical feature, the most frequent first;
 	// rarer ones share "(other)" (default 40).
@@ -115,8 +115,9 @@ func (e *RefusalError) Error() string {
 
 func (e *RefusalError) Unwrap() error { return ErrTooFewOutcomes }
 
-// Train fits a model on the examples. The latest outcomes (Options.Holdout of them,
-// by OutcomeAt) are kept out of fitting and give the model's AUC.
+// Train fits a model on the examples. The latest outcomes of each kind
+// (Options.Holdout of them, by OutcomeAt) are kept out of fitting and give the
+// model's AUC.
 func Train(examples []Example, opt Options) (*Model, error) {
 	opt = opt.withDefaults()
 	pos := 0
@@ -129,15 +130,14 @@ func Train(examples []Example, opt Options) (*Model, error) {
 	if len(examples) < opt.MinOutcomes || pos < opt.MinPerClass || neg < opt.MinPerClass {
 		return nil, &RefusalError{Customers: pos, Lost: neg, MinOutcomes: opt.MinOutcomes, MinPerClass: opt.MinPerClass}
 	}
-	sorted := slices.Clone(examples)
-	slices.SortStableFunc(sorted, func(a, b Example) int { return a.OutcomeAt.Compare(b.OutcomeAt) })
-	nHold := int(math.Round(float64(len(sorted)) * opt.Holdout))
-	train, hold := sorted[:len(sorted)-nHold], sorted[len(sorted)-nHold:]
+	train, hold := split(examples, opt.Holdout)
 
 	m := newModel(train, opt.MaxValues)
 	m.Lambda, m.Trained, m.Holdout, m.Positives, m.Negatives = opt.Lambda, len(train), len(hold), pos, neg
-	if len(hold) > 0 {
-		m.CutOff = hold[0].OutcomeAt
+	for i, e := range hold {
+		if i == 0 || e.OutcomeAt.Before(m.CutOff) {
+			m.CutOff = e.OutcomeAt
+		}
 	}
 	m.fit(train, opt.Lambda)
 	scores := make([]float64, len(hold))
@@ -149,6 +149,26 @@ func Train(examples []Example, opt Options) (*Model, error) {
 		m.AUC = &auc
 	}
 	return m, nil
+}
+
+// split keeps the latest share of each outcome apart, by outcome time: the model is
+// measured on outcomes that came after those it learned from, and on both kinds
+// even when one kind was recorded in a burst (a clean-up that disqualified many
+// leads on one day).
+func split(examples []Example, share float64) (train, hold []Example) {
+	for _, customer := range []bool{false, true} {
+		var part []Example
+		for _, e := range examples {
+			if e.Customer == customer {
+				part = append(part, e)
+			}
+		}
+		slices.SortStableFunc(part, func(a, b Example) int { return a.OutcomeAt.Compare(b.OutcomeAt) })
+		n := int(math.Round(float64(len(part)) * share))
+		train = append(train, part[:len(part)-n]...)
+		hold = append(hold, part[len(part)-n:]...)
+	}
+	return train, hold
 }
 
 const otherValue = "(other)"

@@ -74,19 +74,36 @@ func TestTrainRecoversKnownCoefficients(t *testing.T) {
 	}
 }
 
-func TestHoldoutIsTheLatestOutcomes(t *testing.T) {
-	ex := synthetic(100, 3)
-	// Reverse the times: the holdout must follow OutcomeAt, not the order given.
-	for i := range ex {
-		ex[i].OutcomeAt = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(-time.Duration(i) * time.Hour)
+func TestHoldoutIsTheLatestOutcomesOfEachKind(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var ex []Example
+	// 50 customers over 50 days, then 50 lost ones all on one later day: a plain
+	// time split would measure on lost ones only.
+	for i := range 50 {
+		ex = append(ex, Example{Features: Features{Numeric: map[string]float64{"x": float64(i % 7)}}, Customer: true, OutcomeAt: t0.AddDate(0, 0, 49-i)})
+		ex = append(ex, Example{Features: Features{Numeric: map[string]float64{"x": float64(i % 5)}}, OutcomeAt: t0.AddDate(0, 3, 0).Add(time.Duration(i) * time.Minute)})
 	}
-	m, err := Train(ex, Options{MinPerClass: 1})
-	if err != nil {
-		t.Fatal(err)
+	train, hold := split(ex, 0.2)
+	if len(train) != 80 || len(hold) != 20 {
+		t.Fatalf("split %d / %d", len(train), len(hold))
 	}
-	want := ex[19].OutcomeAt // the 20 latest are ex[0..19]
-	if !m.CutOff.Equal(want) {
-		t.Errorf("cut-off %v, want %v", m.CutOff, want)
+	customers := 0
+	for _, e := range hold {
+		if e.Customer {
+			customers++
+			if e.OutcomeAt.Before(t0.AddDate(0, 0, 40)) {
+				t.Errorf("customer of %v in the holdout; only the latest ten belong there", e.OutcomeAt)
+			}
+		} else if e.OutcomeAt.Before(t0.AddDate(0, 3, 0).Add(40 * time.Minute)) {
+			t.Errorf("lost contact of %v in the holdout", e.OutcomeAt)
+		}
+	}
+	if customers != 10 {
+		t.Errorf("%d customers in the holdout, want 10", customers)
+	}
+	m, err := Train(ex, Options{})
+	if err != nil || m.AUC == nil || !m.CutOff.Equal(t0.AddDate(0, 0, 40)) {
+		t.Fatalf("model %+v, %v", m, err)
 	}
 }
 

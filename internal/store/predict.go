@@ -207,3 +207,23 @@ func (s *Store) QueuePredictiveTraining(ctx context.Context, actor string) (int6
 	})
 	return id, err
 }
+
+// TopPredicted returns the open contacts (not yet customers, not disqualified) with
+// the highest predictive score.
+func (s *Store) TopPredicted(ctx context.Context, limit int) ([]*Contact, error) {
+	rows, err := s.query(ctx, `SELECT `+contactColumns+contactFrom+` WHERE c.predictive_score IS NOT NULL AND c.merged_into_id IS NULL
+		AND c.stage NOT IN ('customer', 'disqualified') ORDER BY c.predictive_score DESC, c.id LIMIT ?`, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*Contact
+	for rows.Next() {
+		c, err := scanContact(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
