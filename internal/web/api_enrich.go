@@ -20,17 +20,17 @@ func init() {
 	schemas["CompanyImportResult"] = props(obj{"created": obj{"type": "integer"}, "updated": obj{"type": "integer"},
 		"rejected": arr(props(obj{"line": obj{"type": "integer"}, "field": str("domain, name, industry, employees or country"), "message": str("")}))})
 	schemas["EnrichmentSettings"] = props(obj{"geoip_path": str("path of a MaxMind-format database (GeoLite2-City or similar) on the server; empty for none"),
-		"provider_url": str("company data provider: GET URL with {domain}, answering JSON name, industry, employees, country"),
+		"provider_url":     str("company data provider: GET URL with {domain}, answering JSON name, industry, employees, country"),
 		"provider_key_set": obj{"type": "boolean", "description": "whether a provider key is stored (it is never shown)"}})
 	schemas["EnrichmentSettingsInput"] = props(obj{"geoip_path": nullable(str("null leaves it, empty clears it")),
 		"provider_url": nullable(str("null leaves it, empty clears it")), "provider_key": nullable(str("a secret; null leaves it, empty clears it"))})
 	schemas["Enrichment"] = props(obj{"status": obj{"type": "object", "description": "contacts enriched and waiting, counts by email type, seniority and department, companies by data source"},
-		"settings": ref("EnrichmentSettings"),
+		"settings":    ref("EnrichmentSettings"),
 		"title_rules": props(obj{"seniority": arr(props(obj{"phrase": str(""), "value": str("")})), "department": arr(props(obj{"phrase": str(""), "value": str("")}))})})
 	weight := props(obj{"feature": str(""), "value": str("the categorical value; empty for a number"), "weight": obj{"type": "number", "description": "log-odds; per standard deviation for a number"}})
 	schemas["PredictiveModel"] = props(obj{
 		"model": nullable(props(obj{"id": obj{"type": "integer"}, "trained_at": obj{"type": "string", "format": "date-time"},
-			"auc": nullable(obj{"type": "number", "description": "holdout AUC, 0.5 is chance, 1 is perfect"}),
+			"auc":     nullable(obj{"type": "number", "description": "holdout AUC, 0.5 is chance, 1 is perfect"}),
 			"trained": obj{"type": "integer"}, "holdout": obj{"type": "integer"}, "customers": obj{"type": "integer"}, "lost": obj{"type": "integer"},
 			"strongest": arr(weight)})),
 		"outcomes":  props(obj{"customers": obj{"type": "integer"}, "lost": obj{"type": "integer"}}),
