@@ -16,6 +16,7 @@ type predictView struct {
 	Queued   bool
 	Error    string
 	Quality  string // the AUC in words
+	AUCText  string // the AUC to two decimals, or a dash
 	Bars     []weightBar
 	Busy     bool // a training is queued or running: the page refreshes itself
 	// SVGHeight is the height of the chart of weights.
@@ -118,7 +119,11 @@ func (u *ui) renderPredictive(w http.ResponseWriter, r *http.Request, p *Princip
 	v.predictiveJSON = data
 	v.CanTrain = auth.Can(p.Role, auth.ManageMarketing)
 	v.Busy = data.Training.Queued+data.Training.Running > 0
+	v.AUCText = "—"
 	if data.Model != nil {
+		if data.Model.AUC != nil {
+			v.AUCText = fmt.Sprintf("%.2f", *data.Model.AUC)
+		}
 		v.Quality = aucQuality(data.Model.AUC)
 		v.Bars = weightBars(data.Model.Strongest)
 		v.SVGHeight = len(v.Bars) * 28
