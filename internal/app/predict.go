@@ -61,25 +61,42 @@ func (a *App) weeklyRetrain(ctx context.Context) {
 }
 
 // TrainPredictive trains a model on the contacts whose outcome is known, stores it,
-// and scores every contact with it. Too few outcomes give a *predict.RefusalError.
+// and scores every contact with it, a page at a time. Too few outcomes give a
+// *predict.RefusalError.
 func TrainPredictive(ctx context.Context, st *store.Store, actor string) (*store.PredictiveModel, error) {
-	data, err := st.PredictiveData(ctx)
+	data, err := st.PredictiveData(ctx, store.PredictiveQuery{Labelled: true})
 	if err != nil {
 		return nil, err
 	}
-	var examples []predict.Example
-	for _, c := range data {
-		if c.Outcome >= 0 {
-			examples = append(examples, predict.Example{Features: c.Features, Customer: c.Outcome == 1, OutcomeAt: c.OutcomeAt})
-		}
+	examples := make([]predict.Example, len(data))
+	for i, c := range data {
+		examples[i] = predict.Example{Features: c.Features, Customer: c.Outcome == 1, OutcomeAt: c.OutcomeAt}
 	}
 	m, err := predict.Train(examples, predict.Options{})
 	if err != nil {
 		return nil, err
 	}
-	scores := make(map[int64]float64, len(data))
-	for _, c := range data {
-		scores[c.ID] = m.Score(c.Features)
+	pm, err := st.SavePredictiveModel(ctx, m, actor)
+	if err != nil {
+		return nil, err
 	}
-	return st.SavePredictiveModel(ctx, m, scores, actor)
+	last, err := st.MaxContactID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	const page = 5000
+	for after := int64(0); after < last; after += page {
+		part, err := st.PredictiveData(ctx, store.PredictiveQuery{AfterID: after, ToID: after + page})
+		if err != nil {
+			return nil, err
+		}
+		scores := make([]store.PredictiveScore, len(part))
+		for i, c := range part {
+			scores[i] = store.PredictiveScore{ContactID: c.ID, Score: m.Score(c.Features)}
+		}
+		if err := st.SavePredictiveScores(ctx, scores); err != nil {
+			return nil, err
+		}
+	}
+	return pm, nil
 }

@@ -28,15 +28,25 @@ type PredictContact struct {
 }
 
 // outcomeCTE gives each contact with a known outcome its label and time: customer
-// (the first time it became one) against disqualified or a lost deal.
-const outcomeCTE = `WITH won AS (
-		SELECT contact_id, MIN(entered_at) AS at FROM contact_stages WHERE stage = 'customer' GROUP BY contact_id),
+// (the first time it became one) against disqualified or a lost deal; first_at is
+// the first outcome of either kind. Contacts with ids in (from, to] are covered (to
+// 0: no upper bound), so a page of contacts costs a page of work.
+func outcomeCTE(from, to int64) string {
+	r := func(col string) string {
+		cond := col + " > " + itoa(from)
+		if to > 0 {
+			cond += " AND " + col + " <= " + itoa(to)
+		}
+		return cond
+	}
+	return `WITH won AS (
+		SELECT contact_id, MIN(entered_at) AS at FROM contact_stages WHERE stage = 'customer' AND ` + r("contact_id") + ` GROUP BY contact_id),
 	lost AS (
 		SELECT contact_id, MIN(at) AS at FROM (
 			SELECT cs.contact_id, cs.entered_at AS at FROM contact_stages cs JOIN contacts c ON c.id = cs.contact_id
-				WHERE cs.stage = 'disqualified' AND c.stage = 'disqualified'
+				WHERE cs.stage = 'disqualified' AND c.stage = 'disqualified' AND ` + r("cs.contact_id") + `
 			UNION ALL
-			SELECT contact_id, closed_at AS at FROM deals WHERE status = 'lost' AND closed_at IS NOT NULL) l
+			SELECT contact_id, closed_at AS at FROM deals WHERE status = 'lost' AND closed_at IS NOT NULL AND ` + r("contact_id") + `) l
 		GROUP BY contact_id),
 	outcome AS (
 		SELECT c.id AS contact_id,
@@ -44,22 +54,36 @@ const outcomeCTE = `WITH won AS (
 			COALESCE(won.at, lost.at) AS at,
 			CASE WHEN won.at IS NULL THEN lost.at WHEN lost.at IS NULL THEN won.at WHEN won.at < lost.at THEN won.at ELSE lost.at END AS first_at
 		FROM contacts c LEFT JOIN won ON won.contact_id = c.id LEFT JOIN lost ON lost.contact_id = c.id
-		WHERE c.merged_into_id IS NULL)`
+		WHERE c.merged_into_id IS NULL AND ` + r("c.id") + `)`
+}
 
 // PredictiveOutcomes counts the contacts whose outcome is known.
 func (s *Store) PredictiveOutcomes(ctx context.Context) (customers, lost int, err error) {
-	err = s.queryRow(ctx, outcomeCTE+` SELECT COALESCE(SUM(CASE WHEN label = 1 THEN 1 ELSE 0 END), 0),
+	err = s.queryRow(ctx, outcomeCTE(0, 0)+` SELECT COALESCE(SUM(CASE WHEN label = 1 THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN label = 0 THEN 1 ELSE 0 END), 0) FROM outcome`).Scan(&customers, &lost)
 	return customers, lost, err
 }
 
-// PredictiveData returns every live contact's features and outcome. The events of a
-// contact with a known outcome are counted up to its first outcome only, so the model
-// learns from what was known before, not from what followed.
-func (s *Store) PredictiveData(ctx context.Context) ([]PredictContact, error) {
-	rows, err := s.query(ctx, outcomeCTE+` SELECT c.id, o.label, o.at, COALESCE(c.first_touch_channel, ''), c.seniority, c.department,
+// PredictiveQuery selects the contacts PredictiveData returns: those with a known
+// outcome (to train on), and those with ids in (AfterID, ToID] (ToID 0: no bound).
+type PredictiveQuery struct {
+	Labelled bool
+	AfterID  int64
+	ToID     int64
+}
+
+// PredictiveData returns contacts' features and outcomes. The events of a contact
+// with a known outcome are counted up to its first outcome only, so the model learns
+// from what was known before, not from what followed.
+func (s *Store) PredictiveData(ctx context.Context, q PredictiveQuery) ([]PredictContact, error) {
+	cte := outcomeCTE(q.AfterID, q.ToID)
+	where := ""
+	if q.Labelled {
+		where = ` WHERE o.label >= 0`
+	}
+	rows, err := s.query(ctx, cte+` SELECT c.id, o.label, o.at, COALESCE(c.first_touch_channel, ''), c.seniority, c.department,
 		c.email_type, c.phone_type, c.country, COALESCE(co.industry, ''), COALESCE(co.size, ''), c.fit_score, c.engagement_score
-		FROM contacts c JOIN outcome o ON o.contact_id = c.id LEFT JOIN companies co ON co.id = c.company_id ORDER BY c.id`)
+		FROM contacts c JOIN outcome o ON o.contact_id = c.id LEFT JOIN companies co ON co.id = c.company_id`+where+` ORDER BY c.id`)
 	if err != nil {
 		return nil, err
 	}
@@ -89,16 +113,17 @@ func (s *Store) PredictiveData(ctx context.Context) ([]PredictContact, error) {
 		out = append(out, pc)
 	}
 	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
+	if err := rows.Err(); err != nil || len(out) == 0 {
+		return out, err
 	}
 	types := make([]string, len(PredictiveEventTypes))
-	args := make([]any, len(PredictiveEventTypes))
+	args := []any{out[0].ID, out[len(out)-1].ID}
 	for i, t := range PredictiveEventTypes {
-		types[i], args[i] = "?", t
+		types[i] = "?"
+		args = append(args, t)
 	}
-	rows, err = s.query(ctx, outcomeCTE+` SELECT e.contact_id, e.type, COUNT(*) FROM events e JOIN outcome o ON o.contact_id = e.contact_id
-		WHERE e.type IN (`+strings.Join(types, ", ")+`) AND (o.first_at IS NULL OR e.occurred_at < o.first_at)
+	rows, err = s.query(ctx, cte+` SELECT e.contact_id, e.type, COUNT(*) FROM events e JOIN outcome o ON o.contact_id = e.contact_id
+		WHERE e.contact_id >= ? AND e.contact_id <= ? AND e.type IN (`+strings.Join(types, ", ")+`) AND (o.first_at IS NULL OR e.occurred_at < o.first_at)
 		GROUP BY e.contact_id, e.type`, args...)
 	if err != nil {
 		return nil, err
@@ -117,6 +142,13 @@ func (s *Store) PredictiveData(ctx context.Context) ([]PredictContact, error) {
 	return out, rows.Err()
 }
 
+// MaxContactID is the highest contact id, for paging through all contacts.
+func (s *Store) MaxContactID(ctx context.Context) (int64, error) {
+	var id sql.NullInt64
+	err := s.queryRow(ctx, `SELECT MAX(id) FROM contacts`).Scan(&id)
+	return id.Int64, err
+}
+
 // PredictiveModel is a trained model as stored.
 type PredictiveModel struct {
 	ID        int64
@@ -125,9 +157,8 @@ type PredictiveModel struct {
 	Model     *predict.Model
 }
 
-// SavePredictiveModel records a model, then writes its scores in batches so a large
-// workspace's capture is not held up behind one long transaction.
-func (s *Store) SavePredictiveModel(ctx context.Context, m *predict.Model, scores map[int64]float64, actor string) (*PredictiveModel, error) {
+// SavePredictiveModel records a trained model.
+func (s *Store) SavePredictiveModel(ctx context.Context, m *predict.Model, actor string) (*PredictiveModel, error) {
 	body, err := json.Marshal(m)
 	if err != nil {
 		return nil, err
@@ -147,25 +178,26 @@ func (s *Store) SavePredictiveModel(ctx context.Context, m *predict.Model, score
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]int64, 0, len(scores))
-	for id := range scores {
-		ids = append(ids, id)
-	}
-	const batch = 1000
-	for start := 0; start < len(ids); start += batch {
-		part := ids[start:min(start+batch, len(ids))]
-		if err := s.RunInTx(ctx, func(tx *Tx) error {
-			for _, id := range part {
-				if _, err := tx.exec(ctx, `UPDATE contacts SET predictive_score = ? WHERE id = ?`, scores[id], id); err != nil {
-					return err
-				}
-			}
-			return nil
-		}); err != nil {
-			return nil, err
-		}
-	}
 	return pm, nil
+}
+
+// PredictiveScore is one contact's score.
+type PredictiveScore struct {
+	ContactID int64
+	Score     float64
+}
+
+// SavePredictiveScores writes scores in one transaction; callers pass a page at a
+// time, so a large workspace's capture is not held up behind one long transaction.
+func (s *Store) SavePredictiveScores(ctx context.Context, scores []PredictiveScore) error {
+	return s.RunInTx(ctx, func(tx *Tx) error {
+		for _, sc := range scores {
+			if _, err := tx.exec(ctx, `UPDATE contacts SET predictive_score = ? WHERE id = ?`, sc.Score, sc.ContactID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // LatestPredictiveModel returns the newest model, or a not-found error before the

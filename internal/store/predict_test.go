@@ -36,7 +36,7 @@ func TestPredictiveDataOutcomesAndModel(t *testing.T) {
 	if err != nil || customers != 1 || losts != 2 {
 		t.Fatalf("outcomes = %d customers, %d lost, %v", customers, losts, err)
 	}
-	data, err := s.PredictiveData(ctx)
+	data, err := s.PredictiveData(ctx, store.PredictiveQuery{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,9 +66,20 @@ func TestPredictiveDataOutcomesAndModel(t *testing.T) {
 	}
 	auc := 0.75
 	m := &predict.Model{Intercept: 0.5, Weights: []predict.Weight{{Feature: "channel", Value: "direct", Weight: 1}}, AUC: &auc, Trained: 3, Holdout: 1}
-	pm, err := s.SavePredictiveModel(ctx, m, map[int64]float64{won: 0.9, open: 0.25}, "user:1")
+	pm, err := s.SavePredictiveModel(ctx, m, "user:1")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if err := s.SavePredictiveScores(ctx, []store.PredictiveScore{{ContactID: won, Score: 0.9}, {ContactID: open, Score: 0.25}}); err != nil {
+		t.Fatal(err)
+	}
+	// Pages: the labelled contacts only, and a page of all after an id.
+	if l, _ := s.PredictiveData(ctx, store.PredictiveQuery{Labelled: true}); len(l) != 3 {
+		t.Errorf("%d labelled contacts, want 3", len(l))
+	}
+	if p, _ := s.PredictiveData(ctx, store.PredictiveQuery{AfterID: won, ToID: lost}); len(p) != 2 || p[0].ID != disq || p[1].ID != lost ||
+		p[1].Features.Numeric["events_page_view"] != 1 {
+		t.Errorf("page after %d = %+v", won, p)
 	}
 	back, err := s.LatestPredictiveModel(ctx)
 	if err != nil || back.ID != pm.ID || *back.Model.AUC != 0.75 || back.Model.Weights[0].Weight != 1 {
