@@ -18,6 +18,9 @@ EXECUTE FUNCTION contacts_reenrich();
 ALTER TABLE companies ADD COLUMN data_source TEXT NOT NULL DEFAULT '';
 CREATE INDEX companies_unenriched ON companies(id) WHERE enriched_at IS NULL;
 
+-- The best open leads by predictive score, on the predictive score page.
+CREATE INDEX contacts_predictive ON contacts(predictive_score) WHERE predictive_score IS NOT NULL;
+
 -- Trained predictive models, newest last. model holds the intercept, the weights
 -- with their standardisation, and the training counts as JSON; auc is the holdout's
 -- (null when the holdout lacked one of the two outcomes).
