@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"strings"
 	"time"
 )
 
@@ -91,8 +92,10 @@ type ContactEnrichment struct {
 // and marks them enriched. It returns how many were written.
 func (s *Store) SaveEnrichment(ctx context.Context, batch []ContactEnrichment) (int, error) {
 	n := 0
-	now := ts(s.Now())
 	err := s.RunInTx(ctx, func(tx *Tx) error {
+		// Stamped once the transaction holds the database, so the time is a moment
+		// before the commit: the fit scorer reads enrichment times a little behind now.
+		now := ts(s.Now())
 		n = 0
 		for _, e := range batch {
 			res, err := tx.exec(ctx, `UPDATE contacts SET seniority = ?, department = ?, email_type = ?, phone_type = ?, phone_region = ?,
@@ -132,9 +135,10 @@ const (
 // ImportCompanies writes a company list: new domains become companies, known ones
 // take the list's non-empty values. All rows are written or none.
 func (s *Store) ImportCompanies(ctx context.Context, list []CompanyData, actor string) (created, updated int, err error) {
-	now := ts(s.Now())
 	err = s.RunInTx(ctx, func(tx *Tx) error {
 		created, updated = 0, 0
+		now := ts(s.Now())
+		ids := make([]int64, 0, len(list))
 		for _, c := range list {
 			var id int64
 			err := tx.queryRow(ctx, `SELECT id FROM companies WHERE domain = ?`, c.Domain).Scan(&id)
@@ -144,8 +148,8 @@ func (s *Store) ImportCompanies(ctx context.Context, list []CompanyData, actor s
 				if name == "" {
 					name = c.Domain
 				}
-				if _, err := tx.exec(ctx, `INSERT INTO companies (domain, name, industry, size, employees, country, data_source, enriched_at, created_at)
-					VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.Domain, name, c.Industry, c.Size, nullID(c.Employees), c.Country, CompanyFromList, now, now); err != nil {
+				if err := tx.queryRow(ctx, `INSERT INTO companies (domain, name, industry, size, employees, country, data_source, enriched_at, created_at)
+					VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, c.Domain, name, c.Industry, c.Size, nullID(c.Employees), c.Country, CompanyFromList, now, now).Scan(&id); err != nil {
 					return err
 				}
 				created++
@@ -156,6 +160,21 @@ func (s *Store) ImportCompanies(ctx context.Context, list []CompanyData, actor s
 					return err
 				}
 				updated++
+			}
+			ids = append(ids, id)
+		}
+		// A long list takes a while: stamp the enrichment time again at the end, just
+		// before the commit, so the fit scorer (which reads a little behind now) sees it.
+		now = ts(s.Now())
+		for start := 0; start < len(ids); start += 500 {
+			part := ids[start:min(start+500, len(ids))]
+			args := []any{now}
+			marks := make([]string, len(part))
+			for i, id := range part {
+				marks[i], args = "?", append(args, id)
+			}
+			if _, err := tx.exec(ctx, `UPDATE companies SET enriched_at = ? WHERE id IN (`+strings.Join(marks, ", ")+`)`, args...); err != nil {
+				return err
 			}
 		}
 		return audit(ctx, tx, actor, "companies.import", "companies", map[string]any{"created": created, "updated": updated})
@@ -203,8 +222,8 @@ func (s *Store) CompaniesToEnrich(ctx context.Context, limit int) ([]CompanyToEn
 // SaveCompanyData records what the provider said of a company; nil data marks a
 // company the provider does not know, so it is not asked again.
 func (s *Store) SaveCompanyData(ctx context.Context, id int64, c *CompanyData) error {
-	now := ts(s.Now())
 	return s.RunInTx(ctx, func(tx *Tx) error {
+		now := ts(s.Now())
 		if c == nil {
 			_, err := tx.exec(ctx, `UPDATE companies SET enriched_at = ? WHERE id = ?`, now, id)
 			return err
