@@ -120,6 +120,9 @@ func (e *Enrichment) companies(ctx context.Context) (int, error) {
 		switch {
 		case errors.Is(err, enrich.ErrUnknownCompany):
 			err = e.Store.SaveCompanyData(ctx, c.ID, nil)
+		case errors.Is(err, enrich.ErrProviderResting):
+			// The failure was logged when it happened; the companies wait.
+			return i, nil
 		case err != nil:
 			return i, err
 		default:

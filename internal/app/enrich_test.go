@@ -114,6 +114,11 @@ func TestEnrichmentRound(t *testing.T) {
 	if st.Waiting != 0 || st.CompaniesWaiting != 1 {
 		t.Fatalf("status after a provider failure: %+v", st)
 	}
+	// While the provider rests, rounds are quiet and do not ask it.
+	n = int(calls.Load())
+	if k, err := e.Round(ctx); err != nil || k != 0 || int(calls.Load()) != n {
+		t.Fatalf("resting round: %d, %v, %d calls", k, err, calls.Load()-int32(n))
+	}
 }
 
 // The demo workspace has customers and lost deals: the model trains on it.
