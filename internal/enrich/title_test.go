@@ -1,6 +1,9 @@
 package enrich
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestClassifyTitle(t *testing.T) {
 	rules := NewTitleRules()
@@ -99,4 +102,25 @@ func BenchmarkClassifyTitle(b *testing.B) {
 	for i := 0; b.Loop(); i++ {
 		rules.Classify(titles[i%len(titles)])
 	}
+}
+
+func FuzzClassifyTitle(f *testing.F) {
+	rules := NewTitleRules()
+	for _, s := range []string{"VP Sales", "Geschäftsführerin", "C.E.O.", "*leiter", "\xff\xfe", strings.Repeat("head ", 100)} {
+		f.Add(s)
+	}
+	in := func(list []string, v string) bool {
+		for _, s := range list {
+			if s == v {
+				return true
+			}
+		}
+		return v == ""
+	}
+	f.Fuzz(func(t *testing.T, title string) {
+		s, d := rules.Classify(title)
+		if !in(Seniorities, s) || !in(Departments, d) {
+			t.Fatalf("Classify(%q) = %q, %q", title, s, d)
+		}
+	})
 }
