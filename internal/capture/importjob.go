@@ -19,6 +19,7 @@ type ImportSettings struct {
 	Consent    string            `json:"consent,omitempty"`
 	Existing   string            `json:"existing,omitempty"`
 	Mapping    map[string]string `json:"mapping,omitempty"` // column → field; "" ignores the column
+	Header     []string          `json:"header,omitempty"`  // the file's columns, for the rejected rows' report
 }
 
 // Options are the import options these settings make.

@@ -133,6 +133,10 @@ func (s *Store) writeImportFile(ctx context.Context, id int64, src io.Reader, ma
 	}
 }
 
+// DiscardImport removes an import that will not run (an upload refused for its
+// settings), with its file.
+func (s *Store) DiscardImport(ctx context.Context, id int64) error { return s.deleteImport(ctx, id) }
+
 func (s *Store) deleteImport(ctx context.Context, id int64) error {
 	return s.RunInTx(ctx, func(tx *Tx) error {
 		for _, q := range []string{`DELETE FROM import_chunks WHERE import_id = ?`, `DELETE FROM import_rejections WHERE import_id = ?`, `DELETE FROM imports WHERE id = ?`} {
@@ -169,6 +173,14 @@ func (s *Store) Imports(ctx context.Context, limit int) ([]*Import, error) {
 		out = append(out, i)
 	}
 	return out, rows.Err()
+}
+
+// SetImportOptions keeps a draft's settings until its mapping is confirmed.
+func (s *Store) SetImportOptions(ctx context.Context, id int64, options json.RawMessage) error {
+	return s.RunInTx(ctx, func(tx *Tx) error {
+		_, err := tx.exec(ctx, `UPDATE imports SET options = ? WHERE id = ? AND status = ?`, string(options), id, ImportDraft)
+		return err
+	})
 }
 
 // StartImport confirms a draft's options and queues its job, in one transaction.
