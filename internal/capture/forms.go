@@ -257,3 +257,9 @@ func (d *FormDefinition) EventType() string {
 	}
 	return "form_submit"
 }
+
+// FieldTypes lists the types a form field may have, for the form builder.
+func FieldTypes() []string { return slices.Clone(fieldTypes) }
+
+// Kinds lists the kinds of form, for the form builder.
+func Kinds() []string { return []string{KindLead, KindNewsletter, KindDemo, KindTrial} }

@@ -24,6 +24,13 @@ func (s *Server) captureRoutes(u *ui) []route {
 		api("GET /api/v1/imports/{id}/rejected.csv", auth.Read, s.handleImportRejected, apiDoc{
 			summary: "The rows an import rejected, with row number, column and reason, as CSV safe to open in a spreadsheet", tag: "imports", response: "Binary"}),
 
+		{pattern: "GET /forms", handler: u.page(auth.Read, u.forms)},
+		{pattern: "GET /forms/new", handler: u.page(auth.ManageMarketing, u.newForm)},
+		{pattern: "POST /forms", handler: u.page(auth.ManageMarketing, u.saveFormPage)},
+		{pattern: "POST /forms/preview", handler: u.page(auth.ManageMarketing, u.previewForm)},
+		{pattern: "GET /forms/{id}", handler: u.page(auth.Read, u.editForm)},
+		{pattern: "POST /forms/{id}", handler: u.page(auth.ManageMarketing, u.saveFormPage)},
+
 		{pattern: "GET /imports", handler: u.page(auth.Read, u.imports)},
 		{pattern: "POST /imports", handler: u.uploadPage(auth.ManageMarketing, u.uploadImport)},
 		{pattern: "GET /imports/{id}", handler: u.page(auth.Read, u.importPage)},

@@ -48,3 +48,6 @@ CREATE TABLE pow_spent (
     expires_at BIGINT NOT NULL
 );
 CREATE INDEX pow_spent_expires ON pow_spent(expires_at);
+
+-- The forms list counts each form's submissions and finds the last one.
+CREATE INDEX events_form_actor ON events(actor, occurred_at) WHERE type IN ('form_submit', 'newsletter_signup', 'demo_request', 'trial_signup');
