@@ -60,3 +60,10 @@ func (s *Store) PruneSpentProofs(ctx context.Context) (int64, error) {
 	})
 	return n, err
 }
+
+// CountSpentProofs counts the challenges spent and not yet pruned.
+func (s *Store) CountSpentProofs(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.queryRow(ctx, `SELECT COUNT(*) FROM pow_spent`).Scan(&n)
+	return n, err
+}
