@@ -94,11 +94,12 @@ func (s *Server) readImportUpload(r *http.Request, actor string) (*importUpload,
 		if up.imp != nil {
 			_ = s.store.DiscardImport(context.WithoutCancel(r.Context()), up.imp.ID)
 		}
+		up.imp = nil
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, errs.E(errs.TooLarge, "file", "the upload is larger than %d MiB", MaxImportUpload>>20)
+			return up, errs.E(errs.TooLarge, "file", "the upload is larger than %d MiB", MaxImportUpload>>20)
 		}
-		return nil, err
+		return up, err // the settings sent, to show the form again
 	}
 	maps := []string{}
 	for {

@@ -122,6 +122,9 @@ func (u *ui) uploadImport(w http.ResponseWriter, r *http.Request, p *Principal) 
 		d.Errors[field] = e.Message
 		if up != nil {
 			d.Values = up.values
+			if d.Values["existing"] == "" {
+				d.Values["existing"] = "update"
+			}
 		}
 		u.render(w, r, http.StatusUnprocessableEntity, "imports", view{Title: "Imports", Nav: "imports", User: p, Data: d})
 		return nil
