@@ -2,6 +2,10 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/lodestone-hq/lodestone/internal/auth"
+	"github.com/lodestone-hq/lodestone/internal/capture"
 	"github.com/lodestone-hq/lodestone/internal/store"
 )
 
@@ -107,6 +112,42 @@ func TestCaptureBrowser(t *testing.T) {
 		tab.do(chromedp.Navigate(a.URL() + "/forms"))
 		tab.waitFor(`document.querySelector('tbody tr td.num')?.textContent === '1'`)
 		tab.screenshot(filepath.Join(shots, "forms.png"))
+		tab.noConsoleErrors()
+	})
+
+	t.Run("embedded form on another site", func(t *testing.T) {
+		tab.t = t
+		site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			io.WriteString(w, `<!doctype html><html><head><title>Acme</title><link rel="icon" href="data:,"></head><body><h1>Acme webinars</h1>`+
+				`<script src="`+a.URL()+`/f/acme-embed/embed.js" async></script></body></html>`)
+		}))
+		defer site.Close()
+		def := capture.FormDefinition{Slug: "acme-embed", Name: "Acme embed", Fields: []capture.FormField{{Name: "email", Required: true}, {Name: "first_name"}},
+			AllowedOrigins: []string{site.URL}, ProofOfWork: capture.FormProofOfWork{Required: true}}
+		if err := def.Check(); err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := json.Marshal(def)
+		if _, err := a.Store.SaveForm(ctx, store.Form{Slug: def.Slug, Name: def.Name, Kind: def.Kind, Definition: raw}, "test"); err != nil {
+			t.Fatal(err)
+		}
+		spent, _ := a.Store.CountSpentProofs(ctx)
+		tab.do(chromedp.Navigate(site.URL + "/?utm_source=linkedin&utm_medium=social"))
+		tab.waitFor(`document.querySelector('.lodestone-form input[name=email]') !== null`)
+		tab.do(
+			chromedp.SendKeys(chromedp.CSS(`.lodestone-form input[name=email]`), "kai@example.net"),
+			chromedp.SendKeys(chromedp.CSS(`.lodestone-form input[name=first_name]`), "Kai"),
+			chromedp.Click(chromedp.CSS(`.lodestone-form button[type=submit]`)),
+		)
+		tab.waitFor(`document.querySelector('.lodestone-thanks') !== null`)
+		list, _ := a.Store.Contacts(ctx, store.ContactFilter{Email: "kai@example.net"})
+		if len(list.Contacts) != 1 || list.Contacts[0].FirstTouch == nil || list.Contacts[0].FirstTouch.Channel != "social" {
+			t.Fatalf("kai = %+v", list.Contacts)
+		}
+		if n, _ := a.Store.CountSpentProofs(ctx); n != spent+1 {
+			t.Fatalf("spent proofs %d → %d; the embedded form posted without its proof", spent, n)
+		}
 		tab.noConsoleErrors()
 	})
 
