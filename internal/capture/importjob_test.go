@@ -149,3 +149,19 @@ func TestPreviewCSV(t *testing.T) {
 		t.Fatalf("preview = %+v", p)
 	}
 }
+
+// FuzzPreviewCSV: the mapping step reads any uploaded bytes without panicking, and
+// never shows more rows than asked for.
+func FuzzPreviewCSV(f *testing.F) {
+	f.Add([]byte("Email,Name\na@example.com,Ada\n"))
+	f.Add([]byte("\xff\xfeE\x00m\x00a\x00i\x00l\x00\n\x00"))
+	f.Add([]byte("a;b;c\n\"unclosed;x\n"))
+	f.Add([]byte("\uFEFFE-Mail\tTelefon\n\n\n"))
+	f.Add([]byte(""))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p, err := PreviewCSV(bytes.NewReader(b), 3)
+		if err == nil && (len(p.Rows) > 3 || len(p.Guess) != len(p.Header)) {
+			t.Fatalf("preview = %+v", p)
+		}
+	})
+}
