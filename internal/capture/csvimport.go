@@ -48,6 +48,21 @@ type ImportOptions struct {
 	// Counted, when set, hears the number of data rows once the first pass has read
 	// the whole file, before anything is written (to size a progress bar).
 	Counted func(rows int)
+	// SkipRows is how many data rows an earlier run of the same import recorded: a
+	// resumed import reads them again but writes nothing for them.
+	SkipRows int
+	// Commit, when set, records each batch instead of the ingest function: its
+	// captures, the rows rejected since the batch before, and how many data rows
+	// were read, all in one transaction (store.RecordImportBatch), so a resumed
+	// import knows exactly where to carry on.
+	Commit func(context.Context, ImportBatch) ([]store.Captured, error)
+}
+
+// ImportBatch is what one transaction of an import records.
+type ImportBatch struct {
+	Captures   []store.Capture
+	Rejections []Rejection
+	RowsDone   int
 }
 
 // ImportReport tells what an import did. Rows = Created + Updated + Skipped + Rejected.

@@ -25,13 +25,19 @@ type importRun struct {
 	progress func(rowsDone int)
 
 	batch     []store.Capture
-	batchRows []int // the row of each capture in batch
-	reported  int   // rows last told to progress
+	batchRows []int       // the row of each capture in batch
+	pending   []Rejection // rejected since the last batch, for opt.Commit
+	committed int         // rows counted by the last batch, for opt.Commit
+	reported  int         // rows last told to progress
 }
 
 // row handles one data row of the file.
 func (r *importRun) row(rec []string, row int, perr *csv.ParseError) error {
 	r.rep.Rows++
+	if r.rep.Rows <= r.opt.SkipRows {
+		r.committed = r.rep.Rows
+		return nil
+	}
 	if perr != nil {
 		return r.reject(&Rejection{Row: row, Reason: fmt.Sprintf("cannot be read: %v (line %d, character %d)", perr.Err, perr.Line, perr.Column)}, nil)
 	}
@@ -41,7 +47,7 @@ func (r *importRun) row(rec []string, row int, perr *csv.ParseError) error {
 	}
 	r.batch = append(r.batch, c)
 	r.batchRows = append(r.batchRows, row)
-	if len(r.batch) >= r.opt.BatchSize {
+	if len(r.batch)+len(r.pending) >= r.opt.BatchSize {
 		return r.flush()
 	}
 	if r.progress != nil && r.rep.Rows-r.reported >= r.opt.BatchSize && len(r.batch) == 0 {
@@ -55,17 +61,27 @@ func (r *importRun) row(rec []string, row int, perr *csv.ParseError) error {
 // own (a domain error naming its index) is rejected and the rest tried again; any
 // other error ends the import.
 func (r *importRun) flush() error {
-	for len(r.batch) > 0 {
+	for len(r.batch) > 0 || len(r.pending) > 0 || (r.opt.Commit != nil && r.committed < r.rep.Rows) {
 		if err := r.ctx.Err(); err != nil {
 			return err
 		}
-		res, err := r.ingest(r.ctx, r.batch)
+		var res []store.Captured
+		var err error
+		if r.opt.Commit != nil {
+			res, err = r.opt.Commit(r.ctx, ImportBatch{Captures: r.batch, Rejections: r.pending, RowsDone: r.rep.Rows})
+		} else {
+			res, err = r.ingest(r.ctx, r.batch)
+		}
 		if err == nil {
 			r.count(res)
+			r.pending, r.committed = r.pending[:0], r.rep.Rows
 			break
 		}
 		i, e, ok := failedItem(err, len(r.batch))
 		if !ok {
+			if len(r.batchRows) == 0 {
+				return fmt.Errorf("recording the rows up to row %d: %w", r.rep.Rows, err)
+			}
 			return fmt.Errorf("recording the rows from line %d: %w", r.batchRows[0], err)
 		}
 		if err := r.reject(&Rejection{Row: r.batchRows[i], Reason: "refused by the database: " + e.Error()}, nil); err != nil {
@@ -101,6 +117,11 @@ func (r *importRun) reject(rej *Rejection, values []string) error {
 	rej.Values = values
 	if err := r.rejects.write(rej); err != nil {
 		return fmt.Errorf("writing the rejected rows: %w", err)
+	}
+	if r.opt.Commit != nil {
+		p := *rej
+		p.Values = slices.Clone(values)
+		r.pending = append(r.pending, p)
 	}
 	if len(r.rep.Rejections) < MaxKeptRejections {
 		rej.Values = slices.Clone(values) // csv reuses the record

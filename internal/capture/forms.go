@@ -118,6 +118,8 @@ type FormDefinition struct {
 	Page           FormPage      `json:"page"`
 	ThankYou       FormThankYou  `json:"thank_you"`
 	AllowedOrigins []string      `json:"allowed_origins,omitempty"`
+	// ProofOfWork guards the public post against bots (see pow.go).
+	ProofOfWork FormProofOfWork `json:"proof_of_work,omitzero"`
 }
 
 var (
@@ -127,7 +129,7 @@ var (
 )
 
 // reservedNames are form inputs Lodestone itself uses.
-var reservedNames = []string{"_ts", "_hp", "visitor_id"}
+var reservedNames = []string{"_ts", "_hp", "_pow", "visitor_id"}
 
 // Check validates a definition and fills defaults; errors name the field.
 func (d *FormDefinition) Check() error {
@@ -218,6 +220,10 @@ func (d *FormDefinition) Check() error {
 			return err
 		}
 	}
+	if p := d.ProofOfWork.Difficulty; p != 0 && (p < MinPowDifficulty || p > MaxPowDifficulty) {
+		return errs.Field("proof_of_work.difficulty", "must be %d to %d leading zero bits (each one doubles the work; %d is the default)",
+			MinPowDifficulty, MaxPowDifficulty, DefaultPowDifficulty)
+	}
 	for i, o := range d.AllowedOrigins {
 		u, err := url.Parse(o)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" {
@@ -251,3 +257,9 @@ func (d *FormDefinition) EventType() string {
 	}
 	return "form_submit"
 }
+
+// FieldTypes lists the types a form field may have, for the form builder.
+func FieldTypes() []string { return slices.Clone(fieldTypes) }
+
+// Kinds lists the kinds of form, for the form builder.
+func Kinds() []string { return []string{KindLead, KindNewsletter, KindDemo, KindTrial} }

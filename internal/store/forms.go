@@ -126,9 +126,24 @@ func (s *Store) Forms(ctx context.Context) ([]*Form, error) {
 
 // FormSubmissions counts a form's submissions, for its list.
 func (s *Store) FormSubmissions(ctx context.Context, slug string) (int64, error) {
-	var n int64
-	err := s.queryRow(ctx, `SELECT COUNT(*) FROM events WHERE type IN ('form_submit', 'newsletter_signup', 'demo_request', 'trial_signup') AND actor = ?`, "form:"+slug).Scan(&n)
-	return n, err
+	st, err := s.FormStats(ctx, slug)
+	return st.Submissions, err
+}
+
+// FormStat is how much a form is used.
+type FormStat struct {
+	Submissions int64
+	Last        time.Time // zero when there is none
+}
+
+// FormStats counts a form's submissions and finds the last one.
+func (s *Store) FormStats(ctx context.Context, slug string) (FormStat, error) {
+	var st FormStat
+	var last sql.NullInt64
+	err := s.queryRow(ctx, `SELECT COUNT(*), MAX(occurred_at) FROM events
+		WHERE type IN ('form_submit', 'newsletter_signup', 'demo_request', 'trial_signup') AND actor = ?`, "form:"+slug).Scan(&st.Submissions, &last)
+	st.Last = fromNullTS(last)
+	return st, err
 }
 
 // Secret returns a random workspace secret by name, made on first use and shared by

@@ -23,9 +23,12 @@ type groupCommitter struct {
 type groupReq struct {
 	ctx  context.Context
 	caps []Capture
-	out  []Captured
-	err  error
-	done chan struct{}
+	// before runs first inside the caller's savepoint (spending a proof of work); its
+	// error refuses the caller's captures alone.
+	before func(context.Context, *Tx) error
+	out    []Captured
+	err    error
+	done   chan struct{}
 }
 
 const maxGroup = 256
@@ -161,7 +164,14 @@ func (g *groupCommitter) run1(tx *Tx, batch []*groupReq) error {
 			return err
 		}
 		r.out = make([]Captured, len(r.caps))
-		for i := range r.caps {
+		if r.before != nil {
+			if err := r.before(ctx, tx); retryable(err) {
+				return err
+			} else if err != nil {
+				r.err, r.out = err, nil
+			}
+		}
+		for i := 0; r.err == nil && i < len(r.caps); i++ {
 			res, err := ingestOne(ctx, tx, &r.caps[i])
 			if retryable(err) {
 				return err

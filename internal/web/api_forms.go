@@ -122,7 +122,9 @@ func (s *Server) handleListForms(w http.ResponseWriter, r *http.Request) error {
 // needs no JavaScript; the visitor lands on the thank-you page.
 func plainFormHTML(action string, def *capture.FormDefinition) string {
 	var b strings.Builder
-	b.WriteString(`<form method="post" action="` + action + `">` + "\n")
+	// With JavaScript, pow.js solves the form's proof of work before the post (the
+	// site must be one of the form's allowed origins to fetch its challenge).
+	b.WriteString(`<form method="post" action="` + action + `" data-pow-url="` + action + `/challenge">` + "\n")
 	for _, f := range def.Fields {
 		name := template.HTMLEscapeString(f.Name)
 		label := template.HTMLEscapeString(f.Label)
@@ -155,6 +157,7 @@ func plainFormHTML(action string, def *capture.FormDefinition) string {
 		b.WriteString(`  <label><input type="checkbox" name="` + capture.ConsentInput(c.Purpose) + `" value="yes"> ` + template.HTMLEscapeString(c.Label) + `</label>` + "\n")
 	}
 	b.WriteString(`  <div style="position:absolute;left:-10000px" aria-hidden="true"><input type="text" name="_hp" tabindex="-1" autocomplete="off"></div>` + "\n")
-	b.WriteString(`  <button type="submit">Send</button>` + "\n</form>")
+	b.WriteString(`  <button type="submit">Send</button>` + "\n</form>\n")
+	b.WriteString(`<script src="` + strings.TrimSuffix(action, "/f/"+def.Slug) + powScript() + `" defer></script>`)
 	return b.String()
 }

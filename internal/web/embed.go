@@ -28,10 +28,16 @@ func (s *Server) handleFormDefinition(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, publicDefinition{Slug: def.Slug, Name: def.Name, Fields: def.Fields, Consents: def.Consents, Page: def.Page, ThankYou: def.ThankYou})
 }
 
-// handleEmbedScript is GET /f/{slug}/embed.js.
+// handleEmbedScript is GET /f/{slug}/embed.js: the proof-of-work solver, then the
+// script that draws the form.
 func (s *Server) handleEmbedScript(w http.ResponseWriter, r *http.Request) {
 	if _, _, err := s.loadForm(r); err != nil {
 		s.publicError(w, r, err)
+		return
+	}
+	pow, err := staticFiles.ReadFile("static/pow.js")
+	if err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	js, err := publicFS.ReadFile("public/embed.js")
@@ -42,5 +48,6 @@ func (s *Server) handleEmbedScript(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", "text/javascript; charset=utf-8")
 	h.Set("Cache-Control", "public, max-age=300")
+	w.Write(pow)
 	w.Write(js)
 }

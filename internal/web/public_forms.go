@@ -1,11 +1,13 @@
 package web
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"html/template"
 	"io"
 	"mime"
@@ -48,6 +50,9 @@ type formPage struct {
 	Stamp    string
 	Banner   string
 	Thanks   bool
+	// Pow is the proof-of-work challenge issued with the page, solved by PowScript.
+	Pow       capture.Challenge
+	PowScript string
 }
 
 // loadForm finds a live form and reads its definition.
@@ -74,6 +79,10 @@ func (s *Server) renderForm(w http.ResponseWriter, status int, p formPage) {
 	}
 	if p.Errors == nil {
 		p.Errors = map[string]string{}
+	}
+	if !p.Thanks {
+		p.Pow = capture.IssueChallenge(s.formSecret(context.Background()), p.Def.Slug, p.Def.ProofOfWork.Bits(), time.Now())
+		p.PowScript = powScript()
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
@@ -170,6 +179,16 @@ func (s *Server) handleFormPost(w http.ResponseWriter, r *http.Request) {
 		succeed(store.Captured{})
 		return
 	}
+	// The proof of work: checked whenever one is sent, required when the form says so,
+	// skipped for programs posting JSON with an API key.
+	var proof capture.Proof
+	if pow := values.Get("_pow"); (pow != "" || def.ProofOfWork.Required) && !(jsonPost && s.keyedPost(r)) {
+		var perr error
+		if proof, perr = capture.VerifyProof(s.formSecret(r.Context()), def.Slug, pow, now); perr != nil {
+			s.formProblems(w, r, jsonPost, def, values, []capture.FieldProblem{{Field: "_pow", Message: perr.Error()}})
+			return
+		}
+	}
 	if st := values.Get("_ts"); st != "" {
 		if msg := s.checkStamp(r, st, now); msg != "" {
 			s.formProblems(w, r, jsonPost, def, values, []capture.FieldProblem{{Field: "_ts", Message: msg}})
@@ -189,7 +208,17 @@ func (s *Server) handleFormPost(w http.ResponseWriter, r *http.Request) {
 		s.formProblems(w, r, jsonPost, def, values, problems)
 		return
 	}
-	res, err := s.store.IngestGrouped(r.Context(), []store.Capture{c})
+	var res []store.Captured
+	if proof.Challenge != "" {
+		res, err = s.store.IngestProved(r.Context(), proof.Challenge, proof.ExpiresAt, []store.Capture{c})
+	} else {
+		res, err = s.store.IngestGrouped(r.Context(), []store.Capture{c})
+	}
+	if errors.Is(err, store.ProofSpent) {
+		s.formProblems(w, r, jsonPost, def, values, []capture.FieldProblem{{Field: "_pow",
+			Message: "This form was sent already. If you meant to send it again, please reload the page."}})
+		return
+	}
 	if err != nil {
 		s.publicError(w, r, err)
 		return
@@ -267,7 +296,7 @@ func (s *Server) formProblems(w http.ResponseWriter, r *http.Request, jsonPost b
 	errors := map[string]string{}
 	banner := "Please check the fields marked below."
 	for _, p := range ps {
-		if p.Field == "_ts" {
+		if strings.HasPrefix(p.Field, "_") {
 			banner = p.Message
 			continue
 		}
@@ -349,17 +378,7 @@ func (s *Server) checkStamp(r *http.Request, st string, now time.Time) string {
 }
 
 func (s *Server) sign(r *http.Request, msg string) string {
-	key := s.formKey.Load()
-	if key == nil {
-		k, err := s.store.Secret(r.Context(), "forms")
-		if err != nil {
-			s.log.Error("form secret", "err", err)
-		} else {
-			s.formKey.Store(&k)
-		}
-		key = &k
-	}
-	m := hmac.New(sha256.New, *key)
+	m := hmac.New(sha256.New, s.formSecret(r.Context()))
 	m.Write([]byte(msg))
 	return hex.EncodeToString(m.Sum(nil))[:32]
 }

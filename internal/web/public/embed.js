@@ -2,7 +2,9 @@
      <script src="https://LODESTONE/f/SLUG/embed.js" async></script>
    It renders the form in place and posts it as JSON; the server answers this page's
    origin only when the form lists it in allowed_origins. Without JavaScript, link to
-   or frame the hosted page /f/SLUG instead. */
+   or frame the hosted page /f/SLUG instead. The server sends the proof-of-work
+   solver (pow.js) ahead of this file, so the form solves its challenge while the
+   visitor types. */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -82,7 +84,9 @@
       errors[name] = form.appendChild(el("p", { "class": "lodestone-error", role: "alert" }));
     });
     var banner = form.appendChild(el("p", { "class": "lodestone-error", role: "alert" }));
-    form.appendChild(el("button", { type: "submit" }, (def.page && def.page.button_text) || "Send"));
+    var button = form.appendChild(el("button", { type: "submit" }, (def.page && def.page.button_text) || "Send"));
+    var solver = window.LodestonePow ? window.LodestonePow.prepare(base + "/challenge") : null;
+    var sending = false;
 
     form.addEventListener("submit", function (e) {
       e.preventDefault();
@@ -94,7 +98,16 @@
       });
       for (var k in errors) errors[k].textContent = "";
       banner.textContent = "";
-      fetch(base, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body), credentials: "omit" })
+      if (sending) return;
+      sending = true;
+      button.disabled = true;
+      // The proof of work was being solved while the visitor typed; a post without
+      // one is left for the server to judge.
+      var proof = solver ? solver.get().catch(function () { return ""; }) : Promise.resolve("");
+      proof.then(function (p) {
+        if (p) body._pow = p;
+        return fetch(base, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body), credentials: "omit" });
+      })
         .then(function (res) { return res.json().then(function (j) { return { status: res.status, body: j }; }); })
         .then(function (r) {
           if (r.status === 201) {
@@ -108,8 +121,14 @@
           var problems = (r.body.error && r.body.error.details) || [];
           if (!problems.length && r.body.error) problems = [{ field: r.body.error.field, message: r.body.error.message }];
           problems.forEach(function (p) { (errors[p.field] || banner).textContent = p.message; });
+          sending = false;
+          button.disabled = false;
         })
-        .catch(function () { banner.textContent = "The form could not be sent. Please try again."; });
+        .catch(function () {
+          banner.textContent = "The form could not be sent. Please try again.";
+          sending = false;
+          button.disabled = false;
+        });
     });
     mount.appendChild(form);
   }
