@@ -134,6 +134,11 @@ func (g *groupCommitter) runPlain(tx *Tx, batch []*groupReq) error {
 			r.err = r.ctx.Err()
 			continue
 		}
+		if r.before != nil {
+			if err := r.before(ctx, tx); err != nil {
+				return err
+			}
+		}
 		r.out = make([]Captured, len(r.caps))
 		for i := range r.caps {
 			res, err := ingestOne(ctx, tx, &r.caps[i])
