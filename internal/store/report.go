@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"math/big"
 	"time"
 
 	"github.com/lodestone-hq/lodestone/internal/report"
@@ -26,7 +27,11 @@ func reached(stage string) string {
 // of the contact and of the contacts merged into it. The deal status is tested in the
 // sum, not the WHERE clause, so that both engines look the deals up by contact instead of
 // scanning every won deal for every customer.
-var cohortQuery = `SELECT first_touch_channel, first_touch_campaign_id, COUNT(*), SUM(is_mql), SUM(is_sql), SUM(is_customer), SUM(revenue)
+var cohortQuery = cohortQueryWhere(cohortFilter)
+
+// cohortQueryWhere is cohortQuery over the contacts c that filter selects.
+func cohortQueryWhere(filter string) string {
+	return `SELECT first_touch_channel, first_touch_campaign_id, COUNT(*), SUM(is_mql), SUM(is_sql), SUM(is_customer), SUM(revenue)
 	FROM (SELECT c.first_touch_channel, c.first_touch_campaign_id,
 		CASE WHEN ` + reached("mql") + ` THEN 1 ELSE 0 END AS is_mql,
 		CASE WHEN ` + reached("sql") + ` THEN 1 ELSE 0 END AS is_sql,
@@ -34,8 +39,9 @@ var cohortQuery = `SELECT first_touch_channel, first_touch_campaign_id, COUNT(*)
 		CASE WHEN ` + reached("customer") + ` THEN (
 			SELECT COALESCE(SUM(CASE WHEN d.status = 'won' AND d.closed_at IS NOT NULL THEN d.amount ELSE 0 END), 0) FROM deals d
 			WHERE d.contact_id IN (SELECT c.id UNION ALL SELECT m.id FROM contacts m WHERE m.merged_into_id = c.id)) ELSE 0 END AS revenue
-		FROM contacts c WHERE ` + cohortFilter + `) cohort
+		FROM contacts c WHERE ` + filter + `) cohort
 	GROUP BY first_touch_channel, first_touch_campaign_id`
+}
 
 // customersWith names the cohort's customers (cohort_customers) and every contact whose
 // history is theirs (members: themselves and the contacts merged into them).
@@ -85,8 +91,33 @@ func (s *Store) reportCampaigns(ctx context.Context) (map[int64]report.Campaign,
 }
 
 func (s *Store) reportCohorts(ctx context.Context, from, to time.Time) ([]report.Cohort, error) {
+	return s.cohorts(ctx, cohortQuery, ts(from), ts(to))
+}
+
+// CampaignCohort counts, over all time, the contacts whose first touch was the campaign:
+// leads, the stages they reached, customers and their won deals. With the campaign's
+// cost entries it gives a campaign page its numbers, as the sources report defines them.
+func (s *Store) CampaignCohort(ctx context.Context, campaignID int64) (report.Metrics, error) {
+	m := report.Metrics{Customers: new(big.Rat)}
+	cohorts, err := s.cohorts(ctx, cohortQueryWhere(`c.first_touch_campaign_id = ? AND c.merged_into_id IS NULL`), campaignID)
+	if err != nil {
+		return m, err
+	}
+	for _, c := range cohorts {
+		m.NewLeads += c.NewLeads
+		m.MQLs += c.MQLs
+		m.SQLs += c.SQLs
+		m.Customers.Add(m.Customers, new(big.Rat).SetInt64(c.Customers))
+		m.Revenue += c.Revenue
+	}
+	err = s.queryRow(ctx, `SELECT COALESCE(SUM(amount), 0), COALESCE(SUM(hours_hundredths), 0) FROM cost_entries WHERE campaign_id = ?`, campaignID).
+		Scan(&m.Cost, &m.HoursHundredths)
+	return m, err
+}
+
+func (s *Store) cohorts(ctx context.Context, q string, args ...any) ([]report.Cohort, error) {
 	var out []report.Cohort
-	err := s.reportRows(ctx, cohortQuery, []any{ts(from), ts(to)}, func(rows *sql.Rows) error {
+	err := s.reportRows(ctx, q, args, func(rows *sql.Rows) error {
 		var c report.Cohort
 		var channel sql.NullString
 		var campaign sql.NullInt64
