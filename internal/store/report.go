@@ -229,3 +229,25 @@ func (s *Store) reportRows(ctx context.Context, q string, args []any, scan func(
 	}
 	return rows.Err()
 }
+
+// FunnelEntries reads the stage entries of the new leads of [from, to) and the size of
+// that cohort, for report.Funnel.
+func (s *Store) FunnelEntries(ctx context.Context, from, to time.Time) (int64, []report.StageEntry, error) {
+	var cohort int64
+	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM contacts c WHERE `+cohortFilter, ts(from), ts(to)).Scan(&cohort); err != nil {
+		return 0, nil, err
+	}
+	var out []report.StageEntry
+	err := s.reportRows(ctx, `SELECT s.contact_id, s.stage, s.entered_at FROM contacts c JOIN contact_stages s ON s.contact_id = c.id
+		WHERE `+cohortFilter, []any{ts(from), ts(to)}, func(rows *sql.Rows) error {
+		var e report.StageEntry
+		var at int64
+		if err := rows.Scan(&e.Contact, &e.Stage, &at); err != nil {
+			return err
+		}
+		e.At = fromTS(at)
+		out = append(out, e)
+		return nil
+	})
+	return cohort, out, err
+}
