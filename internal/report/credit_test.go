@@ -130,11 +130,11 @@ referral/- 1 1/4 250`},
 		{attribution.InverseJ, journeyC(), `paid_search/Spring search 0 1/4 249
 referral/- 1 3/4 750`},
 
-		// Weights 1 : 2 : 4 are 1/7, 2/7, 4/7, held by attribution in parts per 10^12 with
-		// the part left over on the first touch; 100.00 splits as 14.29, 28.57, 57.14.
-		{attribution.TimeDecay, journeyB(), `social/- 1 71428571429/500000000000 1429
-paid_social/- 0 142857142857/500000000000 2857
-email/- 0 142857142857/250000000000 5714`},
+		// Weights 1 : 2 : 4 are exactly 1/7, 2/7, 4/7; 100.00 splits as 14.28, 28.57,
+		// 57.14 rounded down, the 0.01 left over going to the first touch.
+		{attribution.TimeDecay, journeyB(), `social/- 1 1/7 1429
+paid_social/- 0 2/7 2857
+email/- 0 4/7 5714`},
 		{attribution.Linear, journeyB(), `social/- 1 1/3 3334
 paid_social/- 0 1/3 3333
 email/- 0 1/3 3333`},
