@@ -208,3 +208,31 @@ func TestModelsTouchesAfterWin(t *testing.T) {
 		t.Errorf("last touch: %s", got)
 	}
 }
+
+// The median of speed samples: the middle one, the mean of the middle two, none.
+func TestSpeedToLeadMedian(t *testing.T) {
+	hour := int64(3600 * 1_000_000)
+	d := Data{Speed: []SpeedSample{{Source{"email", 0}, 3 * hour}, {Source{"email", 0}, 1 * hour}, {Source{"event", 0}, hour / 2},
+		{Source{"event", 0}, 2 * hour}, {Source{"event", 0}, 10 * hour}}}
+	d.Cohorts = []Cohort{{Source: Source{"direct", 0}, NewLeads: 1}}
+	rep := Build(d, Options{})
+	want := map[string]string{"direct": "null", "email": "7200", "event": "7200"} // (1 h + 3 h) / 2; 0.5, 2, 10 h
+	for _, r := range rep.Rows {
+		got := "null"
+		if s := r.SpeedToLead(); s != nil {
+			got = s.RatString()
+		}
+		if got != want[r.Channel] {
+			t.Errorf("%s: %s, want %s", r.Channel, got, want[r.Channel])
+		}
+	}
+	// Totals: 0.5, 1, 2, 3, 10 h: 2 h.
+	if got := rep.Totals.SpeedToLead().RatString(); got != "7200" {
+		t.Errorf("totals: %s", got)
+	}
+	// Odd microseconds halve exactly.
+	m := Metrics{SpeedSamples: []int64{1, 2}}
+	if got := m.SpeedToLead().RatString(); got != "3/2000000" {
+		t.Errorf("mean of 1 and 2 µs: %s", got)
+	}
+}

@@ -68,6 +68,9 @@ func (s *Store) SourcesReport(ctx context.Context, from, to time.Time, journeys 
 	if d.Costs, err = s.reportCosts(ctx, from, to); err != nil {
 		return nil, err
 	}
+	if d.Speed, err = s.reportSpeed(ctx, from, to); err != nil {
+		return nil, err
+	}
 	if journeys {
 		if d.Customers, err = s.reportCustomers(ctx, from, to); err != nil {
 			return nil, err
@@ -143,6 +146,33 @@ func (s *Store) reportCosts(ctx context.Context, from, to time.Time) ([]report.C
 			return err
 		}
 		out = append(out, c)
+		return nil
+	})
+	return out, err
+}
+
+// salesTouch is true of an event e that is sales work on the contact: a call, a booked
+// meeting, or an email a user sent (report.Data.Speed).
+const salesTouch = `(e.type IN ('call', 'meeting_booked') OR (e.type = 'email_sent' AND e.actor LIKE 'user:%'))`
+
+// reportSpeed finds, for each member of the cohort that entered SQL, its first sales
+// touch at or after that moment.
+func (s *Store) reportSpeed(ctx context.Context, from, to time.Time) ([]report.SpeedSample, error) {
+	var out []report.SpeedSample
+	err := s.reportRows(ctx, `SELECT c.first_touch_channel, c.first_touch_campaign_id, s.entered_at,
+		(SELECT MIN(e.occurred_at) FROM events e WHERE e.contact_id IN (SELECT c.id UNION ALL SELECT m.id FROM contacts m WHERE m.merged_into_id = c.id)
+			AND e.occurred_at >= s.entered_at AND `+salesTouch+`)
+		FROM contacts c JOIN contact_stages s ON s.contact_id = c.id AND s.stage = 'sql'
+		WHERE `+cohortFilter, []any{ts(from), ts(to)}, func(rows *sql.Rows) error {
+		var channel sql.NullString
+		var campaign, touched sql.NullInt64
+		var entered int64
+		if err := rows.Scan(&channel, &campaign, &entered, &touched); err != nil {
+			return err
+		}
+		if touched.Valid {
+			out = append(out, report.SpeedSample{Source: report.Source{Channel: channel.String, CampaignID: campaign.Int64}, Micros: touched.Int64 - entered})
+		}
 		return nil
 	})
 	return out, err

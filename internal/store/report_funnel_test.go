@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/lodestone-hq/lodestone/internal/report"
+	"github.com/lodestone-hq/lodestone/internal/store"
 	"github.com/lodestone-hq/lodestone/internal/store/storetest"
 )
 
@@ -102,5 +103,77 @@ func TestTrendMonths(t *testing.T) {
 		if sr.Channel == "email" && (sr.Points[0].NewLeads != 0 || sr.Points[1].NewLeads != 1 || sr.Points[2].Customers.Sign() != 0) {
 			t.Errorf("email series %+v", sr.Points)
 		}
+	}
+}
+
+// speed_to_lead by hand, in one March:
+//
+//	ana  Spring search lead 03-02 09:00; a call 03-02 12:00 (before SQL: not counted);
+//	     made an SQL 03-03 09:00; a call 03-03 10:30: 1.5 h
+//	ben  Spring search demo request 03-04 09:00 (SQL at once); an automated email 09:05
+//	     (no user: not a sales touch); an email a user sent 09:30: 0.5 h
+//	cat  Spring search demo request 03-05 09:00; a meeting booked 09:10: 10 min
+//	dev  organic demo request 03-06 09:00, nothing since: waiting, not counted
+//	eli  organic lead 03-06 10:00, never an SQL
+//
+// Spring search: the median of 10 min, 30 min and 1.5 h is 30 min = 1800 s (counting the
+// automated email would make it 10 min; counting the call before SQL, negative).
+// Organic: null, dev still waits. Totals: the same three. An even count takes the mean
+// of the middle two, which TestSpeedToLeadMedian covers.
+func TestSpeedToLead(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := context.Background()
+	spring, err := s.CreateCampaign(ctx, store.Campaign{Name: "Spring search", Channel: "paid_search"}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]int64{}
+	ingest := func(who string, c store.Capture) {
+		t.Helper()
+		c.Email = who + "@example.com"
+		out, err := s.Ingest(ctx, []store.Capture{c})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[who] = out[0].ContactID
+	}
+	lead := func(who string, at time.Time, channel string, campaign int64, stage string) {
+		ingest(who, store.Capture{Type: "form_submit", OccurredAt: at, Channel: channel, CampaignID: campaign, Touch: true, Stage: stage})
+	}
+	event := func(who, typ string, at time.Time, actor string) {
+		ingest(who, store.Capture{Type: typ, OccurredAt: at, Actor: actor})
+	}
+	lead("ana", mar(2, 9), "paid_search", spring.ID, "")
+	event("ana", "call", mar(2, 12), "user:1")
+	s.Now = func() time.Time { return mar(3, 9) }
+	if _, err := s.SetStage(ctx, ids["ana"], "sql", "qualified", "user:1"); err != nil {
+		t.Fatal(err)
+	}
+	event("ana", "call", mar(3, 10).Add(30*time.Minute), "user:1")
+	lead("ben", mar(4, 9), "paid_search", spring.ID, "sql")
+	event("ben", "email_sent", mar(4, 9).Add(5*time.Minute), "")
+	event("ben", "email_sent", mar(4, 9).Add(30*time.Minute), "user:2")
+	lead("cat", mar(5, 9), "paid_search", spring.ID, "sql")
+	event("cat", "meeting_booked", mar(5, 9).Add(10*time.Minute), "apikey:1")
+	lead("dev", mar(6, 9), "organic_search", 0, "sql")
+	lead("eli", mar(6, 10), "organic_search", 0, "")
+
+	d, err := s.SourcesReport(ctx, march[0], march[1], false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := report.Build(*d, report.Options{Grouping: report.ByCampaign})
+	var got []string
+	for _, r := range rep.Rows {
+		v := "null"
+		if sp := r.SpeedToLead(); sp != nil {
+			v = sp.RatString()
+		}
+		got = append(got, r.Channel+" "+v)
+	}
+	v := rep.Totals.SpeedToLead()
+	got = append(got, "total "+v.RatString())
+	if g := strings.Join(got, ", "); g != "organic_search null, paid_search 1800, total 1800" {
+		t.Errorf("speed to lead: %s", g)
 	}
 }

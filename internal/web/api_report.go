@@ -141,7 +141,7 @@ type metricsJSON struct {
 	Revenue        string   `json:"revenue"`
 	CAC            *string  `json:"cac"`
 	ROI            *float64 `json:"roi"`
-	// SpeedToLead, in seconds, waits for sales touches (routing); null until then.
+	// SpeedToLead is the median seconds from entering SQL to the first sales touch.
 	SpeedToLead *float64 `json:"speed_to_lead"`
 }
 

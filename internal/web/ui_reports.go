@@ -41,6 +41,7 @@ type reportRowView struct {
 	Revenue, CAC, ROI              string
 	Hours, HoursPerLead            string
 	LoadedCost                     string
+	SpeedToLead                    string
 	HasRate                        bool
 }
 
@@ -221,7 +222,11 @@ func reportRow(m *report.Metrics, filter url.Values, customers bool) reportRowVi
 		Conversion: formatPercent(m.ConversionRate()), Cost: formatMoney(m.Cost), CPL: formatBigMoney(m.CostPerLead()),
 		Revenue: formatMoney(m.Revenue), CAC: formatBigMoney(m.CAC()), ROI: formatPercent(m.ROI()),
 		Hours: formatHours(m.HoursHundredths), HoursPerLead: formatRatio(m.HoursPerLead()), LoadedCost: formatBigMoney(m.LoadedCost),
-		HasRate: m.LoadedCost != nil,
+		HasRate: m.LoadedCost != nil, SpeedToLead: dash,
+	}
+	if sp := m.SpeedToLead(); sp != nil {
+		secs, _ := sp.Float64()
+		rv.SpeedToLead = formatDuration(time.Duration(secs * float64(time.Second)))
 	}
 	if customers {
 		rv.Customers.URL = link("customer")
