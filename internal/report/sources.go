@@ -101,7 +101,7 @@ type SpeedSample struct {
 type Data struct {
 	// Speed holds a sample per member with a sales touch after entering SQL; it counts
 	// in the member's first-touch group, as mqls and sqls do.
-	Speed []SpeedSample
+	Speed     []SpeedSample
 	Campaigns map[int64]Campaign
 	Cohorts   []Cohort
 	Costs     []Cost

@@ -41,7 +41,7 @@ func TestReportsScreen(t *testing.T) {
 	if strings.Contains(body, "reached=customer") {
 		t.Error("customers linked under a multi-touch model")
 	}
-	if strings.Count(body, "<td class=\"num\">—</td>") != 2 { // cost per customer of the row and the totals: no customers
+	if strings.Count(body, "<td class=\"num\">—</td>") != 4 { // cost per customer and speed to lead, of the row and the totals
 		t.Errorf("null ratios not shown as —:\n%s", body)
 	}
 	// With first_touch, customers link to their contacts too.
