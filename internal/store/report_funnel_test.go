@@ -177,3 +177,77 @@ func TestSpeedToLead(t *testing.T) {
 		t.Errorf("speed to lead: %s", g)
 	}
 }
+
+// report_cohorts stays equal to the counts over contacts and their stages through
+// everything that changes them: new contacts, a visitor's earlier touch that becomes the
+// first, stage moves forward and back, won deals, merges and their undoing.
+func TestReportCohortsExact(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := context.Background()
+	check := func(when string) {
+		t.Helper()
+		kept, direct, err := s.ReportCohortsCheck(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(kept) != len(direct) {
+			t.Fatalf("%s: report_cohorts %v, contacts say %v", when, kept, direct)
+		}
+		for k := range direct {
+			if !kept[k] {
+				t.Fatalf("%s: report_cohorts %v, contacts say %v", when, kept, direct)
+			}
+		}
+	}
+	fair, err := s.CreateCampaign(ctx, store.Campaign{Name: "Fair", Channel: "event"}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]int64{}
+	ingest := func(c store.Capture) {
+		t.Helper()
+		out, err := s.Ingest(ctx, []store.Capture{c})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Email != "" {
+			ids[c.Email] = out[0].ContactID
+		}
+	}
+	for i, at := range []time.Time{mar(1, 0), mar(1, 23), mar(2, 9), time.Date(1969, 12, 31, 12, 0, 0, 0, time.UTC)} {
+		email := fmt.Sprintf("p%d@example.com", i)
+		ingest(store.Capture{Type: "form_submit", Email: email, OccurredAt: at, Channel: "event", CampaignID: fair.ID, Touch: true})
+	}
+	ingest(store.Capture{Type: "demo_request", Email: "demo@example.com", OccurredAt: mar(3, 9), Channel: "organic_search", Touch: true, Stage: "sql"})
+	ingest(store.Capture{Type: "custom", Email: "none@example.com", OccurredAt: mar(3, 10)})
+	check("after creation")
+
+	// An anonymous visit before the form becomes the first touch when the visitor identifies.
+	ingest(store.Capture{Type: "page_view", VisitorID: "v1", OccurredAt: mar(4, 8), Channel: "paid_search", Touch: true})
+	ingest(store.Capture{Type: "form_submit", VisitorID: "v1", Email: "visitor@example.com", OccurredAt: mar(4, 9), Channel: "email", Touch: true})
+	check("after a visitor identified")
+
+	for email, stage := range map[string]string{"p0@example.com": "mql", "p1@example.com": "customer", "demo@example.com": "lead", "none@example.com": "sql"} {
+		if _, err := s.SetStage(ctx, ids[email], stage, "test", "test"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.CreateDeal(ctx, store.Deal{ContactID: ids["p2@example.com"], Amount: 100, Status: store.DealWon, ClosedAt: mar(9, 9)}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	check("after stage moves and a won deal")
+
+	m, err := s.MergeContacts(ctx, ids["p0@example.com"], ids["none@example.com"], "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("after a merge")
+	if _, err := s.MergeContacts(ctx, ids["demo@example.com"], ids["p1@example.com"], "test"); err != nil {
+		t.Fatal(err)
+	}
+	check("after a merge of a customer into a lead")
+	if err := s.UndoMerge(ctx, m.ID, "test"); err != nil {
+		t.Fatal(err)
+	}
+	check("after undoing a merge")
+}
