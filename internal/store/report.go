@@ -204,23 +204,21 @@ func (s *Store) reportCosts(ctx context.Context, from, to time.Time) ([]report.C
 const salesTouch = `(e.type IN ('call', 'meeting_booked') OR (e.type = 'email_sent' AND e.actor LIKE 'user:%'))`
 
 // reportSpeed finds, for each member of the cohort that entered SQL, its first sales
-// touch at or after that moment: one index lookup per kind of touch, and one for the
-// contacts merged into it, the earliest of which counts.
+// touch at or after that moment: index lookups on its own events by type and time, and
+// on those of the contacts merged into it; the earlier counts.
 func (s *Store) reportSpeed(ctx context.Context, from, to time.Time) ([]report.SpeedSample, error) {
-	first := func(typ, extra string) string {
-		return `(SELECT MIN(e.occurred_at) FROM events e WHERE e.contact_id = c.id AND e.type = '` + typ + `' AND e.occurred_at >= s.entered_at` + extra + `)`
-	}
 	var out []report.SpeedSample
-	err := s.reportRows(ctx, `SELECT c.first_touch_channel, c.first_touch_campaign_id, s.entered_at, `+
-		first("call", "")+`, `+first("meeting_booked", "")+`, `+first("email_sent", ` AND e.actor LIKE 'user:%'`)+`,
+	err := s.reportRows(ctx, `SELECT c.first_touch_channel, c.first_touch_campaign_id, s.entered_at,
+		(SELECT MIN(e.occurred_at) FROM events e WHERE e.contact_id = c.id AND e.type IN ('call', 'meeting_booked', 'email_sent')
+			AND e.occurred_at >= s.entered_at AND `+salesTouch+`),
 		(SELECT MIN(e.occurred_at) FROM contacts m JOIN events e ON e.contact_id = m.id WHERE m.merged_into_id = c.id AND e.occurred_at >= s.entered_at AND `+salesTouch+`)
 		FROM contact_stages s CROSS JOIN contacts c
 		WHERE c.id = s.contact_id AND s.stage = 'sql' AND `+cohortFilter, []any{ts(from), ts(to)}, func(rows *sql.Rows) error {
 		var channel sql.NullString
 		var campaign sql.NullInt64
 		var entered int64
-		var touches [4]sql.NullInt64
-		if err := rows.Scan(&channel, &campaign, &entered, &touches[0], &touches[1], &touches[2], &touches[3]); err != nil {
+		var touches [2]sql.NullInt64
+		if err := rows.Scan(&channel, &campaign, &entered, &touches[0], &touches[1]); err != nil {
 			return err
 		}
 		var earliest sql.NullInt64
