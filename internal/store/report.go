@@ -46,8 +46,8 @@ func cohortQueryWhere(filter string) string {
 // customersWith names the cohort's customers (cohort_customers) and every contact whose
 // history is theirs (members: themselves and the contacts merged into them).
 var customersWith = `WITH cohort_customers AS (
-		SELECT c.id, c.created_at, c.first_touch_channel, c.first_touch_campaign_id FROM contacts c
-		WHERE ` + cohortFilter + ` AND ` + reached("customer") + `),
+		SELECT c.id, c.created_at, c.first_touch_channel, c.first_touch_campaign_id FROM contact_stages cs CROSS JOIN contacts c
+		WHERE c.id = cs.contact_id AND cs.stage = 'customer' AND ` + cohortFilter + `),
 	members AS (
 		SELECT id AS customer_id, id AS contact_id FROM cohort_customers
 		UNION ALL SELECT m.merged_into_id, m.id FROM contacts m JOIN cohort_customers cc ON m.merged_into_id = cc.id)
