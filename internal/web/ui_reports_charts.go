@@ -151,7 +151,7 @@ func seriesLabel(s report.Series) string {
 // drawChart lays out one line per series over the months. The figures are shown, not
 // computed with: floats are fine for drawing.
 func drawChart(title string, months []string, series []report.Series, value func(*report.Metrics) (float64, bool), label func(float64) string) lineChart {
-	c := lineChart{Title: title, Width: 560, Height: 240, Left: 56, Bottom: 212, Right: 548}
+	c := lineChart{Title: title, Width: 560, Height: 240, Left: 56, Bottom: 212, Right: 524}
 	top := 12.0
 	maxV := 0.0
 	for _, s := range series {
