@@ -145,3 +145,12 @@ func init() {
 	schemas["Funnel"] = props(obj{"new_leads": obj{"type": "integer"}, "stages": arr(props(obj{"stage": str(""), "reached": obj{"type": "integer"},
 		"conversion_to_next": nullable(obj{"type": "number"}), "median_seconds_in_stage": nullable(obj{"type": "number"}), "timed": obj{"type": "integer"}}))})
 }
+
+// The sources report's speed_to_lead is measured now; its description says how.
+func init() {
+	if m, ok := schemas["SourcesMetrics"].(obj); ok {
+		if p, ok := m["properties"].(obj); ok {
+			p["speed_to_lead"] = nullable(obj{"type": "number", "description": "median seconds from entering SQL to the first call, booked meeting or email a user sent; null when no member has had one"})
+		}
+	}
+}
