@@ -216,14 +216,13 @@ func (s shape) apply(credits []*big.Rat, at [positionCount]int, order []int) {
 	}
 }
 
-// decayScale is the denominator of time_decay weights: parts per 10^12, far finer than any
-// money split needs, and small enough that the float64 weights convert without overflow.
-const decayScale = 1_000_000_000_000
-
 // timeDecay gives each counted touch a weight 2^(-age/half-life), age being its time before
-// the win, normalised to sum to 1. Powers of two are irrational in general, so the weights
-// are computed in float64 and rounded down to parts per 10^12, with the parts left over
-// going to the first touch, which makes the exact sum 1.
+// the win, normalised to sum to 1. The weights are computed in float64, then each is
+// taken as the exact fraction that float is and divided by their exact sum, so the
+// credits sum to exactly 1 and are the true shares wherever the floats are exact: touches
+// whole half-lives apart weigh exactly 1/3 and 2/3, and a money split by them is exact.
+// (Rounding the weights to a decimal grid instead would make 2/3 a hair less than 2/3,
+// and a split of 0.03 would give its last touch 0.01 instead of 0.02.)
 func timeDecay(credits []*big.Rat, touches []Touch, order []int, win time.Time) {
 	halfLives := make([]float64, len(order))
 	newest := math.Inf(1)
@@ -233,30 +232,12 @@ func timeDecay(credits []*big.Rat, touches []Touch, order []int, win time.Time) 
 	}
 	// Measuring from the newest touch instead of the win gives the same weights after
 	// normalising, but the newest weight is 1, so old touches cannot make the sum underflow to 0.
-	weights := halfLives
-	var sum float64
-	for k, h := range halfLives {
-		weights[k] = math.Exp2(newest - h)
-		sum += weights[k]
-	}
-	parts := make([]int64, len(order))
-	var given int64
-	largest := 0
-	for k, w := range weights {
-		parts[k] = int64(math.Floor(w / sum * decayScale))
-		given += parts[k]
-		if parts[k] > parts[largest] {
-			largest = k
-		}
-	}
-	if left := decayScale - given; left >= 0 {
-		parts[0] += left
-	} else {
-		// Float rounding over very many touches can hand out a part too many; the largest
-		// weight can always give it back.
-		parts[largest] += left
-	}
+	sum := new(big.Rat)
 	for k, i := range order {
-		credits[i].SetFrac64(parts[k], decayScale)
+		credits[i].SetFloat64(math.Exp2(newest - halfLives[k]))
+		sum.Add(sum, credits[i])
+	}
+	for _, i := range order {
+		credits[i].Quo(credits[i], sum)
 	}
 }

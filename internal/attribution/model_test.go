@@ -3,6 +3,7 @@ package attribution
 import (
 	"math/big"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -124,8 +125,8 @@ func TestCredits(t *testing.T) {
 
 		{"decay 1", TimeDecay, aged(40), "1"},
 		{"decay 2, same age", TimeDecay, aged(7, 7), "1/2 1/2"},
-		{"decay 2, a half-life apart: rounding remainder to the first", TimeDecay, aged(7, 0),
-			"333333333334/1000000000000 666666666666/1000000000000"},
+		{"decay 2, a half-life apart: exact thirds", TimeDecay, aged(7, 0), "1/3 2/3"},
+		{"decay 3, half-lives apart: exact sevenths", TimeDecay, aged(14, 7, 0), "1/7 2/7 4/7"},
 		{"decay 3", TimeDecay, aged(7, 7, 0), "1/4 1/4 1/2"},
 		{"decay 4", TimeDecay, aged(14, 14, 7, 0), "1/8 1/8 1/4 1/2"},
 		{"decay 6", TimeDecay, aged(28, 28, 21, 14, 7, 0), "1/32 1/32 1/16 1/8 1/4 1/2"},
@@ -135,11 +136,6 @@ func TestCredits(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got := Credits(tt.model, tt.touches, win)
 			want := fracs(t, tt.want)
-			if tt.name == "decay, only relative age matters" {
-				// Not an exact third: check it is within the 10^-12 grid of one.
-				assertNear(t, got, want)
-				return
-			}
 			if len(got) != len(want) {
 				t.Fatalf("got %d credits, want %d", len(got), len(want))
 			}
@@ -150,6 +146,34 @@ func TestCredits(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestTimeDecayMoney is the artefact that decimal-grid weights had: 0.03 split by
+// thirds of a half-life apart gave the last touch 0.01 and the first 0.02, because
+// 2/3 was held as 0.666666666666. Exact weights split it 0.01 and 0.02.
+func TestTimeDecayMoney(t *testing.T) {
+	tests := []struct {
+		touches []Touch
+		amount  int64
+		want    []int64
+	}{
+		{aged(7, 0), 3, []int64{1, 2}},
+		{aged(7, 0), 300, []int64{100, 200}},
+		{aged(14, 7, 0), 7, []int64{1, 2, 4}},
+		{aged(14, 7, 0), 1400, []int64{200, 400, 800}},
+		{aged(14, 7, 0), 10000, []int64{1429, 2857, 5714}}, // 1428.57…, the 0.01 left to the first
+		{aged(0, 7), 3, []int64{2, 1}},                     // the first touch is the newest here
+	}
+	for _, tt := range tests {
+		got := SplitMoney(tt.amount, Credits(TimeDecay, tt.touches, win))
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("SplitMoney(%d) over %v = %v, want %v", tt.amount, tt.touches, got, tt.want)
+		}
+	}
+	// Ages that are not whole half-lives: irrational weights, held as the exact fractions
+	// of their floats, still sum to exactly 1.
+	got := Credits(TimeDecay, []Touch{{At: win.Add(-84 * time.Hour)}, {At: win}}, win) // 1 : √2
+	assertNear(t, got, fracs(t, "4142135623731/10000000000000 5857864376269/10000000000000"))
 }
 
 func assertNear(t *testing.T, got, want []*big.Rat) {

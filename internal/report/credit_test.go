@@ -130,11 +130,11 @@ referral/- 1 1/4 250`},
 		{attribution.InverseJ, journeyC(), `paid_search/Spring search 0 1/4 249
 referral/- 1 3/4 750`},
 
-		// Weights 1 : 2 : 4 are 1/7, 2/7, 4/7, held by attribution in parts per 10^12 with
-		// the part left over on the first touch; 100.00 splits as 14.29, 28.57, 57.14.
-		{attribution.TimeDecay, journeyB(), `social/- 1 71428571429/500000000000 1429
-paid_social/- 0 142857142857/500000000000 2857
-email/- 0 142857142857/250000000000 5714`},
+		// Weights 1 : 2 : 4 are exactly 1/7, 2/7, 4/7; 100.00 splits as 14.28, 28.57,
+		// 57.14 rounded down, the 0.01 left over going to the first touch.
+		{attribution.TimeDecay, journeyB(), `social/- 1 1/7 1429
+paid_social/- 0 2/7 2857
+email/- 0 4/7 5714`},
 		{attribution.Linear, journeyB(), `social/- 1 1/3 3334
 paid_social/- 0 1/3 3333
 email/- 0 1/3 3333`},
@@ -206,5 +206,33 @@ func TestModelsTouchesAfterWin(t *testing.T) {
 	rep := Build(Data{Campaigns: campaigns, Customers: []Customer{c}}, Options{Grouping: ByCampaign, Model: attribution.LastTouch})
 	if got := creditLines(rep); got != "social/- 0 1 1000" {
 		t.Errorf("last touch: %s", got)
+	}
+}
+
+// The median of speed samples: the middle one, the mean of the middle two, none.
+func TestSpeedToLeadMedian(t *testing.T) {
+	hour := int64(3600 * 1_000_000)
+	d := Data{Speed: []SpeedSample{{Source{"email", 0}, 3 * hour}, {Source{"email", 0}, 1 * hour}, {Source{"event", 0}, hour / 2},
+		{Source{"event", 0}, 2 * hour}, {Source{"event", 0}, 10 * hour}}}
+	d.Cohorts = []Cohort{{Source: Source{"direct", 0}, NewLeads: 1}}
+	rep := Build(d, Options{})
+	want := map[string]string{"direct": "null", "email": "7200", "event": "7200"} // (1 h + 3 h) / 2; 0.5, 2, 10 h
+	for _, r := range rep.Rows {
+		got := "null"
+		if s := r.SpeedToLead(); s != nil {
+			got = s.RatString()
+		}
+		if got != want[r.Channel] {
+			t.Errorf("%s: %s, want %s", r.Channel, got, want[r.Channel])
+		}
+	}
+	// Totals: 0.5, 1, 2, 3, 10 h: 2 h.
+	if got := rep.Totals.SpeedToLead().RatString(); got != "7200" {
+		t.Errorf("totals: %s", got)
+	}
+	// Odd microseconds halve exactly.
+	m := Metrics{SpeedSamples: []int64{1, 2}}
+	if got := m.SpeedToLead().RatString(); got != "3/2000000" {
+		t.Errorf("mean of 1 and 2 µs: %s", got)
 	}
 }

@@ -37,7 +37,12 @@
 //     fractions handed out as the nearest float64, unrounded, so callers round as they
 //     show them. A zero denominator gives null.
 //   - loaded_cost = cost + hours × the workspace hourly rate, only when a rate is set.
-//   - speed_to_lead needs sales touches, which do not exist yet (no routing): always null.
+//   - speed_to_lead: for each member that entered SQL, the time from entering it to its
+//     first sales touch at or after that moment, and the median of those times over the
+//     group. A sales touch is a call or a booked meeting, whoever recorded it, or an
+//     email_sent recorded by a user (a person wrote it; automated emails are not sales
+//     work); events of the contacts merged into the member count. Members still waiting
+//     for a sales touch are left out; a group where none had one is null.
 //   - Totals: new_leads is the cohort's size, cost all cost entries dated in the period;
 //     every figure is the sum of the rows and the ratios are recomputed from the sums.
 package report

@@ -1,6 +1,9 @@
 package report
 
-import "math/big"
+import (
+	"math/big"
+	"slices"
+)
 
 // Metrics are the figures of one row, or of the totals. Money is in integer minor units;
 // derived money and ratios are computed exactly on demand and are nil where SPEC section 8
@@ -16,6 +19,9 @@ type Metrics struct {
 	Revenue         int64
 	// LoadedCost is cost + hours × the hourly rate, rounded to the minor unit; nil without a rate.
 	LoadedCost *big.Int
+	// SpeedSamples are, for each member that entered SQL and has had a sales touch since,
+	// the time between the two, in microseconds as times are stored.
+	SpeedSamples []int64
 }
 
 func (m *Metrics) add(o *Metrics) {
@@ -26,6 +32,7 @@ func (m *Metrics) add(o *Metrics) {
 	m.Cost += o.Cost
 	m.HoursHundredths += o.HoursHundredths
 	m.Revenue += o.Revenue
+	m.SpeedSamples = append(m.SpeedSamples, o.SpeedSamples...)
 }
 
 // price sets the loaded cost from the hourly rate, in minor units per hour.
@@ -72,9 +79,23 @@ func (m *Metrics) HoursPerLead() *big.Rat {
 	return ratio(m.Hours(), new(big.Rat).SetInt64(m.NewLeads))
 }
 
-// SpeedToLead is the median time from entering SQL to the first sales touch. Sales
-// touches do not exist until routing does, so it is always unknown for now.
-func (m *Metrics) SpeedToLead() *big.Rat { return nil }
+// SpeedToLead is the median time, in seconds, from entering SQL to the first sales touch,
+// over the members that have had one; the mean of the two middle times for an even count.
+// Nil when no member has had a sales touch after entering SQL.
+func (m *Metrics) SpeedToLead() *big.Rat {
+	n := len(m.SpeedSamples)
+	if n == 0 {
+		return nil
+	}
+	s := slices.Clone(m.SpeedSamples)
+	slices.Sort(s)
+	mid := big.NewRat(s[n/2], 1_000_000)
+	if n%2 == 0 {
+		mid.Add(mid, big.NewRat(s[n/2-1], 1_000_000))
+		mid.Quo(mid, big.NewRat(2, 1))
+	}
+	return mid
+}
 
 // ratio is num / den, or nil when den is zero.
 func ratio(num, den *big.Rat) *big.Rat {

@@ -90,8 +90,18 @@ type Customer struct {
 	Deals         []Deal
 }
 
+// SpeedSample is a cohort member that entered SQL and had a sales touch after it: the
+// time between the two, in microseconds. See Metrics.SpeedToLead.
+type SpeedSample struct {
+	Source
+	Micros int64
+}
+
 // Data is what the store read for one period.
 type Data struct {
+	// Speed holds a sample per member with a sales touch after entering SQL; it counts
+	// in the member's first-touch group, as mqls and sqls do.
+	Speed     []SpeedSample
 	Campaigns map[int64]Campaign
 	Cohorts   []Cohort
 	Costs     []Cost
@@ -154,6 +164,10 @@ func Build(d Data, opt Options) Report {
 			r.Customers.Add(r.Customers, new(big.Rat).SetInt64(c.Customers))
 			r.Revenue += c.Revenue
 		}
+	}
+	for _, sp := range d.Speed {
+		r := b.row(b.keyOf(sp.Source))
+		r.SpeedSamples = append(r.SpeedSamples, sp.Micros)
 	}
 	if !firstTouch {
 		for i := range d.Customers {

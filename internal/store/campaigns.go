@@ -69,6 +69,58 @@ func (s *Store) CreateCampaign(ctx context.Context, c Campaign, actor string) (*
 	return &c, nil
 }
 
+// UpdateCampaign replaces a campaign's name, channel, UTM key, dates, budget and notes;
+// its printed link stays. The old and new values go into the audit log.
+func (s *Store) UpdateCampaign(ctx context.Context, c Campaign, actor string) (*Campaign, error) {
+	c.UTMCampaign = strings.ToLower(strings.TrimSpace(c.UTMCampaign))
+	var budget sql.NullInt64
+	if c.Budget != nil {
+		budget = sql.NullInt64{Int64: *c.Budget, Valid: true}
+	}
+	var out *Campaign
+	err := s.RunInTx(ctx, func(tx *Tx) error {
+		old, err := scanCampaign(tx.queryRow(ctx, `SELECT `+campaignColumns+` FROM campaigns WHERE id = ?`, c.ID))
+		if errors.Is(err, sql.ErrNoRows) {
+			return errs.NotFoundf("campaign %d not found", c.ID)
+		}
+		if err != nil {
+			return err
+		}
+		var n int
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM campaigns WHERE name = ? AND id <> ?`, c.Name, c.ID).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return errs.E(errs.Conflict, "name", "a campaign named %q exists already", c.Name)
+		}
+		if c.UTMCampaign == "" && old.ShortCode != "" {
+			return errs.Field("utm_campaign", "is required: the campaign's printed link carries it")
+		}
+		if c.UTMCampaign != "" {
+			if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM campaigns WHERE utm_campaign = ? AND id <> ?`, c.UTMCampaign, c.ID).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return errs.E(errs.Conflict, "utm_campaign", "another campaign uses utm_campaign %q", c.UTMCampaign)
+			}
+		}
+		if _, err := tx.exec(ctx, `UPDATE campaigns SET name = ?, channel = ?, utm_campaign = ?, starts_on = ?, ends_on = ?, budget = ?, notes = ? WHERE id = ?`,
+			c.Name, c.Channel, nullString(c.UTMCampaign), c.StartsOn, c.EndsOn, budget, c.Notes, c.ID); err != nil {
+			return err
+		}
+		out = old
+		before := map[string]any{"name": old.Name, "channel": old.Channel, "utm_campaign": old.UTMCampaign, "starts_on": old.StartsOn,
+			"ends_on": old.EndsOn, "budget_minor": old.Budget}
+		out.Name, out.Channel, out.UTMCampaign, out.StartsOn, out.EndsOn, out.Budget, out.Notes = c.Name, c.Channel, c.UTMCampaign, c.StartsOn, c.EndsOn, c.Budget, c.Notes
+		return audit(ctx, tx, actor, "campaign.update", "campaign:"+itoa(c.ID), map[string]any{"before": before,
+			"after": map[string]any{"name": c.Name, "channel": c.Channel, "utm_campaign": c.UTMCampaign, "starts_on": c.StartsOn, "ends_on": c.EndsOn, "budget_minor": c.Budget}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // Campaign returns one campaign.
 func (s *Store) Campaign(ctx context.Context, id int64) (*Campaign, error) {
 	c, err := scanCampaign(s.queryRow(ctx, `SELECT `+campaignColumns+` FROM campaigns WHERE id = ?`, id))
@@ -126,8 +178,12 @@ func (s *Store) AddCost(ctx context.Context, e CostEntry, actor string) (*CostEn
 		if n == 0 {
 			return errs.NotFoundf("campaign %d not found", e.CampaignID)
 		}
-		return tx.queryRow(ctx, `INSERT INTO cost_entries (campaign_id, spent_on, amount, hours_hundredths, note, created_at)
-			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, e.CampaignID, e.Date, e.Amount, e.HoursHundredths, e.Note, ts(e.CreatedAt)).Scan(&e.ID)
+		if err := tx.queryRow(ctx, `INSERT INTO cost_entries (campaign_id, spent_on, amount, hours_hundredths, note, created_at)
+			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, e.CampaignID, e.Date, e.Amount, e.HoursHundredths, e.Note, ts(e.CreatedAt)).Scan(&e.ID); err != nil {
+			return err
+		}
+		return audit(ctx, tx, actor, "cost.add", "campaign:"+itoa(e.CampaignID), map[string]any{
+			"cost_id": e.ID, "date": e.Date, "amount_minor": e.Amount, "hours_hundredths": e.HoursHundredths})
 	})
 	if err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"math/big"
 	"time"
 
 	"github.com/lodestone-hq/lodestone/internal/report"
@@ -26,7 +27,11 @@ func reached(stage string) string {
 // of the contact and of the contacts merged into it. The deal status is tested in the
 // sum, not the WHERE clause, so that both engines look the deals up by contact instead of
 // scanning every won deal for every customer.
-var cohortQuery = `SELECT first_touch_channel, first_touch_campaign_id, COUNT(*), SUM(is_mql), SUM(is_sql), SUM(is_customer), SUM(revenue)
+var cohortQuery = cohortQueryWhere(cohortFilter)
+
+// cohortQueryWhere is cohortQuery over the contacts c that filter selects.
+func cohortQueryWhere(filter string) string {
+	return `SELECT first_touch_channel, first_touch_campaign_id, COUNT(*), SUM(is_mql), SUM(is_sql), SUM(is_customer), SUM(revenue)
 	FROM (SELECT c.first_touch_channel, c.first_touch_campaign_id,
 		CASE WHEN ` + reached("mql") + ` THEN 1 ELSE 0 END AS is_mql,
 		CASE WHEN ` + reached("sql") + ` THEN 1 ELSE 0 END AS is_sql,
@@ -34,14 +39,15 @@ var cohortQuery = `SELECT first_touch_channel, first_touch_campaign_id, COUNT(*)
 		CASE WHEN ` + reached("customer") + ` THEN (
 			SELECT COALESCE(SUM(CASE WHEN d.status = 'won' AND d.closed_at IS NOT NULL THEN d.amount ELSE 0 END), 0) FROM deals d
 			WHERE d.contact_id IN (SELECT c.id UNION ALL SELECT m.id FROM contacts m WHERE m.merged_into_id = c.id)) ELSE 0 END AS revenue
-		FROM contacts c WHERE ` + cohortFilter + `) cohort
+		FROM contacts c WHERE ` + filter + `) cohort
 	GROUP BY first_touch_channel, first_touch_campaign_id`
+}
 
 // customersWith names the cohort's customers (cohort_customers) and every contact whose
 // history is theirs (members: themselves and the contacts merged into them).
 var customersWith = `WITH cohort_customers AS (
-		SELECT c.id, c.created_at, c.first_touch_channel, c.first_touch_campaign_id FROM contacts c
-		WHERE ` + cohortFilter + ` AND ` + reached("customer") + `),
+		SELECT c.id, c.created_at, c.first_touch_channel, c.first_touch_campaign_id FROM contact_stages cs CROSS JOIN contacts c
+		WHERE c.id = cs.contact_id AND cs.stage = 'customer' AND ` + cohortFilter + `),
 	members AS (
 		SELECT id AS customer_id, id AS contact_id FROM cohort_customers
 		UNION ALL SELECT m.merged_into_id, m.id FROM contacts m JOIN cohort_customers cc ON m.merged_into_id = cc.id)
@@ -60,6 +66,9 @@ func (s *Store) SourcesReport(ctx context.Context, from, to time.Time, journeys 
 		return nil, err
 	}
 	if d.Costs, err = s.reportCosts(ctx, from, to); err != nil {
+		return nil, err
+	}
+	if d.Speed, err = s.reportSpeed(ctx, from, to); err != nil {
 		return nil, err
 	}
 	if journeys {
@@ -84,9 +93,82 @@ func (s *Store) reportCampaigns(ctx context.Context) (map[int64]report.Campaign,
 	return out, err
 }
 
+// reportCohorts counts the cohort by first touch. For a period of whole UTC days it
+// adds up the daily counts of report_cohorts, which triggers keep exact (see migration
+// 0011), and reads only the customers' deals for the revenue; otherwise it counts the
+// contacts themselves.
 func (s *Store) reportCohorts(ctx context.Context, from, to time.Time) ([]report.Cohort, error) {
+	if !wholeDay(from) || !wholeDay(to) {
+		return s.cohorts(ctx, cohortQuery, ts(from), ts(to))
+	}
+	index := map[report.Source]int{}
 	var out []report.Cohort
-	err := s.reportRows(ctx, cohortQuery, []any{ts(from), ts(to)}, func(rows *sql.Rows) error {
+	err := s.reportRows(ctx, `SELECT channel, campaign_id, SUM(leads), SUM(mqls), SUM(sqls), SUM(customers) FROM report_cohorts
+		WHERE day >= ? AND day < ? GROUP BY channel, campaign_id`, []any{ts(from), ts(to)}, func(rows *sql.Rows) error {
+		var c report.Cohort
+		if err := rows.Scan(&c.Channel, &c.CampaignID, &c.NewLeads, &c.MQLs, &c.SQLs, &c.Customers); err != nil {
+			return err
+		}
+		if c.NewLeads == 0 && c.MQLs == 0 && c.SQLs == 0 && c.Customers == 0 {
+			return nil // every contact of the group moved away or was merged
+		}
+		index[c.Source] = len(out)
+		out = append(out, c)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = s.reportRows(ctx, `SELECT c.first_touch_channel, c.first_touch_campaign_id, `+customerRevenue+`
+		FROM contact_stages cs CROSS JOIN contacts c
+		WHERE c.id = cs.contact_id AND cs.stage = 'customer' AND `+cohortFilter, []any{ts(from), ts(to)}, func(rows *sql.Rows) error {
+		var channel sql.NullString
+		var campaign sql.NullInt64
+		var revenue int64
+		if err := rows.Scan(&channel, &campaign, &revenue); err != nil {
+			return err
+		}
+		if i, ok := index[report.Source{Channel: channel.String, CampaignID: campaign.Int64}]; ok {
+			out[i].Revenue += revenue
+		}
+		return nil
+	})
+	return out, err
+}
+
+// customerRevenue is the won deals of contact c and of the contacts merged into it,
+// as two lookups by index rather than one over a union, which both engines plan poorly.
+const customerRevenue = `(SELECT COALESCE(SUM(CASE WHEN d.status = 'won' AND d.closed_at IS NOT NULL THEN d.amount ELSE 0 END), 0) FROM deals d WHERE d.contact_id = c.id)
+	+ (SELECT COALESCE(SUM(CASE WHEN d.status = 'won' AND d.closed_at IS NOT NULL THEN d.amount ELSE 0 END), 0) FROM contacts m JOIN deals d ON d.contact_id = m.id WHERE m.merged_into_id = c.id)`
+
+func wholeDay(t time.Time) bool {
+	return t.Equal(t.UTC().Truncate(24 * time.Hour))
+}
+
+// CampaignCohort counts, over all time, the contacts whose first touch was the campaign:
+// leads, the stages they reached, customers and their won deals. With the campaign's
+// cost entries it gives a campaign page its numbers, as the sources report defines them.
+func (s *Store) CampaignCohort(ctx context.Context, campaignID int64) (report.Metrics, error) {
+	m := report.Metrics{Customers: new(big.Rat)}
+	cohorts, err := s.cohorts(ctx, cohortQueryWhere(`c.first_touch_campaign_id = ? AND c.merged_into_id IS NULL`), campaignID)
+	if err != nil {
+		return m, err
+	}
+	for _, c := range cohorts {
+		m.NewLeads += c.NewLeads
+		m.MQLs += c.MQLs
+		m.SQLs += c.SQLs
+		m.Customers.Add(m.Customers, new(big.Rat).SetInt64(c.Customers))
+		m.Revenue += c.Revenue
+	}
+	err = s.queryRow(ctx, `SELECT COALESCE(SUM(amount), 0), COALESCE(SUM(hours_hundredths), 0) FROM cost_entries WHERE campaign_id = ?`, campaignID).
+		Scan(&m.Cost, &m.HoursHundredths)
+	return m, err
+}
+
+func (s *Store) cohorts(ctx context.Context, q string, args ...any) ([]report.Cohort, error) {
+	var out []report.Cohort
+	err := s.reportRows(ctx, q, args, func(rows *sql.Rows) error {
 		var c report.Cohort
 		var channel sql.NullString
 		var campaign sql.NullInt64
@@ -112,6 +194,42 @@ func (s *Store) reportCosts(ctx context.Context, from, to time.Time) ([]report.C
 			return err
 		}
 		out = append(out, c)
+		return nil
+	})
+	return out, err
+}
+
+// salesTouch is true of an event e that is sales work on the contact: a call, a booked
+// meeting, or an email a user sent (report.Data.Speed).
+const salesTouch = `(e.type IN ('call', 'meeting_booked') OR (e.type = 'email_sent' AND e.actor LIKE 'user:%'))`
+
+// reportSpeed finds, for each member of the cohort that entered SQL, its first sales
+// touch at or after that moment: index lookups on its own events by type and time, and
+// on those of the contacts merged into it; the earlier counts.
+func (s *Store) reportSpeed(ctx context.Context, from, to time.Time) ([]report.SpeedSample, error) {
+	var out []report.SpeedSample
+	err := s.reportRows(ctx, `SELECT c.first_touch_channel, c.first_touch_campaign_id, s.entered_at,
+		(SELECT MIN(e.occurred_at) FROM events e WHERE e.contact_id = c.id AND e.type IN ('call', 'meeting_booked', 'email_sent')
+			AND e.occurred_at >= s.entered_at AND `+salesTouch+`),
+		(SELECT MIN(e.occurred_at) FROM contacts m JOIN events e ON e.contact_id = m.id WHERE m.merged_into_id = c.id AND e.occurred_at >= s.entered_at AND `+salesTouch+`)
+		FROM contact_stages s CROSS JOIN contacts c
+		WHERE c.id = s.contact_id AND s.stage = 'sql' AND `+cohortFilter, []any{ts(from), ts(to)}, func(rows *sql.Rows) error {
+		var channel sql.NullString
+		var campaign sql.NullInt64
+		var entered int64
+		var touches [2]sql.NullInt64
+		if err := rows.Scan(&channel, &campaign, &entered, &touches[0], &touches[1]); err != nil {
+			return err
+		}
+		var earliest sql.NullInt64
+		for _, t := range touches {
+			if t.Valid && (!earliest.Valid || t.Int64 < earliest.Int64) {
+				earliest = t
+			}
+		}
+		if earliest.Valid {
+			out = append(out, report.SpeedSample{Source: report.Source{Channel: channel.String, CampaignID: campaign.Int64}, Micros: earliest.Int64 - entered})
+		}
 		return nil
 	})
 	return out, err
@@ -197,4 +315,26 @@ func (s *Store) reportRows(ctx context.Context, q string, args []any, scan func(
 		}
 	}
 	return rows.Err()
+}
+
+// FunnelEntries reads the stage entries of the new leads of [from, to) and the size of
+// that cohort, for report.Funnel.
+func (s *Store) FunnelEntries(ctx context.Context, from, to time.Time) (int64, []report.StageEntry, error) {
+	var cohort int64
+	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM contacts c WHERE `+cohortFilter, ts(from), ts(to)).Scan(&cohort); err != nil {
+		return 0, nil, err
+	}
+	var out []report.StageEntry
+	err := s.reportRows(ctx, `SELECT s.contact_id, s.stage, s.entered_at FROM contacts c JOIN contact_stages s ON s.contact_id = c.id
+		WHERE `+cohortFilter, []any{ts(from), ts(to)}, func(rows *sql.Rows) error {
+		var e report.StageEntry
+		var at int64
+		if err := rows.Scan(&e.Contact, &e.Stage, &at); err != nil {
+			return err
+		}
+		e.At = fromTS(at)
+		out = append(out, e)
+		return nil
+	})
+	return cohort, out, err
 }

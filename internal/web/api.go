@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -328,51 +327,12 @@ func (s *Server) handleCreateCampaign(w http.ResponseWriter, r *http.Request) er
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	c := store.Campaign{Name: strings.TrimSpace(in.Name), UTMCampaign: in.UTMCampaign, StartsOn: in.StartsOn, EndsOn: in.EndsOn, Notes: in.Notes}
-	if c.Name == "" {
-		return errs.Field("name", "is required")
-	}
-	if err := checkText("name", c.Name, 200); err != nil {
-		return err
-	}
-	if err := checkText("notes", c.Notes, 10000); err != nil {
-		return err
-	}
-	if err := checkText("utm_campaign", c.UTMCampaign, 200); err != nil {
-		return err
-	}
-	ch, err := attribution.ParseChannel(in.Channel)
+	c, err := campaignFields(in)
 	if err != nil {
-		return errs.Field("channel", "must be one of %s", channelNames())
+		return err
 	}
-	c.Channel = string(ch)
-	for _, d := range []struct{ field, v string }{{"starts_on", c.StartsOn}, {"ends_on", c.EndsOn}} {
-		if d.v != "" {
-			if _, err := time.Parse("2006-01-02", d.v); err != nil {
-				return errs.Field(d.field, "must be a date such as 2026-03-01")
-			}
-		}
-	}
-	if c.StartsOn != "" && c.EndsOn != "" && c.EndsOn < c.StartsOn {
-		return errs.Field("ends_on", "is before starts_on")
-	}
-	if in.Budget != "" {
-		b, err := money.Parse(in.Budget)
-		if err != nil || b < 0 {
-			return errs.Field("budget", "must be a positive decimal amount such as 5000.00")
-		}
-		c.Budget = &b
-	}
-	if in.LandingURL != "" {
-		u, err := url.Parse(in.LandingURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(in.LandingURL) > 2000 {
-			return errs.Field("landing_url", "must be an http or https URL")
-		}
-		c.LandingURL = in.LandingURL
-		if strings.TrimSpace(c.UTMCampaign) == "" {
-			// A printed link must carry a key that finds the campaign again.
-			c.UTMCampaign = slugify(c.Name)
-		}
+	if err := campaignLanding(&c, in.LandingURL); err != nil {
+		return err
 	}
 	out, err := s.store.CreateCampaign(r.Context(), c, principalOf(r.Context()).Actor())
 	if err != nil {

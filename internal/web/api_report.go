@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"math/big"
 	"net/http"
 	"strings"
@@ -70,25 +71,40 @@ func (s *Server) handleSourcesReport(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	data, err := s.store.SourcesReport(r.Context(), q.from, q.to, q.model != attribution.FirstTouch)
+	rep, err := s.sourcesReport(r.Context(), q)
 	if err != nil {
 		return err
+	}
+	writeJSON(w, http.StatusOK, toSourcesJSON(rep))
+	return nil
+}
+
+// sourcesReport reads and computes the sources report the query asks for.
+func (s *Server) sourcesReport(ctx context.Context, q sourcesQuery) (report.Report, error) {
+	data, err := s.store.SourcesReport(ctx, q.from, q.to, q.model != attribution.FirstTouch)
+	if err != nil {
+		return report.Report{}, err
 	}
 	opt := report.Options{Grouping: q.grouping, Model: q.model}
-	rate, err := s.store.Setting(r.Context(), "hourly_rate")
-	if err != nil {
-		return err
+	if opt.HourlyRate, err = s.hourlyRate(ctx); err != nil {
+		return report.Report{}, err
 	}
-	if rate != "" {
-		// A rate that does not read as money is left out rather than failing the report.
-		if n, err := money.Parse(rate); err == nil && n >= 0 {
-			opt.HourlyRate = &n
-		} else {
-			s.log.WarnContext(r.Context(), "the hourly_rate setting is not a decimal amount; loaded cost left out", "value", rate)
-		}
+	return report.Build(*data, opt), nil
+}
+
+// hourlyRate is the workspace's hourly rate in minor units, or nil when none is set.
+func (s *Server) hourlyRate(ctx context.Context) (*int64, error) {
+	rate, err := s.store.Setting(ctx, "hourly_rate")
+	if err != nil || rate == "" {
+		return nil, err
 	}
-	writeJSON(w, http.StatusOK, toSourcesJSON(report.Build(*data, opt)))
-	return nil
+	// A rate that does not read as money is left out rather than failing the report.
+	n, err := money.Parse(rate)
+	if err != nil || n < 0 {
+		s.log.WarnContext(ctx, "the hourly_rate setting is not a decimal amount; loaded cost left out", "value", rate)
+		return nil, nil
+	}
+	return &n, nil
 }
 
 // sourcesJSON is the answer of SPEC section 11: money as decimal strings, ratios and
@@ -125,7 +141,7 @@ type metricsJSON struct {
 	Revenue        string   `json:"revenue"`
 	CAC            *string  `json:"cac"`
 	ROI            *float64 `json:"roi"`
-	// SpeedToLead, in seconds, waits for sales touches (routing); null until then.
+	// SpeedToLead is the median seconds from entering SQL to the first sales touch.
 	SpeedToLead *float64 `json:"speed_to_lead"`
 }
 

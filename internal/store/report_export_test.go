@@ -1,0 +1,36 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// ReportCohortsCheck returns report_cohorts and the same counts made over contacts and
+// contact_stages directly, each as "day channel campaign leads mqls sqls customers"
+// lines without the empty ones, for the test that holds the triggers to the truth.
+func (s *Store) ReportCohortsCheck(ctx context.Context) (kept, direct map[string]bool, err error) {
+	const day = `86400000000`
+	read := func(q string) (map[string]bool, error) {
+		out := map[string]bool{}
+		err := s.reportRows(ctx, q, nil, func(rows *sql.Rows) error {
+			var d, campaign, leads, mqls, sqls, customers int64
+			var channel string
+			if err := rows.Scan(&d, &channel, &campaign, &leads, &mqls, &sqls, &customers); err != nil {
+				return err
+			}
+			if leads != 0 || mqls != 0 || sqls != 0 || customers != 0 {
+				out[fmt.Sprint(d, channel, campaign, leads, mqls, sqls, customers)] = true
+			}
+			return nil
+		})
+		return out, err
+	}
+	if kept, err = read(`SELECT day, channel, campaign_id, SUM(leads), SUM(mqls), SUM(sqls), SUM(customers) FROM report_cohorts GROUP BY day, channel, campaign_id`); err != nil {
+		return nil, nil, err
+	}
+	direct, err = read(`SELECT c.created_at - ((c.created_at % ` + day + `) + ` + day + `) % ` + day + `, COALESCE(c.first_touch_channel, ''), COALESCE(c.first_touch_campaign_id, 0), COUNT(*),
+		SUM(CASE WHEN ` + reached("mql") + ` THEN 1 ELSE 0 END), SUM(CASE WHEN ` + reached("sql") + ` THEN 1 ELSE 0 END), SUM(CASE WHEN ` + reached("customer") + ` THEN 1 ELSE 0 END)
+		FROM contacts c WHERE c.merged_into_id IS NULL GROUP BY 1, 2, 3`)
+	return kept, direct, err
+}

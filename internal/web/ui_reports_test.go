@@ -1,0 +1,56 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lodestone-hq/lodestone/internal/store"
+)
+
+func TestReportsScreen(t *testing.T) {
+	t.Parallel()
+	e := newUIEnv(t)
+	e.user("ola@example.com", store.RoleReadOnly)
+	ola := e.login("ola@example.com")
+	ctx := context.Background()
+	fair, err := e.store.CreateCampaign(ctx, store.Campaign{Name: "Fair <b>", Channel: "event"}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.AddCost(ctx, store.CostEntry{CampaignID: fair.ID, Date: "2026-03-02", Amount: 30000, HoursHundredths: 400}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	for _, email := range []string{"a@x.example", "b@x.example", "c@x.example"} {
+		if _, err := e.store.Ingest(ctx, []store.Capture{{Type: "form_submit", Email: email, Touch: true, Channel: "event", CampaignID: fair.ID,
+			OccurredAt: time.Date(2026, 3, 5, 9, 0, 0, 0, time.UTC)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// March by campaign: 3 leads, 300.00, 100.00 a lead, ratios without customers as "—".
+	w := e.do("GET", "/reports?period=custom&from=2026-03-01&to=2026-03-31&group_by=campaign&model=linear", nil, ola)
+	wantStatus(t, w, http.StatusOK, "Fair &lt;b&gt;", "300.00", "100.00",
+		`href="/contacts?campaign=`+itoa(fair.ID)+`&amp;created_from=2026-03-01&amp;created_to=2026-03-31"`,
+		`reached=mql`, "sources.csv?from=2026-03-01&amp;group_by=campaign&amp;model=linear&amp;to=2026-04-01",
+		`<option value="linear" selected>`, "1.33", // hours per lead: 4 h / 3
+		"<svg class=\"chart\"", "polyline", "Funnel", `reached=lead`)
+	body, _, _ := strings.Cut(w.Body.String(), `id="trend"`)
+	if strings.Contains(body, "reached=customer") {
+		t.Error("customers linked under a multi-touch model")
+	}
+	if strings.Count(body, "<td class=\"num\">—</td>") != 4 { // cost per customer and speed to lead, of the row and the totals
+		t.Errorf("null ratios not shown as —:\n%s", body)
+	}
+	// With first_touch, customers link to their contacts too.
+	w = e.do("GET", "/reports?period=custom&from=2026-03-01&to=2026-03-31&group_by=channel", nil, ola)
+	wantStatus(t, w, http.StatusOK, "reached=customer", `channel=event`)
+	// A bad choice is named and the page still shows this month.
+	wantStatus(t, e.do("GET", "/reports?period=custom&from=2026-03-31&to=2026-03-01", nil, ola), http.StatusUnprocessableEntity, "is before from")
+	wantStatus(t, e.do("GET", "/reports?model=best", nil, ola), http.StatusUnprocessableEntity, "model")
+	for _, p := range []string{"this_month", "last_month", "last_90_days", "this_year"} {
+		wantStatus(t, e.do("GET", "/reports?period="+p, nil, ola), http.StatusOK, "Sources report")
+	}
+}
