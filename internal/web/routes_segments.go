@@ -5,7 +5,7 @@ import "github.com/lodestone-hq/lodestone/internal/auth"
 // segmentRoutes are the routes of segments: the API and the screens.
 func (s *Server) segmentRoutes(u *ui) []route {
 	api := s.apiRoute
-	return []route{
+	return append(u.segmentScreens(),
 		api("GET /api/v1/segments", auth.Read, s.handleListSegments, apiDoc{
 			summary: "List segments with their member counts", tag: "segments", response: "SegmentList"}),
 		api("POST /api/v1/segments", auth.ManageMarketing, s.handleCreateSegment, apiDoc{
@@ -29,5 +29,5 @@ func (s *Server) segmentRoutes(u *ui) []route {
 			summary: "Add contacts to a static segment", tag: "segments", body: "SegmentMembersChange", response: "SegmentMembersChanged"}),
 		api("POST /api/v1/segments/{id}/members/remove", auth.ManageMarketing, s.handleRemoveSegmentMembers, apiDoc{
 			summary: "Take contacts out of a static segment", tag: "segments", body: "SegmentMembersChange", response: "SegmentMembersChanged"}),
-	}
+	)
 }
