@@ -229,7 +229,7 @@ func (s *Store) SegmentCount(ctx context.Context, g *Segment) (int64, error) {
 		return 0, err
 	}
 	var n int64
-	err = s.queryRow(ctx, `SELECT COUNT(*)`+filterFrom+` WHERE `+where, args...).Scan(&n)
+	err = s.queryRow(ctx, `SELECT COUNT(*)`+filterFrom(g.Filter)+` WHERE `+where, args...).Scan(&n)
 	return n, err
 }
 
