@@ -30,3 +30,9 @@ CREATE INDEX contacts_live_fit ON contacts(fit_score) WHERE merged_into_id IS NU
 CREATE INDEX contacts_live_engagement ON contacts(engagement_score) WHERE merged_into_id IS NULL;
 CREATE INDEX companies_size ON companies(size);
 CREATE INDEX companies_industry ON companies(industry);
+
+-- An event-history condition reads the events of one type in a time window and
+-- needs only their contact: with the contact in the index it never reads the rows.
+-- The new index starts like events_type, which it replaces.
+CREATE INDEX events_type_contact ON events(type, occurred_at, contact_id);
+DROP INDEX events_type;
