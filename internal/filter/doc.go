@@ -26,7 +26,8 @@
 //     "contacts c LEFT JOIN companies co ON co.id = c.company_id" for SQLite or
 //     PostgreSQL, with every value bound as a ? argument.
 //
-// A merged contact never matches. Text comparisons are exact for = and in, and
+// UsesCompany tells whether the SQL needs the companies join; EventTypes which
+// events a Record must carry. A merged contact never matches. Text comparisons are exact for = and in, and
 // ignore the case of ASCII letters for contains and starts with. Custom fields
 // and event properties compare as text. Fields lists what a filter can use.
 package filter
