@@ -386,14 +386,14 @@ func rowFromExpr(e filter.Expr) (builderRow, bool) {
 
 // What a row's template needs, worked out here so the template stays plain.
 
-type option struct {
+type builderOption struct {
 	Value, Label string
 	Selected     bool
 }
 
 type optionGroup struct {
 	Label   string
-	Options []option
+	Options []builderOption
 }
 
 var opLabels = map[filter.Op]string{
@@ -429,12 +429,12 @@ func (row builderRow) FieldGroups() []optionGroup {
 		if label == "" {
 			label = f.Name
 		}
-		groups[i].Options = append(groups[i].Options, option{f.Name, label, f.Name == row.Field})
+		groups[i].Options = append(groups[i].Options, builderOption{f.Name, label, f.Name == row.Field})
 	}
 	if strings.HasPrefix(row.Field, "custom.") {
-		groups[0].Options = append(groups[0].Options, option{row.Field, "Custom: " + strings.TrimPrefix(row.Field, "custom."), true})
+		groups[0].Options = append(groups[0].Options, builderOption{row.Field, "Custom: " + strings.TrimPrefix(row.Field, "custom."), true})
 	}
-	groups[3].Options = []option{{eventField, "Events (count)", row.Field == eventField}}
+	groups[3].Options = []builderOption{{eventField, "Events (count)", row.Field == eventField}}
 	return groups
 }
 
@@ -454,11 +454,11 @@ func (row builderRow) info() (filter.FieldInfo, bool) {
 func (row builderRow) IsEvent() bool { return row.Field == eventField }
 
 // Ops lists the operators of the row's field.
-func (row builderRow) Ops() []option {
+func (row builderRow) Ops() []builderOption {
 	f, _ := row.info()
-	var out []option
+	var out []builderOption
 	for _, op := range f.Ops {
-		out = append(out, option{string(op), opLabels[op], string(op) == row.Op})
+		out = append(out, builderOption{string(op), opLabels[op], string(op) == row.Op})
 	}
 	return out
 }
@@ -498,11 +498,11 @@ func (row builderRow) Input() string {
 }
 
 // Choices lists the values of a choice field, the row's own selected.
-func (row builderRow) Choices() []option {
+func (row builderRow) Choices() []builderOption {
 	f, _ := row.info()
-	var out []option
+	var out []builderOption
 	for _, c := range f.Choices {
-		out = append(out, option{c, c, c == row.Value})
+		out = append(out, builderOption{c, c, c == row.Value})
 	}
 	return out
 }
@@ -516,19 +516,19 @@ func (row builderRow) Placeholder() string {
 }
 
 // CountOps and PropOps are the choices of an event row.
-func (row builderRow) CountOps() []option {
+func (row builderRow) CountOps() []builderOption {
 	labels := map[filter.Op]string{filter.OpGe: "at least", filter.OpLe: "at most", filter.OpEq: "exactly", filter.OpGt: "more than", filter.OpLt: "fewer than", filter.OpNe: "not exactly"}
-	var out []option
+	var out []builderOption
 	for _, op := range []filter.Op{filter.OpGe, filter.OpLe, filter.OpEq, filter.OpGt, filter.OpLt, filter.OpNe} {
-		out = append(out, option{string(op), labels[op], string(op) == row.CountOp})
+		out = append(out, builderOption{string(op), labels[op], string(op) == row.CountOp})
 	}
 	return out
 }
 
-func (row builderRow) PropOps() []option {
-	var out []option
+func (row builderRow) PropOps() []builderOption {
+	var out []builderOption
 	for _, op := range []filter.Op{filter.OpContains, filter.OpEq, filter.OpNe, filter.OpStartsWith} {
-		out = append(out, option{string(op), opLabels[op], string(op) == row.PropOp})
+		out = append(out, builderOption{string(op), opLabels[op], string(op) == row.PropOp})
 	}
 	return out
 }
