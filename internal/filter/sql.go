@@ -1,0 +1,226 @@
+package filter
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Dialect is the SQL engine a filter is compiled for.
+type Dialect int
+
+// Dialects.
+const (
+	SQLite Dialect = iota
+	PostgreSQL
+)
+
+// SQL compiles the expression to a condition over "contacts c LEFT JOIN
+// companies co ON co.id = c.company_id", with event conditions as subqueries on
+// events. Values are bound as ? arguments, never written into the SQL. Times
+// are compared as UTC microseconds; "within last" windows end at now. A
+// merged contact never matches.
+func SQL(e Expr, d Dialect, now time.Time) (string, []any, error) {
+	if err := Check(e); err != nil {
+		return "", nil, err
+	}
+	c := &compiler{d: d, now: now.UTC().Truncate(time.Microsecond)}
+	c.b.WriteString("c.merged_into_id IS NULL AND ")
+	c.expr(e)
+	return c.b.String(), c.args, nil
+}
+
+// SQL compiles the filter (see the function SQL).
+func (f Filter) SQL(d Dialect, now time.Time) (string, []any, error) { return SQL(f.root(), d, now) }
+
+type compiler struct {
+	d    Dialect
+	now  time.Time
+	b    strings.Builder
+	args []any
+}
+
+func (c *compiler) arg(v any) string {
+	c.args = append(c.args, v)
+	return "?"
+}
+
+func (c *compiler) expr(e Expr) {
+	switch x := e.(type) {
+	case And:
+		c.group(x.Terms, " AND ", "1 = 1")
+	case Or:
+		c.group(x.Terms, " OR ", "1 = 0")
+	case Not:
+		c.b.WriteString("NOT ")
+		c.expr(x.Term)
+	case Cond:
+		c.cond(x)
+	case EventCond:
+		c.event(x)
+	}
+}
+
+func (c *compiler) group(terms []Expr, sep, empty string) {
+	c.b.WriteByte('(')
+	if len(terms) == 0 {
+		c.b.WriteString(empty)
+	}
+	for i, t := range terms {
+		if i > 0 {
+			c.b.WriteString(sep)
+		}
+		c.expr(t)
+	}
+	c.b.WriteByte(')')
+}
+
+// column is the SQL of a field; for custom and consent fields it binds arguments.
+func (c *compiler) column(f *field) string {
+	if f.column != "" {
+		return f.column
+	}
+	if key, ok := strings.CutPrefix(f.name, "custom."); ok {
+		return c.jsonText("c.custom", key)
+	}
+	purpose := strings.TrimPrefix(f.name, "consent.")
+	return "COALESCE((SELECT CASE WHEN k.granted THEN 'granted' ELSE 'withdrawn' END FROM consents k" +
+		" WHERE k.contact_id IN (SELECT c.id UNION ALL SELECT m.id FROM contacts m WHERE m.merged_into_id = c.id)" +
+		" AND k.purpose = " + c.arg(purpose) + " ORDER BY k.recorded_at DESC, k.id DESC LIMIT 1), 'unknown')"
+}
+
+// jsonText is a JSON object's member as text, the same on both engines for text,
+// numbers, true and false; "" when missing or null.
+func (c *compiler) jsonText(col, key string) string {
+	if c.d == PostgreSQL {
+		return "COALESCE(" + col + " ->> " + c.arg(key) + ", '')"
+	}
+	path := `$."` + key + `"`
+	return "COALESCE(CASE json_type(" + col + ", " + c.arg(path) + ") WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE CAST(json_extract(" +
+		col + ", " + c.arg(path) + ") AS TEXT) END, '')"
+}
+
+func (c *compiler) lower(col string) string {
+	if c.d == PostgreSQL {
+		return `lower((` + col + `) COLLATE "C")`
+	}
+	return "lower(" + col + ")"
+}
+
+func (c *compiler) text(col string, op Op, v Value) string {
+	var b strings.Builder
+	switch op {
+	case OpEq, OpNe:
+		sqlOp := "="
+		if op == OpNe {
+			sqlOp = "<>"
+		}
+		fmt.Fprintf(&b, "%s %s %s", col, sqlOp, c.arg(v.Text))
+	case OpContains:
+		fn := "instr"
+		if c.d == PostgreSQL {
+			fn = "strpos"
+		}
+		fmt.Fprintf(&b, "%s(%s, %s) > 0", fn, c.lower(col), c.arg(lowerASCII(v.Text)))
+	case OpStartsWith:
+		l := c.lower(col)
+		n := c.arg(int64(utf8.RuneCountInString(v.Text)))
+		fmt.Fprintf(&b, "substr(%s, 1, %s) = %s", l, n, c.arg(lowerASCII(v.Text)))
+	case OpIn:
+		b.WriteString(col + " IN (")
+		for i, x := range v.List {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(c.arg(x.Text))
+		}
+		b.WriteByte(')')
+	case OpIsEmpty:
+		b.WriteString(col + " = ''")
+	case OpIsSet:
+		b.WriteString(col + " <> ''")
+	}
+	return b.String()
+}
+
+// num binds a number so an integer column keeps its index on PostgreSQL.
+func (c *compiler) num(f *field, n float64) string {
+	if f.name != "predictive_score" && n == math.Trunc(n) && math.Abs(n) < 1<<53 {
+		return c.arg(int64(n))
+	}
+	return "CAST(" + c.arg(n) + " AS DOUBLE PRECISION)"
+}
+
+func (c *compiler) cond(x Cond) {
+	f, _ := lookupField(x.Field)
+	c.b.WriteByte('(')
+	defer c.b.WriteByte(')')
+	switch f.typ {
+	case TypeText, TypeChoice:
+		c.b.WriteString(c.text(c.column(f), x.Op, x.Value))
+	case TypeNumber:
+		col := f.column
+		switch x.Op {
+		case OpIsEmpty:
+			c.b.WriteString(col + " IS NULL")
+			return
+		case OpIsSet:
+			c.b.WriteString(col + " IS NOT NULL")
+			return
+		case OpNe:
+			if f.nullable {
+				c.b.WriteString(col + " IS NULL OR ")
+			}
+			c.b.WriteString(col + " <> " + c.num(f, x.Value.Number))
+			return
+		}
+		if f.nullable {
+			c.b.WriteString(col + " IS NOT NULL AND ")
+		}
+		if x.Op == OpIn {
+			c.b.WriteString(col + " IN (")
+			for i, v := range x.Value.List {
+				if i > 0 {
+					c.b.WriteString(", ")
+				}
+				c.b.WriteString(c.num(f, v.Number))
+			}
+			c.b.WriteByte(')')
+			return
+		}
+		c.b.WriteString(col + " " + string(x.Op) + " " + c.num(f, x.Value.Number))
+	case TypeTime:
+		switch x.Op {
+		case OpBefore:
+			c.b.WriteString(f.column + " < " + c.arg(x.Value.Time.UTC().UnixMicro()))
+		case OpAfter:
+			c.b.WriteString(f.column + " >= " + c.arg(x.Value.Time.UTC().UnixMicro()))
+		case OpWithinLast:
+			c.b.WriteString(f.column + " >= " + c.arg(c.now.Add(-days(int(x.Value.Number))).UnixMicro()))
+		}
+	}
+}
+
+func (c *compiler) event(x EventCond) {
+	var w strings.Builder
+	w.WriteString("FROM events e WHERE e.contact_id IN (SELECT c.id UNION ALL SELECT m.id FROM contacts m WHERE m.merged_into_id = c.id) AND e.type = ")
+	w.WriteString(c.arg(x.Type))
+	if x.WithinDays > 0 {
+		w.WriteString(" AND e.occurred_at >= " + c.arg(c.now.Add(-days(x.WithinDays)).UnixMicro()))
+	}
+	if x.Where != nil {
+		w.WriteString(" AND ")
+		w.WriteString(c.text(c.jsonText("e.properties", x.Where.Property), x.Where.Op, Text(x.Where.Value)))
+	}
+	// At least one and none are existence tests, which stop at the first event.
+	switch {
+	case (x.Op == OpGe && x.Count == 1) || (x.Op == OpGt && x.Count == 0) || (x.Op == OpNe && x.Count == 0):
+		c.b.WriteString("EXISTS (SELECT 1 " + w.String() + ")")
+	case (x.Op == OpEq && x.Count == 0) || (x.Op == OpLt && x.Count == 1) || (x.Op == OpLe && x.Count == 0):
+		c.b.WriteString("NOT EXISTS (SELECT 1 " + w.String() + ")")
+	default:
+		c.b.WriteString("(SELECT COUNT(*) " + w.String() + ") " + string(x.Op) + " " + c.arg(int64(x.Count)))
+	}
+}
