@@ -85,11 +85,12 @@ func newRun(ctx context.Context, db rowQuerier, s *Store, rs *ScoringRuleSet) (*
 	if err != nil {
 		return nil, err
 	}
-	fit, err := newFitRules(rs.Rules.Fit)
+	now := s.Now()
+	fit, err := newFitRules(s, rs.Rules.Fit, now)
 	if err != nil {
 		return nil, err
 	}
-	return &scoreRun{version: rs.Version, rules: rs.Rules, fit: fit, settings: set, now: s.Now()}, nil
+	return &scoreRun{version: rs.Version, rules: rs.Rules, fit: fit, settings: set, now: now}, nil
 }
 
 // ValidateScoringRules checks rules as PutScoringRules would, naming the field at
