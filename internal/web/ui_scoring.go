@@ -25,8 +25,8 @@ type scoringView struct {
 	Fields    []filter.FieldInfo
 	// EventTypes are suggestions for engagement rules; custom types are welcome too.
 	EventTypes []string
-	Saved     string
-	RuleError string // a problem with the rules that belongs to no row
+	Saved      string
+	RuleError  string // a problem with the rules that belongs to no row
 }
 
 // Rows of the rule tables as the form shows them, with their problems by field.
