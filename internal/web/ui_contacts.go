@@ -106,6 +106,7 @@ func (u *ui) showContact(w http.ResponseWriter, r *http.Request, p *Principal, i
 		return err
 	}
 	v.Timeline = timeline(id, events, users)
+	describeQualification(v.Timeline, events)
 	if v.Deals, err = u.s.store.Deals(ctx, id); err != nil {
 		return err
 	}
@@ -335,4 +336,40 @@ func (u *ui) qualify(w http.ResponseWriter, r *http.Request, p *Principal) error
 		"product_fit": q.ProductFit, "notes": q.Notes}
 	_, err = u.s.store.Qualify(r.Context(), id, q, p.Actor())
 	return u.afterAction(w, r, p, id, err, &v, &v.Qualify)
+}
+
+// describeQualification labels the events of qualification and the hand-over to
+// sales on the timeline, with the answers given.
+func describeQualification(items []timelineItem, events []*store.Event) {
+	labels := map[string]string{"qualified": "Qualified", "sql_accepted": "Accepted by sales", "sql_rejected": "Rejected by sales"}
+	for i, e := range events {
+		l, ok := labels[e.Type]
+		if !ok || i >= len(items) {
+			continue
+		}
+		items[i].Label = l
+		if e.Type == "sql_rejected" {
+			items[i].Kind = "stage"
+		}
+		if e.Type != "qualified" {
+			if n, _ := e.Properties["note"].(string); n != "" {
+				items[i].Body = n
+			}
+			continue
+		}
+		items[i].Details = nil
+		for _, q := range qualificationQuestions {
+			v, _ := e.Properties[q.Name].(string)
+			if v == "" || v == "unknown" {
+				continue
+			}
+			for _, o := range q.Options {
+				if o.Value == v {
+					v = o.Label
+				}
+			}
+			items[i].Details = append(items[i].Details, detail{Label: q.Label, Value: v})
+		}
+		items[i].Body, _ = e.Properties["notes"].(string)
+	}
 }
