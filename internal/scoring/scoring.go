@@ -70,12 +70,37 @@ func (r EngagementRule) Matches(e Event) bool {
 	if !ok || v == nil {
 		return false
 	}
-	got := strings.ToLower(fmt.Sprint(v))
-	want := strings.ToLower(r.Value)
-	if r.Op == OpEquals {
-		return got == want
+	got, isText := v.(string)
+	if !isText {
+		got = fmt.Sprint(v)
 	}
-	return strings.Contains(got, want)
+	if r.Op == OpEquals {
+		return strings.EqualFold(got, r.Value)
+	}
+	return containsFold(got, r.Value)
+}
+
+// containsFold reports whether sub is in s, ignoring case, without allocating for
+// ASCII text.
+func containsFold(s, sub string) bool {
+	if !isASCII(s) || !isASCII(sub) {
+		return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
+	}
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if strings.EqualFold(s[i:i+len(sub)], sub) {
+			return true
+		}
+	}
+	return false
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // HalfLife is the rule's half-life, or def when the rule has none.

@@ -234,3 +234,36 @@ func TestHorizonAndEventTypes(t *testing.T) {
 		t.Errorf("types %s", got)
 	}
 }
+
+// BenchmarkScore scores one contact with 6 fit rules and 4 engagement rules over 200
+// events.
+func BenchmarkScore(b *testing.B) {
+	rules := Rules{
+		Fit: make([]FitRule, 6),
+		Engagement: []EngagementRule{
+			{ID: 1, EventType: "page_view", Property: "page_url", Op: OpContains, Value: "/pricing", Points: 10},
+			{ID: 2, EventType: "page_view", Points: 1, HalfLifeDays: 14},
+			{ID: 3, EventType: "email_click", Points: 5},
+			{ID: 4, EventType: "demo_request", Points: 40},
+		},
+	}
+	for i := range rules.Fit {
+		rules.Fit[i] = FitRule{ID: i + 1, Points: 10}
+	}
+	var events []Event
+	for i := range 200 {
+		typ, props := "page_view", map[string]any{"page_url": "https://site.example/blog/post"}
+		if i%3 == 0 {
+			props = map[string]any{"page_url": "https://site.example/pricing"}
+		}
+		if i%5 == 0 {
+			typ, props = "email_click", nil
+		}
+		events = append(events, ev(int64(i), typ, time.Duration(i)*12*time.Hour, props))
+	}
+	matched := func(i int) bool { return i%2 == 0 }
+	b.ReportAllocs()
+	for b.Loop() {
+		Score(rules, matched, events, t0, DefaultHalfLife)
+	}
+}

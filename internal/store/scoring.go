@@ -91,14 +91,23 @@ func scoreContacts(ctx context.Context, q querier, run *scoreRun, ids []int64) (
 	}
 
 	events := map[int64][]scoring.Event{}
+	// Properties are read only where a rule or the recycling looks at them.
+	needProps := map[string]bool{"stage_changed": true}
+	for _, r := range run.rules.Engagement {
+		if r.Property != "" {
+			needProps[r.EventType] = true
+		}
+	}
 	types := append(run.rules.EventTypes(), recycleTypes...)
 	horizon := run.now.Add(-run.rules.Horizon(run.settings.HalfLife()))
 	args := append(int64Args(all), ts(horizon))
 	for _, t := range types {
 		args = append(args, t)
 	}
+	// "type || ''" keeps the planner on the contact index: through the type index it
+	// would read every event of the type for each batch of contacts.
 	rows, err = q.query(ctx, `SELECT id, contact_id, type, occurred_at, properties FROM events
-		WHERE contact_id IN (`+placeholders(len(all))+`) AND occurred_at >= ? AND type IN (`+placeholders(len(types))+`)
+		WHERE contact_id IN (`+placeholders(len(all))+`) AND occurred_at >= ? AND type || '' IN (`+placeholders(len(types))+`)
 		ORDER BY occurred_at, id`, args...)
 	if err != nil {
 		return nil, err
@@ -112,7 +121,7 @@ func scoreContacts(ctx context.Context, q querier, run *scoreRun, ids []int64) (
 			return nil, err
 		}
 		e.At = fromTS(at)
-		if props != "{}" {
+		if props != "{}" && needProps[e.Type] {
 			_ = json.Unmarshal([]byte(props), &e.Properties)
 		}
 		events[owner[cid]] = append(events[owner[cid]], e)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/lodestone-hq/lodestone/internal/errs"
@@ -165,12 +166,16 @@ func (s *Store) RecomputeStep(ctx context.Context, id int64, batch int) (bool, e
 		if err != nil {
 			return err
 		}
+		// One statement for the batch.
+		args := make([]any, 0, 6*len(scores))
 		for _, sc := range scores {
-			if _, err := tx.exec(ctx, `INSERT INTO score_staging (recompute_id, contact_id, fit, engagement, stage_score, scored_at) VALUES (?, ?, ?, ?, ?, ?)
-				ON CONFLICT (recompute_id, contact_id) DO UPDATE SET fit = excluded.fit, engagement = excluded.engagement, stage_score = excluded.stage_score, scored_at = excluded.scored_at`,
-				id, sc.id, sc.breakdown.Fit, sc.breakdown.Engagement, sc.stageScore, ts(run.now)); err != nil {
-				return err
-			}
+			args = append(args, id, sc.id, sc.breakdown.Fit, sc.breakdown.Engagement, sc.stageScore, ts(run.now))
+		}
+		if _, err := tx.exec(ctx, `INSERT INTO score_staging (recompute_id, contact_id, fit, engagement, stage_score, scored_at) VALUES `+
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?), ", len(scores)), ", ")+`
+			ON CONFLICT (recompute_id, contact_id) DO UPDATE SET fit = excluded.fit, engagement = excluded.engagement, stage_score = excluded.stage_score, scored_at = excluded.scored_at`,
+			args...); err != nil {
+			return err
 		}
 		_, err = tx.exec(ctx, `UPDATE scoring_recomputes SET after_id = ?, done = done + ? WHERE id = ?`, ids[len(ids)-1], len(ids), id)
 		return err
