@@ -11,8 +11,8 @@ import (
 )
 
 // Scoring in the background: a loop that scores new events within a fraction of a
-// second and refreshes decayed engagement, and the durable job that rescores every
-// contact after a rule change.
+// second, follows enrichment, and refreshes decayed engagement; and the durable job
+// that rescores every contact after a rule change.
 const (
 	scorePoll      = 200 * time.Millisecond
 	decayEvery     = 5 * time.Minute
@@ -54,6 +54,9 @@ func (a *App) scoreLoop(ctx context.Context) {
 			if n < 1000 {
 				break
 			}
+		}
+		if _, err := a.Store.ScoreEnriched(ctx, 500); err != nil && ctx.Err() == nil {
+			log.Warn("score enriched contacts", "err", err)
 		}
 		if time.Now().After(nextDecay) {
 			nextDecay = time.Now().Add(decayEvery)

@@ -85,3 +85,18 @@ func (s *Store) SeedScoringBench(ctx context.Context, n, events int, now time.Ti
 	_, err = s.write.ExecContext(ctx, `ANALYZE contacts, companies, events`)
 	return err
 }
+
+// EnrichForTest sets what enrichment would: a contact's seniority, or a company's
+// industry, stamped enriched now.
+func (s *Store) EnrichForTest(ctx context.Context, contactID int64, seniority string, companyID int64, industry string) error {
+	if contactID != 0 {
+		if _, err := s.write.ExecContext(ctx, s.rebind(`UPDATE contacts SET seniority = ?, enriched_at = ? WHERE id = ?`), seniority, ts(s.Now()), contactID); err != nil {
+			return err
+		}
+	}
+	if companyID != 0 {
+		_, err := s.write.ExecContext(ctx, s.rebind(`UPDATE companies SET industry = ?, enriched_at = ? WHERE id = ?`), industry, ts(s.Now()), companyID)
+		return err
+	}
+	return nil
+}

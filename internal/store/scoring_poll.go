@@ -294,3 +294,105 @@ func (s *Store) ContactScores(ctx context.Context, id int64, historyLimit int) (
 	}
 	return out, rows.Err()
 }
+
+// enrichLag is how far behind now the scorer reads enrichment times, so a
+// transaction that stamped a time and commits a moment later is not passed over.
+const enrichLag = 2 * time.Second
+
+// ScoreEnriched rescores, up to limit at a time, the contacts whose profile or
+// company enrichment changed since the last call: their fit may have changed without
+// any event. It reports how many contacts it rescored.
+func (s *Store) ScoreEnriched(ctx context.Context, limit int) (int, error) {
+	if limit <= 0 {
+		limit = 500
+	}
+	var n int
+	err := s.retryTx(ctx, func(tx *Tx) error {
+		if err := lockScoring(ctx, tx); err != nil {
+			return err
+		}
+		upto := ts(s.Now().Add(-enrichLag))
+		ids := map[int64]bool{}
+		for _, src := range []struct{ name, table string }{{"contacts_enriched", "contacts"}, {"companies_enriched", "companies"}} {
+			var markAt int64
+			var markIDText string
+			if err := tx.queryRow(ctx, `SELECT event_id, gaps FROM scoring_watermark WHERE name = ?`, src.name).Scan(&markAt, &markIDText); err != nil {
+				return err
+			}
+			markID, _ := strconv.ParseInt(markIDText, 10, 64)
+			rows, err := tx.query(ctx, `SELECT id, enriched_at FROM `+src.table+` WHERE enriched_at IS NOT NULL AND enriched_at <= ?
+				AND (enriched_at > ? OR (enriched_at = ? AND id > ?)) ORDER BY enriched_at, id LIMIT ?`, upto, markAt, markAt, markID, limit)
+			if err != nil {
+				return err
+			}
+			var found []int64
+			for rows.Next() {
+				var id int64
+				if err := rows.Scan(&id, &markAt); err != nil {
+					rows.Close()
+					return err
+				}
+				markID = id
+				found = append(found, id)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			if len(found) == 0 {
+				continue
+			}
+			if src.table == "companies" {
+				rows, err := tx.query(ctx, `SELECT id FROM contacts WHERE merged_into_id IS NULL AND company_id IN (`+placeholders(len(found))+`)`, int64Args(found)...)
+				if err != nil {
+					return err
+				}
+				found = found[:0]
+				for rows.Next() {
+					var id int64
+					if err := rows.Scan(&id); err != nil {
+						rows.Close()
+						return err
+					}
+					found = append(found, id)
+				}
+				rows.Close()
+				if err := rows.Err(); err != nil {
+					return err
+				}
+			}
+			for _, id := range found {
+				ids[id] = true
+			}
+			if _, err := tx.exec(ctx, `UPDATE scoring_watermark SET event_id = ?, gaps = ? WHERE name = ?`, markAt, itoa(markID), src.name); err != nil {
+				return err
+			}
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		run, err := activeRun(ctx, tx)
+		if err != nil || run.version == 0 {
+			return err
+		}
+		list := make([]int64, 0, len(ids))
+		for id := range ids {
+			list = append(list, id)
+		}
+		slices.Sort(list)
+		n = len(list)
+		for len(list) > 0 {
+			k := min(len(list), 500)
+			scores, err := scoreContacts(ctx, tx, run, list[:k])
+			if err != nil {
+				return err
+			}
+			if err := applyScores(ctx, tx, run, scores, func(int64) string { return "profile enriched" }); err != nil {
+				return err
+			}
+			list = list[k:]
+		}
+		return nil
+	})
+	return n, err
+}

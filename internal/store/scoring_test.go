@@ -386,3 +386,43 @@ func TestWatermarkWaitsForLateCommits(t *testing.T) {
 		t.Fatalf("the late id was missed: engagement %d", e)
 	}
 }
+
+// Enrichment changes the fit without an event: the scorer follows it.
+func TestEnrichmentRescoresFit(t *testing.T) {
+	s, clk := scoringStore(t)
+	r := mustIngest(t, s,
+		store.Capture{Type: "form_submit", Email: "ada@acme.example", OccurredAt: clk.t, CompanyDomain: "acme.example", Stage: lifecycle.Lead},
+		store.Capture{Type: "form_submit", Email: "bob@acme.example", OccurredAt: clk.t, CompanyDomain: "acme.example", Stage: lifecycle.Lead})
+	ada, bob := r[0].ContactID, r[1].ContactID
+	_, rc, err := s.PutScoringRules(ctx, scoring.Rules{Fit: []scoring.FitRule{
+		{Filter: `seniority = "vp"`, Points: 40}, {Filter: `company.industry = "software"`, Points: 25}}}, "user:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	finishRecompute(t, s, rc, 10)
+	company := mustContact(t, s, ada).Company.ID
+	if err := s.EnrichForTest(ctx, ada, "vp", company, "software"); err != nil {
+		t.Fatal(err)
+	}
+	// Read only once the lag has passed, so a late commit is not missed.
+	if n, err := s.ScoreEnriched(ctx, 100); err != nil || n != 0 {
+		t.Fatalf("inside the lag: %d %v", n, err)
+	}
+	clk.t = clk.t.Add(3 * time.Second)
+	if n, err := s.ScoreEnriched(ctx, 100); err != nil || n != 2 {
+		t.Fatalf("rescored %d, %v", n, err)
+	}
+	if f, _, _ := scoresOf(t, s, ada); f != 65 {
+		t.Errorf("ada fit %d, want 40 + 25", f)
+	}
+	if f, _, _ := scoresOf(t, s, bob); f != 25 {
+		t.Errorf("bob fit %d, want 25 from the company", f)
+	}
+	if n, _ := s.ScoreEnriched(ctx, 100); n != 0 {
+		t.Errorf("rescored again: %d", n)
+	}
+	sc, _ := s.ContactScores(ctx, bob, 5)
+	if len(sc.History) == 0 || sc.History[0].Reason != "profile enriched" {
+		t.Errorf("history %+v", sc.History)
+	}
+}

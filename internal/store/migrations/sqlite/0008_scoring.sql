@@ -60,3 +60,9 @@ INSERT INTO scoring_watermark (name, event_id) SELECT 'events', COALESCE(MAX(id)
 
 -- The decay refresh visits contacts with engagement, oldest score first.
 CREATE INDEX contacts_scored ON contacts(scored_at) WHERE engagement_score > 0;
+
+-- Enrichment changes who a contact is without an event; the scorer follows
+-- enriched_at of contacts and of companies after these marks (time, then id).
+INSERT INTO scoring_watermark (name, event_id, gaps) VALUES ('contacts_enriched', 0, '0'), ('companies_enriched', 0, '0');
+CREATE INDEX contacts_enriched ON contacts(enriched_at, id) WHERE enriched_at IS NOT NULL;
+CREATE INDEX companies_enriched ON companies(enriched_at, id) WHERE enriched_at IS NOT NULL;
