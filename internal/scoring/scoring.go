@@ -177,8 +177,15 @@ func Fit(rules []FitRule, matched func(i int) bool) (int, []FitLine) {
 // decayed by the event's age at now. The sum is rounded to the nearest integer and
 // capped to 0..100 by the caller (see Score). An event counted by two rules earns both.
 func Engagement(rules []EngagementRule, events []Event, now time.Time, defHalfLife time.Duration) (float64, []EngagementLine) {
+	return engagement(rules, events, now, defHalfLife, true)
+}
+
+func engagement(rules []EngagementRule, events []Event, now time.Time, defHalfLife time.Duration, explain bool) (float64, []EngagementLine) {
 	sum := 0.0
-	lines := []EngagementLine{}
+	var lines []EngagementLine
+	if explain {
+		lines = []EngagementLine{}
+	}
 	for _, e := range events {
 		for _, r := range rules {
 			if !r.Matches(e) {
@@ -186,6 +193,9 @@ func Engagement(rules []EngagementRule, events []Event, now time.Time, defHalfLi
 			}
 			c := float64(r.Points) * Decay(now.Sub(e.At), r.HalfLife(defHalfLife))
 			sum += c
+			if !explain {
+				continue
+			}
 			lines = append(lines, EngagementLine{RuleID: r.ID, Label: r.Label, EventID: e.ID, EventType: e.Type, At: e.At,
 				Points: r.Points, Contribution: math.Round(c*100) / 100})
 		}
@@ -207,6 +217,19 @@ func Score(rules Rules, fitMatched func(i int) bool, events []Event, now time.Ti
 		Fit: Clamp(fitRaw), Engagement: Clamp(int(math.Round(engRaw))),
 		FitLines: fl, Engaged: el, FitRaw: fitRaw, EngagementRaw: math.Round(engRaw*100) / 100, At: now,
 	}
+}
+
+// Totals computes both scores like Score, without the breakdown's lines: the fast
+// path of a full rescore.
+func Totals(rules Rules, fitMatched func(i int) bool, events []Event, now time.Time, defHalfLife time.Duration) Breakdown {
+	fitRaw := 0
+	for i, r := range rules.Fit {
+		if fitMatched != nil && fitMatched(i) {
+			fitRaw += r.Points
+		}
+	}
+	engRaw, _ := engagement(rules.Engagement, events, now, defHalfLife, false)
+	return Breakdown{Fit: Clamp(fitRaw), Engagement: Clamp(int(math.Round(engRaw))), FitRaw: fitRaw, EngagementRaw: math.Round(engRaw*100) / 100, At: now}
 }
 
 // Horizon is how far back events still matter to the rules: ten half-lives of the

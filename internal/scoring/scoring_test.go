@@ -78,6 +78,9 @@ func TestEngagement(t *testing.T) {
 			if math.Abs(b.EngagementRaw-c.raw) > 1e-9 || b.Engagement != c.score || len(b.Engaged) != c.lines {
 				t.Errorf("raw %v score %d lines %d, want %v %d %d", b.EngagementRaw, b.Engagement, len(b.Engaged), c.raw, c.score, c.lines)
 			}
+			if tt := Totals(Rules{Engagement: c.rules}, nil, c.events, t0, DefaultHalfLife); tt.Engagement != c.score || math.Abs(tt.EngagementRaw-c.raw) > 1e-9 {
+				t.Errorf("totals %+v", tt)
+			}
 		})
 	}
 }
@@ -136,6 +139,9 @@ func TestFit(t *testing.T) {
 			set[i] = true
 		}
 		b := Score(Rules{Fit: rules}, func(i int) bool { return set[i] }, nil, t0, DefaultHalfLife)
+		if tt := Totals(Rules{Fit: rules}, func(i int) bool { return set[i] }, nil, t0, DefaultHalfLife); tt.Fit != c.score || tt.FitRaw != c.raw {
+			t.Errorf("totals %+v", tt)
+		}
 		if b.FitRaw != c.raw || b.Fit != c.score || len(b.FitLines) != len(c.matched) {
 			t.Errorf("matched %v: raw %d score %d lines %d, want %d %d", c.matched, b.FitRaw, b.Fit, len(b.FitLines), c.raw, c.score)
 		}

@@ -24,6 +24,7 @@ type scoreRun struct {
 	fit      *fitRules
 	settings scoring.Settings
 	now      time.Time
+	explain  bool // keep the breakdown's lines
 }
 
 // contactScore is what scoring computed for one contact.
@@ -139,7 +140,11 @@ func scoreContacts(ctx context.Context, q querier, run *scoreRun, ids []int64) (
 	for i, id := range ids {
 		evs := events[id]
 		m := matched[id]
-		b := scoring.Score(run.rules, func(k int) bool { return k < len(m) && m[k] }, evs, run.now, run.settings.HalfLife())
+		score := scoring.Totals
+		if run.explain {
+			score = scoring.Score
+		}
+		b := score(run.rules, func(k int) bool { return k < len(m) && m[k] }, evs, run.now, run.settings.HalfLife())
 		cs := contactScore{id: id, breakdown: b, stageScore: b.Engagement}
 		if at := recycledAt(evs); !at.IsZero() {
 			var since []scoring.Event

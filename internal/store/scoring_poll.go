@@ -267,7 +267,7 @@ func (s *Store) ContactScores(ctx context.Context, id int64, historyLimit int) (
 	if err != nil {
 		return nil, err
 	}
-	out.RulesVersion = run.version
+	out.RulesVersion, run.explain = run.version, true
 	target := id
 	if c.MergedIntoID != 0 {
 		target = c.MergedIntoID

@@ -217,6 +217,11 @@ func finishRecompute(ctx context.Context, tx *Tx, id int64, run *scoreRun, start
 		FROM score_staging st WHERE st.recompute_id = ? AND st.contact_id = contacts.id`, id); err != nil {
 		return err
 	}
+	// Read before the stage moves below add their own events.
+	late, err := contactsWithEventsAfter(ctx, tx, startEvent)
+	if err != nil {
+		return err
+	}
 	type move struct {
 		id         int64
 		stage      string
@@ -244,10 +249,6 @@ func finishRecompute(ctx context.Context, tx *Tx, id int64, run *scoreRun, start
 		if err := advanceByScore(ctx, tx, run.settings, m.id, m.stage, m.fit, m.score, run.now); err != nil {
 			return err
 		}
-	}
-	late, err := contactsWithEventsAfter(ctx, tx, startEvent)
-	if err != nil {
-		return err
 	}
 	for len(late) > 0 {
 		n := min(len(late), 500)
