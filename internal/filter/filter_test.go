@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-var now = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+var testNow = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 
 func ptr[T any](v T) *T { return &v }
 
@@ -17,16 +17,16 @@ func sample() *Record {
 	return &Record{
 		ID: 1, Email: "ann@acme.com", FirstName: "Ann", JobTitle: "Head of Marketing", Seniority: "director",
 		Department: "marketing", EmailType: "work", Country: "DE", City: "Berlin", Stage: "mql",
-		Owner: "rep@example.com", CreatedAt: now.Add(-10 * 24 * time.Hour), FitScore: 55, EngagementScore: 30,
+		Owner: "rep@example.com", CreatedAt: testNow.Add(-10 * 24 * time.Hour), FitScore: 55, EngagementScore: 30,
 		FirstTouchChannel: "paid_search", FirstTouchCampaign: "Spring",
 		Custom:   map[string]any{"interest": "analytics", "seats": float64(25), "vip": true},
 		Company:  &CompanyRecord{Domain: "acme.com", Name: "Acme", Industry: "Software", Size: "51-200", Employees: ptr(int64(120)), Country: "DE"},
 		Consents: map[string]bool{"marketing_email": true, "phone": false},
 		Events: []Event{
-			{Type: "page_view", OccurredAt: now.Add(-2 * 24 * time.Hour), Properties: map[string]any{"page_url": "https://x.com/pricing"}},
-			{Type: "page_view", OccurredAt: now.Add(-3 * 24 * time.Hour), Properties: map[string]any{"page_url": "https://x.com/Pricing?a=1"}},
-			{Type: "page_view", OccurredAt: now.Add(-20 * 24 * time.Hour), Properties: map[string]any{"page_url": "https://x.com/pricing"}},
-			{Type: "email_open", OccurredAt: now.Add(-90 * 24 * time.Hour)},
+			{Type: "page_view", OccurredAt: testNow.Add(-2 * 24 * time.Hour), Properties: map[string]any{"page_url": "https://x.com/pricing"}},
+			{Type: "page_view", OccurredAt: testNow.Add(-3 * 24 * time.Hour), Properties: map[string]any{"page_url": "https://x.com/Pricing?a=1"}},
+			{Type: "page_view", OccurredAt: testNow.Add(-20 * 24 * time.Hour), Properties: map[string]any{"page_url": "https://x.com/pricing"}},
+			{Type: "email_open", OccurredAt: testNow.Add(-90 * 24 * time.Hour)},
 		},
 	}
 }
@@ -84,7 +84,7 @@ func TestEval(t *testing.T) {
 			t.Errorf("%s: %v", c.text, err)
 			continue
 		}
-		if got := Eval(e, r, now); got != c.want {
+		if got := Eval(e, r, testNow); got != c.want {
 			t.Errorf("%s: got %v, want %v", c.text, got, c.want)
 		}
 		// The printed form reads back to the same tree, and the JSON form too.
@@ -103,7 +103,7 @@ func TestEval(t *testing.T) {
 	}
 	merged := sample()
 	merged.Merged = true
-	if Eval(And{}, merged, now) {
+	if Eval(And{}, merged, testNow) {
 		t.Error("a merged contact matched")
 	}
 }
@@ -180,7 +180,7 @@ func TestFilterInStruct(t *testing.T) {
 	if got := r.Filter.String(); got != `seniority in ("vp", "executive")` {
 		t.Errorf("text form %q", got)
 	}
-	if r.Filter.Match(sample(), now) {
+	if r.Filter.Match(sample(), testNow) {
 		t.Error("a director matched vp or executive")
 	}
 	b, _ := json.Marshal(r)
@@ -188,7 +188,7 @@ func TestFilterInStruct(t *testing.T) {
 		t.Errorf("JSON %s", b)
 	}
 	var zero Filter
-	if !zero.IsAll() || !zero.Match(sample(), now) || zero.String() != "all" {
+	if !zero.IsAll() || !zero.Match(sample(), testNow) || zero.String() != "all" {
 		t.Error("the zero filter does not match everyone")
 	}
 }

@@ -119,12 +119,17 @@ func (c *compiler) text(col string, op Op, v Value) string {
 		}
 		fmt.Fprintf(&b, "%s %s %s", col, sqlOp, c.arg(v.Text))
 	case OpContains:
-		fn := "instr"
-		if c.d == PostgreSQL {
-			fn = "strpos"
+		if c.d == SQLite {
+			// SQLite's LIKE ignores the case of ASCII letters only, as the language does.
+			fmt.Fprintf(&b, `%s LIKE %s ESCAPE '\'`, col, c.arg("%"+likeEscape(v.Text)+"%"))
+			break
 		}
-		fmt.Fprintf(&b, "%s(%s, %s) > 0", fn, c.lower(col), c.arg(lowerASCII(v.Text)))
+		fmt.Fprintf(&b, "strpos(%s, %s) > 0", c.lower(col), c.arg(lowerASCII(v.Text)))
 	case OpStartsWith:
+		if c.d == SQLite {
+			fmt.Fprintf(&b, `%s LIKE %s ESCAPE '\'`, col, c.arg(likeEscape(v.Text)+"%"))
+			break
+		}
 		l := c.lower(col)
 		n := c.arg(int64(utf8.RuneCountInString(v.Text)))
 		fmt.Fprintf(&b, "substr(%s, 1, %s) = %s", l, n, c.arg(lowerASCII(v.Text)))
@@ -204,23 +209,66 @@ func (c *compiler) cond(x Cond) {
 }
 
 func (c *compiler) event(x EventCond) {
-	var w strings.Builder
-	w.WriteString("FROM events e WHERE e.contact_id IN (SELECT c.id UNION ALL SELECT m.id FROM contacts m WHERE m.merged_into_id = c.id) AND e.type = ")
-	w.WriteString(c.arg(x.Type))
-	if x.WithinDays > 0 {
-		w.WriteString(" AND e.occurred_at >= " + c.arg(c.now.Add(-days(x.WithinDays)).UnixMicro()))
+	// The events are read once, not once a contact: a subquery collects the
+	// contacts whose count passes. A merged contact's events count for the one it
+	// was merged into: they are read a second time through the few merged contacts.
+	conds := func() string {
+		w := "e.type = " + c.arg(x.Type)
+		if x.WithinDays > 0 {
+			w += " AND e.occurred_at >= " + c.arg(c.now.Add(-days(x.WithinDays)).UnixMicro())
+		}
+		if x.Where != nil {
+			w += " AND " + c.text(c.jsonText("e.properties", x.Where.Property), x.Where.Op, Text(x.Where.Value))
+		}
+		return w
 	}
-	if x.Where != nil {
-		w.WriteString(" AND ")
-		w.WriteString(c.text(c.jsonText("e.properties", x.Where.Property), x.Where.Op, Text(x.Where.Value)))
+	sub := "SELECT e.contact_id AS who FROM events e WHERE e.contact_id IS NOT NULL AND " + conds() +
+		" UNION ALL SELECT m.merged_into_id FROM contacts m JOIN events e ON e.contact_id = m.id WHERE m.merged_into_id IS NOT NULL AND " + conds()
+	// A contact without any such event has the count 0: when 0 passes, the
+	// condition is "not among those whose count fails".
+	zeroPasses := compareCount(0, x.Op, x.Count)
+	// "At least one" and "none" need no counting.
+	if !isAtLeastOne(x) && !isNone(x) {
+		having := "COUNT(*) " + string(x.Op) + " " + c.arg(int64(x.Count))
+		if zeroPasses {
+			having = "NOT (" + having + ")"
+		}
+		sub = "SELECT who FROM (" + sub + ") ev GROUP BY who HAVING " + having
 	}
-	// At least one and none are existence tests, which stop at the first event.
-	switch {
-	case (x.Op == OpGe && x.Count == 1) || (x.Op == OpGt && x.Count == 0) || (x.Op == OpNe && x.Count == 0):
-		c.b.WriteString("EXISTS (SELECT 1 " + w.String() + ")")
-	case (x.Op == OpEq && x.Count == 0) || (x.Op == OpLt && x.Count == 1) || (x.Op == OpLe && x.Count == 0):
-		c.b.WriteString("NOT EXISTS (SELECT 1 " + w.String() + ")")
-	default:
-		c.b.WriteString("(SELECT COUNT(*) " + w.String() + ") " + string(x.Op) + " " + c.arg(int64(x.Count)))
+	if !zeroPasses {
+		c.b.WriteString("c.id IN (" + sub + ")")
+		return
 	}
+	if c.d == PostgreSQL {
+		// PostgreSQL turns NOT EXISTS into an anti-join; NOT IN over a large set it cannot.
+		c.b.WriteString("NOT EXISTS (SELECT 1 FROM (" + sub + ") x WHERE x.who = c.id)")
+		return
+	}
+	c.b.WriteString("c.id NOT IN (" + sub + ")")
+}
+
+// isAtLeastOne reports whether a count condition means "one or more".
+func isAtLeastOne(x EventCond) bool {
+	return (x.Op == OpGe && x.Count == 1) || (x.Op == OpGt && x.Count == 0) || (x.Op == OpNe && x.Count == 0)
+}
+
+// isNone reports whether a count condition means "none".
+func isNone(x EventCond) bool {
+	return (x.Op == OpEq && x.Count == 0) || (x.Op == OpLt && x.Count == 1) || (x.Op == OpLe && x.Count == 0)
+}
+
+// UsesCompany reports whether the expression reads the contact's company, so a
+// query joins companies only when it must.
+func UsesCompany(e Expr) bool {
+	uses := false
+	Walk(e, func(x Expr) {
+		if c, ok := x.(Cond); ok && strings.HasPrefix(c.Field, "company.") {
+			uses = true
+		}
+	})
+	return uses
+}
+
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }

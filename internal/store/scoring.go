@@ -45,20 +45,7 @@ func lockScoring(ctx context.Context, tx *Tx) error {
 	return err
 }
 
-// placeholders returns "?, ?, ?" for n values.
-func placeholders(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
-}
-
-func int64Args(ids []int64) []any {
-	out := make([]any, len(ids))
-	for i, id := range ids {
-		out[i] = id
-	}
-	return out
-}
-
-// typeNames are the event types scoring reads besides those the rules count: a
+// recycleTypes are the event types scoring reads besides those the rules count: a
 // rejection or a move back recycles the contact.
 var recycleTypes = []string{"sql_rejected", "stage_changed"}
 

@@ -253,26 +253,26 @@ func formID(v string) (int64, error) {
 // qualQuestion is one question of the qualification form with its answers.
 type qualQuestion struct {
 	Name, Label string
-	Options     []option
+	Options     []qualOption
 }
 
-type option struct{ Value, Label string }
+type qualOption struct{ Value, Label string }
 
-func options(values []string) []option {
-	out := make([]option, len(values))
+func qualOptions(values []string) []qualOption {
+	out := make([]qualOption, len(values))
 	for i, v := range values {
 		l := strings.ReplaceAll(v, "_", " ")
-		out[i] = option{v, strings.ToUpper(l[:1]) + l[1:]}
+		out[i] = qualOption{v, strings.ToUpper(l[:1]) + l[1:]}
 	}
 	return out
 }
 
 var qualificationQuestions = []qualQuestion{
-	{"budget", "Budget", options(lifecycle.BudgetAnswers)},
-	{"authority", "Authority", options(lifecycle.AuthorityAnswers)},
-	{"need", "Need", options(lifecycle.NeedAnswers)},
-	{"timeline", "Timeline", options(lifecycle.TimelineAnswers)},
-	{"product_fit", "Product fit", options(lifecycle.ProductFitAnswers)},
+	{"budget", "Budget", qualOptions(lifecycle.BudgetAnswers)},
+	{"authority", "Authority", qualOptions(lifecycle.AuthorityAnswers)},
+	{"need", "Need", qualOptions(lifecycle.NeedAnswers)},
+	{"timeline", "Timeline", qualOptions(lifecycle.TimelineAnswers)},
+	{"product_fit", "Product fit", qualOptions(lifecycle.ProductFitAnswers)},
 }
 
 func (u *ui) acceptSQL(w http.ResponseWriter, r *http.Request, p *Principal) error {
