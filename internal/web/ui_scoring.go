@@ -45,8 +45,8 @@ type settingsForm struct {
 	Errors                                                          map[string]string
 }
 
-// blankRows are the empty rows offered for new rules.
-const blankRows = 2
+// blankRuleRows are the empty rows offered for new rules.
+const blankRuleRows = 2
 
 func (u *ui) scoringPage(w http.ResponseWriter, r *http.Request, p *Principal) error {
 	return u.showScoring(w, r, p, http.StatusOK, scoringView{Saved: r.URL.Query().Get("saved")})
@@ -78,7 +78,7 @@ func (u *ui) showScoring(w http.ResponseWriter, r *http.Request, p *Principal, s
 			v.Eng = append(v.Eng, engRow{EventType: e.EventType, Property: e.Property, Op: e.Op, Value: e.Value,
 				Points: strconv.Itoa(e.Points), HalfLife: hl, Label: e.Label})
 		}
-		for range blankRows {
+		for range blankRuleRows {
 			v.Fit = append(v.Fit, fitRow{})
 			v.Eng = append(v.Eng, engRow{})
 		}
