@@ -172,6 +172,10 @@ func (s *Store) PutScoringSettings(ctx context.Context, set scoring.Settings, ac
 	}
 	var rid int64
 	err = s.RunInTx(ctx, func(tx *Tx) error {
+		old, err := scoringSettings(ctx, tx.tx, s)
+		if err != nil {
+			return err
+		}
 		if _, err := tx.exec(ctx, `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
 			settingScoring, string(b)); err != nil {
 			return err
@@ -179,8 +183,12 @@ func (s *Store) PutScoringSettings(ctx context.Context, set scoring.Settings, ac
 		if err := audit(ctx, tx, actor, "scoring.settings.set", "setting:"+settingScoring, map[string]any{"settings": set}); err != nil {
 			return err
 		}
+		if old.MQLFit == set.MQLFit && old.MQLEngagement == set.MQLEngagement && old.SQLFit == set.SQLFit &&
+			old.SQLEngagement == set.SQLEngagement && old.HalfLifeDays == set.HalfLifeDays {
+			return nil // only the disqualify reasons changed: no score or stage depends on them
+		}
 		var version int64
-		err := tx.queryRow(ctx, `SELECT version FROM scoring_rule_sets WHERE state <> 'superseded' ORDER BY version DESC LIMIT 1`).Scan(&version)
+		err = tx.queryRow(ctx, `SELECT version FROM scoring_rule_sets WHERE state <> 'superseded' ORDER BY version DESC LIMIT 1`).Scan(&version)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil // no rules yet: nothing to rescore
 		}

@@ -300,12 +300,25 @@ func TestRulesAndSettingsAreValidatedAndAudited(t *testing.T) {
 	if _, _, err := s.PutScoringRules(ctx, testRules, "user:1"); err != nil {
 		t.Fatal(err)
 	}
-	log, _ := s.Audit(ctx, 10)
+	before, _ := s.LatestRecompute(ctx)
+	set.SQLEngagement = 60
+	set.DisqualifyReason = []string{"Wrong country", "Bought elsewhere"}
+	if rc, err := s.PutScoringSettings(ctx, set, "user:1"); err != nil || rc != nil {
+		t.Fatalf("new reasons alone started a recompute: %+v %v", rc, err)
+	}
+	if after, _ := s.LatestRecompute(ctx); after.ID != before.ID {
+		t.Fatal("a recompute started")
+	}
+	set.HalfLifeDays = 14
+	if rc, err := s.PutScoringSettings(ctx, set, "user:1"); err != nil || rc == nil || rc.ID == before.ID {
+		t.Fatalf("a new half-life did not rescore: %+v %v", rc, err)
+	}
+	log, _ := s.Audit(ctx, 2)
 	var actions []string
 	for _, e := range log {
 		actions = append(actions, e.Action)
 	}
-	if strings.Join(actions, ",") != "scoring.rules.set,scoring.settings.set" {
+	if strings.Join(actions, ",") != "scoring.settings.set,scoring.settings.set" {
 		t.Fatalf("audit %v", actions)
 	}
 }
