@@ -129,6 +129,7 @@ func TestScoringBrowser(t *testing.T) {
 	}
 	tab.do(chromedp.Navigate(fmt.Sprintf("%s/contacts/%d", a.URL(), linus.Contacts[0].ID)))
 	tab.waitFor(`document.querySelector('#sales-actions form[action$="/reject"]') !== null`)
+	tab.screenshot(filepath.Join(shots, "contact-sales.png"))
 	tab.do(chromedp.Click(chromedp.CSS(`#sales-actions form[action$="/reject"] button`)))
 	tab.waitFor(`document.querySelector('#sales-actions .has-error') !== null`)
 	tab.do(
