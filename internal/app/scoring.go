@@ -1,3 +1,98 @@
 package app
 
-func (a *App) scoringFeature() feature { return feature{} }
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/lodestone-hq/lodestone/internal/jobs"
+	"github.com/lodestone-hq/lodestone/internal/store"
+)
+
+// Scoring in the background: a loop that scores new events within a fraction of a
+// second, follows enrichment, and refreshes decayed engagement; and the durable job
+// that rescores every contact after a rule change.
+const (
+	scorePoll      = 200 * time.Millisecond
+	decayEvery     = 5 * time.Minute
+	decayAge       = time.Hour // a stored engagement older than this is refreshed
+	recomputeBatch = 500
+	// recomputeSlice is how long one run of the job works before it hands over to a
+	// fresh job, well inside the worker's lease.
+	recomputeSlice = 2 * time.Minute
+)
+
+func (a *App) scoringFeature() feature {
+	return feature{
+		jobs: map[string]jobs.Handler{store.JobRecompute: a.runRecompute},
+		run:  a.scoreLoop,
+	}
+}
+
+// scoreLoop scores the events recorded since it last looked. The watermark lives in
+// the database, so any number of nodes may run it: they take turns.
+func (a *App) scoreLoop(ctx context.Context) {
+	log := a.Log.With("component", "scoring")
+	tick := time.NewTicker(scorePoll)
+	defer tick.Stop()
+	nextDecay := time.Now().Add(decayEvery)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		for {
+			n, err := a.Store.ScoreNewEvents(ctx, 1000)
+			if err != nil {
+				if ctx.Err() == nil {
+					log.Warn("score new events", "err", err)
+				}
+				break
+			}
+			if n < 1000 {
+				break
+			}
+		}
+		if _, err := a.Store.ScoreEnriched(ctx, 500); err != nil && ctx.Err() == nil {
+			log.Warn("score enriched contacts", "err", err)
+		}
+		if time.Now().After(nextDecay) {
+			nextDecay = time.Now().Add(decayEvery)
+			for range 100 {
+				n, err := a.Store.RefreshDecay(ctx, decayAge, 1000)
+				if err != nil {
+					if ctx.Err() == nil {
+						log.Warn("refresh decayed engagement", "err", err)
+					}
+					break
+				}
+				if n < 1000 {
+					break
+				}
+			}
+		}
+	}
+}
+
+// runRecompute stages batches of contacts until the recompute is over or its slice
+// of time is used up; then it queues its own continuation. Each batch commits with
+// its progress, so a crash resumes at the last batch.
+func (a *App) runRecompute(ctx context.Context, payload []byte) error {
+	var p struct {
+		RecomputeID int64 `json:"recompute_id"`
+	}
+	if err := json.Unmarshal(payload, &p); err != nil || p.RecomputeID <= 0 {
+		return jobs.Permanent(fmt.Errorf("recompute job without a recompute id: %s", payload))
+	}
+	until := time.Now().Add(recomputeSlice)
+	for time.Now().Before(until) {
+		done, err := a.Store.RecomputeStep(ctx, p.RecomputeID, recomputeBatch)
+		if err != nil || done {
+			return err
+		}
+	}
+	_, err := a.Store.EnqueueJob(ctx, store.JobRecompute, payload, time.Time{})
+	return err
+}

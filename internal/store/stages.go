@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/lodestone-hq/lodestone/internal/errs"
@@ -69,6 +70,103 @@ func (s *Store) SetStage(ctx context.Context, id int64, stage, reason, actor str
 			return nil
 		}
 		return moveStage(ctx, tx, id, cur, stage, actor, reason, s.Now())
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Contact(ctx, id)
+}
+
+// contactStage reads a contact's stage for a change, refusing merged-away contacts.
+func contactStage(ctx context.Context, tx *Tx, id int64) (string, error) {
+	var cur string
+	var merged sql.NullInt64
+	err := tx.queryRow(ctx, `SELECT stage, merged_into_id FROM contacts WHERE id = ?`, id).Scan(&cur, &merged)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", errs.NotFoundf("contact %d not found", id)
+	}
+	if err == nil && merged.Valid {
+		return "", errs.E(errs.Conflict, "", "contact %d was merged into contact %d: act on that one", id, merged.Int64)
+	}
+	return cur, err
+}
+
+// AcceptSQL records that sales accepted a sales-qualified lead (an sql_accepted
+// event); the contact stays an SQL until a deal moves it on.
+func (s *Store) AcceptSQL(ctx context.Context, id int64, note, actor string) (*Contact, error) {
+	err := s.RunInTx(ctx, func(tx *Tx) error {
+		cur, err := contactStage(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if cur != lifecycle.SQL {
+			return errs.E(errs.Conflict, "", "only a sales-qualified lead can be accepted; this contact is at %s", cur)
+		}
+		props := map[string]any{}
+		if note != "" {
+			props["note"] = note
+		}
+		_, err = insertEvent(ctx, tx, Event{ContactID: id, Type: "sql_accepted", OccurredAt: s.Now(), Actor: actor, Properties: props}, 0)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Contact(ctx, id)
+}
+
+// RejectSQL records that sales rejected a sales-qualified lead with a reason (an
+// sql_rejected event) and recycles it to lead (SPEC section 3); its engagement from
+// before the rejection no longer moves it up by itself.
+func (s *Store) RejectSQL(ctx context.Context, id int64, reason, actor string) (*Contact, error) {
+	if strings.TrimSpace(reason) == "" {
+		return nil, errs.Field("reason", "is required: say why sales rejects this lead")
+	}
+	err := s.RunInTx(ctx, func(tx *Tx) error {
+		cur, err := contactStage(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if cur != lifecycle.SQL {
+			return errs.E(errs.Conflict, "", "only a sales-qualified lead can be rejected; this contact is at %s", cur)
+		}
+		now := s.Now()
+		if _, err := insertEvent(ctx, tx, Event{ContactID: id, Type: "sql_rejected", OccurredAt: now, Actor: actor,
+			Properties: map[string]any{"reason": reason}}, 0); err != nil {
+			return err
+		}
+		return moveStage(ctx, tx, id, cur, lifecycle.Lead, actor, "rejected by sales: "+reason, now)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Contact(ctx, id)
+}
+
+// Disqualify moves a contact to disqualified with a reason from the workspace's list.
+func (s *Store) Disqualify(ctx context.Context, id int64, reason, actor string) (*Contact, error) {
+	set, err := s.ScoringSettings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	known := ""
+	for _, r := range set.DisqualifyReason {
+		if strings.EqualFold(r, strings.TrimSpace(reason)) {
+			known = r
+		}
+	}
+	if known == "" {
+		return nil, errs.Field("reason", "must be one of the workspace's disqualify reasons: %s", strings.Join(set.DisqualifyReason, "; "))
+	}
+	err = s.RunInTx(ctx, func(tx *Tx) error {
+		cur, err := contactStage(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if cur == lifecycle.Disqualified {
+			return errs.E(errs.Conflict, "", "the contact is disqualified already")
+		}
+		return moveStage(ctx, tx, id, cur, lifecycle.Disqualified, actor, known, s.Now())
 	})
 	if err != nil {
 		return nil, err

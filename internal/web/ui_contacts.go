@@ -27,6 +27,14 @@ type contactView struct {
 	Notice     string // a problem with the last action that belongs to no field
 	Note       formState
 	StageForm  formState
+	// Scoring and qualification.
+	Scores      *store.ContactScores
+	Reasons     []string // the workspace's disqualify reasons
+	Questions   []qualQuestion
+	Predictive  string // the predictive score as a percentage; "" before a model scored the contact
+	Qualify     formState
+	RejectForm  formState
+	DisqualForm formState
 	// Before is the time the shown page of the timeline ends at; Older links the next page.
 	Before time.Time
 	Older  string
@@ -98,6 +106,7 @@ func (u *ui) showContact(w http.ResponseWriter, r *http.Request, p *Principal, i
 		return err
 	}
 	v.Timeline = timeline(id, events, users)
+	describeQualification(v.Timeline, events)
 	if v.Deals, err = u.s.store.Deals(ctx, id); err != nil {
 		return err
 	}
@@ -118,6 +127,18 @@ func (u *ui) showContact(w http.ResponseWriter, r *http.Request, p *Principal, i
 			return err
 		}
 		v.Duplicates = append(v.Duplicates, duplicateView{Other: oc, Reason: f.Reason})
+	}
+	if v.Scores, err = u.s.store.ContactScores(ctx, id, 10); err != nil {
+		return err
+	}
+	set, err := u.s.store.ScoringSettings(ctx)
+	if err != nil {
+		return err
+	}
+	v.Reasons = set.DisqualifyReason
+	v.Questions = qualificationQuestions
+	if c.PredictiveScore != nil {
+		v.Predictive = strconv.FormatFloat(*c.PredictiveScore*100, 'f', 0, 64) + "%"
 	}
 	u.render(w, r, status, "contact", view{Title: c.Name(), Nav: "contacts", User: p, Data: v})
 	return nil
@@ -227,4 +248,128 @@ func formID(v string) (int64, error) {
 		return 0, errs.Field("loser_id", "Pick the contact to merge.")
 	}
 	return id, nil
+}
+
+// qualQuestion is one question of the qualification form with its answers.
+type qualQuestion struct {
+	Name, Label string
+	Options     []qualOption
+}
+
+type qualOption struct{ Value, Label string }
+
+func qualOptions(values []string) []qualOption {
+	out := make([]qualOption, len(values))
+	for i, v := range values {
+		l := strings.ReplaceAll(v, "_", " ")
+		out[i] = qualOption{v, strings.ToUpper(l[:1]) + l[1:]}
+	}
+	return out
+}
+
+var qualificationQuestions = []qualQuestion{
+	{"budget", "Budget", qualOptions(lifecycle.BudgetAnswers)},
+	{"authority", "Authority", qualOptions(lifecycle.AuthorityAnswers)},
+	{"need", "Need", qualOptions(lifecycle.NeedAnswers)},
+	{"timeline", "Timeline", qualOptions(lifecycle.TimelineAnswers)},
+	{"product_fit", "Product fit", qualOptions(lifecycle.ProductFitAnswers)},
+}
+
+func (u *ui) acceptSQL(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	_, err = u.s.store.AcceptSQL(r.Context(), id, "", p.Actor())
+	return u.afterAction(w, r, p, id, err, &contactView{}, nil)
+}
+
+func (u *ui) rejectSQL(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return errs.E(errs.Invalid, "", "The form could not be read.")
+	}
+	reason := strings.TrimSpace(r.PostFormValue("reason"))
+	var v contactView
+	v.RejectForm.Values = map[string]string{"reason": reason}
+	if reason == "" {
+		err = errs.Field("reason", "Say why sales rejects this lead; it goes on the timeline.")
+	} else {
+		err = checkText("reason", reason, 1000)
+	}
+	if err == nil {
+		_, err = u.s.store.RejectSQL(r.Context(), id, reason, p.Actor())
+	}
+	return u.afterAction(w, r, p, id, err, &v, &v.RejectForm)
+}
+
+func (u *ui) disqualify(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return errs.E(errs.Invalid, "", "The form could not be read.")
+	}
+	reason := r.PostFormValue("reason")
+	var v contactView
+	v.DisqualForm.Values = map[string]string{"reason": reason}
+	_, err = u.s.store.Disqualify(r.Context(), id, reason, p.Actor())
+	return u.afterAction(w, r, p, id, err, &v, &v.DisqualForm)
+}
+
+func (u *ui) qualify(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return errs.E(errs.Invalid, "", "The form could not be read.")
+	}
+	q := lifecycle.Qualification{Budget: r.PostFormValue("budget"), Authority: r.PostFormValue("authority"), Need: r.PostFormValue("need"),
+		Timeline: r.PostFormValue("timeline"), ProductFit: r.PostFormValue("product_fit"), Notes: r.PostFormValue("notes")}
+	var v contactView
+	v.Qualify.Values = map[string]string{"budget": q.Budget, "authority": q.Authority, "need": q.Need, "timeline": q.Timeline,
+		"product_fit": q.ProductFit, "notes": q.Notes}
+	_, err = u.s.store.Qualify(r.Context(), id, q, p.Actor())
+	return u.afterAction(w, r, p, id, err, &v, &v.Qualify)
+}
+
+// describeQualification labels the events of qualification and the hand-over to
+// sales on the timeline, with the answers given.
+func describeQualification(items []timelineItem, events []*store.Event) {
+	labels := map[string]string{"qualified": "Qualified", "sql_accepted": "Accepted by sales", "sql_rejected": "Rejected by sales"}
+	for i, e := range events {
+		l, ok := labels[e.Type]
+		if !ok || i >= len(items) {
+			continue
+		}
+		items[i].Label = l
+		if e.Type == "sql_rejected" {
+			items[i].Kind = "stage"
+		}
+		if e.Type != "qualified" {
+			if n, _ := e.Properties["note"].(string); n != "" {
+				items[i].Body = n
+			}
+			continue
+		}
+		items[i].Details = nil
+		for _, q := range qualificationQuestions {
+			v, _ := e.Properties[q.Name].(string)
+			if v == "" || v == "unknown" {
+				continue
+			}
+			for _, o := range q.Options {
+				if o.Value == v {
+					v = o.Label
+				}
+			}
+			items[i].Details = append(items[i].Details, detail{Label: q.Label, Value: v})
+		}
+		items[i].Body, _ = e.Properties["notes"].(string)
+	}
 }

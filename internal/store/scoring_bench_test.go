@@ -1,0 +1,108 @@
+package store_test
+
+import (
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/lodestone-hq/lodestone/internal/scoring"
+	"github.com/lodestone-hq/lodestone/internal/store"
+	"github.com/lodestone-hq/lodestone/internal/store/storetest"
+)
+
+// benchRules are an ideal customer profile and engagement rules of a believable size.
+var benchRules = scoring.Rules{
+	Fit: []scoring.FitRule{
+		{Filter: `job_title contains "head" or job_title contains "vp" or job_title contains "cto"`, Points: 30},
+		{Filter: `country in ("DE", "NL", "FR")`, Points: 15},
+		{Filter: `company.size in ("51-200", "201-500", "501-1000")`, Points: 20},
+		{Filter: `email_type = "free"`, Points: -15},
+		{Filter: `company.industry = "software"`, Points: 10},
+		{Filter: `job_title contains "student"`, Points: -40},
+	},
+	Engagement: []scoring.EngagementRule{
+		{EventType: "page_view", Property: "page_url", Value: "/pricing", Points: 10},
+		{EventType: "page_view", Points: 1, HalfLifeDays: 14},
+		{EventType: "email_click", Points: 5},
+		{EventType: "demo_request", Points: 40},
+	},
+}
+
+// BenchmarkFullRescore rescores every contact of a seeded table under new rules: the
+// whole recompute job, staged batch by batch and put in force at the end. The size
+// is LODESTONE_BENCH_CONTACTS contacts (default 20000) with 10 events each.
+func BenchmarkFullRescore(b *testing.B) {
+	n := 20000
+	if v, err := strconv.Atoi(os.Getenv("LODESTONE_BENCH_CONTACTS")); err == nil && v > 0 {
+		n = v
+	}
+	s := storetest.Open(b)
+	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	s.Now = func() time.Time { return now }
+	start := time.Now()
+	if err := s.SeedScoringBench(ctx, n, 10, now); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("seeded %d contacts and %d events in %v", n, n*10, time.Since(start).Round(time.Millisecond))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		rules := benchRules
+		rules.Fit[0].Points = 30 + i%2 // a real change each time
+		_, rc, err := s.PutScoringRules(ctx, rules, "bench")
+		if err != nil {
+			b.Fatal(err)
+		}
+		var last time.Duration
+		for {
+			t := time.Now()
+			done, err := s.RecomputeStep(ctx, rc.ID, 500)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if done {
+				last = time.Since(t)
+				break
+			}
+		}
+		b.Logf("the final swap took %v", last.Round(time.Millisecond))
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "contacts/s")
+}
+
+// BenchmarkScoreNewEvents is the live path: a batch of 100 new events of 100
+// contacts scored and written.
+func BenchmarkScoreNewEvents(b *testing.B) {
+	s := storetest.Open(b)
+	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	s.Now = func() time.Time { return now }
+	if err := s.SeedScoringBench(ctx, 5000, 10, now); err != nil {
+		b.Fatal(err)
+	}
+	_, rc, err := s.PutScoringRules(ctx, benchRules, "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for done := false; !done; {
+		if done, err = s.RecomputeStep(ctx, rc.ID, 1000); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		caps := make([]store.Capture, 100)
+		for j := range caps {
+			caps[j] = store.Capture{Type: "page_view", ContactID: int64((i*100+j)%5000 + 1), OccurredAt: now,
+				Properties: map[string]any{"page_url": "https://site.example/pricing"}}
+		}
+		if _, err := s.Ingest(ctx, caps); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if _, err := s.ScoreNewEvents(ctx, 1000); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*100)/b.Elapsed().Seconds(), "contacts/s")
+}

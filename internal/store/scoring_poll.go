@@ -1,0 +1,398 @@
+package store
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lodestone-hq/lodestone/internal/scoring"
+)
+
+// gapWait is how long the scorer waits for an event id that was skipped: on
+// PostgreSQL a transaction can commit a lower id after a higher one, or roll back
+// and leave the id unused for good.
+const gapWait = 30 * time.Second
+
+// ScoreNewEvents rescores the contacts of the events recorded since the last call,
+// up to limit events, and reports how many events it read. The watermark (the last
+// event id read, and the ids below it not seen yet) is a row updated in the same
+// transaction as the scores, under the scoring lock, so two nodes never score the
+// same events twice and a crash loses nothing.
+func (s *Store) ScoreNewEvents(ctx context.Context, limit int) (int, error) {
+	if limit <= 0 {
+		limit = 1000
+	}
+	var n int
+	err := s.retryTx(ctx, func(tx *Tx) error {
+		if err := lockScoring(ctx, tx); err != nil {
+			return err
+		}
+		var mark int64
+		var gapText string
+		if err := tx.queryRow(ctx, `SELECT event_id, gaps FROM scoring_watermark WHERE name = 'events'`).Scan(&mark, &gapText); err != nil {
+			return err
+		}
+		now := s.Now()
+		gaps := parseGaps(gapText)
+		type seen struct{ id, contact int64 }
+		var evs []seen
+		rows, err := tx.query(ctx, `SELECT e.id, COALESCE(c.merged_into_id, c.id, 0) FROM events e LEFT JOIN contacts c ON c.id = e.contact_id
+			WHERE e.id > ? ORDER BY e.id LIMIT ?`, mark, limit)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var e seen
+			if err := rows.Scan(&e.id, &e.contact); err != nil {
+				rows.Close()
+				return err
+			}
+			evs = append(evs, e)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(gaps) > 0 {
+			ids := make([]int64, 0, len(gaps))
+			for id := range gaps {
+				ids = append(ids, id)
+			}
+			rows, err := tx.query(ctx, `SELECT e.id, COALESCE(c.merged_into_id, c.id, 0) FROM events e LEFT JOIN contacts c ON c.id = e.contact_id
+				WHERE e.id IN (`+placeholders(len(ids))+`)`, int64Args(ids)...)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var e seen
+				if err := rows.Scan(&e.id, &e.contact); err != nil {
+					rows.Close()
+					return err
+				}
+				evs = append(evs, e)
+				delete(gaps, e.id)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		// Ids skipped between the watermark and the newest event read are waited for.
+		next := mark + 1
+		for _, e := range evs {
+			if e.id <= mark {
+				continue
+			}
+			for ; next < e.id && len(gaps) < 10000; next++ {
+				gaps[next] = now
+			}
+			next = e.id + 1
+			mark = e.id
+		}
+		for id, at := range gaps {
+			if now.Sub(at) > gapWait {
+				delete(gaps, id)
+			}
+		}
+		n = len(evs)
+		last := map[int64]int64{} // contact → its newest event read
+		for _, e := range evs {
+			if e.contact != 0 && e.id > last[e.contact] {
+				last[e.contact] = e.id
+			}
+		}
+		if len(last) > 0 {
+			run, err := activeRun(ctx, tx)
+			if err != nil {
+				return err
+			}
+			if run.version > 0 {
+				ids := make([]int64, 0, len(last))
+				for id := range last {
+					ids = append(ids, id)
+				}
+				slices.Sort(ids) // one lock order for every writer of these rows
+				for len(ids) > 0 {
+					k := min(len(ids), 500)
+					scores, err := scoreContacts(ctx, tx, run, ids[:k])
+					if err != nil {
+						return err
+					}
+					if err := applyScores(ctx, tx, run, scores, func(id int64) string { return "event #" + itoa(last[id]) }); err != nil {
+						return err
+					}
+					ids = ids[k:]
+				}
+			}
+		}
+		_, err = tx.exec(ctx, `UPDATE scoring_watermark SET event_id = ?, gaps = ? WHERE name = 'events'`, mark, formatGaps(gaps))
+		return err
+	})
+	return n, err
+}
+
+// retryTx runs fn in a transaction, again when PostgreSQL chose it as a deadlock
+// victim.
+func (s *Store) retryTx(ctx context.Context, fn func(*Tx) error) error {
+	for attempt := 0; ; attempt++ {
+		err := s.RunInTx(ctx, fn)
+		if !retryable(err) || attempt == 4 {
+			return err
+		}
+		time.Sleep(time.Duration(attempt+1) * 10 * time.Millisecond)
+	}
+}
+
+func parseGaps(s string) map[int64]time.Time {
+	out := map[int64]time.Time{}
+	for _, f := range strings.Split(s, ",") {
+		id, at, ok := strings.Cut(f, ":")
+		if !ok {
+			continue
+		}
+		i, err1 := strconv.ParseInt(id, 10, 64)
+		t, err2 := strconv.ParseInt(at, 10, 64)
+		if err1 == nil && err2 == nil {
+			out[i] = fromTS(t)
+		}
+	}
+	return out
+}
+
+func formatGaps(g map[int64]time.Time) string {
+	ids := make([]int64, 0, len(g))
+	for id := range g {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	var b strings.Builder
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(itoa(id) + ":" + itoa(ts(g[id])))
+	}
+	return b.String()
+}
+
+// RefreshDecay rescores up to limit contacts whose engagement was last scored more
+// than age ago, oldest first, so stored engagement follows time. It reports how many
+// it rescored.
+func (s *Store) RefreshDecay(ctx context.Context, age time.Duration, limit int) (int, error) {
+	var n int
+	err := s.retryTx(ctx, func(tx *Tx) error {
+		if err := lockScoring(ctx, tx); err != nil {
+			return err
+		}
+		run, err := activeRun(ctx, tx)
+		if err != nil || run.version == 0 {
+			return err
+		}
+		rows, err := tx.query(ctx, `SELECT id FROM contacts WHERE engagement_score > 0 AND merged_into_id IS NULL
+			AND (scored_at IS NULL OR scored_at < ?) ORDER BY scored_at LIMIT ?`, ts(run.now.Add(-age)), limit)
+		if err != nil {
+			return err
+		}
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil || len(ids) == 0 {
+			return err
+		}
+		slices.Sort(ids)
+		n = len(ids)
+		scores, err := scoreContacts(ctx, tx, run, ids)
+		if err != nil {
+			return err
+		}
+		return applyScores(ctx, tx, run, scores, func(int64) string { return "decay" })
+	})
+	return n, err
+}
+
+// ScoreChange is one row of a contact's score history.
+type ScoreChange struct {
+	At            time.Time `json:"at"`
+	FitOld        int       `json:"fit_old"`
+	FitNew        int       `json:"fit_new"`
+	EngagementOld int       `json:"engagement_old"`
+	EngagementNew int       `json:"engagement_new"`
+	Reason        string    `json:"reason"`
+}
+
+// ContactScores is a contact's scores as stored, their breakdown computed now under
+// the active rules, and their history, newest first.
+type ContactScores struct {
+	Fit             int               `json:"fit"`
+	Engagement      int               `json:"engagement"`
+	ScoredAt        time.Time         `json:"scored_at,omitzero"`
+	Predictive      *float64          `json:"predictive"`
+	RulesVersion    int64             `json:"rules_version"`
+	Breakdown       scoring.Breakdown `json:"breakdown"`
+	StageEngagement int               `json:"stage_engagement"` // engagement since the contact was last recycled
+	History         []ScoreChange     `json:"history"`
+}
+
+// ContactScores explains a contact's scores.
+func (s *Store) ContactScores(ctx context.Context, id int64, historyLimit int) (*ContactScores, error) {
+	c, err := s.Contact(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	out := &ContactScores{Fit: c.FitScore, Engagement: c.EngagementScore, Predictive: c.PredictiveScore, History: []ScoreChange{}}
+	if historyLimit <= 0 || historyLimit > 1000 {
+		historyLimit = 50
+	}
+	var scored *int64
+	if err := s.queryRow(ctx, `SELECT scored_at FROM contacts WHERE id = ?`, id).Scan(&scored); err != nil {
+		return nil, err
+	}
+	if scored != nil {
+		out.ScoredAt = fromTS(*scored)
+	}
+	rs, err := s.ruleSet(ctx, s.read, `SELECT `+ruleSetColumns+` FROM scoring_rule_sets WHERE state = 'active' ORDER BY version DESC LIMIT 1`)
+	if err != nil {
+		return nil, err
+	}
+	run, err := newRun(ctx, s.read, s, rs)
+	if err != nil {
+		return nil, err
+	}
+	out.RulesVersion, run.explain = run.version, true
+	target := id
+	if c.MergedIntoID != 0 {
+		target = c.MergedIntoID
+	}
+	scores, err := scoreContacts(ctx, s, run, []int64{target})
+	if err != nil {
+		return nil, err
+	}
+	out.Breakdown, out.StageEngagement = scores[0].breakdown, scores[0].stageScore
+	rows, err := s.query(ctx, `SELECT at, fit_old, fit_new, engagement_old, engagement_new, reason FROM score_history
+		WHERE contact_id = ? ORDER BY id DESC LIMIT ?`, id, historyLimit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var h ScoreChange
+		var at int64
+		if err := rows.Scan(&at, &h.FitOld, &h.FitNew, &h.EngagementOld, &h.EngagementNew, &h.Reason); err != nil {
+			return nil, err
+		}
+		h.At = fromTS(at)
+		out.History = append(out.History, h)
+	}
+	return out, rows.Err()
+}
+
+// enrichLag is how far behind now the scorer reads enrichment times, so a
+// transaction that stamped a time and commits a moment later is not passed over.
+const enrichLag = 2 * time.Second
+
+// ScoreEnriched rescores, up to limit at a time, the contacts whose profile or
+// company enrichment changed since the last call: their fit may have changed without
+// any event. It reports how many contacts it rescored.
+func (s *Store) ScoreEnriched(ctx context.Context, limit int) (int, error) {
+	if limit <= 0 {
+		limit = 500
+	}
+	var n int
+	err := s.retryTx(ctx, func(tx *Tx) error {
+		if err := lockScoring(ctx, tx); err != nil {
+			return err
+		}
+		upto := ts(s.Now().Add(-enrichLag))
+		ids := map[int64]bool{}
+		for _, src := range []struct{ name, table string }{{"contacts_enriched", "contacts"}, {"companies_enriched", "companies"}} {
+			var markAt int64
+			var markIDText string
+			if err := tx.queryRow(ctx, `SELECT event_id, gaps FROM scoring_watermark WHERE name = ?`, src.name).Scan(&markAt, &markIDText); err != nil {
+				return err
+			}
+			markID, _ := strconv.ParseInt(markIDText, 10, 64)
+			rows, err := tx.query(ctx, `SELECT id, enriched_at FROM `+src.table+` WHERE enriched_at IS NOT NULL AND enriched_at <= ?
+				AND (enriched_at > ? OR (enriched_at = ? AND id > ?)) ORDER BY enriched_at, id LIMIT ?`, upto, markAt, markAt, markID, limit)
+			if err != nil {
+				return err
+			}
+			var found []int64
+			for rows.Next() {
+				var id int64
+				if err := rows.Scan(&id, &markAt); err != nil {
+					rows.Close()
+					return err
+				}
+				markID = id
+				found = append(found, id)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			if len(found) == 0 {
+				continue
+			}
+			if src.table == "companies" {
+				rows, err := tx.query(ctx, `SELECT id FROM contacts WHERE merged_into_id IS NULL AND company_id IN (`+placeholders(len(found))+`)`, int64Args(found)...)
+				if err != nil {
+					return err
+				}
+				found = found[:0]
+				for rows.Next() {
+					var id int64
+					if err := rows.Scan(&id); err != nil {
+						rows.Close()
+						return err
+					}
+					found = append(found, id)
+				}
+				rows.Close()
+				if err := rows.Err(); err != nil {
+					return err
+				}
+			}
+			for _, id := range found {
+				ids[id] = true
+			}
+			if _, err := tx.exec(ctx, `UPDATE scoring_watermark SET event_id = ?, gaps = ? WHERE name = ?`, markAt, itoa(markID), src.name); err != nil {
+				return err
+			}
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		run, err := activeRun(ctx, tx)
+		if err != nil || run.version == 0 {
+			return err
+		}
+		list := make([]int64, 0, len(ids))
+		for id := range ids {
+			list = append(list, id)
+		}
+		slices.Sort(list)
+		n = len(list)
+		for len(list) > 0 {
+			k := min(len(list), 500)
+			scores, err := scoreContacts(ctx, tx, run, list[:k])
+			if err != nil {
+				return err
+			}
+			if err := applyScores(ctx, tx, run, scores, func(int64) string { return "profile enriched" }); err != nil {
+				return err
+			}
+			list = list[k:]
+		}
+		return nil
+	})
+	return n, err
+}

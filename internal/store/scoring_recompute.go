@@ -1,0 +1,295 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/lodestone-hq/lodestone/internal/errs"
+)
+
+// JobRecompute is the kind of the durable job that rescores every contact.
+const JobRecompute = "scoring.recompute"
+
+// Recompute states.
+const (
+	RecomputeRunning    = "running"
+	RecomputeDone       = "done"
+	RecomputeSuperseded = "superseded" // a later recompute replaced it before it finished
+)
+
+// Recompute is a full rescore of every contact under a rule version, with its
+// progress.
+type Recompute struct {
+	ID         int64     `json:"id"`
+	Version    int64     `json:"version"`
+	State      string    `json:"state"`
+	Total      int64     `json:"total"`
+	Done       int64     `json:"done"`
+	StartedAt  time.Time `json:"started_at"`
+	FinishedAt time.Time `json:"finished_at,omitzero"`
+}
+
+// Percent is the share of contacts staged, 0..100; 100 once done.
+func (r *Recompute) Percent() int {
+	if r.State == RecomputeDone || r.Total == 0 {
+		return 100
+	}
+	return int(min(100, r.Done*100/r.Total))
+}
+
+const recomputeColumns = `id, version, state, total, done, started_at, finished_at`
+
+func scanRecompute(r scanner) (*Recompute, error) {
+	var rc Recompute
+	var started int64
+	var finished sql.NullInt64
+	if err := r.Scan(&rc.ID, &rc.Version, &rc.State, &rc.Total, &rc.Done, &started, &finished); err != nil {
+		return nil, err
+	}
+	rc.StartedAt, rc.FinishedAt = fromTS(started), fromNullTS(finished)
+	return &rc, nil
+}
+
+// startRecompute records a recompute of version and queues its job, in the
+// transaction of the change that needs it. Earlier unfinished recomputes are
+// superseded: their staged scores are dropped and never copied.
+func startRecompute(ctx context.Context, tx *Tx, version int64) (int64, error) {
+	var total, lastEvent int64
+	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM contacts WHERE merged_into_id IS NULL`).Scan(&total); err != nil {
+		return 0, err
+	}
+	if err := tx.queryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM events`).Scan(&lastEvent); err != nil {
+		return 0, err
+	}
+	if _, err := tx.exec(ctx, `DELETE FROM score_staging WHERE recompute_id IN (SELECT id FROM scoring_recomputes WHERE state = 'running')`); err != nil {
+		return 0, err
+	}
+	if _, err := tx.exec(ctx, `UPDATE scoring_recomputes SET state = 'superseded', finished_at = ? WHERE state = 'running'`, ts(tx.s.Now())); err != nil {
+		return 0, err
+	}
+	var id int64
+	if err := tx.queryRow(ctx, `INSERT INTO scoring_recomputes (version, state, total, start_event_id, started_at) VALUES (?, 'running', ?, ?, ?) RETURNING id`,
+		version, total, lastEvent, ts(tx.s.Now())).Scan(&id); err != nil {
+		return 0, err
+	}
+	payload, _ := json.Marshal(map[string]int64{"recompute_id": id})
+	_, err := enqueueJob(ctx, tx, NewJob{Kind: JobRecompute, Payload: payload})
+	return id, err
+}
+
+// StartRecompute rescores every contact under the latest rules (a person's request).
+func (s *Store) StartRecompute(ctx context.Context, actor string) (*Recompute, error) {
+	var id int64
+	err := s.RunInTx(ctx, func(tx *Tx) error {
+		var version int64
+		err := tx.queryRow(ctx, `SELECT version FROM scoring_rule_sets WHERE state <> 'superseded' ORDER BY version DESC LIMIT 1`).Scan(&version)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errNoRules
+		}
+		if err != nil {
+			return err
+		}
+		if id, err = startRecompute(ctx, tx, version); err != nil {
+			return err
+		}
+		return audit(ctx, tx, actor, "scoring.recompute", "scoring_rules:"+itoa(version), map[string]any{"recompute_id": id})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Recompute(ctx, id)
+}
+
+// Recompute returns one recompute with its progress.
+func (s *Store) Recompute(ctx context.Context, id int64) (*Recompute, error) {
+	rc, err := scanRecompute(s.queryRow(ctx, `SELECT `+recomputeColumns+` FROM scoring_recomputes WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errs.NotFoundf("recompute %d not found", id)
+	}
+	return rc, err
+}
+
+// LatestRecompute returns the newest recompute, or nil when none ran.
+func (s *Store) LatestRecompute(ctx context.Context) (*Recompute, error) {
+	rc, err := scanRecompute(s.queryRow(ctx, `SELECT `+recomputeColumns+` FROM scoring_recomputes ORDER BY id DESC LIMIT 1`))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return rc, err
+}
+
+// RecomputeStep stages the scores of the next batch of contacts of a recompute, in
+// one transaction with its progress, so a recompute stopped anywhere resumes where it
+// was. When no contact is left it puts the rules in force (see finishRecompute). It
+// reports whether the recompute is over.
+func (s *Store) RecomputeStep(ctx context.Context, id int64, batch int) (bool, error) {
+	if batch <= 0 {
+		batch = 500
+	}
+	finished := false
+	err := s.RunInTx(ctx, func(tx *Tx) error {
+		if err := lockScoring(ctx, tx); err != nil {
+			return err
+		}
+		var version, after, startEvent int64
+		var state string
+		err := tx.queryRow(ctx, `SELECT version, state, after_id, start_event_id FROM scoring_recomputes WHERE id = ?`, id).
+			Scan(&version, &state, &after, &startEvent)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && state != RecomputeRunning) {
+			finished = true
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		rs, err := s.ruleSet(ctx, tx.tx, `SELECT `+ruleSetColumns+` FROM scoring_rule_sets WHERE version = ?`, version)
+		if err != nil {
+			return err
+		}
+		run, err := newRun(ctx, tx.tx, s, rs)
+		if err != nil {
+			return err
+		}
+		ids, err := contactIDsAfter(ctx, tx, after, batch)
+		if err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			finished = true
+			return finishRecompute(ctx, tx, id, run, startEvent)
+		}
+		scores, err := scoreContacts(ctx, tx, run, ids)
+		if err != nil {
+			return err
+		}
+		// One statement for the batch.
+		args := make([]any, 0, 6*len(scores))
+		for _, sc := range scores {
+			args = append(args, id, sc.id, sc.breakdown.Fit, sc.breakdown.Engagement, sc.stageScore, ts(run.now))
+		}
+		if _, err := tx.exec(ctx, `INSERT INTO score_staging (recompute_id, contact_id, fit, engagement, stage_score, scored_at) VALUES `+
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?), ", len(scores)), ", ")+`
+			ON CONFLICT (recompute_id, contact_id) DO UPDATE SET fit = excluded.fit, engagement = excluded.engagement, stage_score = excluded.stage_score, scored_at = excluded.scored_at`,
+			args...); err != nil {
+			return err
+		}
+		_, err = tx.exec(ctx, `UPDATE scoring_recomputes SET after_id = ?, done = done + ? WHERE id = ?`, ids[len(ids)-1], len(ids), id)
+		return err
+	})
+	return finished, err
+}
+
+func contactIDsAfter(ctx context.Context, tx *Tx, after int64, n int) ([]int64, error) {
+	rows, err := tx.query(ctx, `SELECT id FROM contacts WHERE id > ? AND merged_into_id IS NULL ORDER BY id LIMIT ?`, after, n)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// finishRecompute copies every staged score into contacts in one transaction, with a
+// history row per change and the stage moves the new scores earn; rescores the
+// contacts whose events arrived while the recompute ran (they were staged before
+// those events); and puts the rule version in force.
+func finishRecompute(ctx context.Context, tx *Tx, id int64, run *scoreRun, startEvent int64) error {
+	now := ts(run.now)
+	reason := "rules version " + itoa(run.version)
+	if _, err := tx.exec(ctx, `INSERT INTO score_history (contact_id, at, fit_old, fit_new, engagement_old, engagement_new, reason)
+		SELECT c.id, ?, c.fit_score, st.fit, c.engagement_score, st.engagement, ?
+		FROM score_staging st JOIN contacts c ON c.id = st.contact_id
+		WHERE st.recompute_id = ? AND (c.fit_score <> st.fit OR c.engagement_score <> st.engagement)`, now, reason, id); err != nil {
+		return err
+	}
+	if _, err := tx.exec(ctx, `UPDATE contacts SET fit_score = st.fit, engagement_score = st.engagement, scored_at = st.scored_at
+		FROM score_staging st WHERE st.recompute_id = ? AND st.contact_id = contacts.id`, id); err != nil {
+		return err
+	}
+	// Read before the stage moves below add their own events.
+	late, err := contactsWithEventsAfter(ctx, tx, startEvent)
+	if err != nil {
+		return err
+	}
+	type move struct {
+		id         int64
+		stage      string
+		fit, score int
+	}
+	var moves []move
+	rows, err := tx.query(ctx, `SELECT c.id, c.stage, st.fit, st.stage_score FROM score_staging st JOIN contacts c ON c.id = st.contact_id
+		WHERE st.recompute_id = ? AND st.fit >= ? AND st.stage_score >= ? ORDER BY c.id`, id, run.settings.MQLFit, run.settings.MQLEngagement)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var m move
+		if err := rows.Scan(&m.id, &m.stage, &m.fit, &m.score); err != nil {
+			rows.Close()
+			return err
+		}
+		moves = append(moves, m)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, m := range moves {
+		if err := advanceByScore(ctx, tx, run.settings, m.id, m.stage, m.fit, m.score, run.now); err != nil {
+			return err
+		}
+	}
+	for len(late) > 0 {
+		n := min(len(late), 500)
+		scores, err := scoreContacts(ctx, tx, run, late[:n])
+		if err != nil {
+			return err
+		}
+		if err := applyScores(ctx, tx, run, scores, func(int64) string { return reason }); err != nil {
+			return err
+		}
+		late = late[n:]
+	}
+	if _, err := tx.exec(ctx, `DELETE FROM score_staging WHERE recompute_id = ?`, id); err != nil {
+		return err
+	}
+	if _, err := tx.exec(ctx, `UPDATE scoring_rule_sets SET state = 'superseded' WHERE state IN ('active', 'pending') AND version <> ?`, run.version); err != nil {
+		return err
+	}
+	if _, err := tx.exec(ctx, `UPDATE scoring_rule_sets SET state = 'active', activated_at = COALESCE(activated_at, ?) WHERE version = ?`, now, run.version); err != nil {
+		return err
+	}
+	_, err = tx.exec(ctx, `UPDATE scoring_recomputes SET state = 'done', finished_at = ? WHERE id = ?`, now, id)
+	return err
+}
+
+// contactsWithEventsAfter lists the contacts (merged ones as the contact they were
+// merged into) with events after an event id.
+func contactsWithEventsAfter(ctx context.Context, tx *Tx, eventID int64) ([]int64, error) {
+	rows, err := tx.query(ctx, `SELECT DISTINCT COALESCE(c.merged_into_id, c.id) FROM events e JOIN contacts c ON c.id = e.contact_id
+		WHERE e.id > ? ORDER BY 1`, eventID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}

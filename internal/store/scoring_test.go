@@ -1,0 +1,441 @@
+package store_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lodestone-hq/lodestone/internal/errs"
+	"github.com/lodestone-hq/lodestone/internal/lifecycle"
+	"github.com/lodestone-hq/lodestone/internal/scoring"
+	"github.com/lodestone-hq/lodestone/internal/store"
+	"github.com/lodestone-hq/lodestone/internal/store/storetest"
+)
+
+const day = 24 * time.Hour
+
+// clock is a settable clock for a store.
+type scoreClock struct{ t time.Time }
+
+func (c *scoreClock) now() time.Time { return c.t }
+
+func scoringStore(t *testing.T) (*store.Store, *scoreClock) {
+	s := storetest.Open(t)
+	c := &scoreClock{time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)}
+	s.Now = c.now
+	return s, c
+}
+
+func finishRecompute(t *testing.T, s *store.Store, rc *store.Recompute, batch int) {
+	t.Helper()
+	for range 1000 {
+		done, err := s.RecomputeStep(ctx, rc.ID, batch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if done {
+			return
+		}
+	}
+	t.Fatal("recompute never finished")
+}
+
+func scoresOf(t *testing.T, s *store.Store, id int64) (int, int, string) {
+	t.Helper()
+	c := mustContact(t, s, id)
+	return c.FitScore, c.EngagementScore, c.Stage
+}
+
+var testRules = scoring.Rules{
+	Fit: []scoring.FitRule{
+		{Filter: `country = "DE"`, Points: 30},
+		{Filter: `job_title contains "head"`, Points: 35},
+		{Filter: `company.domain = "acme.example"`, Points: 10},
+	},
+	Engagement: []scoring.EngagementRule{
+		{EventType: "page_view", Property: "page_url", Value: "/pricing", Points: 20},
+		{EventType: "email_click", Points: 10, HalfLifeDays: 10},
+	},
+}
+
+func pageView(email, path string, at time.Time) store.Capture {
+	return store.Capture{Type: "page_view", Email: email, OccurredAt: at, Properties: map[string]any{"page_url": "https://site.example" + path}}
+}
+
+func TestScoringFollowsRulesEventsAndTime(t *testing.T) {
+	s, clk := scoringStore(t)
+	start := clk.t
+	// Ada: DE, head of ops at acme → fit 30 + 35 + 10 = 75. Bob: DE only → 30. Cy: nothing → 0.
+	r := mustIngest(t, s,
+		store.Capture{Type: "form_submit", Email: "ada@acme.example", OccurredAt: start, CompanyDomain: "acme.example",
+			Fields: store.ContactFields{JobTitle: "Head of Operations", Country: "DE"}, Stage: lifecycle.Lead},
+		store.Capture{Type: "form_submit", Email: "bob@other.example", OccurredAt: start, Fields: store.ContactFields{Country: "DE"}, Stage: lifecycle.Lead},
+		store.Capture{Type: "form_submit", Email: "cy@third.example", OccurredAt: start, Stage: lifecycle.Lead},
+		pageView("ada@acme.example", "/pricing", start), // 20 at start
+		pageView("bob@other.example", "/blog", start),   // no rule
+	)
+	ada, bob, cy := r[0].ContactID, r[1].ContactID, r[2].ContactID
+
+	_, rc, err := s.PutScoringRules(ctx, testRules, "user:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rc.Total != 3 || rc.State != store.RecomputeRunning {
+		t.Fatalf("recompute %+v", rc)
+	}
+	// One contact staged: nobody's stored score changes yet.
+	if done, err := s.RecomputeStep(ctx, rc.ID, 1); err != nil || done {
+		t.Fatal(done, err)
+	}
+	if f, e, _ := scoresOf(t, s, ada); f != 0 || e != 0 {
+		t.Fatalf("staged scores leaked before the recompute finished: %d %d", f, e)
+	}
+	if p, _ := s.Recompute(ctx, rc.ID); p.Done != 1 || p.Percent() != 33 {
+		t.Fatalf("progress %+v %d", p, p.Percent())
+	}
+	finishRecompute(t, s, rc, 1)
+	for _, c := range []struct {
+		id       int64
+		fit, eng int
+		stage    string
+	}{{ada, 75, 20, lifecycle.Lead}, {bob, 30, 0, lifecycle.Lead}, {cy, 0, 0, lifecycle.Lead}} {
+		if f, e, st := scoresOf(t, s, c.id); f != c.fit || e != c.eng || st != c.stage {
+			t.Errorf("contact %d: fit %d engagement %d %s, want %d %d %s", c.id, f, e, st, c.fit, c.eng, c.stage)
+		}
+	}
+	latest, active, err := s.ScoringRules(ctx)
+	if err != nil || latest.Version != active.Version || active.State != store.RulesActive {
+		t.Fatalf("rules %+v %+v %v", latest, active, err)
+	}
+
+	// A second pricing view 1 day later: 20·2^(-1/30) + 20 = 39.54 → 40, with fit 75:
+	// MQL (fit ≥ 40, engagement ≥ 25), not yet SQL (engagement < 60).
+	clk.t = start.Add(day)
+	mustIngest(t, s, pageView("ada@acme.example", "/pricing?x=1", clk.t))
+	if n, err := s.ScoreNewEvents(ctx, 100); err != nil || n == 0 {
+		t.Fatal(n, err)
+	}
+	if f, e, st := scoresOf(t, s, ada); f != 75 || e != 40 || st != lifecycle.MQL {
+		t.Fatalf("after the second view: %d %d %s", f, e, st)
+	}
+	sc, err := s.ContactScores(ctx, ada, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sc.Breakdown.FitLines) != 3 || len(sc.Breakdown.Engaged) != 2 || sc.Breakdown.Engaged[1].Contribution != 20 {
+		t.Fatalf("breakdown %+v", sc.Breakdown)
+	}
+	if len(sc.History) != 2 || sc.History[0].EngagementOld != 20 || sc.History[0].EngagementNew != 40 || !strings.HasPrefix(sc.History[0].Reason, "event #") ||
+		sc.History[1].FitNew != 75 || sc.History[1].Reason != "rules version 1" {
+		t.Fatalf("history %+v", sc.History)
+	}
+	tl, _ := s.Timeline(ctx, ada, store.TimelineOptions{})
+	var move *store.Event
+	for _, e := range tl {
+		if e.Type == "stage_changed" && e.Properties["to"] == "mql" {
+			move = e
+		}
+	}
+	if move == nil || move.Actor != store.ActorScoring || !strings.Contains(move.Properties["reason"].(string), "MQL thresholds") {
+		t.Fatalf("no stage_changed event by scoring: %+v", move)
+	}
+
+	// Read 30 days later without a new event: the breakdown decays; the stored score
+	// follows once the decay refresh runs. 20·2^(-31/30) + 20·2^(-1) = 9.77 + 10 = 19.77 → 20.
+	clk.t = start.Add(31 * day)
+	if sc, _ := s.ContactScores(ctx, ada, 10); sc.Breakdown.Engagement != 20 || sc.Engagement != 40 {
+		t.Fatalf("read later: breakdown %d, stored %d", sc.Breakdown.Engagement, sc.Engagement)
+	}
+	if n, err := s.RefreshDecay(ctx, time.Hour, 100); err != nil || n != 1 {
+		t.Fatal(n, err)
+	}
+	if f, e, st := scoresOf(t, s, ada); f != 75 || e != 20 || st != lifecycle.MQL {
+		t.Fatalf("after decay: %d %d %s (stages never move back by themselves)", f, e, st)
+	}
+	if n, _ := s.RefreshDecay(ctx, time.Hour, 100); n != 0 {
+		t.Errorf("a fresh score was refreshed again: %d", n)
+	}
+}
+
+func TestHandRaiseRejectRecycleAndDisqualify(t *testing.T) {
+	s, clk := scoringStore(t)
+	start := clk.t
+	r := mustIngest(t, s, store.Capture{Type: "form_submit", Email: "ada@acme.example", OccurredAt: start, CompanyDomain: "acme.example",
+		Fields: store.ContactFields{JobTitle: "Head of Operations", Country: "DE"}, Stage: lifecycle.Lead})
+	ada := r[0].ContactID
+	_, rc, err := s.PutScoringRules(ctx, testRules, "user:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	finishRecompute(t, s, rc, 100)
+	// Four pricing views now: 80 engagement, fit 75 → SQL by score.
+	for range 4 {
+		mustIngest(t, s, pageView("ada@acme.example", "/pricing", start))
+	}
+	if _, err := s.ScoreNewEvents(ctx, 100); err != nil {
+		t.Fatal(err)
+	}
+	if _, e, st := scoresOf(t, s, ada); e != 80 || st != lifecycle.SQL {
+		t.Fatalf("engagement %d stage %s", e, st)
+	}
+	if _, err := s.RejectSQL(ctx, ada, "", "user:2"); errs.Code(err) != errs.Invalid {
+		t.Fatalf("reject without reason: %v", err)
+	}
+	clk.t = start.Add(time.Hour)
+	if _, err := s.RejectSQL(ctx, ada, "Only wants a free tool", "user:2"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RejectSQL(ctx, ada, "again", "user:2"); errs.Code(err) != errs.Conflict {
+		t.Fatalf("rejecting a lead: %v", err)
+	}
+	// The rejection's own events are read by the poller: old engagement does not
+	// bring the recycled lead back.
+	clk.t = start.Add(2 * time.Hour)
+	if _, err := s.ScoreNewEvents(ctx, 100); err != nil {
+		t.Fatal(err)
+	}
+	if _, e, st := scoresOf(t, s, ada); st != lifecycle.Lead || e != 80 {
+		t.Fatalf("after rejection: engagement %d stage %s", e, st)
+	}
+	// Two new pricing views earn 40 since the rejection: MQL again, not SQL.
+	mustIngest(t, s, pageView("ada@acme.example", "/pricing", clk.t), pageView("ada@acme.example", "/pricing", clk.t))
+	if _, err := s.ScoreNewEvents(ctx, 100); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, st := scoresOf(t, s, ada); st != lifecycle.MQL {
+		t.Fatalf("after new engagement: %s", st)
+	}
+	// A demo request is a hand-raise: SQL at once, whatever the scores.
+	r2 := mustIngest(t, s, store.Capture{Type: "demo_request", Email: "new@x.example", OccurredAt: clk.t, Stage: lifecycle.StageForEvent("demo_request", "", true)})
+	if _, _, st := scoresOf(t, s, r2[0].ContactID); st != lifecycle.SQL {
+		t.Fatalf("demo request: %s", st)
+	}
+	if _, err := s.AcceptSQL(ctx, r2[0].ContactID, "", "user:2"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AcceptSQL(ctx, ada, "", "user:2"); errs.Code(err) != errs.Conflict {
+		t.Fatalf("accepting an MQL: %v", err)
+	}
+
+	if _, err := s.Disqualify(ctx, ada, "Too expensive", "user:2"); err == nil || !strings.HasPrefix(err.Error(), "reason:") {
+		t.Fatalf("unknown reason: %v", err)
+	}
+	if _, err := s.Disqualify(ctx, ada, "no budget", "user:2"); err != nil {
+		t.Fatal(err)
+	}
+	tl, _ := s.Timeline(ctx, ada, store.TimelineOptions{})
+	want := map[string]bool{}
+	for _, e := range tl {
+		switch {
+		case e.Type == "sql_rejected" && e.Properties["reason"] == "Only wants a free tool" && e.Actor == "user:2":
+			want["rejected"] = true
+		case e.Type == "stage_changed" && e.Properties["to"] == "lead" && e.Properties["from"] == "sql":
+			want["recycled"] = true
+		case e.Type == "stage_changed" && e.Properties["to"] == "disqualified" && e.Properties["reason"] == "No budget":
+			want["disqualified"] = true
+		}
+	}
+	if len(want) != 3 {
+		t.Fatalf("timeline lacks %v", want)
+	}
+	// Disqualified contacts never move by score.
+	mustIngest(t, s, pageView("ada@acme.example", "/pricing", clk.t), pageView("ada@acme.example", "/pricing", clk.t))
+	if _, err := s.ScoreNewEvents(ctx, 100); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, st := scoresOf(t, s, ada); st != lifecycle.Disqualified {
+		t.Fatalf("disqualified contact moved to %s", st)
+	}
+}
+
+func TestQualify(t *testing.T) {
+	s, _ := scoringStore(t)
+	r := mustIngest(t, s, store.Capture{Type: "form_submit", Email: "ada@acme.example", Stage: lifecycle.Lead})
+	if _, err := s.Qualify(ctx, r[0].ContactID, lifecycle.Qualification{Budget: "lots"}, "user:3"); err == nil || !strings.HasPrefix(err.Error(), "budget:") {
+		t.Fatalf("bad budget: %v", err)
+	}
+	if _, err := s.Qualify(ctx, r[0].ContactID, lifecycle.Qualification{}, "user:3"); errs.Code(err) != errs.Invalid {
+		t.Fatalf("empty qualification: %v", err)
+	}
+	q := lifecycle.Qualification{Budget: "approved", Authority: "decision_maker", Need: "urgent", Timeline: "this_quarter", ProductFit: "good", Notes: "Replacing spreadsheets"}
+	if _, err := s.Qualify(ctx, r[0].ContactID, q, "user:3"); err != nil {
+		t.Fatal(err)
+	}
+	tl, _ := s.Timeline(ctx, r[0].ContactID, store.TimelineOptions{})
+	if tl[0].Type != "qualified" || tl[0].Properties["budget"] != "approved" || tl[0].Properties["product_fit"] != "good" || tl[0].Actor != "user:3" {
+		t.Fatalf("timeline %+v", tl[0])
+	}
+	if _, err := s.Qualify(ctx, 99999, q, "user:3"); errs.Code(err) != errs.NotFound {
+		t.Fatalf("unknown contact: %v", err)
+	}
+}
+
+func TestRulesAndSettingsAreValidatedAndAudited(t *testing.T) {
+	s, _ := scoringStore(t)
+	_, _, err := s.PutScoringRules(ctx, scoring.Rules{Fit: []scoring.FitRule{{Filter: `country = "DE"`, Points: 5}, {Filter: `countr = "DE"`, Points: 5}}}, "user:1")
+	if err == nil || !strings.HasPrefix(err.Error(), "fit[1].filter:") || !strings.Contains(err.Error(), "position") {
+		t.Fatalf("bad filter: %v", err)
+	}
+	_, _, err = s.PutScoringRules(ctx, scoring.Rules{Fit: []scoring.FitRule{{Filter: `fit_score > 3`, Points: 5}}}, "user:1")
+	if err == nil || !strings.HasPrefix(err.Error(), "fit[0].filter:") {
+		t.Fatalf("self-referring rule: %v", err)
+	}
+	if latest, _, _ := s.ScoringRules(ctx); latest.Version != 0 {
+		t.Fatal("a refused edit saved rules")
+	}
+	set := scoring.DefaultSettings()
+	set.MQLFit = 50
+	set.DisqualifyReason = []string{"Wrong country"}
+	if _, err := s.PutScoringSettings(ctx, set, "user:1"); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.ScoringSettings(ctx)
+	if got.MQLFit != 50 || got.DisqualifyReason[0] != "Wrong country" || got.SQLFit != 60 {
+		t.Fatalf("settings %+v", got)
+	}
+	set.SQLEngagement = 10
+	if _, err := s.PutScoringSettings(ctx, set, "user:1"); err == nil || !strings.HasPrefix(err.Error(), "sql_engagement:") {
+		t.Fatal(err)
+	}
+	if _, _, err := s.PutScoringRules(ctx, testRules, "user:1"); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := s.LatestRecompute(ctx)
+	set.SQLEngagement = 60
+	set.DisqualifyReason = []string{"Wrong country", "Bought elsewhere"}
+	if rc, err := s.PutScoringSettings(ctx, set, "user:1"); err != nil || rc != nil {
+		t.Fatalf("new reasons alone started a recompute: %+v %v", rc, err)
+	}
+	if after, _ := s.LatestRecompute(ctx); after.ID != before.ID {
+		t.Fatal("a recompute started")
+	}
+	set.HalfLifeDays = 14
+	if rc, err := s.PutScoringSettings(ctx, set, "user:1"); err != nil || rc == nil || rc.ID == before.ID {
+		t.Fatalf("a new half-life did not rescore: %+v %v", rc, err)
+	}
+	log, _ := s.Audit(ctx, 2)
+	var actions []string
+	for _, e := range log {
+		actions = append(actions, e.Action)
+	}
+	if strings.Join(actions, ",") != "scoring.settings.set,scoring.settings.set" {
+		t.Fatalf("audit %v", actions)
+	}
+}
+
+// A rule change made while a recompute runs supersedes it; the events that arrive
+// during a recompute are scored under the new rules when it finishes.
+func TestRecomputeSupersededAndLateEvents(t *testing.T) {
+	s, clk := scoringStore(t)
+	var emails []string
+	for i := range 5 {
+		e := string(rune('a'+i)) + "@acme.example"
+		emails = append(emails, e)
+		mustIngest(t, s, store.Capture{Type: "form_submit", Email: e, OccurredAt: clk.t, Fields: store.ContactFields{Country: "DE"}, Stage: lifecycle.Lead})
+	}
+	_, first, err := s.PutScoringRules(ctx, scoring.Rules{Fit: []scoring.FitRule{{Filter: `country = "DE"`, Points: 10}}}, "user:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done, err := s.RecomputeStep(ctx, first.ID, 2); err != nil || done {
+		t.Fatal(done, err)
+	}
+	_, second, err := s.PutScoringRules(ctx, testRules, "user:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done, err := s.RecomputeStep(ctx, first.ID, 2); err != nil || !done {
+		t.Fatal("the superseded recompute went on", done, err)
+	}
+	if p, _ := s.Recompute(ctx, first.ID); p.State != store.RecomputeSuperseded {
+		t.Fatalf("first %+v", p)
+	}
+	if done, err := s.RecomputeStep(ctx, second.ID, 2); err != nil || done {
+		t.Fatal(done, err)
+	}
+	// A pricing view of an already staged contact while the recompute runs.
+	mustIngest(t, s, pageView(emails[0], "/pricing", clk.t))
+	finishRecompute(t, s, second, 2)
+	first0 := mustIngest(t, s, store.Capture{Type: "form_submit", Email: emails[0]})[0].ContactID
+	if f, e, _ := scoresOf(t, s, first0); f != 30 || e != 20 {
+		t.Fatalf("late event under new rules: fit %d engagement %d", f, e)
+	}
+	rc, _ := s.LatestRecompute(ctx)
+	if rc.ID != second.ID || rc.State != store.RecomputeDone || rc.Done != 5 || rc.Percent() != 100 {
+		t.Fatalf("latest %+v", rc)
+	}
+}
+
+// An event id committed after a higher one is still scored.
+func TestWatermarkWaitsForLateCommits(t *testing.T) {
+	s, clk := scoringStore(t)
+	r := mustIngest(t, s, store.Capture{Type: "form_submit", Email: "ada@acme.example", OccurredAt: clk.t, Stage: lifecycle.Lead})
+	_, rc, err := s.PutScoringRules(ctx, scoring.Rules{Engagement: []scoring.EngagementRule{{EventType: "email_click", Points: 10}}}, "user:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	finishRecompute(t, s, rc, 10)
+	if _, err := s.ScoreNewEvents(ctx, 100); err != nil {
+		t.Fatal(err)
+	}
+	base := r[0].EventID + 100
+	if err := s.InsertEventWithID(ctx, base+2, r[0].ContactID, "email_click", clk.t); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ScoreNewEvents(ctx, 100); err != nil {
+		t.Fatal(err)
+	}
+	if _, e, _ := scoresOf(t, s, r[0].ContactID); e != 10 {
+		t.Fatalf("engagement %d", e)
+	}
+	// The lower id commits later.
+	if err := s.InsertEventWithID(ctx, base+1, r[0].ContactID, "email_click", clk.t); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ScoreNewEvents(ctx, 100); err != nil {
+		t.Fatal(err)
+	}
+	if _, e, _ := scoresOf(t, s, r[0].ContactID); e != 20 {
+		t.Fatalf("the late id was missed: engagement %d", e)
+	}
+}
+
+// Enrichment changes the fit without an event: the scorer follows it.
+func TestEnrichmentRescoresFit(t *testing.T) {
+	s, clk := scoringStore(t)
+	r := mustIngest(t, s,
+		store.Capture{Type: "form_submit", Email: "ada@acme.example", OccurredAt: clk.t, CompanyDomain: "acme.example", Stage: lifecycle.Lead},
+		store.Capture{Type: "form_submit", Email: "bob@acme.example", OccurredAt: clk.t, CompanyDomain: "acme.example", Stage: lifecycle.Lead})
+	ada, bob := r[0].ContactID, r[1].ContactID
+	_, rc, err := s.PutScoringRules(ctx, scoring.Rules{Fit: []scoring.FitRule{
+		{Filter: `seniority = "vp"`, Points: 40}, {Filter: `company.industry = "software"`, Points: 25}}}, "user:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	finishRecompute(t, s, rc, 10)
+	company := mustContact(t, s, ada).Company.ID
+	if err := s.EnrichForTest(ctx, ada, "vp", company, "software"); err != nil {
+		t.Fatal(err)
+	}
+	// Read only once the lag has passed, so a late commit is not missed.
+	if n, err := s.ScoreEnriched(ctx, 100); err != nil || n != 0 {
+		t.Fatalf("inside the lag: %d %v", n, err)
+	}
+	clk.t = clk.t.Add(3 * time.Second)
+	if n, err := s.ScoreEnriched(ctx, 100); err != nil || n != 2 {
+		t.Fatalf("rescored %d, %v", n, err)
+	}
+	if f, _, _ := scoresOf(t, s, ada); f != 65 {
+		t.Errorf("ada fit %d, want 40 + 25", f)
+	}
+	if f, _, _ := scoresOf(t, s, bob); f != 25 {
+		t.Errorf("bob fit %d, want 25 from the company", f)
+	}
+	if n, _ := s.ScoreEnriched(ctx, 100); n != 0 {
+		t.Errorf("rescored again: %d", n)
+	}
+	sc, _ := s.ContactScores(ctx, bob, 5)
+	if len(sc.History) == 0 || sc.History[0].Reason != "profile enriched" {
+		t.Errorf("history %+v", sc.History)
+	}
+}
