@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -253,13 +254,25 @@ func TestStoredXSSNeverRuns(t *testing.T) {
 	_ = json.Unmarshal([]byte(out), &dup)
 	api("POST", fmt.Sprintf("/api/v1/contacts/%d/merge", dup.Results[0].ContactID), map[string]any{"loser_id": dup.Results[1].ContactID}, 201)
 
-	// Every screen that needs a login, with every id made, and the hosted form.
-	maxID := int64(0)
-	for _, id := range ids {
-		maxID = max(maxID, id)
+	// Every screen that needs a login, with every id made, and the hosted form. Ids
+	// are not dense on PostgreSQL (a rolled-back insert uses one up), so they are
+	// the ones the API answered and every contact the store holds.
+	f := store.ContactFilter{IncludeMerged: true, Limit: 500}
+	for {
+		page, err := a.Store.Contacts(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range page.Contacts {
+			ids = append(ids, c.ID)
+		}
+		if page.NextCursor == "" {
+			break
+		}
+		f.Cursor = page.NextCursor
 	}
-	n, _ := a.Store.CountContacts(ctx)
-	maxID = max(maxID, n)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
 	patterns := web.New(a.Store, a.Config, slog.New(slog.DiscardHandler)).AdminPagePatterns()
 	if len(patterns) < 4 {
 		t.Fatalf("only %d screens found: %v", len(patterns), patterns)
@@ -275,7 +288,7 @@ func TestStoredXSSNeverRuns(t *testing.T) {
 			pages = append(pages, path+"?q="+url.QueryEscape(xssPayloads[2]))
 			continue
 		}
-		for id := int64(1); id <= maxID; id++ {
+		for _, id := range ids {
 			pages = append(pages, wild.ReplaceAllStringFunc(path, func(m string) string {
 				switch wild.FindStringSubmatch(m)[1] {
 				case "slug":
@@ -316,13 +329,14 @@ func TestStoredXSSNeverRuns(t *testing.T) {
 	if withText < len(pages)/4 {
 		t.Errorf("only %d of %d pages show a payload as text", withText, len(pages))
 	}
-	// No CSP violation, console error or dialog; the hosted form page has no
-	// favicon, which is no concern of this test.
+	// No CSP violation, console error or dialog. The hosted form page has no favicon,
+	// and an id of one kind fills the {id} of a screen of another kind, which then
+	// answers 404: neither is a concern of this test.
 	time.Sleep(100 * time.Millisecond)
 	tab.mu.Lock()
 	defer tab.mu.Unlock()
 	for _, e := range tab.errors {
-		if !strings.Contains(e, "/favicon.ico") {
+		if !strings.Contains(e, "/favicon.ico") && !strings.Contains(e, "status of 404") {
 			t.Errorf("browser: %s", e)
 		}
 	}
