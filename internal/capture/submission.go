@@ -143,7 +143,7 @@ func ParseSubmission(d *FormDefinition, v url.Values, m SubmissionMeta) (store.C
 			web[k] = val
 		}
 	}
-	if web["page_url"] == "" && m.Referrer != "" {
+	if web["page_url"] == "" && m.Referrer != "" && utf8.ValidString(m.Referrer) && len(m.Referrer) <= maxValue {
 		// Posted from a page without tracking fields: the page is the referrer header.
 		web["page_url"] = m.Referrer
 	}

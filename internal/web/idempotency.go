@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/lodestone-hq/lodestone/internal/errs"
 )
@@ -23,8 +24,8 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if len(key) > 255 {
-			s.writeError(w, r, errs.Field("Idempotency-Key", "must be at most 255 characters"))
+		if len(key) > 255 || !utf8.ValidString(key) {
+			s.writeError(w, r, errs.Field("Idempotency-Key", "must be UTF-8 text of at most 255 bytes"))
 			return
 		}
 		body, err := io.ReadAll(r.Body)
