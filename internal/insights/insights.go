@@ -67,7 +67,8 @@ func ValidCustomKey(key string) bool {
 // LabelOf is the screen name of an attribute.
 func LabelOf(name string) string {
 	if key, ok := strings.CutPrefix(name, CustomPrefix); ok {
-		return strings.ReplaceAll(key, "_", " ") + " (custom field)"
+		words := strings.ReplaceAll(key, "_", " ")
+		return strings.ToUpper(words[:1]) + words[1:] + " (custom field)"
 	}
 	for _, a := range Attributes {
 		if a.Name == name {

@@ -87,7 +87,7 @@ func TestBuild(t *testing.T) {
 	if !near(*de.Lift, 0.75) || !near(de.LiftCI.Low, 0.25836) || !near(de.LiftCI.High, 1.98642) {
 		t.Errorf("DE lift %v %+v", *de.Lift, *de.LiftCI)
 	}
-	if r := rep.Attributes[2]; r.Label != "interest (custom field)" || *r.Values[0].Lift != 0 {
+	if r := rep.Attributes[2]; r.Label != "Interest (custom field)" || *r.Values[0].Lift != 0 {
 		t.Errorf("custom %+v", r)
 	}
 

@@ -168,13 +168,13 @@ type hbar struct {
 	Class              string
 }
 
-// hbarChart lays rows out hbarRow units apart in a 600-unit-wide SVG.
+// hbarChart lays rows out hbarRow units apart in a 440-unit-wide SVG.
 type hbarChart struct {
 	Height float64
 	Rows   []hbar
 }
 
-const hbarLeft, hbarWidth, hbarRow = 150.0, 340.0, 46.0
+const hbarLeft, hbarWidth, hbarRow = 112.0, 240.0, 46.0
 
 func layoutHbars(rows []hbar, values []float64) hbarChart {
 	var most float64

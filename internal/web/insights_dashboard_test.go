@@ -13,7 +13,7 @@ import (
 // The dashboard on 2026-03-18: February had 4 new leads and 400.00 of cost (CPL 100.00), one
 // customer who won 1000.00 (conversion 25 %, ROI 150 %); March so far 2 leads, 300.00 (CPL
 // 150.00), no customer (0 %, ROI −100 %). Changes: leads −50 %, CPL +50 % (bad), conversion
-// −25.0 pts, ROI −250.0 pts.
+// −25.0 pts, ROI −250 pts (whole points from 100 on).
 func TestDashboardComparesMonths(t *testing.T) {
 	e := newUIEnv(t)
 	e.user("owner@example.com", store.RoleReadOnly)
@@ -51,7 +51,7 @@ func TestDashboardComparesMonths(t *testing.T) {
 		`<span class="stat-value">2</span>`, `<span class="kpi-change kpi-bad">-50 %</span>`, `February: 4`,
 		`<span class="stat-value">150.00</span>`, `<span class="kpi-change kpi-bad">&#43;50 %</span>`, `February: 100.00`,
 		`<span class="stat-value">0 %</span>`, `<span class="kpi-change kpi-bad">-25.0 pts</span>`, `February: 25 %`,
-		`<span class="stat-value">-100 %</span>`, `<span class="kpi-change kpi-bad">-250.0 pts</span>`, `February: 150 %`,
+		`<span class="stat-value">-100 %</span>`, `<span class="kpi-change kpi-bad">-250 pts</span>`, `February: 150 %`,
 		`href="/contacts?created_from=2026-03-01&amp;created_to=2026-03-31"`,
 		`href="/contacts?created_from=2026-03-01&amp;created_to=2026-03-31&amp;reached=customer"`,
 		// The weekly chart links each bar to its contacts; the cost per lead of the window is

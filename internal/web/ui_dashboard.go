@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"math"
 	"math/big"
 	"net/http"
 	"time"
@@ -134,11 +135,11 @@ func compareMonths(this, before report.Metrics, month, next time.Time) []kpi {
 	}
 
 	conv := kpi{Label: "Conversion rate", Value: ratePercent(this.ConversionRate()), Before: ratePercent(before.ConversionRate()),
-		URL: contactsURL(month, next, "reached", lifecycle.Customer), Help: "of this month's new leads, the share that became customers"}
+		URL: contactsURL(month, next, "reached", lifecycle.Customer), Help: "of this month's new leads, the share that became customers so far"}
 	conv.Change, conv.Tone = pointChange(this.ConversionRate(), before.ConversionRate())
 
 	roi := kpi{Label: "ROI", Value: ratePercent(this.ROI()), Before: ratePercent(before.ROI()),
-		URL: contactsURL(month, next, "reached", lifecycle.Customer), Help: "(revenue of this month's new leads − cost) ÷ cost"}
+		URL: contactsURL(month, next, "reached", lifecycle.Customer), Help: "(revenue from this month's new leads − cost) ÷ cost; young leads have had little time to buy"}
 	roi.Change, roi.Tone = pointChange(this.ROI(), before.ROI())
 	return []kpi{leads, cpl, conv, roi}
 }
@@ -183,6 +184,9 @@ func pointChange(now, before *big.Rat) (string, string) {
 	f, _ := d.Float64()
 	if f > -0.0005 && f < 0.0005 {
 		return "no change", "flat"
+	}
+	if math.Abs(f) >= 1 {
+		return fmt.Sprintf("%+.0f pts", f*100), tone(f > 0, true)
 	}
 	return fmt.Sprintf("%+.1f pts", f*100), tone(f > 0, true)
 }

@@ -211,12 +211,24 @@ func valueLabel(attribute, label string) string {
 	case "channel":
 		return channelLabel(label)
 	case "seniority", "department", "email_type":
+		switch label {
+		case "vp":
+			return "VP"
+		case "hr":
+			return "HR"
+		case "it":
+			return "IT"
+		}
 		return humanize(label)
 	}
 	return label
 }
 
-// percent shows a ratio as a percentage with one decimal.
+// percent shows a ratio as a percentage with one decimal, or none from 100 % up.
 func percent(f float64) string {
+	if math.Abs(f) >= 1 {
+		n := int64(math.Round(f * 100))
+		return formatCount(n) + " %"
+	}
 	return strings.Replace(fmt.Sprintf("%.1f %%", f*100), ".0 %", " %", 1)
 }
