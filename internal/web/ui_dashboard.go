@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/lodestone-hq/lodestone/internal/attribution"
 	"github.com/lodestone-hq/lodestone/internal/lifecycle"
 	"github.com/lodestone-hq/lodestone/internal/report"
 	"github.com/lodestone-hq/lodestone/internal/store"
@@ -88,16 +87,14 @@ func (u *ui) dashboard(w http.ResponseWriter, r *http.Request, p *Principal) err
 	}
 	d.Funnel = funnelChart(cohort, reachedCounts, from, to)
 
-	if d.Total, err = st.CountContacts(ctx); err != nil {
-		return err
-	}
-	counts, err := st.StageCounts(ctx)
+	counts, err := st.CurrentStages(ctx)
 	if err != nil {
 		return err
 	}
 	var most int64
 	for _, n := range counts {
 		most = max(most, n)
+		d.Total += n
 	}
 	for _, stage := range lifecycle.Stages {
 		d.Stages = append(d.Stages, funnelStep{Stage: stage, Count: counts[stage], Width: widthClass(counts[stage], most)})
@@ -112,13 +109,14 @@ func (u *ui) dashboard(w http.ResponseWriter, r *http.Request, p *Principal) err
 }
 
 // monthMetrics are the sources report's totals for the contacts created in [from, to)
-// and the costs dated in it, under first-touch attribution.
+// and the costs dated in it, under first-touch attribution, read from the store's
+// roll-ups rather than contact by contact.
 func (u *ui) monthMetrics(r *http.Request, from, to time.Time) (report.Metrics, error) {
-	data, err := u.s.store.SourcesReport(r.Context(), from, to, false)
+	f, err := u.s.store.DashboardFigures(r.Context(), from, to)
 	if err != nil {
 		return report.Metrics{}, err
 	}
-	return report.Build(*data, report.Options{Grouping: report.ByChannel, Model: attribution.FirstTouch}).Totals, nil
+	return report.Metrics{NewLeads: f.NewLeads, Customers: big.NewRat(f.Customers, 1), Cost: f.Cost, Revenue: f.Revenue}, nil
 }
 
 // compareMonths makes the four headline figures. A change is relative for counts and
