@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -93,7 +94,11 @@ func seedDashboard(b *testing.B, s *Store, n int, now time.Time) {
 			CASE WHEN i % 10 = 0 THEN 'organic_search' END FROM n`, []any{10*n - 1, t0, step, t0, step}},
 	}
 	for i, st := range stmts {
-		if _, err := s.write.ExecContext(ctx, s.rebind(st.q), st.args...); err != nil {
+		q := st.q
+		if s.engine == Postgres {
+			q = strings.ReplaceAll(q, "?", "CAST(? AS BIGINT)") // every seed argument is a number
+		}
+		if _, err := s.write.ExecContext(ctx, s.rebind(q), st.args...); err != nil {
 			b.Fatalf("seed %d: %v", i, err)
 		}
 	}
