@@ -97,6 +97,7 @@ func seedDashboard(b *testing.B, s *Store, n int, now time.Time) {
 		q := st.q
 		if s.engine == Postgres {
 			q = strings.ReplaceAll(q, "?", "CAST(? AS BIGINT)") // every seed argument is a number
+			q = strings.Replace(q, "ELSE '{}' END,", "ELSE '{}' END::jsonb,", 1)
 		}
 		if _, err := s.write.ExecContext(ctx, s.rebind(q), st.args...); err != nil {
 			b.Fatalf("seed %d: %v", i, err)
