@@ -130,8 +130,8 @@ type Interval struct {
 	Low, High float64
 }
 
-// Rate is a conversion rate with its 95 % Wilson interval; nil fields mean the
-// denominator was zero.
+// Value is one attribute value's conversion rate with its 95 % Wilson interval, and
+// its lift over the baseline.
 type Value struct {
 	Value     string
 	Label     string

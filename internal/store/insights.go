@@ -96,9 +96,7 @@ func attributeNames() string {
 // attribute to count when it is not "".
 func (s *Store) InsightCounts(ctx context.Context, outcome string, from, to time.Time, only string) (*insights.Counts, error) {
 	out := insights.NewCounts()
-	want := func(a string) bool {
-		return only == "" || only == a || only == "custom" && strings.HasPrefix(a, insights.CustomPrefix)
-	}
+	want := func(a string) bool { return only == "" || only == a }
 	wantCustom := only == "" || strings.HasPrefix(only, insights.CustomPrefix)
 	reachedOutcome := `EXISTS (SELECT 1 FROM contact_stages s WHERE s.contact_id = c.id AND s.stage = ?)`
 	cols := []string{"channel", "country", "city", "industry", "company_size", "seniority", "department", "email_type"}

@@ -47,9 +47,9 @@ func toQualityRow(q *insights.Quality, page *insightsPage, byCampaign bool) qual
 		link.Set("channel", q.Channel)
 	}
 	if byCampaign {
-		link.Set("campaign", cmp.Or(strconv.FormatInt(q.CampaignID, 10), "none"))
-		if q.CampaignID == 0 {
-			link.Set("campaign", "none")
+		link.Set("campaign", "none")
+		if q.CampaignID != 0 {
+			link.Set("campaign", strconv.FormatInt(q.CampaignID, 10))
 		}
 	}
 	at := func(stage string) string {
