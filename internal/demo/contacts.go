@@ -42,6 +42,9 @@ type person struct {
 	newsletter bool      // receives the monthly newsletter
 	sqlAt      time.Time // when they raised their hand
 	closeAt    time.Time // when their deal was won or lost
+	// decision is sales' answer to their hand-raise: accepted, rejected (with
+	// rejectReason) or "" while undecided.
+	decision, rejectReason string
 
 	caps     []store.Capture
 	identify int   // index in caps of the capture that creates the contact

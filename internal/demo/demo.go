@@ -93,6 +93,9 @@ func Load(ctx context.Context, s *store.Store, opt Options) (Summary, error) {
 	if err := g.ingest(ctx, s, &sum); err != nil {
 		return sum, err
 	}
+	if err := g.profiles(ctx, s); err != nil {
+		return sum, err
+	}
 	if err := g.outcomes(ctx, s, &sum); err != nil {
 		return sum, err
 	}
@@ -143,7 +146,8 @@ func newGen(opt Options) *gen {
 		countryW: countryWeights(),
 		titleW:   titleWeights(),
 	}
-	g.competitor = &company{name: "Leadforge Systems GmbH", domain: "leadforge-systems.de", ctry: countries[0]}
+	g.competitor = &company{name: "Leadforge Systems GmbH", domain: "leadforge-systems.de", ctry: countries[0],
+		industry: "Software", size: "51-200", employees: 140}
 	return g
 }
 

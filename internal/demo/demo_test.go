@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -129,8 +130,13 @@ func TestLoad(t *testing.T) {
 		t.Errorf("recent months should be busier: %d early, %d late", early, late)
 	}
 
-	var won, deals int
+	var buyers, repeat, deals int
+	types := map[string]int{}
+	reasons := map[string]int{}
+	bands := map[string]int{}
+	var profiled, industries int
 	for _, c := range contacts {
+		won := 0
 		ds, err := s.Deals(ctx, c.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -154,18 +160,61 @@ func TestLoad(t *testing.T) {
 		if c.Stage == lifecycle.Customer && len(ds) == 0 {
 			t.Errorf("customer %d without a deal", c.ID)
 		}
+		if won > 0 {
+			buyers++
+		}
+		if won > 1 {
+			repeat++
+		}
+		if c.Seniority != "" || c.Department != "" {
+			profiled++
+		}
+		if c.Company != nil && c.Company.Industry != "" {
+			industries++
+			bands[c.Company.Size]++
+			if c.Company.Employees == nil || c.Company.Country == "" {
+				t.Errorf("company %s lacks its head count or country", c.Company.Domain)
+			}
+		}
 		events, err := s.Timeline(ctx, c.ID, store.TimelineOptions{Limit: 5000})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, e := range events {
+			types[e.Type]++
+			if e.Type == "sql_rejected" {
+				reason, _ := e.Properties["reason"].(string)
+				reasons[reason]++
+			}
+			if u, _ := e.Properties["page_url"].(string); e.Type == "page_view" && strings.HasSuffix(u, "/pricing") {
+				types["pricing view"]++
+			}
 			if e.OccurredAt.After(now) {
 				t.Errorf("contact %d: %s at %v, after now", c.ID, e.Type, e.OccurredAt)
 			}
 		}
 	}
-	if deals != sum.Deals || won != stages[lifecycle.Customer] || won == 0 {
-		t.Errorf("%d deals (summary %d), %d won for %d customers", deals, sum.Deals, won, stages[lifecycle.Customer])
+	if deals != sum.Deals || buyers != stages[lifecycle.Customer] || buyers == 0 || repeat == 0 {
+		t.Errorf("%d deals (summary %d), %d buyers for %d customers, %d of them repeat buyers", deals, sum.Deals, buyers, stages[lifecycle.Customer], repeat)
+	}
+	// What the dashboard and the audience insights read: sales' decisions with reasons,
+	// qualifications, referrals, pricing page views, enriched profiles and companies.
+	t.Logf("events %v; rejection reasons %v; size bands %v", types, reasons, bands)
+	for _, typ := range []string{"qualified", "sql_accepted", "sql_rejected", "referral", "pricing view"} {
+		if types[typ] == 0 {
+			t.Errorf("no %s events: %v", typ, types)
+		}
+	}
+	if len(reasons) < 2 || reasons[""] > 0 {
+		t.Errorf("rejection reasons %v", reasons)
+	}
+	if profiled < 250 || industries < 150 || len(bands) < 4 {
+		t.Errorf("%d contacts with seniority or department, %d with an industry, bands %v", profiled, industries, bands)
+	}
+	for b := range bands {
+		if !slices.Contains([]string{"1-10", "11-50", "51-200", "201-500", "501-1000", "1001-5000", "5001+"}, b) {
+			t.Errorf("size band %q is not one of the contract's", b)
+		}
 	}
 	users, err := s.Users(ctx)
 	if err != nil {

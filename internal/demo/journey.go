@@ -2,6 +2,7 @@ package demo
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/lodestone-hq/lodestone/internal/attribution"
@@ -164,6 +165,9 @@ func (h *hist) sales() {
 	}
 	h.add(h.who(store.Capture{Type: "call", OccurredAt: call, Actor: h.repActor(),
 		Properties: map[string]any{"disposition": "connected", "direction": "outbound", "duration_seconds": 180 + g.rng.IntN(900), "outcome": "demo booked"}}))
+	if h.qualify(call); p.decision == "rejected" {
+		return
+	}
 	meeting := g.businessTime(call.Add(time.Duration(2+g.rng.IntN(5))*day), p)
 	h.add(h.who(store.Capture{Type: "meeting_booked", OccurredAt: call.Add(g.minutes(1, 5)), Actor: h.repActor(),
 		Properties: map[string]any{"title": "Product demo", "with": p.rep.Name, "starts_at": meeting.Format(time.RFC3339)}}))
@@ -176,4 +180,41 @@ func (h *hist) sales() {
 		Properties: map[string]any{"subject": "Your proposal", "from": p.rep.Email}}))
 	h.add(h.who(store.Capture{Type: "call", OccurredAt: g.businessTime(proposal.Add(3*day), p), Actor: h.repActor(),
 		Properties: map[string]any{"disposition": "connected", "direction": "outbound", "duration_seconds": 300 + g.rng.IntN(1500), "outcome": "proposal discussed"}}))
+}
+
+// rejectReasons are why sales sends an SQL back to marketing, most common first.
+var rejectReasons = []string{"no budget", "not the decision maker", "no need right now", "timeline over a year", "too small for us", "wrong region"}
+
+// qualify writes the rep's BANT qualification after the first call and their decision
+// on the hand-raise: people far along were accepted; of the SQLs that stopped there,
+// weaker leads are likelier to be sent back, with a reason.
+func (h *hist) qualify(call time.Time) {
+	g, p := h.g, h.p
+	if p.fate == fateSQL {
+		switch x := g.rng.Float64() * (0.4 + 0.6*p.quality); {
+		case x < 0.35:
+			p.decision = "rejected"
+			p.rejectReason = rejectReasons[weighted(g.rng, []float64{5, 3, 3, 2, 1.5, 1})]
+			if p.quality < 0.6 && chance(g.rng, 0.5) {
+				p.rejectReason = "too small for us"
+			}
+		case x < 0.75 || g.now.Sub(p.sqlAt) > 10*day:
+			p.decision = "accepted"
+		}
+	} else {
+		p.decision = "accepted"
+	}
+	fits := func(q float64) bool { return chance(g.rng, math.Min(0.95, q)) }
+	at := call.Add(g.minutes(2, 30))
+	h.add(h.who(store.Capture{Type: "qualified", OccurredAt: at, Actor: h.repActor(), Properties: map[string]any{
+		"budget": fits(0.3 + p.quality/2), "authority": fits(0.2 + p.quality/2), "need": fits(0.5 + p.quality/3),
+		"timeline": pick(g.rng, []string{"this quarter", "next quarter", "this year", "next year"}), "product_fit": fits(0.4 + p.quality/3),
+		"notes": fmt.Sprintf("First call with %s (%s).", p.first, p.title)}}))
+	switch p.decision {
+	case "accepted":
+		h.add(h.who(store.Capture{Type: "sql_accepted", OccurredAt: at.Add(g.minutes(1, 20)), Actor: h.repActor()}))
+	case "rejected":
+		h.add(h.who(store.Capture{Type: "sql_rejected", OccurredAt: at.Add(g.minutes(1, 20)), Actor: h.repActor(),
+			Properties: map[string]any{"reason": p.rejectReason}}))
+	}
 }

@@ -1,8 +1,11 @@
 package demo
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"math"
+	"time"
 
 	"github.com/lodestone-hq/lodestone/internal/lifecycle"
 	"github.com/lodestone-hq/lodestone/internal/store"
@@ -41,7 +44,9 @@ func (g *gen) outcomes(ctx context.Context, s *store.Store, sum *Summary) error 
 				hot = append(hot, p)
 			}
 		case fateCustomer:
-			err = g.deal(ctx, s, p, store.DealWon, sum)
+			if err = g.deal(ctx, s, p, store.DealWon, sum); err == nil {
+				err = g.afterTheSale(ctx, s, p, sum)
+			}
 		case fateLost:
 			if err = g.deal(ctx, s, p, store.DealLost, sum); err == nil {
 				_, err = s.SetStage(ctx, p.id, lifecycle.Lead, pick(g.rng, lostReasons), actor)
@@ -49,6 +54,10 @@ func (g *gen) outcomes(ctx context.Context, s *store.Store, sum *Summary) error 
 		case fateDisqualified:
 			_, err = s.SetStage(ctx, p.id, lifecycle.Disqualified, p.reason, actor)
 		case fateSQL:
+			if p.decision == "rejected" {
+				_, err = s.SetStage(ctx, p.id, lifecycle.Lead, "rejected by sales: "+p.rejectReason+"; back to nurture", fmt.Sprintf("user:%d", p.rep.ID))
+				break
+			}
 			if g.now.Sub(p.sqlAt) < 14*day {
 				hot = append(hot, p)
 			}
@@ -103,5 +112,26 @@ func (g *gen) deal(ctx context.Context, s *store.Store, p *person, status string
 		return err
 	}
 	sum.Deals++
+	return nil
+}
+
+// afterTheSale gives some customers a second purchase (another team, an upgrade) and
+// has some recommend Lodestone to a peer; the better the fit, the likelier both are.
+func (g *gen) afterTheSale(ctx context.Context, s *store.Store, p *person, sum *Summary) error {
+	if at := p.closeAt.Add(time.Duration(20+g.rng.IntN(40)) * day); at.Before(g.now) && chance(g.rng, math.Min(0.6, 0.15*p.quality)) {
+		org := cmp.Or(p.company, p.first+" "+p.last)
+		d := store.Deal{ContactID: p.id, Name: org + " – second team, annual", Amount: plans[g.rng.IntN(2)].monthly * 12, Status: store.DealWon, ClosedAt: at}
+		if _, err := s.CreateDeal(ctx, d, fmt.Sprintf("user:%d", p.rep.ID)); err != nil {
+			return err
+		}
+		sum.Deals++
+	}
+	if at := p.closeAt.Add(time.Duration(7+g.rng.IntN(60)) * day); at.Before(g.now) && chance(g.rng, math.Min(0.7, 0.2*p.quality)) {
+		friend := pick(g.rng, p.ctry.locale.first) + " " + pick(g.rng, p.ctry.locale.last)
+		if _, err := s.Ingest(ctx, []store.Capture{{Type: "referral", ContactID: p.id, OccurredAt: at, Actor: fmt.Sprintf("user:%d", p.rep.ID),
+			Properties: map[string]any{"referred": friend, "note": "Introduced a peer at another company"}}}); err != nil {
+			return err
+		}
+	}
 	return nil
 }

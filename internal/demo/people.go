@@ -157,9 +157,16 @@ var (
 type company struct {
 	name, domain, size string
 	ctry               *country
+	industry           string
+	employees          int64
 }
 
-var sizes = []string{"1-10", "11-50", "51-200", "201-1000", "1000+"}
+// sizes are the size bands of the enrichment contract, with the head counts they span.
+var sizes = []struct {
+	band     string
+	min, max int64
+}{{"1-10", 1, 10}, {"11-50", 11, 50}, {"51-200", 51, 200}, {"201-500", 201, 500}, {"501-1000", 501, 1000},
+	{"1001-5000", 1001, 5000}, {"5001+", 5001, 40000}}
 
 // companies invents n companies with work-email domains on real public suffixes, since
 // contact.CompanyDomain refuses suffixes that no registry runs.
@@ -179,11 +186,14 @@ func companies(r *rand.Rand, n int) []*company {
 		if chance(r, 0.2) {
 			tld = "com" // a European company on .com
 		}
+		size := sizes[weighted(r, []float64{2, 4, 4, 1.4, 0.8, 0.6, 0.25})]
 		out = append(out, &company{
-			name:   pre + " " + suf + " " + pick(r, c.legal),
-			domain: strings.ToLower(pre+"-"+suf) + "." + tld,
-			size:   sizes[weighted(r, []float64{2, 4, 4, 2, 1})],
-			ctry:   c,
+			name:      pre + " " + suf + " " + pick(r, c.legal),
+			domain:    strings.ToLower(pre+"-"+suf) + "." + tld,
+			size:      size.band,
+			employees: size.min + r.Int64N(size.max-size.min+1),
+			ctry:      c,
+			industry:  industries[suf].name,
 		})
 	}
 	return out
@@ -303,6 +313,9 @@ func (g *gen) newPerson(free bool) *person {
 	p.first, p.last = pick(r, loc.first), pick(r, loc.last)
 	t := titles[weighted(r, g.titleW)]
 	p.title, p.quality = t.name, t.quality*p.ctry.quality
+	if co != nil {
+		p.quality *= industries[strings.Fields(co.name)[1]].quality
+	}
 	p.home = pick(r, p.ctry.cities)
 	p.city, p.region = p.home.name, p.home.region
 	if free {

@@ -114,16 +114,28 @@ func (s *Store) stageEnteredAt(ctx context.Context, id int64) (map[string]time.T
 
 // ContactFilter selects contacts for a list. Zero fields do not filter.
 type ContactFilter struct {
-	Email         string // exact, normalised
-	Stage         string
-	OwnerID       int64
-	Unowned       bool
-	CreatedFrom   time.Time // inclusive
-	CreatedTo     time.Time // exclusive
-	Query         string    // text search on name, email and company
-	IncludeMerged bool
-	Limit         int
-	Cursor        string
+	Email       string // exact, normalised
+	Stage       string
+	OwnerID     int64
+	Unowned     bool
+	CreatedFrom time.Time // inclusive
+	CreatedTo   time.Time // exclusive
+	Query       string    // text search on name, email and company
+	// Channel is the first-touch channel; "direct" also finds contacts without touches,
+	// as the reports count them.
+	Channel string
+	// CampaignID is the first-touch campaign; NoCampaign finds first touches without one.
+	CampaignID int64
+	NoCampaign bool
+	// Reached is a stage the contact has entered, ever (contact_stages).
+	Reached string
+	// Attribute and AttributeValue select the contacts an audience insight counts
+	// under that value (see internal/insights).
+	Attribute      string
+	AttributeValue string
+	IncludeMerged  bool
+	Limit          int
+	Cursor         string
 }
 
 // ContactPage is one page of a list and the cursor of the next, "" at the end.
@@ -178,6 +190,29 @@ func (s *Store) Contacts(ctx context.Context, f ContactFilter) (*ContactPage, er
 	}
 	if !f.CreatedTo.IsZero() {
 		add("c.created_at < ?", ts(f.CreatedTo))
+	}
+	if f.Channel != "" {
+		if f.Channel == "direct" {
+			add("(c.first_touch_channel = ? OR c.first_touch_channel IS NULL)", f.Channel)
+		} else {
+			add("c.first_touch_channel = ?", f.Channel)
+		}
+	}
+	if f.CampaignID != 0 {
+		add("c.first_touch_campaign_id = ?", f.CampaignID)
+	}
+	if f.NoCampaign {
+		add("c.first_touch_campaign_id IS NULL")
+	}
+	if f.Reached != "" {
+		add("EXISTS (SELECT 1 FROM contact_stages s WHERE s.contact_id = c.id AND s.stage = ?)", f.Reached)
+	}
+	if f.Attribute != "" {
+		cond, a, err := s.attributeCondition(f.Attribute, f.AttributeValue)
+		if err != nil {
+			return nil, err
+		}
+		add(cond, a...)
 	}
 	conds, condArgs, err := s.searchFilter(ctx, f.Query)
 	if err != nil {

@@ -101,6 +101,9 @@ func contactFilterFrom(r *http.Request) (store.ContactFilter, error) {
 			*p.dst = t
 		}
 	}
+	if err := contactSourceFilter(q, &f); err != nil {
+		return f, err
+	}
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > 500 {

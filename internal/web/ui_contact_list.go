@@ -13,11 +13,15 @@ import (
 // the link to the next page.
 type contactList struct {
 	Q, Stage, From, To string
-	Contacts           []*store.Contact
-	MoreURL            string
-	Continued          bool       // this page follows a "Load more"
-	Problem            errs.Error // a filter that could not be read
-	ProblemText        string
+	// Hidden carries the filters the form has no field for (a click from a report), so
+	// searching within them keeps them; Chips show every filter with a link removing it.
+	Hidden      []filterParam
+	Chips       []filterChip
+	Contacts    []*store.Contact
+	MoreURL     string
+	Continued   bool       // this page follows a "Load more"
+	Problem     errs.Error // a filter that could not be read
+	ProblemText string
 }
 
 func (u *ui) contacts(w http.ResponseWriter, r *http.Request, p *Principal) error {
@@ -47,10 +51,16 @@ func (u *ui) contacts(w http.ResponseWriter, r *http.Request, p *Principal) erro
 func (u *ui) listContacts(r *http.Request) (contactList, error) {
 	q := r.URL.Query()
 	l := contactList{Q: q.Get("q"), Stage: q.Get("stage"), From: q.Get("created_from"), To: q.Get("created_to"), Continued: q.Get("cursor") != ""}
+	for _, k := range linkedFilters {
+		if q.Has(k) {
+			l.Hidden = append(l.Hidden, filterParam{Name: k, Value: q.Get(k)})
+		}
+	}
 	f, err := contactFilterFrom(r)
 	if err != nil {
 		return l, err
 	}
+	l.Chips = u.filterChips(r, q)
 	if len(l.To) == len("2006-01-02") {
 		// A person picking "to March 31" means the whole of that day.
 		f.CreatedTo = f.CreatedTo.AddDate(0, 0, 1)
@@ -62,7 +72,7 @@ func (u *ui) listContacts(r *http.Request) (contactList, error) {
 	l.Contacts = page.Contacts
 	if page.NextCursor != "" {
 		more := url.Values{}
-		for _, k := range []string{"q", "stage", "created_from", "created_to"} {
+		for _, k := range append([]string{"q", "stage", "created_from", "created_to"}, linkedFilters...) {
 			if v := q.Get(k); v != "" {
 				more.Set(k, v)
 			}
@@ -74,4 +84,5 @@ func (u *ui) listContacts(r *http.Request) (contactList, error) {
 }
 
 // filterLabels name the filters as the screen labels them.
-var filterLabels = map[string]string{"q": "Search", "stage": "Stage", "created_from": "Created from", "created_to": "Created to", "cursor": "The page link"}
+var filterLabels = map[string]string{"q": "Search", "stage": "Stage", "created_from": "Created from", "created_to": "Created to", "cursor": "The page link",
+	"channel": "Channel", "campaign": "Campaign", "reached": "Reached", "attribute": "Attribute", "value": "Value"}

@@ -1,0 +1,134 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/lodestone-hq/lodestone/internal/attribution"
+	"github.com/lodestone-hq/lodestone/internal/insights"
+)
+
+// Client and lead quality per source (SPEC section 8, issue 5 point 3), for the cohort of
+// contacts created in [from, to) counted in the group of their first touch, as the
+// sources report counts its new leads.
+
+var qualityQuery = `SELECT first_touch_channel, first_touch_campaign_id, COUNT(*), SUM(is_customer), SUM(revenue),
+		SUM(CASE WHEN won > 1 THEN 1 ELSE 0 END), SUM(referrals), SUM(is_sql)
+	FROM (SELECT c.first_touch_channel, c.first_touch_campaign_id,
+		CASE WHEN ` + reached("customer") + ` THEN 1 ELSE 0 END AS is_customer,
+		CASE WHEN ` + reached("customer") + ` THEN (
+			SELECT COALESCE(SUM(CASE WHEN d.status = 'won' AND d.closed_at IS NOT NULL THEN d.amount ELSE 0 END), 0) FROM deals d
+			WHERE d.contact_id IN (SELECT c.id UNION ALL SELECT m.id FROM contacts m WHERE m.merged_into_id = c.id)) ELSE 0 END AS revenue,
+		CASE WHEN ` + reached("customer") + ` THEN (
+			SELECT COALESCE(SUM(CASE WHEN d.status = 'won' AND d.closed_at IS NOT NULL THEN 1 ELSE 0 END), 0) FROM deals d
+			WHERE d.contact_id IN (SELECT c.id UNION ALL SELECT m.id FROM contacts m WHERE m.merged_into_id = c.id)) ELSE 0 END AS won,
+		CASE WHEN ` + reached("customer") + ` THEN (
+			SELECT COUNT(*) FROM events e WHERE e.contact_id = c.id AND e.type = 'referral') ELSE 0 END AS referrals,
+		CASE WHEN ` + reached("sql") + ` THEN 1 ELSE 0 END AS is_sql
+		FROM contacts c WHERE ` + cohortFilter + `) cohort
+	GROUP BY first_touch_channel, first_touch_campaign_id`
+
+// decisionQuery finds the latest sales decision on each SQL of the cohort.
+var decisionQuery = `SELECT c.first_touch_channel, c.first_touch_campaign_id, e.type, %s
+	FROM contacts c JOIN events e ON e.contact_id = c.id
+	WHERE ` + cohortFilter + ` AND ` + reached("sql") + ` AND e.type IN ('sql_accepted', 'sql_rejected')
+	AND NOT EXISTS (SELECT 1 FROM events l WHERE l.contact_id = c.id AND l.type IN ('sql_accepted', 'sql_rejected')
+		AND (l.occurred_at > e.occurred_at OR l.occurred_at = e.occurred_at AND l.id > e.id))`
+
+// Quality reads client and lead quality per channel, or per campaign when byCampaign is
+// set (a row per channel for first touches without a campaign). Rows come in the order
+// of SPEC section 2's channels, then by campaign name.
+func (s *Store) Quality(ctx context.Context, from, to time.Time, byCampaign bool) ([]*insights.Quality, error) {
+	names := map[int64]string{}
+	err := s.reportRows(ctx, `SELECT id, name FROM campaigns`, nil, func(rows *sql.Rows) error {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return err
+		}
+		names[id] = name
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	type key struct {
+		channel  string
+		campaign int64
+	}
+	groups := map[key]*insights.Quality{}
+	row := func(channel sql.NullString, campaign sql.NullInt64) *insights.Quality {
+		k := key{channel: cmp.Or(channel.String, string(attribution.Direct))}
+		if byCampaign {
+			k.campaign = campaign.Int64
+		}
+		q, ok := groups[k]
+		if !ok {
+			q = &insights.Quality{Channel: k.channel, CampaignID: k.campaign, CampaignName: names[k.campaign], Reasons: map[string]int64{}}
+			groups[k] = q
+		}
+		return q
+	}
+	args := []any{ts(from), ts(to)}
+	err = s.reportRows(ctx, qualityQuery, args, func(rows *sql.Rows) error {
+		var channel sql.NullString
+		var campaign sql.NullInt64
+		var q insights.Quality
+		if err := rows.Scan(&channel, &campaign, &q.NewLeads, &q.Customers, &q.Revenue, &q.RepeatCustomers, &q.Referrals, &q.SQLs); err != nil {
+			return err
+		}
+		row(channel, campaign).Add(&q)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = s.reportRows(ctx, strings.Replace(decisionQuery, "%s", s.jsonText("e.properties", "reason"), 1), args, func(rows *sql.Rows) error {
+		var channel, reason sql.NullString
+		var campaign sql.NullInt64
+		var typ string
+		if err := rows.Scan(&channel, &campaign, &typ, &reason); err != nil {
+			return err
+		}
+		q := row(channel, campaign)
+		if typ == "sql_accepted" {
+			q.Accepted++
+		} else {
+			q.Rejected++
+			q.Reasons[strings.TrimSpace(reason.String)]++
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*insights.Quality, 0, len(groups))
+	for _, q := range groups {
+		out = append(out, q)
+	}
+	slices.SortFunc(out, func(a, b *insights.Quality) int {
+		return cmp.Or(cmp.Compare(channelOrder(a.Channel), channelOrder(b.Channel)), strings.Compare(a.Channel, b.Channel),
+			cmp.Compare(noCampaignLast(a), noCampaignLast(b)), strings.Compare(a.CampaignName, b.CampaignName), cmp.Compare(a.CampaignID, b.CampaignID))
+	})
+	return out, nil
+}
+
+// channelOrder ranks a channel as SPEC section 2 lists them; unknown names come last.
+func channelOrder(ch string) int {
+	if i := slices.Index(attribution.Channels, attribution.Channel(ch)); i >= 0 {
+		return i
+	}
+	return len(attribution.Channels)
+}
+
+// noCampaignLast puts a channel's row of first touches without a campaign after its campaigns.
+func noCampaignLast(q *insights.Quality) int {
+	if q.CampaignID == 0 {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,72 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lodestone-hq/lodestone/internal/store"
+)
+
+// The dashboard on 2026-03-18: February had 4 new leads and 400.00 of cost (CPL 100.00), one
+// customer who won 1000.00 (conversion 25 %, ROI 150 %); March so far 2 leads, 300.00 (CPL
+// 150.00), no customer (0 %, ROI −100 %). Changes: leads −50 %, CPL +50 % (bad), conversion
+// −25.0 pts, ROI −250 pts (whole points from 100 on).
+func TestDashboardComparesMonths(t *testing.T) {
+	e := newUIEnv(t)
+	e.user("owner@example.com", store.RoleReadOnly)
+	cookie := e.login("owner@example.com")
+	ctx := context.Background()
+	e.store.Now = func() time.Time { return time.Date(2026, 3, 18, 12, 0, 0, 0, time.UTC) }
+	camp, err := e.store.CreateCampaign(ctx, store.Campaign{Name: "Search", Channel: "paid_search"}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []store.CostEntry{{Date: "2026-02-10", Amount: 40000}, {Date: "2026-03-02", Amount: 30000}} {
+		c.CampaignID = camp.ID
+		if _, err := e.store.AddCost(ctx, c, "test"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var ids []int64
+	for i, day := range []time.Time{time.Date(2026, 2, 3, 9, 0, 0, 0, time.UTC), time.Date(2026, 2, 9, 9, 0, 0, 0, time.UTC),
+		time.Date(2026, 2, 16, 9, 0, 0, 0, time.UTC), time.Date(2026, 2, 27, 9, 0, 0, 0, time.UTC),
+		time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC), time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)} {
+		out, err := e.store.Ingest(ctx, []store.Capture{{Type: "form_submit", Email: "lead" + itoa(int64(i)) + "@example.com", OccurredAt: day,
+			Touch: true, Channel: "paid_search", CampaignID: camp.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, out[0].ContactID)
+	}
+	if _, err := e.store.CreateDeal(ctx, store.Deal{ContactID: ids[0], Amount: 100000, Status: store.DealWon, ClosedAt: time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC)}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	w := e.do("GET", "/", nil, cookie)
+	body := w.Body.String()
+	wantStatus(t, w, http.StatusOK, "March so far against February")
+	for _, want := range []string{
+		`<span class="stat-value">2</span>`, `<span class="kpi-change kpi-bad">-50 %</span>`, `February: 4`,
+		`<span class="stat-value">150.00</span>`, `<span class="kpi-change kpi-bad">&#43;50 %</span>`, `February: 100.00`,
+		`<span class="stat-value">0 %</span>`, `<span class="kpi-change kpi-bad">-25.0 pts</span>`, `February: 25 %`,
+		`<span class="stat-value">-100 %</span>`, `<span class="kpi-change kpi-bad">-250 pts</span>`, `February: 150 %`,
+		`href="/contacts?created_from=2026-03-01&amp;created_to=2026-03-31"`,
+		`href="/contacts?created_from=2026-03-01&amp;created_to=2026-03-31&amp;reached=customer"`,
+		// The weekly chart links each bar to its contacts; the cost per lead of the window is
+		// 700.00 / 6 = 116.67; in the funnel, 1 of the 6 new leads went on to MQL (the customer).
+		`class="chart-bar ch-paid_search"`, `href="/contacts?channel=paid_search&amp;created_from=2026-03-09&amp;created_to=2026-03-15"`,
+		`>116.67</text>`, `6 leads, 700.00 spent`, `reached=customer`, `16.7 % of the step before`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the dashboard lacks %s", want)
+		}
+	}
+	if testing.Verbose() {
+		t.Log(body)
+	}
+	if strings.Contains(body, "style=") || strings.Contains(body, "<script>") {
+		t.Error("the dashboard has an inline style or script")
+	}
+}
