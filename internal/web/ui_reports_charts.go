@@ -19,13 +19,13 @@ import (
 type trendView struct {
 	Label  string
 	Charts []lineChart
-	Legend []legendItem
+	Legend []reportLegendItem
 	Hidden int // groups left out of the charts (the table has all)
 	Totals []trendTotal
 	Empty  bool
 }
 
-type legendItem struct{ Class, Label string }
+type reportLegendItem struct{ Class, Label string }
 
 type trendTotal struct {
 	Month, NewLeads, Cost, CPL, Conversion string
@@ -114,7 +114,7 @@ func (u *ui) trendSection(r *http.Request, from, to time.Time, g report.Grouping
 		return v, nil
 	}
 	for i, s := range series {
-		v.Legend = append(v.Legend, legendItem{Class: "s" + strconv.Itoa(i), Label: seriesLabel(s)})
+		v.Legend = append(v.Legend, reportLegendItem{Class: "s" + strconv.Itoa(i), Label: seriesLabel(s)})
 	}
 	leads := func(m *report.Metrics) (float64, bool) { return float64(m.NewLeads), true }
 	cpl := func(m *report.Metrics) (float64, bool) {
@@ -171,12 +171,12 @@ func drawChart(title string, months []string, series []report.Series, value func
 		return float64(c.Left) + 10 + float64(i)*float64(c.Right-c.Left-20)/float64(len(months)-1)
 	}
 	for k := 0; k <= 4; k++ {
-		c.YTicks = append(c.YTicks, tick{Pos: round1(y(step * float64(k))), Label: label(step * float64(k))})
+		c.YTicks = append(c.YTicks, tick{Pos: reportRound1(y(step * float64(k))), Label: label(step * float64(k))})
 	}
 	every := max(1, (len(months)+7)/8)
 	for i, m := range months {
 		if i%every == 0 || i == len(months)-1 {
-			c.XTicks = append(c.XTicks, tick{Pos: round1(x(i)), Label: m})
+			c.XTicks = append(c.XTicks, tick{Pos: reportRound1(x(i)), Label: m})
 		}
 	}
 	for k, s := range series {
@@ -191,7 +191,7 @@ func drawChart(title string, months []string, series []report.Series, value func
 				seg = nil
 				continue
 			}
-			px, py := round1(x(i)), round1(y(f))
+			px, py := reportRound1(x(i)), reportRound1(y(f))
 			seg = append(seg, fmt.Sprintf("%g,%g", px, py))
 			line.Dots = append(line.Dots, dot{X: px, Y: py, Title: line.Label + ", " + months[i] + ": " + label(f)})
 		}
@@ -217,7 +217,7 @@ func niceStep(raw float64) float64 {
 	return 10 * p
 }
 
-func round1(f float64) float64 { return math.Round(f*10) / 10 }
+func reportRound1(f float64) float64 { return math.Round(f*10) / 10 }
 
 func formatAxisCount(f float64) string {
 	if f == math.Trunc(f) {
