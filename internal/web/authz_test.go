@@ -35,6 +35,7 @@ var publicRoutes = map[string]string{
 	"GET /f/{slug}/thanks":          "hosted form",
 	"GET /f/{slug}/embed.js":        "embedded form",
 	"GET /f/{slug}/definition.json": "embedded form",
+	"GET /f/{slug}/challenge":       "proof-of-work challenge of the hosted form",
 	"POST /f/{slug}":                "form submissions from anywhere",
 	"OPTIONS /f/{slug}":             "CORS preflight of form submissions",
 	"GET /t.js":                     "tracking snippet",

@@ -1,6 +1,11 @@
 package web
 
 import (
+	"bytes"
+	"io"
+	"mime/multipart"
+	"time"
+
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -9,6 +14,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/lodestone-hq/lodestone/internal/capture"
+	"github.com/lodestone-hq/lodestone/internal/jobs"
 
 	"github.com/lodestone-hq/lodestone/internal/store"
 )
@@ -33,7 +41,7 @@ var formulaPayloads = []string{
 
 // exportParams are the query parameters an export route may need; a new export
 // needing others makes TestExportsNeutraliseFormulas say so.
-const exportParams = "all=1&from=2000-01-01&to=2100-01-01"
+const exportParams = "all=1&from=2000-01-01&to=2100-01-01&group_by=campaign"
 
 // TestExportsNeutraliseFormulas proves the promise "CSV exports cannot run as
 // spreadsheet formulas" (docs/reliability.md, Security) for every export: each GET
@@ -56,12 +64,29 @@ func TestExportsNeutraliseFormulas(t *testing.T) {
 	if w := f.do("POST", "/api/v1/events", admin, string(b)); w.Code != http.StatusAccepted {
 		t.Fatalf("events: %d %s", w.Code, w.Body)
 	}
+	// Campaigns named with the payloads, each with a lead, so that the sources
+	// report by campaign lists every name.
+	events = nil
 	for i, p := range formulaPayloads {
-		body, _ := json.Marshal(map[string]any{"name": p + " " + itoa(int64(i)), "channel": "event", "notes": p})
+		key := "fx" + itoa(int64(i))
+		body, _ := json.Marshal(map[string]any{"name": p + " " + itoa(int64(i)), "channel": "event", "notes": p, "utm_campaign": key})
 		if w := f.do("POST", "/api/v1/campaigns", admin, string(body)); w.Code != http.StatusCreated {
 			t.Fatalf("campaign %d: %d %s", i, w.Code, w.Body)
 		}
+		events = append(events, map[string]any{"type": "form_submit", "email": "fx" + itoa(int64(i)) + "@example.com",
+			"properties": map[string]any{"utm_campaign": key, "utm_source": "fair", "first_name": p}})
 	}
+	b, _ = json.Marshal(map[string]any{"events": events})
+	if w := f.do("POST", "/api/v1/events", admin, string(b)); w.Code != http.StatusAccepted {
+		t.Fatalf("campaign events: %d %s", w.Code, w.Body)
+	}
+	// Segment 1 holds the payload contacts.
+	if w := f.do("POST", "/api/v1/segments", admin, `{"name": "formulas", "filter_text": "email contains \"formula\""}`); w.Code != http.StatusCreated {
+		t.Fatalf("segment: %d %s", w.Code, w.Body)
+	}
+	// Import 1 rejects rows made of payloads (none has a usable email or phone), and
+	// its rejected rows come back as CSV.
+	f.importRejecting(t, admin)
 
 	exports := 0
 	for _, rt := range f.srv.routes() {
@@ -166,5 +191,55 @@ func TestCrossSiteRequestsRefused(t *testing.T) {
 	page, err := f.srv.store.Contacts(ctx, store.ContactFilter{Email: "cross.site@example.com"})
 	if err != nil || len(page.Contacts) != 1 {
 		t.Fatalf("the cross-site form post was not stored: %v %v", page, err)
+	}
+}
+
+// importRejecting uploads a CSV whose rows are all payloads, runs the import job to
+// its end and leaves import 1 with every row rejected.
+func (f *authzFixture) importRejecting(t *testing.T, admin credential) {
+	t.Helper()
+	var file strings.Builder
+	file.WriteString("email,first_name,company\n")
+	cw := csv.NewWriter(&file)
+	for _, p := range formulaPayloads {
+		_ = cw.Write([]string{p, p, p})
+	}
+	cw.Flush()
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	_ = mw.WriteField("channel", "event")
+	fw, _ := mw.CreateFormFile("file", "payloads.csv")
+	_, _ = io.WriteString(fw, file.String())
+	mw.Close()
+	r := httptest.NewRequest("POST", "/api/v1/imports", &b)
+	r.Header.Set("Content-Type", mw.FormDataContentType())
+	r.Header.Set(admin.header[0], admin.header[1])
+	w := httptest.NewRecorder()
+	f.srv.ServeHTTP(w, r)
+	if w.Code != http.StatusAccepted {
+		t.Fatalf("import: %d %s", w.Code, w.Body)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	worker := &jobs.Worker{Store: f.srv.store, Handlers: (&capture.ImportRunner{Store: f.srv.store, Region: "DE"}).Handlers(), Poll: 10 * time.Millisecond}
+	done := make(chan struct{})
+	go func() { _ = worker.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	for {
+		w := f.do("GET", "/api/v1/imports/1", admin)
+		var st struct {
+			Status string `json:"status"`
+		}
+		_ = json.Unmarshal(w.Body.Bytes(), &st)
+		if st.Status == "done" || st.Status == "failed" {
+			if st.Status != "done" {
+				t.Fatalf("import: %s", w.Body)
+			}
+			return
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("import did not finish: %s", w.Body)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
