@@ -37,7 +37,11 @@ func (s *Server) routes() []route {
 			summary: "List contacts, newest first", tag: "contacts", response: "ContactPage",
 			query: []param{{"email", "exact email (normalised before matching)"}, {"stage", "lifecycle stage"}, {"owner", "owner user id, or none"},
 				{"created_from", "date or RFC 3339 time, inclusive"}, {"created_to", "date or RFC 3339 time, exclusive"},
-				{"q", "text search on name, email, company and phone"}, {"limit", "1 to 500, default 50"}, {"cursor", "next_cursor of the previous page"}}}),
+				{"q", "text search on name, email, company and phone"},
+				{"channel", "first-touch channel; direct also finds contacts without any touch"}, {"campaign", "first-touch campaign id, or none"},
+				{"reached", "a stage the contact has ever entered"}, {"attribute", "an audience-insight attribute, with value: the contacts behind an insight"},
+				{"value", "the attribute's value"},
+				{"limit", "1 to 500, default 50"}, {"cursor", "next_cursor of the previous page"}}}),
 		api("GET /api/v1/contacts/mailing-list.csv", auth.ManageMarketing, s.handleMailingList, apiDoc{
 			summary: "Names and postal addresses of the contacts the filters select, as CSV for a direct-mail campaign", tag: "contacts", response: "Binary",
 			query: []param{{"stage", "lifecycle stage"}, {"q", "text search"}, {"created_from", "date"}, {"created_to", "date"}, {"all", "1 to include contacts without a postal address"}}}),
