@@ -21,8 +21,8 @@ import (
 )
 
 // TestCaptureBrowser drives the capture screens in Chromium: a marketer builds a
-// form and sees it live; a visitor fills the hosted page, whose script solves the
-// proof of work (the form requires it), and becomes a contact; a list is uploaded,
+// form and sees it live; a visitor fills the hosted page, whose ALTCHA widget solves
+// the proof of work (the form requires it), and becomes a contact; a list is uploaded,
 // its columns checked, and the import watched to the end.
 func TestCaptureBrowser(t *testing.T) {
 	chromium, err := exec.LookPath("chromium")
@@ -80,14 +80,15 @@ func TestCaptureBrowser(t *testing.T) {
 		if got := tab.eval(`document.querySelector('#embed-script').textContent`); !strings.Contains(got, "/f/spring-webinar/embed.js") {
 			t.Fatalf("embed code: %s", got)
 		}
-		if got := tab.eval(`document.querySelector('#embed-html').textContent`); !strings.Contains(got, `data-pow-url=`) || !strings.Contains(got, `name="team_size"`) {
+		if got := tab.eval(`document.querySelector('#embed-html').textContent`); !strings.Contains(got, `<altcha-widget challenge="`) || !strings.Contains(got, `name="team_size"`) {
 			t.Fatalf("plain HTML form: %s", got)
 		}
 		tab.screenshot(filepath.Join(shots, "form-builder.png"))
 
 		// A visitor from a newsletter link fills the hosted page.
 		tab.do(chromedp.Navigate(a.URL() + "/f/spring-webinar?utm_source=newsletter&utm_medium=email&utm_campaign=april"))
-		tab.waitFor(`document.querySelector('form[data-pow-url]') !== null && document.querySelector('input[name=_pow]') !== null`)
+		// The ALTCHA widget is drawn inside the form (its script loaded under the page's policy).
+		tab.waitFor(`customElements.get('altcha-widget') !== undefined && typeof document.querySelector('form altcha-widget')?.getState === 'function'`)
 		tab.do(
 			chromedp.SendKeys(chromedp.CSS(`#f-email`), "lin@example.org"),
 			chromedp.SendKeys(chromedp.CSS(`#f-first_name`), "Lin"),
@@ -96,6 +97,7 @@ func TestCaptureBrowser(t *testing.T) {
 		tab.screenshot(filepath.Join(shots, "form-hosted.png"))
 		time.Sleep(2100 * time.Millisecond) // a person takes a moment: the form refuses faster posts
 		tab.do(chromedp.Click(chromedp.CSS(`button[type=submit]`)))
+		// The widget solves its challenge on submit, then sends the form.
 		tab.waitFor(`location.pathname === '/f/spring-webinar/thanks' && document.querySelector('.thanks') !== null`)
 		list, err := a.Store.Contacts(ctx, store.ContactFilter{Email: "lin@example.org"})
 		if err != nil || len(list.Contacts) != 1 {
@@ -135,6 +137,8 @@ func TestCaptureBrowser(t *testing.T) {
 		spent, _ := a.Store.CountSpentProofs(ctx)
 		tab.do(chromedp.Navigate(site.URL + "/?utm_source=linkedin&utm_medium=social"))
 		tab.waitFor(`document.querySelector('.lodestone-form input[name=email]') !== null`)
+		// The widget solves the challenge as soon as the form is drawn.
+		tab.waitFor(`document.querySelector('.lodestone-form altcha-widget')?.getState?.() === 'verified'`)
 		tab.do(
 			chromedp.SendKeys(chromedp.CSS(`.lodestone-form input[name=email]`), "kai@example.net"),
 			chromedp.SendKeys(chromedp.CSS(`.lodestone-form input[name=first_name]`), "Kai"),
