@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -119,10 +120,15 @@ func TestCaptureBrowser(t *testing.T) {
 
 	t.Run("embedded form on another site", func(t *testing.T) {
 		tab.t = t
+		var plainHTML string // the builder's plain HTML form, pasted on the site's /plain page
 		site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			body := `<script src="` + a.URL() + `/f/acme-embed/embed.js" async></script>`
+			if r.URL.Path == "/plain" {
+				body = plainHTML
+			}
 			io.WriteString(w, `<!doctype html><html><head><title>Acme</title><link rel="icon" href="data:,"></head><body><h1>Acme webinars</h1>`+
-				`<script src="`+a.URL()+`/f/acme-embed/embed.js" async></script></body></html>`)
+				body+`</body></html>`)
 		}))
 		defer site.Close()
 		def := capture.FormDefinition{Slug: "acme-embed", Name: "Acme embed", Fields: []capture.FormField{{Name: "email", Required: true}, {Name: "first_name"}},
@@ -131,7 +137,8 @@ func TestCaptureBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 		raw, _ := json.Marshal(def)
-		if _, err := a.Store.SaveForm(ctx, store.Form{Slug: def.Slug, Name: def.Name, Kind: def.Kind, Definition: raw}, "test"); err != nil {
+		form, err := a.Store.SaveForm(ctx, store.Form{Slug: def.Slug, Name: def.Name, Kind: def.Kind, Definition: raw}, "test")
+		if err != nil {
 			t.Fatal(err)
 		}
 		spent, _ := a.Store.CountSpentProofs(ctx)
@@ -139,6 +146,7 @@ func TestCaptureBrowser(t *testing.T) {
 		tab.waitFor(`document.querySelector('.lodestone-form input[name=email]') !== null`)
 		// The widget solves the challenge as soon as the form is drawn.
 		tab.waitFor(`document.querySelector('.lodestone-form altcha-widget')?.getState?.() === 'verified'`)
+		tab.screenshot(filepath.Join(shots, "form-embedded.png"))
 		tab.do(
 			chromedp.SendKeys(chromedp.CSS(`.lodestone-form input[name=email]`), "kai@example.net"),
 			chromedp.SendKeys(chromedp.CSS(`.lodestone-form input[name=first_name]`), "Kai"),
@@ -151,6 +159,31 @@ func TestCaptureBrowser(t *testing.T) {
 		}
 		if n, _ := a.Store.CountSpentProofs(ctx); n != spent+1 {
 			t.Fatalf("spent proofs %d → %d; the embedded form posted without its proof", spent, n)
+		}
+		tab.noConsoleErrors()
+
+		// The plain HTML form from the builder, pasted on the same site: its widget
+		// fetches the challenge across origins and solves it when the form is sent,
+		// which then lands on the hosted thank-you page.
+		tab.do(chromedp.Navigate(a.URL() + "/forms/" + strconv.FormatInt(form.ID, 10)))
+		tab.waitFor(`document.querySelector('#embed-html') !== null`)
+		plainHTML = tab.eval(`document.querySelector('#embed-html').textContent`)
+		// The snippet names the server's public address, which a test server lacks.
+		public, _, ok := strings.Cut(strings.TrimPrefix(plainHTML, `<form method="post" action="`), "/f/acme-embed")
+		if !ok || !strings.Contains(plainHTML, `<altcha-widget challenge="`+public+`/f/acme-embed/challenge"`) {
+			t.Fatalf("plain HTML form: %s", plainHTML)
+		}
+		plainHTML = strings.ReplaceAll(plainHTML, public, a.URL())
+		tab.do(chromedp.Navigate(site.URL + "/plain"))
+		tab.waitFor(`typeof document.querySelector('form altcha-widget')?.getState === 'function'`)
+		tab.do(
+			chromedp.SendKeys(chromedp.CSS(`form input[name=email]`), "noor@example.net"),
+			chromedp.Click(chromedp.CSS(`form button[type=submit]`)),
+		)
+		tab.waitFor(`location.pathname === '/f/acme-embed/thanks'`)
+		list, _ = a.Store.Contacts(ctx, store.ContactFilter{Email: "noor@example.net"})
+		if n, _ := a.Store.CountSpentProofs(ctx); len(list.Contacts) != 1 || n != spent+2 {
+			t.Fatalf("plain HTML form: %d contacts, spent proofs %d → %d", len(list.Contacts), spent, n)
 		}
 		tab.noConsoleErrors()
 	})
