@@ -147,18 +147,32 @@ func TestCaptureBrowser(t *testing.T) {
 		// The widget solves the challenge as soon as the form is drawn.
 		tab.waitFor(`document.querySelector('.lodestone-form altcha-widget')?.getState?.() === 'verified'`)
 		tab.screenshot(filepath.Join(shots, "form-embedded.png"))
+		// A bot copies the solved proof and spends it first: the visitor's post is
+		// refused, the form says why and solves a fresh challenge, and the second
+		// press of the button goes through.
+		payload := tab.eval(`document.querySelector('.lodestone-form input[name=altcha]').value`)
+		stolen, _ := json.Marshal(map[string]string{"email": "bot@example.net", "altcha": payload})
+		res, err := http.Post(a.URL()+"/f/acme-embed", "application/json", strings.NewReader(string(stolen)))
+		if err != nil || res.StatusCode != 201 {
+			t.Fatalf("spending the widget's proof: %v %v", res, err)
+		}
+		res.Body.Close()
 		tab.do(
 			chromedp.SendKeys(chromedp.CSS(`.lodestone-form input[name=email]`), "kai@example.net"),
 			chromedp.SendKeys(chromedp.CSS(`.lodestone-form input[name=first_name]`), "Kai"),
 			chromedp.Click(chromedp.CSS(`.lodestone-form button[type=submit]`)),
 		)
+		tab.waitFor(`[...document.querySelectorAll('.lodestone-form .lodestone-error')].some(e => e.textContent.includes('sent already'))`)
+		tab.forget("400")
+		tab.waitFor(`document.querySelector('.lodestone-form input[name=altcha]')?.value !== '` + payload + `' && document.querySelector('.lodestone-form altcha-widget').getState() === 'verified'`)
+		tab.do(chromedp.Click(chromedp.CSS(`.lodestone-form button[type=submit]`)))
 		tab.waitFor(`document.querySelector('.lodestone-thanks') !== null`)
 		list, _ := a.Store.Contacts(ctx, store.ContactFilter{Email: "kai@example.net"})
 		if len(list.Contacts) != 1 || list.Contacts[0].FirstTouch == nil || list.Contacts[0].FirstTouch.Channel != "social" {
 			t.Fatalf("kai = %+v", list.Contacts)
 		}
-		if n, _ := a.Store.CountSpentProofs(ctx); n != spent+1 {
-			t.Fatalf("spent proofs %d → %d; the embedded form posted without its proof", spent, n)
+		if n, _ := a.Store.CountSpentProofs(ctx); n != spent+2 {
+			t.Fatalf("spent proofs %d → %d; the embedded form posted without its fresh proof", spent, n)
 		}
 		tab.noConsoleErrors()
 
@@ -182,7 +196,7 @@ func TestCaptureBrowser(t *testing.T) {
 		)
 		tab.waitFor(`location.pathname === '/f/acme-embed/thanks'`)
 		list, _ = a.Store.Contacts(ctx, store.ContactFilter{Email: "noor@example.net"})
-		if n, _ := a.Store.CountSpentProofs(ctx); len(list.Contacts) != 1 || n != spent+2 {
+		if n, _ := a.Store.CountSpentProofs(ctx); len(list.Contacts) != 1 || n != spent+3 {
 			t.Fatalf("plain HTML form: %d contacts, spent proofs %d → %d", len(list.Contacts), spent, n)
 		}
 		tab.noConsoleErrors()
