@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -151,6 +152,14 @@ func TestCaptureBrowser(t *testing.T) {
 		// refused, the form says why and solves a fresh challenge, and the second
 		// press of the button goes through.
 		payload := tab.eval(`document.querySelector('.lodestone-form input[name=altcha]').value`)
+		var solved struct {
+			Number int64   `json:"number"`
+			Took   float64 `json:"took"`
+		}
+		if raw, err := base64.StdEncoding.DecodeString(payload); err != nil || json.Unmarshal(raw, &solved) != nil {
+			t.Fatalf("widget payload %q: %v", payload, err)
+		}
+		t.Logf("the widget solved a %d-bit challenge in %.0f ms (number %d)", capture.DefaultPowDifficulty, solved.Took, solved.Number)
 		stolen, _ := json.Marshal(map[string]string{"email": "bot@example.net", "altcha": payload})
 		res, err := http.Post(a.URL()+"/f/acme-embed", "application/json", strings.NewReader(string(stolen)))
 		if err != nil || res.StatusCode != 201 {
