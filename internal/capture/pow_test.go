@@ -81,7 +81,7 @@ func TestVerifyProof(t *testing.T) {
 		{"other key", "demo", SolveChallenge(IssueChallenge([]byte("other"), "demo", 10, now)), now, ErrProofInvalid},
 		{"other form", "demo", SolveChallenge(other), now, ErrProofInvalid},
 		{"form renamed in the salt", "pricing", edit(func(q *Payload) { q.Salt = strings.Replace(q.Salt, "form=demo", "form=pricing", 1) }), now, ErrProofInvalid},
-		{"expiry stretched in the salt", "demo", edit(func(q *Payload) { q.Salt = strings.Replace(q.Salt, "expires=1", "expires=9", 1) }), c.ExpiresAtForTest(), ErrProofInvalid},
+		{"expiry stretched in the salt", "demo", edit(func(q *Payload) { q.Salt = strings.Replace(q.Salt, "expires=1", "expires=9", 1) }), expiresOf(c), ErrProofInvalid},
 		{"spliced number", "demo", spliced, now, ErrProofInvalid},
 		{"expired", "demo", good, now.Add(PowLifetime), ErrProofExpired},
 		{"other algorithm", "demo", edit(func(q *Payload) { q.Algorithm = "SHA-1" }), now, ErrProofInvalid},
@@ -96,8 +96,8 @@ func TestVerifyProof(t *testing.T) {
 	}
 }
 
-// ExpiresAtForTest is when a challenge expires, read back from its salt.
-func (c Challenge) ExpiresAtForTest() time.Time {
+// expiresOf is when a challenge expires, read back from its salt.
+func expiresOf(c Challenge) time.Time {
 	m := saltRe.FindStringSubmatch(c.Salt)
 	n, _ := strconv.ParseInt(m[1], 10, 64)
 	return time.Unix(n, 0)
