@@ -129,7 +129,7 @@ var (
 )
 
 // reservedNames are form inputs Lodestone itself uses.
-var reservedNames = []string{"_ts", "_hp", "_pow", "visitor_id"}
+var reservedNames = []string{"_ts", "_hp", ProofField, "visitor_id"}
 
 // Check validates a definition and fills defaults; errors name the field.
 func (d *FormDefinition) Check() error {
@@ -221,7 +221,7 @@ func (d *FormDefinition) Check() error {
 		}
 	}
 	if p := d.ProofOfWork.Difficulty; p != 0 && (p < MinPowDifficulty || p > MaxPowDifficulty) {
-		return errs.Field("proof_of_work.difficulty", "must be %d to %d leading zero bits (each one doubles the work; %d is the default)",
+		return errs.Field("proof_of_work.difficulty", "must be %d to %d bits (each one doubles the work; %d is the default)",
 			MinPowDifficulty, MaxPowDifficulty, DefaultPowDifficulty)
 	}
 	for i, o := range d.AllowedOrigins {

@@ -5,33 +5,44 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
-	"math/bits"
+	"math/big"
+	"regexp"
 	"strconv"
-	"strings"
 	"time"
 )
 
-// Proof of work for public forms. The server hands out a challenge that it signed:
+// Proof of work for public forms, in the ALTCHA protocol so that the ALTCHA widget
+// (static/altcha.min.js) solves it in the visitor's browser.
 //
-//	p1.SLUG.EXPIRES.DIFFICULTY.SALT.MAC
+// The server picks a salt and a secret number N no larger than maxnumber, and hands
+// out the challenge: the hex SHA-256 of salt+N, signed with an HMAC-SHA-256 under the
+// workspace's form secret. The browser tries every number from 0 until the hash
+// matches, and posts a payload (base64 JSON of algorithm, challenge, number, salt and
+// signature) in the form field "altcha". Checking costs the server one HMAC and one
+// hash; the browser spends maxnumber/2 hashes on average, which a person does not
+// notice and a bot sending thousands of posts pays for each one.
 //
-// (EXPIRES in Unix seconds, SALT 16 random bytes and MAC the first 16 bytes of an
-// HMAC-SHA-256 of everything before it, both base64url). The browser looks for a
-// number N such that SHA-256 of "CHALLENGE.N" starts with DIFFICULTY zero bits, and
-// posts "CHALLENGE.N" as _pow. Checking costs the server one HMAC and one hash; the
-// browser spends about 2^DIFFICULTY hashes, which a person does not notice and a
-// bot sending thousands of posts pays for each one. The challenge's salt is spent
-// once (store.IngestProved), so a solution cannot be replayed.
+// The salt carries the challenge's expiry and the form it is for, as
+// "RANDOM?expires=UNIX&form=SLUG&". It is not signed by itself: it is bound by the
+// signed hash of salt+N. The closing "&" and the strict format of the salt keep a bot
+// from moving digits of N into the salt (to stretch the expiry or name another form)
+// while the hash stays the same. Each challenge is spent once
+// (store.IngestProved), so a solution cannot be replayed.
 
-// Proof-of-work bounds and defaults.
+// Proof-of-work bounds and defaults. Difficulty is in bits: maxnumber is 2^bits.
 const (
-	DefaultPowDifficulty = 16 // about 65,000 hashes: a tenth of a second on a phone
+	DefaultPowDifficulty = 16 // at most 65,536 hashes, half that on average: unnoticeable on a phone
 	MinPowDifficulty     = 8
 	MaxPowDifficulty     = 24
 	PowLifetime          = 30 * time.Minute
-	powVersion           = "p1"
-	maxProofLen          = 200
+	// ProofField is the form field that carries the widget's payload.
+	ProofField = "altcha"
+	// PowAlgorithm is the only hash the server issues and accepts.
+	PowAlgorithm  = "SHA-256"
+	maxPayloadLen = 1000
 )
 
 // Errors of a refused proof, in the visitor's words.
@@ -47,7 +58,7 @@ var (
 // sent is always checked.
 type FormProofOfWork struct {
 	Required   bool `json:"required"`
-	Difficulty int  `json:"difficulty,omitempty"` // leading zero bits; DefaultPowDifficulty when 0
+	Difficulty int  `json:"difficulty,omitempty"` // bits: maxnumber is 2^Difficulty; DefaultPowDifficulty when 0
 }
 
 // Bits is the difficulty challenges of this form get.
@@ -58,28 +69,76 @@ func (p FormProofOfWork) Bits() int {
 	return p.Difficulty
 }
 
-// Challenge is a challenge as issued.
+// Challenge is a challenge as the ALTCHA widget reads it.
 type Challenge struct {
-	Text       string    `json:"challenge"`
-	Difficulty int       `json:"difficulty"`
-	ExpiresAt  time.Time `json:"expires_at"`
+	Algorithm string `json:"algorithm"`
+	Challenge string `json:"challenge"`
+	MaxNumber int64  `json:"maxnumber"`
+	Salt      string `json:"salt"`
+	Signature string `json:"signature"`
 }
 
-// IssueChallenge signs a new challenge for the form slug.
+// IssueChallenge signs a new challenge for the form slug, with maxnumber 2^difficulty.
 func IssueChallenge(key []byte, slug string, difficulty int, now time.Time) Challenge {
-	salt := make([]byte, 16)
-	_, _ = rand.Read(salt)
-	exp := now.Add(PowLifetime).Truncate(time.Second)
-	body := powVersion + "." + slug + "." + strconv.FormatInt(exp.Unix(), 10) + "." + strconv.Itoa(difficulty) + "." +
-		base64.RawURLEncoding.EncodeToString(salt)
-	return Challenge{Text: body + "." + powMAC(key, body), Difficulty: difficulty, ExpiresAt: exp}
+	random := make([]byte, 12)
+	_, _ = rand.Read(random)
+	exp := now.Add(PowLifetime).Unix()
+	salt := hex.EncodeToString(random) + "?expires=" + strconv.FormatInt(exp, 10) + "&form=" + slug + "&"
+	maxNumber := int64(1) << difficulty
+	n, _ := rand.Int(rand.Reader, big.NewInt(maxNumber+1))
+	challenge := powHash(salt, n.Int64())
+	return Challenge{Algorithm: PowAlgorithm, Challenge: challenge, MaxNumber: maxNumber, Salt: salt, Signature: powMAC(key, challenge)}
 }
 
-func powMAC(key []byte, body string) string {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(body))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
+func powHash(salt string, n int64) string {
+	sum := sha256.Sum256([]byte(salt + strconv.FormatInt(n, 10)))
+	return hex.EncodeToString(sum[:])
 }
+
+func powMAC(key []byte, challenge string) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(challenge))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// Payload is what the widget posts, base64 JSON in the field "altcha".
+type Payload struct {
+	Algorithm string `json:"algorithm"`
+	Challenge string `json:"challenge"`
+	Number    int64  `json:"number"`
+	Salt      string `json:"salt"`
+	Signature string `json:"signature"`
+}
+
+// Encode is the payload as the widget posts it.
+func (p Payload) Encode() string {
+	b, _ := json.Marshal(p)
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+// DecodePayload reads a posted payload. It checks the shape only, not the proof.
+func DecodePayload(s string) (Payload, error) {
+	var p Payload
+	if len(s) > maxPayloadLen {
+		return p, ErrProofInvalid
+	}
+	raw, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		if raw, err = base64.RawStdEncoding.DecodeString(s); err != nil {
+			return p, ErrProofInvalid
+		}
+	}
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return Payload{}, ErrProofInvalid
+	}
+	if p.Number < 0 || p.Number > 1<<MaxPowDifficulty || len(p.Challenge) != 64 || len(p.Signature) != 64 {
+		return Payload{}, ErrProofInvalid
+	}
+	return p, nil
+}
+
+// saltRe is the only salt IssueChallenge makes.
+var saltRe = regexp.MustCompile(`^[0-9a-f]{24}\?expires=([0-9]{1,12})&form=([a-z0-9-]{1,64})&$`)
 
 // Proof is a checked proof of work: the challenge to spend and when it expires.
 type Proof struct {
@@ -87,68 +146,43 @@ type Proof struct {
 	ExpiresAt time.Time
 }
 
-// VerifyProof checks a posted proof "CHALLENGE.N" for the form slug at time now.
-func VerifyProof(key []byte, slug, proof string, now time.Time) (Proof, error) {
-	if proof == "" {
+// VerifyProof checks a posted payload for the form slug at time now: the signature
+// of the challenge, the hash of salt+number, the form and the expiry.
+func VerifyProof(key []byte, slug, payload string, now time.Time) (Proof, error) {
+	if payload == "" {
 		return Proof{}, ErrProofMissing
 	}
-	if len(proof) > maxProofLen {
+	p, err := DecodePayload(payload)
+	if err != nil {
+		return Proof{}, err
+	}
+	if p.Algorithm != PowAlgorithm || !hmac.Equal([]byte(p.Signature), []byte(powMAC(key, p.Challenge))) {
 		return Proof{}, ErrProofInvalid
 	}
-	parts := strings.Split(proof, ".")
-	if len(parts) != 7 || parts[0] != powVersion || parts[1] != slug {
+	m := saltRe.FindStringSubmatch(p.Salt)
+	if m == nil || m[2] != slug || powHash(p.Salt, p.Number) != p.Challenge {
 		return Proof{}, ErrProofInvalid
 	}
-	i := strings.LastIndexByte(proof, '.')
-	challenge, nonce := proof[:i], parts[6]
-	body := challenge[:strings.LastIndexByte(challenge, '.')]
-	if !hmac.Equal([]byte(parts[5]), []byte(powMAC(key, body))) {
-		return Proof{}, ErrProofInvalid
-	}
-	exp, err1 := strconv.ParseInt(parts[2], 10, 64)
-	diff, err2 := strconv.Atoi(parts[3])
-	if err1 != nil || err2 != nil || diff < MinPowDifficulty || diff > MaxPowDifficulty {
-		return Proof{}, ErrProofInvalid
-	}
-	if len(nonce) == 0 || len(nonce) > 16 || strings.Trim(nonce, "0123456789") != "" {
+	exp, err := strconv.ParseInt(m[1], 10, 64)
+	if err != nil {
 		return Proof{}, ErrProofInvalid
 	}
 	expires := time.Unix(exp, 0).UTC()
 	if !now.Before(expires) {
 		return Proof{}, ErrProofExpired
 	}
-	if LeadingZeroBits(sha256.Sum256([]byte(proof))) < diff {
-		return Proof{}, ErrProofInvalid
-	}
-	// The salt names the challenge: whatever number solved it, it is spent once.
-	return Proof{Challenge: parts[4], ExpiresAt: expires}, nil
+	// The challenge names the proof: it is spent once, whatever salt came with it.
+	return Proof{Challenge: p.Challenge, ExpiresAt: expires}, nil
 }
 
-// LeadingZeroBits counts the zero bits a hash starts with.
-func LeadingZeroBits(h [32]byte) int {
-	n := 0
-	for _, b := range h {
-		if b != 0 {
-			return n + bits.LeadingZeros8(b)
-		}
-		n += 8
-	}
-	return n
-}
-
-// SolveChallenge finds the number that solves a challenge, as the browser does; for
-// tests and for programs that post without an API key.
-func SolveChallenge(challenge string, difficulty int) string {
-	for n := 0; ; n++ {
-		p := challenge + "." + strconv.Itoa(n)
-		if LeadingZeroBits(sha256.Sum256([]byte(p))) >= difficulty {
-			return p
+// SolveChallenge finds the number that solves a challenge, as the widget does, and
+// returns the payload to post; for tests and for programs that post without an API
+// key. It returns "" when no number up to maxnumber solves it.
+func SolveChallenge(c Challenge) string {
+	for n := int64(0); n <= c.MaxNumber; n++ {
+		if powHash(c.Salt, n) == c.Challenge {
+			return Payload{Algorithm: c.Algorithm, Challenge: c.Challenge, Number: n, Salt: c.Salt, Signature: c.Signature}.Encode()
 		}
 	}
-}
-
-// VerifyProofOK reports whether a proof would pass VerifyProof.
-func VerifyProofOK(key []byte, slug, proof string) bool {
-	_, err := VerifyProof(key, slug, proof, time.Now())
-	return err == nil
+	return ""
 }

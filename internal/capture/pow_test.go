@@ -1,7 +1,12 @@
 package capture
 
 import (
+	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -9,76 +14,118 @@ import (
 
 var powKey = []byte("0123456789abcdef0123456789abcdef")
 
+func decodeTest(t *testing.T, payload string) Payload {
+	t.Helper()
+	p, err := DecodePayload(payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestIssueChallenge checks a challenge against the ALTCHA protocol by hand: the
+// hash of salt+number, the HMAC of the challenge, the expiry and form in the salt.
+func TestIssueChallenge(t *testing.T) {
+	now := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
+	c := IssueChallenge(powKey, "demo", 10, now)
+	if c.Algorithm != "SHA-256" || c.MaxNumber != 1024 || !strings.HasSuffix(c.Salt, "?expires=1777627800&form=demo&") {
+		t.Fatalf("challenge = %+v", c) // 1777626000 is 09:00, plus 30 minutes
+	}
+	m := hmac.New(sha256.New, powKey)
+	m.Write([]byte(c.Challenge))
+	if c.Signature != hex.EncodeToString(m.Sum(nil)) {
+		t.Fatal("signature is not the HMAC-SHA-256 of the challenge")
+	}
+	p := decodeTest(t, SolveChallenge(c))
+	sum := sha256.Sum256([]byte(c.Salt + strconv.FormatInt(p.Number, 10)))
+	if hex.EncodeToString(sum[:]) != c.Challenge || p.Number > 1024 {
+		t.Fatalf("number %d does not solve the challenge", p.Number)
+	}
+}
+
 func TestVerifyProof(t *testing.T) {
 	now := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
 	c := IssueChallenge(powKey, "demo", 10, now)
-	if c.Difficulty != 10 || !c.ExpiresAt.Equal(now.Add(PowLifetime)) || !strings.HasPrefix(c.Text, "p1.demo.") {
-		t.Fatalf("challenge = %+v", c)
-	}
-	good := SolveChallenge(c.Text, 10)
+	good := SolveChallenge(c)
 	p, err := VerifyProof(powKey, "demo", good, now.Add(time.Minute))
-	if err != nil || p.Challenge != strings.Split(c.Text, ".")[4] || !p.ExpiresAt.Equal(c.ExpiresAt) {
+	if err != nil || p.Challenge != c.Challenge || !p.ExpiresAt.Equal(now.Add(PowLifetime)) {
 		t.Fatalf("good proof: %+v, %v", p, err)
 	}
-	// A number that does not solve it: the next one that fails.
-	var bad string
-	for n := 0; ; n++ {
-		bad = c.Text + "." + itoaTest(n)
-		if _, err := VerifyProof(powKey, "demo", bad, now); err != nil {
-			break
-		}
+	// The widget posts standard base64 with padding; without padding is read too.
+	if _, err := VerifyProof(powKey, "demo", strings.TrimRight(good, "="), now); err != nil {
+		t.Fatalf("unpadded payload: %v", err)
 	}
-	tampered := strings.Replace(good, ".10.", ".11.", 1)
+	edit := func(f func(*Payload)) string {
+		q := decodeTest(t, good)
+		f(&q)
+		return q.Encode()
+	}
+	sol := decodeTest(t, good)
+	// Digits of the number moved into the salt keep the hash the same: the salt's
+	// strict format refuses it.
+	var spliced string
+	if s := strconv.FormatInt(sol.Number, 10); len(s) > 1 {
+		spliced = edit(func(q *Payload) { q.Salt += s[:1]; q.Number, _ = strconv.ParseInt(s[1:], 10, 64) })
+	} else {
+		spliced = edit(func(q *Payload) { q.Salt += "1" })
+	}
+	other := IssueChallenge(powKey, "pricing", 10, now)
 	for _, tt := range []struct {
-		name, slug, proof string
-		at                time.Time
-		want              error
+		name, slug, payload string
+		at                  time.Time
+		want                error
 	}{
 		{"missing", "demo", "", now, ErrProofMissing},
-		{"unsolved", "demo", bad, now, ErrProofInvalid},
-		{"tampered difficulty", "demo", tampered, now, ErrProofInvalid},
-		{"other key", "demo", SolveChallenge(IssueChallenge([]byte("other"), "demo", 10, now).Text, 10), now, ErrProofInvalid},
-		{"other form", "pricing", good, now, ErrProofInvalid},
-		{"expired", "demo", good, c.ExpiresAt, ErrProofExpired},
-		{"too easy", "demo", SolveChallenge(IssueChallenge(powKey, "demo", 4, now).Text, 4), now, ErrProofInvalid},
-		{"huge number", "demo", c.Text + ".12345678901234567", now, ErrProofInvalid},
-		{"signed number", "demo", c.Text + ".-1", now, ErrProofInvalid},
-		{"long", "demo", strings.Repeat("p1.", 100), now, ErrProofInvalid},
+		{"wrong number", "demo", edit(func(q *Payload) { q.Number = (q.Number + 1) % 1024 }), now, ErrProofInvalid},
+		{"forged signature", "demo", edit(func(q *Payload) { q.Signature = strings.Repeat("0", 64) }), now, ErrProofInvalid},
+		{"other key", "demo", SolveChallenge(IssueChallenge([]byte("other"), "demo", 10, now)), now, ErrProofInvalid},
+		{"other form", "demo", SolveChallenge(other), now, ErrProofInvalid},
+		{"form renamed in the salt", "pricing", edit(func(q *Payload) { q.Salt = strings.Replace(q.Salt, "form=demo", "form=pricing", 1) }), now, ErrProofInvalid},
+		{"expiry stretched in the salt", "demo", edit(func(q *Payload) { q.Salt = strings.Replace(q.Salt, "expires=1", "expires=9", 1) }), expiresOf(c), ErrProofInvalid},
+		{"spliced number", "demo", spliced, now, ErrProofInvalid},
+		{"expired", "demo", good, now.Add(PowLifetime), ErrProofExpired},
+		{"other algorithm", "demo", edit(func(q *Payload) { q.Algorithm = "SHA-1" }), now, ErrProofInvalid},
+		{"negative number", "demo", edit(func(q *Payload) { q.Number = -1 }), now, ErrProofInvalid},
+		{"not base64", "demo", "%%%", now, ErrProofInvalid},
+		{"not JSON", "demo", base64.StdEncoding.EncodeToString([]byte("[1,2]")), now, ErrProofInvalid},
+		{"long", "demo", strings.Repeat("A", 2000), now, ErrProofInvalid},
 	} {
-		if _, err := VerifyProof(powKey, tt.slug, tt.proof, tt.at); err != tt.want {
+		if _, err := VerifyProof(powKey, tt.slug, tt.payload, tt.at); err != tt.want {
 			t.Errorf("%s: %v, want %v", tt.name, err, tt.want)
 		}
 	}
 }
 
-func itoaTest(n int) string { return fmtInt(n) }
-
-func fmtInt(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b []byte
-	for ; n > 0; n /= 10 {
-		b = append([]byte{byte('0' + n%10)}, b...)
-	}
-	return string(b)
+// expiresOf is when a challenge expires, read back from its salt.
+func expiresOf(c Challenge) time.Time {
+	m := saltRe.FindStringSubmatch(c.Salt)
+	n, _ := strconv.ParseInt(m[1], 10, 64)
+	return time.Unix(n, 0)
 }
 
-// FuzzVerifyProof: whatever a bot posts as _pow, the check answers without
-// panicking, and accepts nothing it did not sign and see solved.
+// FuzzVerifyProof: whatever a bot posts as altcha, the decoder and the check answer
+// without panicking, and accept nothing that was not signed and solved.
 func FuzzVerifyProof(f *testing.F) {
 	now := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
 	c := IssueChallenge(powKey, "demo", 8, now)
-	f.Add(SolveChallenge(c.Text, 8))
-	f.Add(c.Text + ".0")
-	f.Add("p1.demo.1.8.x.y.1")
+	good := SolveChallenge(c)
+	f.Add(good)
+	f.Add(strings.TrimRight(good, "="))
+	f.Add(Payload{Algorithm: "SHA-256", Challenge: c.Challenge, Salt: c.Salt, Signature: c.Signature}.Encode())
+	f.Add(base64.StdEncoding.EncodeToString([]byte(`{"number":1e99}`)))
+	f.Add(base64.StdEncoding.EncodeToString([]byte(`{"algorithm":"SHA-256","number":-5,"salt":"?expires=&form=&"}`)))
 	f.Add("")
-	f.Add("p1.demo..........")
-	f.Add("\x00\xff.")
-	f.Fuzz(func(t *testing.T, proof string) {
-		p, err := VerifyProof(powKey, "demo", proof, now)
-		if err == nil && (!strings.HasPrefix(proof, "p1.demo.") || LeadingZeroBits(sha256.Sum256([]byte(proof))) < 8 || p.Challenge == "") {
-			t.Fatalf("accepted %q", proof)
+	f.Add("\x00\xff=")
+	f.Fuzz(func(t *testing.T, payload string) {
+		p, err := VerifyProof(powKey, "demo", payload, now)
+		if err != nil {
+			return
+		}
+		q, derr := DecodePayload(payload)
+		raw, _ := json.Marshal(q)
+		// (Each fuzzing process issues its own challenge, so the check is by the key.)
+		if derr != nil || p.Challenge != q.Challenge || q.Signature != powMAC(powKey, q.Challenge) || powHash(q.Salt, q.Number) != q.Challenge || !strings.HasSuffix(q.Salt, "&form=demo&") {
+			t.Fatalf("accepted %q (%s)", payload, raw)
 		}
 	})
 }
@@ -86,7 +133,7 @@ func FuzzVerifyProof(f *testing.F) {
 // BenchmarkVerifyProof is the server's cost of one proof: one HMAC and one hash.
 func BenchmarkVerifyProof(b *testing.B) {
 	now := time.Now()
-	proof := SolveChallenge(IssueChallenge(powKey, "demo", 16, now).Text, 16)
+	proof := SolveChallenge(IssueChallenge(powKey, "demo", 16, now))
 	for b.Loop() {
 		if _, err := VerifyProof(powKey, "demo", proof, now); err != nil {
 			b.Fatal(err)

@@ -8,10 +8,11 @@ import (
 )
 
 // ProofSpent is the error of a proof of work whose challenge was accepted before.
-var ProofSpent = errs.E(errs.Conflict, "_pow", "this proof of work was used already")
+// Its field is the form field of the ALTCHA widget's payload.
+var ProofSpent = errs.E(errs.Conflict, "altcha", "this proof of work was used already")
 
 // IngestProved records a form submission like IngestGrouped, and spends its proof of
-// work in the same transaction: the challenge is written to pow_spent, and a challenge
+// work in the same transaction: the challenge (the ALTCHA challenge hash) is written to pow_spent, and a challenge
 // spent before refuses the submission with ProofSpent and writes nothing. Every node
 // sharing the database sees the spent challenge.
 func (s *Store) IngestProved(ctx context.Context, challenge string, expires time.Time, caps []Capture) ([]Captured, error) {

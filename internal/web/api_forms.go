@@ -122,9 +122,9 @@ func (s *Server) handleListForms(w http.ResponseWriter, r *http.Request) error {
 // needs no JavaScript; the visitor lands on the thank-you page.
 func plainFormHTML(action string, def *capture.FormDefinition) string {
 	var b strings.Builder
-	// With JavaScript, pow.js solves the form's proof of work before the post (the
-	// site must be one of the form's allowed origins to fetch its challenge).
-	b.WriteString(`<form method="post" action="` + action + `" data-pow-url="` + action + `/challenge">` + "\n")
+	// With JavaScript, the ALTCHA widget solves the form's proof of work when the form
+	// is sent (the site must be one of the form's allowed origins to fetch its challenge).
+	b.WriteString(`<form method="post" action="` + action + `">` + "\n")
 	for _, f := range def.Fields {
 		name := template.HTMLEscapeString(f.Name)
 		label := template.HTMLEscapeString(f.Label)
@@ -157,7 +157,8 @@ func plainFormHTML(action string, def *capture.FormDefinition) string {
 		b.WriteString(`  <label><input type="checkbox" name="` + capture.ConsentInput(c.Purpose) + `" value="yes"> ` + template.HTMLEscapeString(c.Label) + `</label>` + "\n")
 	}
 	b.WriteString(`  <div style="position:absolute;left:-10000px" aria-hidden="true"><input type="text" name="_hp" tabindex="-1" autocomplete="off"></div>` + "\n")
+	b.WriteString(`  <altcha-widget challenge="` + action + `/challenge" auto="onsubmit"></altcha-widget>` + "\n")
 	b.WriteString(`  <button type="submit">Send</button>` + "\n</form>\n")
-	b.WriteString(`<script src="` + strings.TrimSuffix(action, "/f/"+def.Slug) + powScript() + `" defer></script>`)
+	b.WriteString(`<script src="` + strings.TrimSuffix(action, "/f/"+def.Slug) + altchaScript() + `" defer></script>`)
 	return b.String()
 }

@@ -26,6 +26,6 @@ func init() {
 	if form, ok := schemas["FormInput"].(obj); ok {
 		in, _ := form["properties"].(obj)
 		in["proof_of_work"] = props(obj{"required": obj{"type": "boolean", "description": "refuse posts without a solved challenge (visitors need JavaScript)"},
-			"difficulty": obj{"type": "integer", "description": "leading zero bits of the SHA-256 puzzle, 8 to 24, default 16"}})
+			"difficulty": obj{"type": "integer", "description": "size of the ALTCHA puzzle in bits (maxnumber is 2^difficulty), 8 to 24, default 16"}})
 	}
 }

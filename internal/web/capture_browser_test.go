@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -21,8 +23,8 @@ import (
 )
 
 // TestCaptureBrowser drives the capture screens in Chromium: a marketer builds a
-// form and sees it live; a visitor fills the hosted page, whose script solves the
-// proof of work (the form requires it), and becomes a contact; a list is uploaded,
+// form and sees it live; a visitor fills the hosted page, whose ALTCHA widget solves
+// the proof of work (the form requires it), and becomes a contact; a list is uploaded,
 // its columns checked, and the import watched to the end.
 func TestCaptureBrowser(t *testing.T) {
 	chromium, err := exec.LookPath("chromium")
@@ -80,14 +82,15 @@ func TestCaptureBrowser(t *testing.T) {
 		if got := tab.eval(`document.querySelector('#embed-script').textContent`); !strings.Contains(got, "/f/spring-webinar/embed.js") {
 			t.Fatalf("embed code: %s", got)
 		}
-		if got := tab.eval(`document.querySelector('#embed-html').textContent`); !strings.Contains(got, `data-pow-url=`) || !strings.Contains(got, `name="team_size"`) {
+		if got := tab.eval(`document.querySelector('#embed-html').textContent`); !strings.Contains(got, `<altcha-widget challenge="`) || !strings.Contains(got, `name="team_size"`) {
 			t.Fatalf("plain HTML form: %s", got)
 		}
 		tab.screenshot(filepath.Join(shots, "form-builder.png"))
 
 		// A visitor from a newsletter link fills the hosted page.
 		tab.do(chromedp.Navigate(a.URL() + "/f/spring-webinar?utm_source=newsletter&utm_medium=email&utm_campaign=april"))
-		tab.waitFor(`document.querySelector('form[data-pow-url]') !== null && document.querySelector('input[name=_pow]') !== null`)
+		// The ALTCHA widget is drawn inside the form (its script loaded under the page's policy).
+		tab.waitFor(`customElements.get('altcha-widget') !== undefined && typeof document.querySelector('form altcha-widget')?.getState === 'function'`)
 		tab.do(
 			chromedp.SendKeys(chromedp.CSS(`#f-email`), "lin@example.org"),
 			chromedp.SendKeys(chromedp.CSS(`#f-first_name`), "Lin"),
@@ -96,6 +99,7 @@ func TestCaptureBrowser(t *testing.T) {
 		tab.screenshot(filepath.Join(shots, "form-hosted.png"))
 		time.Sleep(2100 * time.Millisecond) // a person takes a moment: the form refuses faster posts
 		tab.do(chromedp.Click(chromedp.CSS(`button[type=submit]`)))
+		// The widget solves its challenge on submit, then sends the form.
 		tab.waitFor(`location.pathname === '/f/spring-webinar/thanks' && document.querySelector('.thanks') !== null`)
 		list, err := a.Store.Contacts(ctx, store.ContactFilter{Email: "lin@example.org"})
 		if err != nil || len(list.Contacts) != 1 {
@@ -117,10 +121,15 @@ func TestCaptureBrowser(t *testing.T) {
 
 	t.Run("embedded form on another site", func(t *testing.T) {
 		tab.t = t
+		var plainHTML string // the builder's plain HTML form, pasted on the site's /plain page
 		site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			body := `<script src="` + a.URL() + `/f/acme-embed/embed.js" async></script>`
+			if r.URL.Path == "/plain" {
+				body = plainHTML
+			}
 			io.WriteString(w, `<!doctype html><html><head><title>Acme</title><link rel="icon" href="data:,"></head><body><h1>Acme webinars</h1>`+
-				`<script src="`+a.URL()+`/f/acme-embed/embed.js" async></script></body></html>`)
+				body+`</body></html>`)
 		}))
 		defer site.Close()
 		def := capture.FormDefinition{Slug: "acme-embed", Name: "Acme embed", Fields: []capture.FormField{{Name: "email", Required: true}, {Name: "first_name"}},
@@ -129,24 +138,75 @@ func TestCaptureBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 		raw, _ := json.Marshal(def)
-		if _, err := a.Store.SaveForm(ctx, store.Form{Slug: def.Slug, Name: def.Name, Kind: def.Kind, Definition: raw}, "test"); err != nil {
+		form, err := a.Store.SaveForm(ctx, store.Form{Slug: def.Slug, Name: def.Name, Kind: def.Kind, Definition: raw}, "test")
+		if err != nil {
 			t.Fatal(err)
 		}
 		spent, _ := a.Store.CountSpentProofs(ctx)
 		tab.do(chromedp.Navigate(site.URL + "/?utm_source=linkedin&utm_medium=social"))
 		tab.waitFor(`document.querySelector('.lodestone-form input[name=email]') !== null`)
+		// The widget solves the challenge as soon as the form is drawn.
+		tab.waitFor(`document.querySelector('.lodestone-form altcha-widget')?.getState?.() === 'verified'`)
+		tab.screenshot(filepath.Join(shots, "form-embedded.png"))
+		// A bot copies the solved proof and spends it first: the visitor's post is
+		// refused, the form says why and solves a fresh challenge, and the second
+		// press of the button goes through.
+		payload := tab.eval(`document.querySelector('.lodestone-form input[name=altcha]').value`)
+		var solved struct {
+			Number int64   `json:"number"`
+			Took   float64 `json:"took"`
+		}
+		if raw, err := base64.StdEncoding.DecodeString(payload); err != nil || json.Unmarshal(raw, &solved) != nil {
+			t.Fatalf("widget payload %q: %v", payload, err)
+		}
+		t.Logf("the widget solved a %d-bit challenge in %.0f ms (number %d)", capture.DefaultPowDifficulty, solved.Took, solved.Number)
+		stolen, _ := json.Marshal(map[string]string{"email": "bot@example.net", "altcha": payload})
+		res, err := http.Post(a.URL()+"/f/acme-embed", "application/json", strings.NewReader(string(stolen)))
+		if err != nil || res.StatusCode != 201 {
+			t.Fatalf("spending the widget's proof: %v %v", res, err)
+		}
+		res.Body.Close()
 		tab.do(
 			chromedp.SendKeys(chromedp.CSS(`.lodestone-form input[name=email]`), "kai@example.net"),
 			chromedp.SendKeys(chromedp.CSS(`.lodestone-form input[name=first_name]`), "Kai"),
 			chromedp.Click(chromedp.CSS(`.lodestone-form button[type=submit]`)),
 		)
+		tab.waitFor(`[...document.querySelectorAll('.lodestone-form .lodestone-error')].some(e => e.textContent.includes('sent already'))`)
+		tab.forget("400")
+		tab.waitFor(`document.querySelector('.lodestone-form input[name=altcha]')?.value !== '` + payload + `' && document.querySelector('.lodestone-form altcha-widget').getState() === 'verified'`)
+		tab.do(chromedp.Click(chromedp.CSS(`.lodestone-form button[type=submit]`)))
 		tab.waitFor(`document.querySelector('.lodestone-thanks') !== null`)
 		list, _ := a.Store.Contacts(ctx, store.ContactFilter{Email: "kai@example.net"})
 		if len(list.Contacts) != 1 || list.Contacts[0].FirstTouch == nil || list.Contacts[0].FirstTouch.Channel != "social" {
 			t.Fatalf("kai = %+v", list.Contacts)
 		}
-		if n, _ := a.Store.CountSpentProofs(ctx); n != spent+1 {
-			t.Fatalf("spent proofs %d → %d; the embedded form posted without its proof", spent, n)
+		if n, _ := a.Store.CountSpentProofs(ctx); n != spent+2 {
+			t.Fatalf("spent proofs %d → %d; the embedded form posted without its fresh proof", spent, n)
+		}
+		tab.noConsoleErrors()
+
+		// The plain HTML form from the builder, pasted on the same site: its widget
+		// fetches the challenge across origins and solves it when the form is sent,
+		// which then lands on the hosted thank-you page.
+		tab.do(chromedp.Navigate(a.URL() + "/forms/" + strconv.FormatInt(form.ID, 10)))
+		tab.waitFor(`document.querySelector('#embed-html') !== null`)
+		plainHTML = tab.eval(`document.querySelector('#embed-html').textContent`)
+		// The snippet names the server's public address, which a test server lacks.
+		public, _, ok := strings.Cut(strings.TrimPrefix(plainHTML, `<form method="post" action="`), "/f/acme-embed")
+		if !ok || !strings.Contains(plainHTML, `<altcha-widget challenge="`+public+`/f/acme-embed/challenge"`) {
+			t.Fatalf("plain HTML form: %s", plainHTML)
+		}
+		plainHTML = strings.ReplaceAll(plainHTML, public, a.URL())
+		tab.do(chromedp.Navigate(site.URL + "/plain"))
+		tab.waitFor(`typeof document.querySelector('form altcha-widget')?.getState === 'function'`)
+		tab.do(
+			chromedp.SendKeys(chromedp.CSS(`form input[name=email]`), "noor@example.net"),
+			chromedp.Click(chromedp.CSS(`form button[type=submit]`)),
+		)
+		tab.waitFor(`location.pathname === '/f/acme-embed/thanks'`)
+		list, _ = a.Store.Contacts(ctx, store.ContactFilter{Email: "noor@example.net"})
+		if n, _ := a.Store.CountSpentProofs(ctx); len(list.Contacts) != 1 || n != spent+3 {
+			t.Fatalf("plain HTML form: %d contacts, spent proofs %d → %d", len(list.Contacts), spent, n)
 		}
 		tab.noConsoleErrors()
 	})

@@ -28,14 +28,14 @@ func (s *Server) handleFormDefinition(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, publicDefinition{Slug: def.Slug, Name: def.Name, Fields: def.Fields, Consents: def.Consents, Page: def.Page, ThankYou: def.ThankYou})
 }
 
-// handleEmbedScript is GET /f/{slug}/embed.js: the proof-of-work solver, then the
-// script that draws the form.
+// handleEmbedScript is GET /f/{slug}/embed.js: the ALTCHA widget that solves the
+// proof of work, then the script that draws the form.
 func (s *Server) handleEmbedScript(w http.ResponseWriter, r *http.Request) {
 	if _, _, err := s.loadForm(r); err != nil {
 		s.publicError(w, r, err)
 		return
 	}
-	pow, err := staticFiles.ReadFile("static/pow.js")
+	widget, err := staticFiles.ReadFile(altchaFile)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -48,6 +48,7 @@ func (s *Server) handleEmbedScript(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", "text/javascript; charset=utf-8")
 	h.Set("Cache-Control", "public, max-age=300")
-	w.Write(pow)
+	w.Write(widget)
+	w.Write([]byte("\n;\n")) // the widget's last statement ends here, whatever it ends with
 	w.Write(js)
 }

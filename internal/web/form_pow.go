@@ -28,8 +28,9 @@ func (s *Server) formSecret(ctx context.Context) []byte {
 	return k
 }
 
-// handleFormChallenge is GET /f/{slug}/challenge: a fresh proof-of-work challenge,
-// for the embedded form and for a hosted page left open past its challenge's life.
+// handleFormChallenge is GET /f/{slug}/challenge: a fresh proof-of-work challenge in
+// the ALTCHA protocol, fetched by the widget on the hosted page, in the embedded form
+// and in the plain HTML form (from the form's allowed origins).
 func (s *Server) handleFormChallenge(w http.ResponseWriter, r *http.Request) {
 	_, def, err := s.loadForm(r)
 	if err != nil {
@@ -51,13 +52,16 @@ func (s *Server) keyedPost(r *http.Request) bool {
 	return err == nil && auth.Can(p.Role, auth.WriteLeads)
 }
 
-// powScript is the URL of the proof-of-work solver, with its content hash so it
-// may be cached for good.
-var powScript = sync.OnceValue(func() string {
-	b, err := staticFiles.ReadFile("static/pow.js")
+// altchaFile is the ALTCHA widget, vendored as published (see static/VENDORED.md).
+const altchaFile = "static/altcha.min.js"
+
+// altchaScript is the URL of the ALTCHA widget, with its content hash so it may be
+// cached for good.
+var altchaScript = sync.OnceValue(func() string {
+	b, err := staticFiles.ReadFile(altchaFile)
 	if err != nil {
 		panic(err)
 	}
 	sum := sha256.Sum256(b)
-	return "/static/pow.js?v=" + hex.EncodeToString(sum[:6])
+	return "/" + altchaFile + "?v=" + hex.EncodeToString(sum[:6])
 })

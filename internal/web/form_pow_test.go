@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"net/url"
 	"strings"
@@ -18,7 +19,7 @@ func (e *apiEnv) challenge(slug string) capture.Challenge {
 	e.t.Helper()
 	r := e.do("GET", "/f/"+slug+"/challenge", "", "")
 	var c capture.Challenge
-	if r.status != 200 || json.Unmarshal(r.body, &c) != nil || c.Difficulty != 10 {
+	if r.status != 200 || json.Unmarshal(r.body, &c) != nil || c.MaxNumber != 1024 || c.Algorithm != "SHA-256" {
 		e.t.Fatalf("challenge: %d %s", r.status, r.body)
 	}
 	return c
@@ -46,30 +47,33 @@ func TestProofOfWorkRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := e.challenge("guarded")
-	solved := capture.SolveChallenge(c.Text, c.Difficulty)
-	wrong := c.Text + ".0"
-	for n := 0; capture.VerifyProofOK(key, "guarded", wrong); n++ {
-		wrong = c.Text + "." + string(rune('1'+n%9))
+	solved := capture.SolveChallenge(c)
+	var sol capture.Payload
+	raw, _ := base64.StdEncoding.DecodeString(solved)
+	if err := json.Unmarshal(raw, &sol); err != nil {
+		t.Fatal(err)
 	}
+	wrong := sol
+	wrong.Number = (sol.Number + 1) % (c.MaxNumber + 1)
+	forged := capture.IssueChallenge([]byte("not the workspace secret"), "guarded", 10, time.Now())
 	expired := capture.IssueChallenge(key, "guarded", 10, time.Now().Add(-capture.PowLifetime-time.Minute))
 	other := capture.IssueChallenge(key, "other-form", 10, time.Now())
-	forged := strings.Replace(c.Text, ".10.", ".8.", 1)
 
 	for _, tt := range []struct{ name, pow, email, want string }{
 		{"missing", "", "missing@example.com", "needs JavaScript"},
-		{"wrong", wrong, "wrong@example.com", "could not check"},
-		{"forged", capture.SolveChallenge(forged, 8), "forged@example.com", "could not check"},
-		{"another form's", capture.SolveChallenge(other.Text, 10), "other@example.com", "could not check"},
-		{"expired", capture.SolveChallenge(expired.Text, 10), "expired@example.com", "expired"},
-		{"garbage", "p1.guarded.\x00.<script>", "garbage@example.com", "could not check"},
+		{"wrong number", wrong.Encode(), "wrong@example.com", "could not check"},
+		{"forged signature", capture.SolveChallenge(forged), "forged@example.com", "could not check"},
+		{"another form's", capture.SolveChallenge(other), "other@example.com", "could not check"},
+		{"expired", capture.SolveChallenge(expired), "expired@example.com", "expired"},
+		{"garbage", "eyJ\x00<script>", "garbage@example.com", "could not check"},
 	} {
-		v := url.Values{"email": {tt.email}, "_pow": {tt.pow}}
+		v := url.Values{"email": {tt.email}, "altcha": {tt.pow}}
 		res, body := postForm(t, e.srv.URL, "guarded", v)
 		if res.StatusCode != 422 || !strings.Contains(body, tt.want) {
 			t.Errorf("%s proof (browser): %d, want 422 with %q", tt.name, res.StatusCode, tt.want)
 		}
-		js, _ := json.Marshal(map[string]string{"email": tt.email, "_pow": tt.pow})
-		if r := e.do("POST", "/f/guarded", "", string(js)); r.status != 400 || !strings.Contains(string(r.body), `"field":"_pow"`) {
+		js, _ := json.Marshal(map[string]string{"email": tt.email, "altcha": tt.pow})
+		if r := e.do("POST", "/f/guarded", "", string(js)); r.status != 400 || !strings.Contains(string(r.body), `"field":"altcha"`) {
 			t.Errorf("%s proof (JSON): %d %s", tt.name, r.status, r.body)
 		}
 		if n := e.contactCount(tt.email); n != 0 {
@@ -78,21 +82,17 @@ func TestProofOfWorkRefusals(t *testing.T) {
 	}
 
 	// Solved: stored once. The same proof again, even for another person, is refused.
-	res, body := postForm(t, e.srv.URL, "guarded", url.Values{"email": {"ada@example.com"}, "_pow": {solved}})
+	res, body := postForm(t, e.srv.URL, "guarded", url.Values{"email": {"ada@example.com"}, "altcha": {solved}})
 	if res.StatusCode != 303 || e.contactCount("ada@example.com") != 1 {
 		t.Fatalf("solved proof: %d %s", res.StatusCode, body)
 	}
-	res, body = postForm(t, e.srv.URL, "guarded", url.Values{"email": {"replay@example.com"}, "_pow": {solved}})
+	res, body = postForm(t, e.srv.URL, "guarded", url.Values{"email": {"replay@example.com"}, "altcha": {solved}})
 	if res.StatusCode != 422 || !strings.Contains(body, "sent already") || e.contactCount("replay@example.com") != 0 {
 		t.Fatalf("replayed proof: %d %s", res.StatusCode, body)
 	}
-	// Another number solving the same challenge is the same challenge: refused too.
-	again := c.Text + "." + strings.TrimPrefix(capture.SolveChallenge(c.Text+"1", 10), c.Text+"1.")
-	if capture.VerifyProofOK(key, "guarded", again) {
-		js, _ := json.Marshal(map[string]string{"email": "replay2@example.com", "_pow": again})
-		if r := e.do("POST", "/f/guarded", "", string(js)); r.status != 409 && r.status != 400 {
-			t.Fatalf("second solution of a spent challenge: %d %s", r.status, r.body)
-		}
+	js, _ := json.Marshal(map[string]string{"email": "replay2@example.com", "altcha": solved})
+	if r := e.do("POST", "/f/guarded", "", string(js)); r.status != 400 || !strings.Contains(string(r.body), "sent already") {
+		t.Fatalf("replayed proof (JSON): %d %s", r.status, r.body)
 	}
 	if e.contactCount("replay2@example.com") != 0 {
 		t.Fatal("a spent challenge stored a contact")
@@ -105,10 +105,23 @@ func TestProofOfWorkRefusals(t *testing.T) {
 	if r := e.do("POST", "/f/guarded", "not-a-key", `{"email":"nokey@example.com"}`); r.status != 400 || e.contactCount("nokey@example.com") != 0 {
 		t.Fatalf("JSON post with a bad key: %d %s", r.status, r.body)
 	}
-	// The hosted page carries a challenge and the solver, and says it needs JavaScript.
-	page := string(e.do("GET", "/f/guarded", "", "").body)
-	if !strings.Contains(page, `data-pow-challenge="p1.guarded.`) || !strings.Contains(page, `/static/pow.js?v=`) || !strings.Contains(page, "<noscript>") {
+	// The hosted page carries the ALTCHA widget and its script, and says it needs
+	// JavaScript; its policy lets the widget start its workers.
+	r := e.do("GET", "/f/guarded", "", "")
+	page := string(r.body)
+	if !strings.Contains(page, `<altcha-widget challenge="/f/guarded/challenge" auto="onsubmit" name="altcha">`) ||
+		!strings.Contains(page, `/static/altcha.min.js?v=`) || !strings.Contains(page, "<noscript>") {
 		t.Fatalf("hosted page lacks its proof of work:\n%s", page)
+	}
+	if csp := r.header.Get("Content-Security-Policy"); !strings.Contains(csp, "worker-src 'self' blob:") || !strings.Contains(csp, "script-src 'self';") {
+		t.Fatalf("hosted page policy: %s", csp)
+	}
+	// The widget is served as vendored, and first in the embed script.
+	widget := e.do("GET", "/static/altcha.min.js", "", "")
+	embed := e.do("GET", "/f/guarded/embed.js", "", "")
+	if widget.status != 200 || len(widget.body) < 50000 || !strings.HasPrefix(string(embed.body), string(widget.body)) ||
+		!strings.Contains(string(embed.body), `el("altcha-widget"`) {
+		t.Fatalf("widget %d (%d bytes), embed.js %d", widget.status, len(widget.body), embed.status)
 	}
 }
 
@@ -122,7 +135,7 @@ func TestProofOfWorkOptional(t *testing.T) {
 	if res, _ := postForm(t, e.srv.URL, "open", url.Values{"email": {"nojs@example.com"}}); res.StatusCode != 303 || e.contactCount("nojs@example.com") != 1 {
 		t.Fatalf("post without JavaScript: %d", res.StatusCode)
 	}
-	if res, _ := postForm(t, e.srv.URL, "open", url.Values{"email": {"bad@example.com"}, "_pow": {"p1.open.1.16.x.y.3"}}); res.StatusCode != 422 || e.contactCount("bad@example.com") != 0 {
+	if res, _ := postForm(t, e.srv.URL, "open", url.Values{"email": {"bad@example.com"}, "altcha": {"eyJhbGdvcml0aG0iOiJTSEEtMjU2In0="}}); res.StatusCode != 422 || e.contactCount("bad@example.com") != 0 {
 		t.Fatalf("bad proof on an open form: %d", res.StatusCode)
 	}
 	if page := string(e.do("GET", "/f/open", "", "").body); strings.Contains(page, "<noscript>") {

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"embed"
@@ -50,9 +49,9 @@ type formPage struct {
 	Stamp    string
 	Banner   string
 	Thanks   bool
-	// Pow is the proof-of-work challenge issued with the page, solved by PowScript.
-	Pow       capture.Challenge
-	PowScript string
+	// AltchaScript is the ALTCHA widget, which fetches the page's proof-of-work
+	// challenge and solves it when the visitor sends the form.
+	AltchaScript string
 }
 
 // loadForm finds a live form and reads its definition.
@@ -81,14 +80,15 @@ func (s *Server) renderForm(w http.ResponseWriter, status int, p formPage) {
 		p.Errors = map[string]string{}
 	}
 	if !p.Thanks {
-		p.Pow = capture.IssueChallenge(s.formSecret(context.Background()), p.Def.Slug, p.Def.ProofOfWork.Bits(), time.Now())
-		p.PowScript = powScript()
+		p.AltchaScript = altchaScript()
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
-	// Hosted pages may be framed by the customer's site and show the form's own colours.
-	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' https: data:; style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; base-uri 'none'")
+	// Hosted pages may be framed by the customer's site and show the form's own colours
+	// (inline styles, which the ALTCHA widget uses too). The widget solves the proof
+	// of work in Web Workers it starts from blob: URLs made by its own code.
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' https: data:; style-src 'self' 'unsafe-inline'; script-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'")
 	w.WriteHeader(status)
 	if err := publicTmpl.ExecuteTemplate(w, "form.html", p); err != nil {
 		s.log.Error("render form", "err", err)
@@ -179,13 +179,13 @@ func (s *Server) handleFormPost(w http.ResponseWriter, r *http.Request) {
 		succeed(store.Captured{})
 		return
 	}
-	// The proof of work: checked whenever one is sent, required when the form says so,
-	// skipped for programs posting JSON with an API key.
+	// The proof of work (the ALTCHA widget's payload): checked whenever one is sent,
+	// required when the form says so, skipped for programs posting JSON with an API key.
 	var proof capture.Proof
-	if pow := values.Get("_pow"); (pow != "" || def.ProofOfWork.Required) && !(jsonPost && s.keyedPost(r)) {
+	if pow := values.Get(capture.ProofField); (pow != "" || def.ProofOfWork.Required) && !(jsonPost && s.keyedPost(r)) {
 		var perr error
 		if proof, perr = capture.VerifyProof(s.formSecret(r.Context()), def.Slug, pow, now); perr != nil {
-			s.formProblems(w, r, jsonPost, def, values, []capture.FieldProblem{{Field: "_pow", Message: perr.Error()}})
+			s.formProblems(w, r, jsonPost, def, values, []capture.FieldProblem{{Field: capture.ProofField, Message: perr.Error()}})
 			return
 		}
 	}
@@ -215,7 +215,7 @@ func (s *Server) handleFormPost(w http.ResponseWriter, r *http.Request) {
 		res, err = s.store.IngestGrouped(r.Context(), []store.Capture{c})
 	}
 	if errors.Is(err, store.ProofSpent) {
-		s.formProblems(w, r, jsonPost, def, values, []capture.FieldProblem{{Field: "_pow",
+		s.formProblems(w, r, jsonPost, def, values, []capture.FieldProblem{{Field: capture.ProofField,
 			Message: "This form was sent already. If you meant to send it again, please reload the page."}})
 		return
 	}
@@ -283,7 +283,7 @@ func (s *Server) formProblems(w http.ResponseWriter, r *http.Request, jsonPost b
 	}
 	values := map[string]string{}
 	for k := range v {
-		if !strings.HasPrefix(k, "_") {
+		if !strings.HasPrefix(k, "_") && k != capture.ProofField {
 			values[k] = v.Get(k)
 		}
 	}
@@ -296,7 +296,7 @@ func (s *Server) formProblems(w http.ResponseWriter, r *http.Request, jsonPost b
 	errors := map[string]string{}
 	banner := "Please check the fields marked below."
 	for _, p := range ps {
-		if strings.HasPrefix(p.Field, "_") {
+		if strings.HasPrefix(p.Field, "_") || p.Field == capture.ProofField {
 			banner = p.Message
 			continue
 		}

@@ -2,9 +2,9 @@
      <script src="https://LODESTONE/f/SLUG/embed.js" async></script>
    It renders the form in place and posts it as JSON; the server answers this page's
    origin only when the form lists it in allowed_origins. Without JavaScript, link to
-   or frame the hosted page /f/SLUG instead. The server sends the proof-of-work
-   solver (pow.js) ahead of this file, so the form solves its challenge while the
-   visitor types. */
+   or frame the hosted page /f/SLUG instead. The server sends the ALTCHA widget
+   ahead of this file; the form carries an <altcha-widget> that fetches its
+   proof-of-work challenge and solves it as soon as the form is drawn. */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -85,8 +85,29 @@
     });
     var banner = form.appendChild(el("p", { "class": "lodestone-error", role: "alert" }));
     var button = form.appendChild(el("button", { type: "submit" }, (def.page && def.page.button_text) || "Send"));
-    var solver = window.LodestonePow ? window.LodestonePow.prepare(base + "/challenge") : null;
+    var widget = form.insertBefore(el("altcha-widget", { challenge: base + "/challenge", auto: "onload", name: "altcha" }), banner);
     var sending = false;
+
+    // proof resolves to the widget's payload: at once when it is solved, once it is
+    // when it is being solved, after solving it otherwise; "" when it cannot be (the
+    // server then judges the post without one).
+    function proof() {
+      if (typeof widget.getState !== "function") return Promise.resolve("");
+      var state = widget.getState();
+      var input = form.elements.namedItem("altcha");
+      if (state === "verified" && input && input.value) return Promise.resolve(input.value);
+      return new Promise(function (resolve) {
+        function changed(e) {
+          var s = e.detail && e.detail.state;
+          if (s === "verified" || s === "error" || s === "expired") {
+            widget.removeEventListener("statechange", changed);
+            resolve(s === "verified" ? e.detail.payload || "" : "");
+          }
+        }
+        widget.addEventListener("statechange", changed);
+        if (state !== "verifying") widget.verify();
+      });
+    }
 
     form.addEventListener("submit", function (e) {
       e.preventDefault();
@@ -101,11 +122,10 @@
       if (sending) return;
       sending = true;
       button.disabled = true;
-      // The proof of work was being solved while the visitor typed; a post without
-      // one is left for the server to judge.
-      var proof = solver ? solver.get().catch(function () { return ""; }) : Promise.resolve("");
-      proof.then(function (p) {
-        if (p) body._pow = p;
+      // The proof of work was solved while the visitor typed.
+      delete body.altcha;
+      proof().then(function (p) {
+        if (p) body.altcha = p;
         return fetch(base, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body), credentials: "omit" });
       })
         .then(function (res) { return res.json().then(function (j) { return { status: res.status, body: j }; }); })
@@ -120,7 +140,11 @@
           }
           var problems = (r.body.error && r.body.error.details) || [];
           if (!problems.length && r.body.error) problems = [{ field: r.body.error.field, message: r.body.error.message }];
-          problems.forEach(function (p) { (errors[p.field] || banner).textContent = p.message; });
+          problems.forEach(function (p) {
+            (errors[p.field] || banner).textContent = p.message;
+            // A refused or spent proof: solve a fresh challenge for the next try.
+            if (p.field === "altcha" && typeof widget.reset === "function") { widget.reset(); widget.verify(); }
+          });
           sending = false;
           button.disabled = false;
         })
