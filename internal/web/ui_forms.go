@@ -122,7 +122,7 @@ func (u *ui) newForm(w http.ResponseWriter, r *http.Request, p *Principal) error
 			{Name: "company", Label: "Company", Type: "text"},
 		},
 		Consents: []capture.FormConsent{{Purpose: store.PurposeMarketingEmail, Label: "Yes, send me news and offers by email. I can unsubscribe at any time.", Version: "1"}},
-		// Forms made here ask for the proof of work: a browser solves it unseen.
+		// Forms made here ask for the proof of work: the ALTCHA widget has the browser solve it on submit.
 		ProofOfWork: capture.FormProofOfWork{Required: true},
 	}
 	e, err := u.editorFor(r, p, 0, def)
