@@ -210,6 +210,23 @@ func TestServeDemoFillsOnce(t *testing.T) {
 		if !strings.Contains(stdout.String(), want) {
 			t.Fatalf("round %d output lacks %q:\n%s", round, want, stdout.String())
 		}
+		if round == 0 {
+			// The demo's teammates have no password: the newcomer still gets the
+			// one-time link, and it opens the setup form.
+			link := regexp.MustCompile(`http://\S+/setup\?token=\S+`).FindString(stdout.String())
+			if link == "" {
+				t.Fatalf("no setup link after loading the demo:\n%s", stdout.String())
+			}
+			res, err := http.Get(link)
+			if err != nil {
+				t.Fatal(err)
+			}
+			page, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != http.StatusOK || !strings.Contains(string(page), `name="password"`) {
+				t.Fatalf("the setup link answers %d:\n%.400s", res.StatusCode, page)
+			}
+		}
 		res, err := http.Get("http://" + addr + "/metrics")
 		if err != nil {
 			t.Fatal(err)

@@ -82,10 +82,16 @@ func (s *Store) Users(ctx context.Context) ([]*User, error) {
 	return out, rows.Err()
 }
 
-// CountUsers tells whether the first-run setup is still to be done.
+// loginAdmins counts the admins who can log in. Until there is one, the first-run
+// setup is still to be done: teammates without a password (the demo's sales team,
+// say) do not let anyone in.
+const loginAdmins = `SELECT COUNT(*) FROM users WHERE role = 'admin' AND password_hash <> '' AND disabled_at IS NULL`
+
+// CountUsers tells whether the first-run setup is still to be done: it counts the
+// admins who can log in.
 func (s *Store) CountUsers(ctx context.Context) (int, error) {
 	var n int
-	err := s.queryRow(ctx, `SELECT COUNT(*) FROM users`).Scan(&n)
+	err := s.queryRow(ctx, loginAdmins).Scan(&n)
 	return n, err
 }
 
@@ -158,7 +164,7 @@ func (s *Store) UseSetupToken(ctx context.Context, tokenHash string, admin User)
 			return errs.E(errs.Unauthorized, "token", "this setup link was used already or has expired; run `lodestone user create` instead")
 		}
 		var users int
-		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM users`).Scan(&users); err != nil {
+		if err := tx.queryRow(ctx, loginAdmins).Scan(&users); err != nil {
 			return err
 		}
 		if users > 0 {
