@@ -4,6 +4,7 @@ import (
 	"context"
 	_ "embed"
 	"fmt"
+	"time"
 )
 
 //go:embed collect.lua
@@ -55,7 +56,11 @@ func (e *env) collectRun(ctx context.Context, s *server, script, tag, key string
 		return err
 	}
 	rss, _ := s.peakRSS()
+	// Stopping writes the queue; how long that takes says how far the writer fell
+	// behind the answers (the harness kills a server after 30 seconds).
+	stopping := time.Now()
 	e.checkLog(s.proc, "collect "+s.db.engine+" "+tag)
+	drain := time.Since(stopping).Seconds()
 	if key == "" {
 		return nil
 	}
@@ -78,5 +83,9 @@ func (e *env) collectRun(ctx context.Context, s *server, script, tag, key string
 	e.res.add(key+".acked", acked)
 	e.res.add(key+".stored", stored)
 	e.res.add(key+".lost", max(0, acked-stored))
+	e.res.add(key+".drain", drain)
+	if drain >= 29 {
+		e.res.warn("%s run %s: the server took %.0f s to stop (killed after 30 s): the queue was not all written", key, tag, drain)
+	}
 	return nil
 }
