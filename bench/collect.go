@@ -84,6 +84,8 @@ func (e *env) collectRun(ctx context.Context, s *server, script, tag, key string
 	e.res.add(key+".stored", stored)
 	e.res.add(key+".lost", max(0, acked-stored))
 	e.res.add(key+".drain", drain)
+	// The writer works from the first hit until the server has stopped.
+	e.res.add(key+".written", stored/(d.Seconds()+drain))
 	if drain >= 29 {
 		e.res.warn("%s run %s: the server took %.0f s to stop (killed after 30 s): the queue was not all written", key, tag, drain)
 	}

@@ -380,7 +380,7 @@ func (e *env) collectTargets(w func(string, ...any), en string) {
 	w("| tracking collect, %s, latency p99; p50 | %s; %s | hello world: p99 %s | — | p99 < 50 ms | %s |\n",
 		en, e.fmtKey(k+".p99", " ms"), e.fmtKey(k+".p50", " ms"), e.fmtKey(h+".p99", " ms"), verdict(p99.Med < 50, ok))
 	if len(runs) > 0 {
-		w("| tracking collect, %s, page views stored (counted in `events` after the server stopped and wrote its queue) of those acknowledged, run by run; time the server took to stop | %s; %s | — | — | all | %s |\n",
-			en, strings.Join(runs, "; "), e.fmtKey(k+".drain", " s"), verdict(kept, true))
+		w("| tracking collect, %s, page views stored (counted in `events` after the server stopped and wrote its queue) of those acknowledged, run by run; time the server took to stop; page views written per second (stored ÷ (load + stop)) | %s; %s; %s | — | — | all | %s |\n",
+			en, strings.Join(runs, "; "), e.fmtKey(k+".drain", " s"), e.fmtKey(k+".written", ""), verdict(kept, true))
 	}
 }
