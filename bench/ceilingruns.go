@@ -13,20 +13,7 @@ import (
 // duration of the Lodestone runs.
 func (e *env) helloRuns(ctx context.Context) error {
 	for range e.opt.runs {
-		port, err := freePort()
-		if err != nil {
-			return err
-		}
-		dir, err := e.dir("hello")
-		if err != nil {
-			return err
-		}
-		p, err := e.start(ctx, dir, "hello", port, "/", e.self, "ceiling-server", "hello", "--addr", fmt.Sprintf("127.0.0.1:%d", port))
-		if err != nil {
-			return err
-		}
-		r, err := e.wrkRun(ctx, p.url+"/", e.opt.conns, e.opt.duration, "")
-		p.stop()
+		r, err := e.helloRun(ctx)
 		if err != nil {
 			return err
 		}
@@ -34,6 +21,25 @@ func (e *env) helloRuns(ctx context.Context) error {
 		e.res.add("hello.p99", r.P99)
 	}
 	return nil
+}
+
+// helloRun starts a fresh hello-world server and drives it with wrk once.
+func (e *env) helloRun(ctx context.Context) (wrkResult, error) {
+	port, err := freePort()
+	if err != nil {
+		return wrkResult{}, err
+	}
+	dir, err := e.dir("hello")
+	if err != nil {
+		return wrkResult{}, err
+	}
+	p, err := e.start(ctx, dir, "hello", port, "/", e.self, "ceiling-server", "hello", "--addr", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		return wrkResult{}, err
+	}
+	r, err := e.wrkRun(ctx, p.url+"/", e.opt.conns, e.opt.duration, "")
+	p.stop()
+	return r, err
 }
 
 // rawRun measures the raw batched insert rate once, on a fresh database.

@@ -26,7 +26,7 @@ import (
 type options struct {
 	runs            int
 	quick           bool
-	duration        time.Duration // each wrk run: hello world, group commit, form posts
+	duration        time.Duration // each wrk run: hello world, group commit, form posts, collect
 	ingestDuration  time.Duration
 	profileDuration time.Duration
 	fsyncDuration   time.Duration
@@ -78,7 +78,7 @@ func parseOptions(args []string) (options, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.IntVar(&o.runs, "runs", 3, "runs of each figure; the report gives their median and range")
 	fs.BoolVar(&o.quick, "quick", false, "smoke run: short durations, 20,000 contacts, one run (flags given explicitly still win)")
-	fs.DurationVar(&o.duration, "duration", 30*time.Second, "length of each wrk run (hello world, group commit, form posts)")
+	fs.DurationVar(&o.duration, "duration", 30*time.Second, "length of each wrk run (hello world, group commit, form posts, tracking collect)")
 	fs.DurationVar(&o.ingestDuration, "ingest-duration", 20*time.Second, "length of each API event ingest run")
 	fs.DurationVar(&o.profileDuration, "profile-duration", 10*time.Second, "length of each profiled pass")
 	fs.DurationVar(&o.fsyncDuration, "fsync-duration", 5*time.Second, "length of each fsync-rate run")
@@ -95,7 +95,7 @@ func parseOptions(args []string) (options, error) {
 	fs.StringVar(&o.pg, "pg", "", "a postgres:// URL: also measure Lodestone on PostgreSQL, in fresh schemas there")
 	fs.StringVar(&o.out, "out", "docs/benchmarks.md", "report to write, relative to the repository")
 	fs.StringVar(&o.wrk, "wrk", "wrk", "the wrk binary")
-	only := fs.String("only", "", "comma-separated phases to run: ceilings, form, ingest, reads, import (default all)")
+	only := fs.String("only", "", "comma-separated phases to run: ceilings, form, collect, ingest, reads, import (default all)")
 	fs.BoolVar(&o.profile, "profile", true, "add unmeasured CPU-profiled passes (SQLite) and summarize them")
 	fs.BoolVar(&o.keep, "keep", false, "keep the scratch folder (databases, logs, profiles) and the PostgreSQL schemas")
 	fs.StringVar(&o.render, "render", "", "only render the report again from a run's saved figures (the run prints where they are)")
@@ -215,6 +215,10 @@ func (e *env) measure(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	collectScript, err := e.writeScript("collect.lua", collectLua)
+	if err != nil {
+		return err
+	}
 	if e.opt.phase("ceilings") {
 		logf("ceilings: fsync, hello world (the group-commit and raw insert ceilings run beside their Lodestone figures)")
 		dir, err := e.dir("fsync")
@@ -237,6 +241,12 @@ func (e *env) measure(ctx context.Context) error {
 			logf("durable form posts (%s)", engine)
 			if err := e.formPosts(ctx, engine, script); err != nil {
 				return fmt.Errorf("form posts (%s): %w", engine, err)
+			}
+		}
+		if e.opt.phase("collect") {
+			logf("tracking collect (%s)", engine)
+			if err := e.collect(ctx, engine, collectScript); err != nil {
+				return fmt.Errorf("tracking collect (%s): %w", engine, err)
 			}
 		}
 		if e.opt.phase("ingest") {

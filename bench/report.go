@@ -36,8 +36,8 @@ func (e *env) report(m runMeta) []byte {
 	w("go run ./bench --quick                           # smoke run\n```\n\n")
 	w("Flags: `--runs N` (default 3), `--duration` (wrk runs, 30s), `--ingest-duration` (20s), `--conns` (64), ")
 	w("`--workers` (API clients, 4), `--contacts` (1,000,000), `--seed-api-time` (5m), `--import-timeout` (5m), `--pg-contacts`, `--import-rows`, `--list-requests`, `--detail-requests`, ")
-	w("`--only ceilings,form,ingest,reads,import`, `--profile=false`, `--keep` (keep databases, logs and profiles), `--out`. ")
-	w("The harness builds `./cmd/lodestone` once and starts `lodestone serve --form-rate-ip 0 --form-rate-form 0` as a subprocess ")
+	w("`--only ceilings,form,collect,ingest,reads,import`, `--profile=false`, `--keep` (keep databases, logs and profiles), `--out`. ")
+	w("The harness builds `./cmd/lodestone` once and starts `lodestone serve --form-rate-ip 0 --form-rate-form 0` (the per-IP limit of `/collect` follows `--form-rate-ip`, so it is off too) as a subprocess ")
 	w("on a fresh data folder (or a fresh PostgreSQL schema) for every figure; all load goes to 127.0.0.1. ")
 	w("wrk is Debian's (`%s`), 2 threads.\n\n", e.opt.wrk)
 	w("This run: `go run ./bench %s`, started %s, took %s.", strings.Join(m.Args, " "), m.Started.UTC().Format("2006-01-02 15:04 UTC"), m.Elapsed.Round(time.Second))
@@ -113,6 +113,9 @@ func (e *env) targets(w func(string, ...any)) {
 			en, e.fmtKey(k+".p99", " ms"), e.fmtKey(k+".p50", " ms"), e.fmtKey(gc+".p99", " ms"), e.fmtKey(gc+".p50", " ms"), verdict(p99.Med < 150, ok))
 	}
 	for _, en := range e.engines() {
+		e.collectTargets(w, en)
+	}
+	for _, en := range e.engines() {
 		r, ok := e.ratio("ingest."+en+".eps", "raw."+en+".rows")
 		w("| API event ingest, %s, batches of 100 about %s known contacts, %d clients, events/s | %s | raw batched insert: %s rows/s | %s | ≥ 50 %% | %s |\n",
 			en, commas(knownContacts), e.opt.workers, e.fmtKey("ingest."+en+".eps", ""), e.fmtKey("raw."+en+".rows", ""), pct(r, ok), verdict(r >= 50, ok))
@@ -158,9 +161,9 @@ func (e *env) targets(w func(string, ...any)) {
 			w("| CSV import, %s, peak RSS of the CLI | %s | — | — | < 200 MB | %s |\n", en, e.fmtKey(k+".rss", " MiB"), verdict(m.Med < 200, okm))
 		}
 	}
-	w("\nA ratio is the median of run-by-run ratios where each Lodestone run came right after its own ceiling run (form posts after the bare group-commit server, event ingest after the raw insert), ")
+	w("\nA ratio is the median of run-by-run ratios where each Lodestone run came right after its own ceiling run (form posts after the bare group-commit server, tracking collect after a hello-world server, event ingest after the raw insert), ")
 	w("so that both saw the same neighbours on this shared machine; otherwise it is the ratio of the medians. ")
-	w("Not measured yet (issue 7): tracking collect (Lodestone has no collect endpoint in this build), segment counts, full rescore, the sources report and the dashboard.\n\n")
+	w("Not measured yet (issue 7): segment counts, full rescore, the sources report and the dashboard.\n\n")
 	w("The contact page figures are judged on the server's own time (its request middleware, read from `/metrics` before and after); ")
 	w("the client figures add the loopback round trip. The list is judged on the client's p99 over a mix of common, rare and absent words (below).\n\n")
 	for _, en := range e.engines() {
@@ -188,6 +191,7 @@ func (e *env) ceilingTable(w func(string, ...any)) {
 	w("## Ceilings of this machine, same run\n\n| ceiling | figure |\n| --- | --- |\n")
 	w("| hello-world Go net/http server, wrk, %d connections, req/s; latency p99 | %s; %s |\n", e.opt.conns, e.fmtKey("hello.rps", ""), e.fmtKey("hello.p99", " ms"))
 	for _, en := range e.engines() {
+		w("| hello-world server right before each tracking collect run, %s, req/s; latency p99 | %s; %s |\n", en, e.fmtKey("hello.collect."+en+".rps", ""), e.fmtKey("hello.collect."+en+".p99", " ms"))
 		w("| bare group-commit server, %s, the form-post script, req/s; latency p50; p99 | %s; %s; %s |\n", en, e.fmtKey("gc."+en+".rps", ""), e.fmtKey("gc."+en+".p50", " ms"), e.fmtKey("gc."+en+".p99", " ms"))
 		w("| bare group-commit server, %s, rows per commit | %s |\n", en, e.fmtKey("gc."+en+".batch", ""))
 		w("| raw batched insert into `events` (Lodestone's schema and indexes), %s, transactions of 100 rows, rows/s | %s |\n", en, e.fmtKey("raw."+en+".rows", ""))
@@ -200,7 +204,7 @@ func (e *env) ceilingTable(w func(string, ...any)) {
 func (e *env) memoryTable(w func(string, ...any)) {
 	w("## Peak memory of the server (VmHWM) under each load\n\n| load | ")
 	w(strings.Join(e.engines(), " | ") + " |\n| --- |" + strings.Repeat(" --- |", len(e.engines())) + "\n")
-	for _, row := range []struct{ key, label string }{{"form", "durable form posts"}, {"ingest", "API event ingest"},
+	for _, row := range []struct{ key, label string }{{"form", "durable form posts"}, {"collect", "tracking collect (page views)"}, {"ingest", "API event ingest"},
 		{"seed", "seeding the contacts through the API"}, {"list", "contacts list"}, {"detail", "contact detail and page"}, {"import", "CSV import (the CLI process)"}} {
 		w("| %s |", row.label)
 		for _, en := range e.engines() {
@@ -232,7 +236,7 @@ func (e *env) evidence(w func(string, ...any)) {
 			w("Output of the last `lodestone import contacts` run (%s):\n\n```\n%s\n```\n\n", en, out)
 		}
 	}
-	profiles := []struct{ key, label string }{{"form", "durable form posts"}, {"ingest", "API event ingest, known contacts"},
+	profiles := []struct{ key, label string }{{"form", "durable form posts"}, {"collect", "tracking collect (page views)"}, {"ingest", "API event ingest, known contacts"},
 		{"seed", "API event ingest creating contacts (seeding)"}, {"reads", "contacts list, then contact detail and page, on the seeded database"}}
 	have := false
 	for _, p := range profiles {
@@ -251,7 +255,7 @@ func (e *env) evidence(w func(string, ...any)) {
 		}
 	}
 	have = false
-	for _, n := range []string{"form", "ingest", "seed"} {
+	for _, n := range []string{"form", "collect", "ingest", "seed"} {
 		if e.res.text["census."+n] != "" {
 			have = true
 		}
@@ -260,14 +264,14 @@ func (e *env) evidence(w func(string, ...any)) {
 		w("## Where the writes go (SQLite)\n\nA few seconds of `strace -f -e trace=write,pwrite64,fsync,fdatasync` on the profiled server in the middle of each load, ")
 		w("divided by the requests the server counted in its `/metrics` over the same seconds (strace slows the server; the ratios are what matter). ")
 		w("Each fsync of the WAL is one commit.\n\n")
-		for _, n := range []struct{ key, label string }{{"form", "durable form posts"}, {"ingest", "API event ingest, known contacts (batches of 100)"}, {"seed", "API event ingest creating contacts (batches of 100)"}} {
+		for _, n := range []struct{ key, label string }{{"form", "durable form posts"}, {"collect", "tracking collect (page views, written in batches in the background)"}, {"ingest", "API event ingest, known contacts (batches of 100)"}, {"seed", "API event ingest creating contacts (batches of 100)"}} {
 			if t := e.res.text["census."+n.key]; t != "" {
 				w("%s:\n\n```\n%s```\n\n", n.label, t)
 			}
 		}
 	}
 	w("## Load on the machine\n\nThe 1-minute load average when each measured load started (2 CPUs; above 2, other work was queueing for them):\n\n| load | %s |\n| --- |%s\n", strings.Join(e.engines(), " | "), strings.Repeat(" --- |", len(e.engines())))
-	for _, row := range []struct{ key, label string }{{"ceilings", "bare group-commit ceiling"}, {"form", "durable form posts"}, {"ingest", "API event ingest"}, {"seed", "seeding"}, {"list", "contacts list"}, {"detail", "contact detail and page"}, {"import", "CSV import"}} {
+	for _, row := range []struct{ key, label string }{{"ceilings", "bare group-commit ceiling"}, {"form", "durable form posts"}, {"collect-ceiling", "hello-world ceiling beside tracking collect"}, {"collect", "tracking collect"}, {"ingest", "API event ingest"}, {"seed", "seeding"}, {"list", "contacts list"}, {"detail", "contact detail and page"}, {"import", "CSV import"}} {
 		w("| %s |", row.label)
 		for _, en := range e.engines() {
 			w(" %s |", e.fmtKey("load."+row.key+"."+en, ""))
@@ -338,17 +342,45 @@ func (e *env) machine() string {
 	return b.String()
 }
 
-// keptNotes returns the hand-written notes of the current report, if any, so that a
-// new run keeps the analysis beside the fresh figures.
+// keptNotes returns the hand-written notes of the current report, if any, and the
+// hand-written sections after them, so that a new run keeps the analysis beside the
+// fresh figures.
 func (e *env) keptNotes() string {
 	b, err := os.ReadFile(e.outPath())
 	if err == nil {
 		s := string(b)
 		if i := strings.Index(s, notesBegin); i >= 0 {
-			if j := strings.Index(s[i:], notesEnd); j >= 0 {
-				return s[i : i+j+len(notesEnd)]
+			if strings.Contains(s[i:], notesEnd) {
+				return strings.TrimRight(s[i:], "\n")
 			}
 		}
 	}
 	return notesBegin + "\n## Notes\n\n(Analysis of the figures goes here; the harness keeps this block when it rewrites the file.)\n" + notesEnd
+}
+
+// collectTargets writes the tracking collect rows of the issue-targets table. A run
+// that lost acknowledged page views misses the target however fast it answered.
+func (e *env) collectTargets(w func(string, ...any), en string) {
+	k, h := "collect."+en, "hello.collect."+en
+	r, ok := e.ratio(k+".rps", h+".rps")
+	e.res.mu.Lock()
+	acked, stored := slices.Clone(e.res.vals[k+".acked"]), slices.Clone(e.res.vals[k+".stored"])
+	e.res.mu.Unlock()
+	kept := len(acked) > 0 && len(acked) == len(stored)
+	var runs []string
+	for i := range acked {
+		if i < len(stored) {
+			runs = append(runs, fmt.Sprintf("%s of %s", commas(int64(stored[i])), commas(int64(acked[i]))))
+			kept = kept && stored[i] >= acked[i]
+		}
+	}
+	w("| tracking collect, %s, `POST /collect` page views as the snippet sends them (many visitors, UTM parameters, referrers; %d connections), req/s | %s | hello world, run before each: %s | %s | ≥ 50 %% and every acknowledged hit stored | %s |\n",
+		en, e.opt.conns, e.fmtKey(k+".rps", ""), e.fmtKey(h+".rps", ""), pct(r, ok), verdict(r >= 50 && kept, ok))
+	p99, ok := e.res.get(k + ".p99")
+	w("| tracking collect, %s, latency p99; p50 | %s; %s | hello world: p99 %s | — | p99 < 50 ms | %s |\n",
+		en, e.fmtKey(k+".p99", " ms"), e.fmtKey(k+".p50", " ms"), e.fmtKey(h+".p99", " ms"), verdict(p99.Med < 50, ok))
+	if len(runs) > 0 {
+		w("| tracking collect, %s, page views stored (counted in `events` after the server stopped and wrote its queue) of those acknowledged, run by run; time the server took to stop; page views written per second (stored ÷ (load + stop)) | %s; %s; %s | — | — | all | %s |\n",
+			en, strings.Join(runs, "; "), e.fmtKey(k+".drain", " s"), e.fmtKey(k+".written", ""), verdict(kept, true))
+	}
 }
