@@ -11,6 +11,7 @@ import (
 
 	"github.com/lodestone-hq/lodestone/internal/config"
 	"github.com/lodestone-hq/lodestone/internal/store"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // MaxBody is the largest request body the API reads (SPEC: over 1 MiB is a 413).
@@ -41,6 +42,11 @@ func New(s *store.Store, cfg config.Config, log *slog.Logger) *Server {
 	srv := &Server{store: s, cfg: cfg, log: log, metrics: newMetrics(s), keys: newKeyCache(), mux: http.NewServeMux(), started: time.Now(),
 		ipLimit: newLimiter(cfg.FormRateIP, max(cfg.FormRateIP/3, 5)), formLimit: newLimiter(cfg.FormRateForm, max(cfg.FormRateForm/6, 50)),
 		collectLimit: newLimiter(cfg.FormRateIP*20, max(cfg.FormRateIP*2, 50)), tracker: newTracker(s), settings: newSettingsCache(s)}
+	srv.metrics.reg.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "lodestone_collect_dropped_total",
+			Help: "Tracking hits refused with a 503 because the write queue stayed full."}, func() float64 { return float64(srv.tracker.dropped.Load()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "lodestone_collect_failed_total",
+			Help: "Queued tracking hits the store refused."}, func() float64 { return float64(srv.tracker.failed.Load()) }))
 	for _, rt := range srv.routes() {
 		srv.mux.Handle(rt.pattern, rt.handler)
 	}
