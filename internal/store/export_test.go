@@ -10,3 +10,12 @@ func SetRareLimit(n int) func() {
 	rareLimit = n
 	return func() { rareLimit = old }
 }
+
+// SQLitePragma reads a pragma on the writer and on a reader connection.
+func (s *Store) SQLitePragma(name string) (write, read string, err error) {
+	if err = s.write.QueryRow("PRAGMA " + name).Scan(&write); err != nil {
+		return
+	}
+	err = s.read.QueryRow("PRAGMA " + name).Scan(&read)
+	return
+}

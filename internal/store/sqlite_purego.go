@@ -20,6 +20,7 @@ func sqliteDSN(path string, readOnly bool) string {
 	v.Add("_pragma", "busy_timeout(10000)")
 	v.Add("_pragma", "foreign_keys(1)")
 	v.Add("_pragma", "cache_size(-32000)")
+	v.Add("_pragma", "temp_store(memory)")
 	if readOnly {
 		v.Add("_pragma", "query_only(1)")
 	}
