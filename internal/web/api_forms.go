@@ -57,6 +57,7 @@ func (s *Server) saveForm(w http.ResponseWriter, r *http.Request, id int64) erro
 	if err != nil {
 		return err
 	}
+	s.forms.forget()
 	out, err := s.toFormJSON(f)
 	if err != nil {
 		return err

@@ -213,3 +213,34 @@ func TestFormRateLimit(t *testing.T) {
 		t.Fatalf("8th post in a burst: %d, Retry-After %q", last.StatusCode, last.Header.Get("Retry-After"))
 	}
 }
+
+// TestSavedFormServedAtOnce: public form endpoints keep parsed forms for a few
+// seconds, but a form saved through the API is served in its new wording at once.
+func TestSavedFormServedAtOnce(t *testing.T) {
+	e := newAPIEnv(t)
+	r := e.do("POST", "/api/v1/forms", e.token, `{"slug":"offer","name":"Offer","fields":["email"],"page":{"headline":"Spring offer"}}`)
+	if r.status != 201 {
+		t.Fatalf("create form: %d %s", r.status, r.body)
+	}
+	id := int64(r.json(t)["id"].(float64))
+	page := func() string {
+		t.Helper()
+		res, err := http.Get(e.srv.URL + "/f/offer")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return string(b)
+	}
+	if !strings.Contains(page(), "Spring offer") {
+		t.Fatal("hosted page lacks its headline")
+	}
+	r = e.do("PUT", fmt.Sprintf("/api/v1/forms/%d", id), e.token, `{"slug":"offer","name":"Offer","fields":["email"],"page":{"headline":"Summer offer"}}`)
+	if r.status != 200 {
+		t.Fatalf("update form: %d %s", r.status, r.body)
+	}
+	if html := page(); !strings.Contains(html, "Summer offer") || strings.Contains(html, "Spring offer") {
+		t.Fatal("hosted page still shows the old headline after the form was saved")
+	}
+}

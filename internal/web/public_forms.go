@@ -56,16 +56,7 @@ type formPage struct {
 
 // loadForm finds a live form and reads its definition.
 func (s *Server) loadForm(r *http.Request) (*store.Form, *capture.FormDefinition, error) {
-	f, err := s.store.FormBySlug(r.Context(), r.PathValue("slug"))
-	if err != nil {
-		return nil, nil, err
-	}
-	var def capture.FormDefinition
-	if err := json.Unmarshal(f.Definition, &def); err != nil {
-		return nil, nil, err
-	}
-	def.Slug, def.Name, def.Kind, def.CampaignID = f.Slug, f.Name, f.Kind, f.CampaignID
-	return f, &def, nil
+	return s.forms.get(r.Context(), r.PathValue("slug"))
 }
 
 func (s *Server) renderForm(w http.ResponseWriter, status int, p formPage) {

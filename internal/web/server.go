@@ -30,6 +30,7 @@ type Server struct {
 	collectLimit       *limiter
 	tracker            *tracker
 	settings           *settingsCache
+	forms              *formCache
 	mux                *http.ServeMux
 	handler            http.Handler
 	// draining is set during shutdown so /readyz tells load balancers to stop sending.
@@ -41,7 +42,7 @@ type Server struct {
 func New(s *store.Store, cfg config.Config, log *slog.Logger) *Server {
 	srv := &Server{store: s, cfg: cfg, log: log, metrics: newMetrics(s), keys: newKeyCache(), mux: http.NewServeMux(), started: time.Now(),
 		ipLimit: newLimiter(cfg.FormRateIP, max(cfg.FormRateIP/3, 5)), formLimit: newLimiter(cfg.FormRateForm, max(cfg.FormRateForm/6, 50)),
-		collectLimit: newLimiter(cfg.FormRateIP*20, max(cfg.FormRateIP*2, 50)), tracker: newTracker(s), settings: newSettingsCache(s)}
+		collectLimit: newLimiter(cfg.FormRateIP*20, max(cfg.FormRateIP*2, 50)), tracker: newTracker(s), settings: newSettingsCache(s), forms: newFormCache(s)}
 	srv.metrics.reg.MustRegister(
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "lodestone_collect_dropped_total",
 			Help: "Tracking hits refused with a 503 because the write queue stayed full."}, func() float64 { return float64(srv.tracker.dropped.Load()) }),

@@ -180,6 +180,7 @@ func (u *ui) saveFormPage(w http.ResponseWriter, r *http.Request, p *Principal) 
 			return merr
 		}
 		saved, err = u.s.store.SaveForm(r.Context(), store.Form{ID: id, Slug: def.Slug, Name: def.Name, Kind: def.Kind, CampaignID: def.CampaignID, Definition: raw}, p.Actor())
+		u.s.forms.forget()
 	}
 	if err != nil {
 		var e *errs.Error
