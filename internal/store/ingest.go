@@ -134,7 +134,20 @@ func ingestOne(ctx context.Context, tx *Tx, c *Capture) (Captured, error) {
 		c.Properties = withWeb(c.Properties, c.Web)
 	}
 	var res Captured
-	who, err := resolveContact(ctx, tx, c, now)
+	// The touch is known before the contact unless it is a page view without a
+	// visitor, whose session is the contact's own. Known first, a new contact is
+	// inserted with its first touch: an update after the insert would move it
+	// between the report roll-ups at once.
+	var channel string
+	var campaignID int64
+	var err error
+	touchKnown := c.Type != "page_view" || c.VisitorID != ""
+	if touchKnown {
+		if channel, campaignID, err = touchOf(ctx, tx, c, 0); err != nil {
+			return res, err
+		}
+	}
+	who, err := resolveContact(ctx, tx, c, now, firstTouch{channel, campaignID})
 	if err != nil {
 		return res, err
 	}
@@ -164,9 +177,10 @@ func ingestOne(ctx context.Context, tx *Tx, c *Capture) (Captured, error) {
 			return res, err
 		}
 	}
-	channel, campaignID, err := touchOf(ctx, tx, c, res.ContactID)
-	if err != nil {
-		return res, err
+	if !touchKnown {
+		if channel, campaignID, err = touchOf(ctx, tx, c, res.ContactID); err != nil {
+			return res, err
+		}
 	}
 	res.EventID, err = insertEvent(ctx, tx, Event{
 		ContactID: res.ContactID, VisitorID: c.VisitorID, Type: c.Type, OccurredAt: c.OccurredAt,
@@ -184,7 +198,7 @@ func ingestOne(ctx context.Context, tx *Tx, c *Capture) (Captured, error) {
 		if err := refreshFirstTouch(ctx, tx, res.ContactID); err != nil {
 			return res, err
 		}
-	case channel != "":
+	case channel != "" && !who.touched:
 		if _, err := tx.exec(ctx, `UPDATE contacts SET first_touch_at = ?, first_touch_channel = ?, first_touch_campaign_id = ?
 			WHERE id = ? AND (first_touch_at IS NULL OR first_touch_at > ?)`,
 			ts(c.OccurredAt), channel, nullID(campaignID), res.ContactID, ts(c.OccurredAt)); err != nil {
@@ -231,12 +245,21 @@ type resolution struct {
 	// has none it lacks.
 	profiled   bool
 	phone, key string
+	// touched is set when the contact was created with the capture's touch as its
+	// first touch.
+	touched bool
+}
+
+// firstTouch is the channel and campaign of a capture that is a touch.
+type firstTouch struct {
+	channel    string
+	campaignID int64
 }
 
 // resolveContact finds or creates the contact a capture is about. Identity is the
 // normalised email; a contact without email is found by phone. A capture with only a
 // visitor id stays anonymous (id 0).
-func resolveContact(ctx context.Context, tx *Tx, c *Capture, now time.Time) (resolution, error) {
+func resolveContact(ctx context.Context, tx *Tx, c *Capture, now time.Time, touch firstTouch) (resolution, error) {
 	switch {
 	case c.ContactID != 0:
 		var merged sql.NullInt64
@@ -266,7 +289,7 @@ func resolveContact(ctx context.Context, tx *Tx, c *Capture, now time.Time) (res
 		case !errors.Is(err, sql.ErrNoRows):
 			return resolution{}, err
 		}
-		r, err := insertProfiled(ctx, tx, c, now)
+		r, err := insertProfiled(ctx, tx, c, now, touch)
 		if err != nil || r.id != 0 {
 			return r, err
 		}
@@ -313,7 +336,7 @@ func resolveContact(ctx context.Context, tx *Tx, c *Capture, now time.Time) (res
 // insertProfiled creates the contact of a capture's new email with its whole
 // profile in one statement, where an insert followed by updateProfile would take
 // three. It returns a zero resolution when the email exists after all.
-func insertProfiled(ctx context.Context, tx *Tx, c *Capture, now time.Time) (resolution, error) {
+func insertProfiled(ctx context.Context, tx *Tx, c *Capture, now time.Time, touch firstTouch) (resolution, error) {
 	f := c.Fields
 	custom := "{}"
 	if len(f.Custom) > 0 {
@@ -333,13 +356,17 @@ func insertProfiled(ctx context.Context, tx *Tx, c *Capture, now time.Time) (res
 	}
 	key := contact.NameCompanyKey(f.FirstName, f.LastName, f.CompanyName)
 	search := searchText(f.FirstName, f.LastName, c.Email, f.CompanyName, strings.TrimPrefix(c.Phone, "+"))
+	var touchAt sql.NullInt64
+	if touch.channel != "" {
+		touchAt = sql.NullInt64{Int64: ts(c.OccurredAt), Valid: true}
+	}
 	var id int64
 	err := tx.queryRow(ctx, `INSERT INTO contacts (email, phone, first_name, last_name, job_title, company_name, street, postal_code, city, region, country,
-		custom, company_id, dedupe_key, search, stage, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		custom, company_id, dedupe_key, search, stage, created_at, updated_at, first_touch_at, first_touch_channel, first_touch_campaign_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (email) DO NOTHING RETURNING id`,
 		c.Email, nullString(c.Phone), f.FirstName, f.LastName, f.JobTitle, f.CompanyName, f.Street, f.PostalCode, f.City, f.Region, f.Country,
-		custom, companyID, key, search, initialStage(c), ts(c.OccurredAt), ts(now)).Scan(&id)
+		custom, companyID, key, search, initialStage(c), ts(c.OccurredAt), ts(now), touchAt, nullString(touch.channel), nullID(touch.campaignID)).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return resolution{}, nil
 	}
@@ -349,7 +376,7 @@ func insertProfiled(ctx context.Context, tx *Tx, c *Capture, now time.Time) (res
 	if err := writeTerms(ctx, tx, id, "", search); err != nil {
 		return resolution{}, err
 	}
-	return resolution{id: id, created: true, profiled: true, phone: c.Phone, key: key}, insertStage(ctx, tx, id, initialStage(c), c.OccurredAt)
+	return resolution{id: id, created: true, profiled: true, phone: c.Phone, key: key, touched: touch.channel != ""}, insertStage(ctx, tx, id, initialStage(c), c.OccurredAt)
 }
 
 // completeWeb fills the web fields from the event's properties and the UTM
