@@ -373,7 +373,7 @@ func insertProfiled(ctx context.Context, tx *Tx, c *Capture, now time.Time, touc
 	if err != nil {
 		return resolution{}, err
 	}
-	if err := writeTerms(ctx, tx, id, "", search); err != nil {
+	if err := insertTerms(ctx, tx, id, search); err != nil {
 		return resolution{}, err
 	}
 	return resolution{id: id, created: true, profiled: true, phone: c.Phone, key: key, touched: touch.channel != ""}, insertStage(ctx, tx, id, initialStage(c), c.OccurredAt)

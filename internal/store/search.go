@@ -54,6 +54,12 @@ func writeTerms(ctx context.Context, tx *Tx, id int64, oldText, newText string) 
 	if _, err := tx.exec(ctx, `DELETE FROM contact_terms WHERE contact_id = ?`, id); err != nil {
 		return err
 	}
+	return insertTerms(ctx, tx, id, newText)
+}
+
+// insertTerms writes the words of a contact's search text, for a contact that has
+// none yet.
+func insertTerms(ctx context.Context, tx *Tx, id int64, newText string) error {
 	terms := strings.Fields(newText)
 	if len(terms) == 0 {
 		return nil
