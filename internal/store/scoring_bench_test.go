@@ -56,7 +56,7 @@ func BenchmarkFullRescore(b *testing.B) {
 		var last time.Duration
 		for {
 			t := time.Now()
-			done, err := s.RecomputeStep(ctx, rc.ID, 500)
+			done, err := s.RecomputeStep(ctx, rc.ID, 5000)
 			if err != nil {
 				b.Fatal(err)
 			}
