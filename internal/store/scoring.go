@@ -83,24 +83,36 @@ func (ef eventFilter) readEvents(ctx context.Context, q querier, events map[int6
 		return err
 	}
 	defer rows.Close()
+	// Type and properties are read in place: a full rescore reads ten million rows.
+	var typ, props sql.RawBytes
 	for rows.Next() {
 		var e scoring.Event
 		var cid, at int64
-		var props string
-		if err := rows.Scan(&e.ID, &cid, &e.Type, &at, &props); err != nil {
+		if err := rows.Scan(&e.ID, &cid, &typ, &at, &props); err != nil {
 			return err
 		}
 		o := owner(cid)
 		if o == 0 {
 			continue
 		}
+		e.Type = ef.typeName(typ)
 		e.At = fromTS(at)
-		if props != "{}" && ef.needProps[e.Type] {
-			e.Properties = decodeProps(props)
+		if string(props) != "{}" && ef.needProps[e.Type] {
+			e.Properties = decodeProps(string(props))
 		}
 		events[o] = append(events[o], e)
 	}
 	return rows.Err()
+}
+
+// typeName is an event type read as bytes, as one of the filter's own strings.
+func (ef eventFilter) typeName(b []byte) string {
+	for _, t := range ef.types {
+		if t == string(b) {
+			return t
+		}
+	}
+	return string(b)
 }
 
 // eventsOf reads the scored events of contacts by id, in batches.
