@@ -222,19 +222,32 @@ func (c *compiler) event(x EventCond) {
 		}
 		return w
 	}
+	// "At least one" and "none" need no counting: each contact's own events, then
+	// those of the contacts merged into it, are probed through the (contact_id, type,
+	// occurred_at) index, a few index pages a contact. The contacts left by the
+	// filter's other conditions are all that is read, and PostgreSQL, which turns
+	// EXISTS into a join, still reads the events of the window once when that is
+	// cheaper.
+	if isAtLeastOne(x) || isNone(x) {
+		own := "EXISTS (SELECT 1 FROM events e WHERE e.contact_id = c.id AND " + conds() + ")"
+		merged := "EXISTS (SELECT 1 FROM contacts m JOIN events e ON e.contact_id = m.id WHERE m.merged_into_id = c.id AND " + conds() + ")"
+		if isNone(x) {
+			c.b.WriteString("(NOT " + own + " AND NOT " + merged + ")")
+			return
+		}
+		c.b.WriteString("(" + own + " OR " + merged + ")")
+		return
+	}
 	sub := "SELECT e.contact_id AS who FROM events e WHERE e.contact_id IS NOT NULL AND " + conds() +
 		" UNION ALL SELECT m.merged_into_id FROM contacts m JOIN events e ON e.contact_id = m.id WHERE m.merged_into_id IS NOT NULL AND " + conds()
 	// A contact without any such event has the count 0: when 0 passes, the
 	// condition is "not among those whose count fails".
 	zeroPasses := compareCount(0, x.Op, x.Count)
-	// "At least one" and "none" need no counting.
-	if !isAtLeastOne(x) && !isNone(x) {
-		having := "COUNT(*) " + string(x.Op) + " " + c.arg(int64(x.Count))
-		if zeroPasses {
-			having = "NOT (" + having + ")"
-		}
-		sub = "SELECT who FROM (" + sub + ") ev GROUP BY who HAVING " + having
+	having := "COUNT(*) " + string(x.Op) + " " + c.arg(int64(x.Count))
+	if zeroPasses {
+		having = "NOT (" + having + ")"
 	}
+	sub = "SELECT who FROM (" + sub + ") ev GROUP BY who HAVING " + having
 	if !zeroPasses {
 		c.b.WriteString("c.id IN (" + sub + ")")
 		return
