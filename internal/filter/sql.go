@@ -209,9 +209,8 @@ func (c *compiler) cond(x Cond) {
 }
 
 func (c *compiler) event(x EventCond) {
-	// The events are read once, not once a contact: a subquery collects the
-	// contacts whose count passes. A merged contact's events count for the one it
-	// was merged into: they are read a second time through the few merged contacts.
+	// A merged contact's events count for the one it was merged into: they are read
+	// a second time through the few merged contacts.
 	conds := func() string {
 		w := "e.type = " + c.arg(x.Type)
 		if x.WithinDays > 0 {
@@ -238,6 +237,9 @@ func (c *compiler) event(x EventCond) {
 		c.b.WriteString("(" + own + " OR " + merged + ")")
 		return
 	}
+	// A count is made once for all contacts, not once a contact: a subquery reads the
+	// events of the window through the (type, occurred_at) index and keeps the
+	// contacts whose count passes.
 	sub := "SELECT e.contact_id AS who FROM events e WHERE e.contact_id IS NOT NULL AND " + conds() +
 		" UNION ALL SELECT m.merged_into_id FROM contacts m JOIN events e ON e.contact_id = m.id WHERE m.merged_into_id IS NOT NULL AND " + conds()
 	// A contact without any such event has the count 0: when 0 passes, the
