@@ -221,13 +221,13 @@ func (c *compiler) event(x EventCond) {
 		}
 		return w
 	}
-	// "At least one" and "none" need no counting: each contact's own events, then
-	// those of the contacts merged into it, are probed through the (contact_id, type,
-	// occurred_at) index, a few index pages a contact. The contacts left by the
-	// filter's other conditions are all that is read, and PostgreSQL, which turns
-	// EXISTS into a join, still reads the events of the window once when that is
-	// cheaper.
-	if isAtLeastOne(x) || isNone(x) {
+	// On PostgreSQL, "at least one" and "none" are a correlated EXISTS / NOT EXISTS
+	// on each contact's events, then on those of the contacts merged into it: the
+	// planner turns them into a semi- or anti-join and picks between probing the
+	// (contact_id, type, occurred_at) index for each contact the other conditions
+	// leave and reading the window once. SQLite runs a correlated subquery once a
+	// contact, which measured slower than reading the window once (docs/benchmarks.md).
+	if c.d == PostgreSQL && (isAtLeastOne(x) || isNone(x)) {
 		own := "EXISTS (SELECT 1 FROM events e WHERE e.contact_id = c.id AND " + conds() + ")"
 		merged := "EXISTS (SELECT 1 FROM contacts m JOIN events e ON e.contact_id = m.id WHERE m.merged_into_id = c.id AND " + conds() + ")"
 		if isNone(x) {
@@ -237,19 +237,22 @@ func (c *compiler) event(x EventCond) {
 		c.b.WriteString("(" + own + " OR " + merged + ")")
 		return
 	}
-	// A count is made once for all contacts, not once a contact: a subquery reads the
-	// events of the window through the (type, occurred_at) index and keeps the
-	// contacts whose count passes.
+	// Otherwise the events of the window are read once, not once a contact, through
+	// the (type, occurred_at) index: a subquery collects the contacts whose count
+	// passes.
 	sub := "SELECT e.contact_id AS who FROM events e WHERE e.contact_id IS NOT NULL AND " + conds() +
 		" UNION ALL SELECT m.merged_into_id FROM contacts m JOIN events e ON e.contact_id = m.id WHERE m.merged_into_id IS NOT NULL AND " + conds()
 	// A contact without any such event has the count 0: when 0 passes, the
 	// condition is "not among those whose count fails".
 	zeroPasses := compareCount(0, x.Op, x.Count)
-	having := "COUNT(*) " + string(x.Op) + " " + c.arg(int64(x.Count))
-	if zeroPasses {
-		having = "NOT (" + having + ")"
+	// "At least one" and "none" need no counting.
+	if !isAtLeastOne(x) && !isNone(x) {
+		having := "COUNT(*) " + string(x.Op) + " " + c.arg(int64(x.Count))
+		if zeroPasses {
+			having = "NOT (" + having + ")"
+		}
+		sub = "SELECT who FROM (" + sub + ") ev GROUP BY who HAVING " + having
 	}
-	sub = "SELECT who FROM (" + sub + ") ev GROUP BY who HAVING " + having
 	if !zeroPasses {
 		c.b.WriteString("c.id IN (" + sub + ")")
 		return
