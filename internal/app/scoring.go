@@ -17,7 +17,7 @@ const (
 	scorePoll      = 200 * time.Millisecond
 	decayEvery     = 5 * time.Minute
 	decayAge       = time.Hour // a stored engagement older than this is refreshed
-	recomputeBatch = 500
+	recomputeBatch = 5000
 	// recomputeSlice is how long one run of the job works before it hands over to a
 	// fresh job, well inside the worker's lease.
 	recomputeSlice = 2 * time.Minute

@@ -209,9 +209,8 @@ func (c *compiler) cond(x Cond) {
 }
 
 func (c *compiler) event(x EventCond) {
-	// The events are read once, not once a contact: a subquery collects the
-	// contacts whose count passes. A merged contact's events count for the one it
-	// was merged into: they are read a second time through the few merged contacts.
+	// A merged contact's events count for the one it was merged into: they are read
+	// a second time through the few merged contacts.
 	conds := func() string {
 		w := "e.type = " + c.arg(x.Type)
 		if x.WithinDays > 0 {
@@ -222,6 +221,25 @@ func (c *compiler) event(x EventCond) {
 		}
 		return w
 	}
+	// On PostgreSQL, "at least one" and "none" are a correlated EXISTS / NOT EXISTS
+	// on each contact's events, then on those of the contacts merged into it: the
+	// planner turns them into a semi- or anti-join and picks between probing the
+	// (contact_id, type, occurred_at) index for each contact the other conditions
+	// leave and reading the window once. SQLite runs a correlated subquery once a
+	// contact, which measured slower than reading the window once (docs/benchmarks.md).
+	if c.d == PostgreSQL && (isAtLeastOne(x) || isNone(x)) {
+		own := "EXISTS (SELECT 1 FROM events e WHERE e.contact_id = c.id AND " + conds() + ")"
+		merged := "EXISTS (SELECT 1 FROM contacts m JOIN events e ON e.contact_id = m.id WHERE m.merged_into_id = c.id AND " + conds() + ")"
+		if isNone(x) {
+			c.b.WriteString("(NOT " + own + " AND NOT " + merged + ")")
+			return
+		}
+		c.b.WriteString("(" + own + " OR " + merged + ")")
+		return
+	}
+	// Otherwise the events of the window are read once, not once a contact, through
+	// the (type, occurred_at) index: a subquery collects the contacts whose count
+	// passes.
 	sub := "SELECT e.contact_id AS who FROM events e WHERE e.contact_id IS NOT NULL AND " + conds() +
 		" UNION ALL SELECT m.merged_into_id FROM contacts m JOIN events e ON e.contact_id = m.id WHERE m.merged_into_id IS NOT NULL AND " + conds()
 	// A contact without any such event has the count 0: when 0 passes, the

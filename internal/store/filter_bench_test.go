@@ -24,7 +24,7 @@ func benchSize(name string, def int) int {
 // attributes spread evenly, in a few set-based statements. Events arrive in time
 // order over the last 90 days, as they do in life, each for a contact picked
 // across the whole table.
-func seedBench(b *testing.B, s *store.Store, contacts, events int) {
+func seedBench(b testing.TB, s *store.Store, contacts, events int) {
 	b.Helper()
 	ctx := context.Background()
 	now := time.Now().UTC()

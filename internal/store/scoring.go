@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -9,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/lodestone-hq/lodestone/internal/lifecycle"
 	"github.com/lodestone-hq/lodestone/internal/scoring"
@@ -49,6 +51,89 @@ func lockScoring(ctx context.Context, tx *Tx) error {
 // rejection or a move back recycles the contact.
 var recycleTypes = []string{"sql_rejected", "stage_changed"}
 
+// eventFilter is what a scoring pass reads of events: the types the rules count
+// and those that recycle, from the horizon on, and which types' properties matter.
+type eventFilter struct {
+	types     []string
+	horizon   int64
+	needProps map[string]bool
+}
+
+func (run *scoreRun) eventFilter() eventFilter {
+	// Properties are read only where a rule or the recycling looks at them.
+	need := map[string]bool{"stage_changed": true}
+	for _, r := range run.rules.Engagement {
+		if r.Property != "" {
+			need[r.EventType] = true
+		}
+	}
+	return eventFilter{
+		types:     append(run.rules.EventTypes(), recycleTypes...),
+		horizon:   ts(run.now.Add(-run.rules.Horizon(run.settings.HalfLife()))),
+		needProps: need,
+	}
+}
+
+// readEvents runs an events query whose columns are id, contact_id, type,
+// occurred_at and properties, and files each event under its owner; events of
+// contacts without an owner are left out.
+func (ef eventFilter) readEvents(ctx context.Context, q querier, events map[int64][]scoring.Event, owner func(int64) int64, query string, args ...any) error {
+	rows, err := q.query(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	// Type and properties are read in place: a full rescore reads ten million rows.
+	var typ, props sql.RawBytes
+	for rows.Next() {
+		var e scoring.Event
+		var cid, at int64
+		if err := rows.Scan(&e.ID, &cid, &typ, &at, &props); err != nil {
+			return err
+		}
+		o := owner(cid)
+		if o == 0 {
+			continue
+		}
+		e.Type = ef.typeName(typ)
+		e.At = fromTS(at)
+		if string(props) != "{}" && ef.needProps[e.Type] {
+			e.Properties = decodeProps(string(props))
+		}
+		events[o] = append(events[o], e)
+	}
+	return rows.Err()
+}
+
+// typeName is an event type read as bytes, as one of the filter's own strings.
+func (ef eventFilter) typeName(b []byte) string {
+	for _, t := range ef.types {
+		if t == string(b) {
+			return t
+		}
+	}
+	return string(b)
+}
+
+// eventsOf reads the scored events of contacts by id, in batches.
+func (ef eventFilter) eventsOf(ctx context.Context, q querier, events map[int64][]scoring.Event, owner func(int64) int64, ids []int64) error {
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		args := append(int64Args(ids[:n]), ef.horizon)
+		for _, t := range ef.types {
+			args = append(args, t)
+		}
+		// "type || ''" keeps the planner on the contact index: through the type index it
+		// would read every event of the type for each batch of contacts.
+		if err := ef.readEvents(ctx, q, events, owner, `SELECT id, contact_id, type, occurred_at, properties FROM events
+			WHERE contact_id IN (`+placeholders(n)+`) AND occurred_at >= ? AND type || '' IN (`+placeholders(len(ef.types))+`)`, args...); err != nil {
+			return err
+		}
+		ids = ids[n:]
+	}
+	return nil
+}
+
 // scoreContacts computes the scores of contacts (none of them merged away) under run.
 // Events of contacts merged into one of them count for it, as on its timeline.
 func scoreContacts(ctx context.Context, q querier, run *scoreRun, ids []int64) ([]contactScore, error) {
@@ -77,55 +162,91 @@ func scoreContacts(ctx context.Context, q querier, run *scoreRun, ids []int64) (
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-
+	ef := run.eventFilter()
 	events := map[int64][]scoring.Event{}
-	// Properties are read only where a rule or the recycling looks at them.
-	needProps := map[string]bool{"stage_changed": true}
-	for _, r := range run.rules.Engagement {
-		if r.Property != "" {
-			needProps[r.EventType] = true
-		}
+	if err := ef.eventsOf(ctx, q, events, func(id int64) int64 { return owner[id] }, all); err != nil {
+		return nil, err
 	}
-	types := append(run.rules.EventTypes(), recycleTypes...)
-	horizon := run.now.Add(-run.rules.Horizon(run.settings.HalfLife()))
-	args := append(int64Args(all), ts(horizon))
-	for _, t := range types {
-		args = append(args, t)
+	matched, err := run.fit.matches(ctx, q, `c.id IN (`+placeholders(len(ids))+`)`, int64Args(ids))
+	if err != nil {
+		return nil, err
 	}
-	// "type || ''" keeps the planner on the contact index: through the type index it
-	// would read every event of the type for each batch of contacts.
-	rows, err = q.query(ctx, `SELECT id, contact_id, type, occurred_at, properties FROM events
-		WHERE contact_id IN (`+placeholders(len(all))+`) AND occurred_at >= ? AND type || '' IN (`+placeholders(len(types))+`)
-		ORDER BY occurred_at, id`, args...)
+	return run.compute(ids, events, matched), nil
+}
+
+// scoreContactRange is scoreContacts for a run of consecutive live contacts, in id
+// order, as a recompute stages them: every live contact with an id from the first
+// to the last is in ids. Their events and profiles are read as ranges of the
+// contact indexes rather than one lookup per contact.
+func scoreContactRange(ctx context.Context, q querier, run *scoreRun, ids []int64) ([]contactScore, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	lo, hi := ids[0], ids[len(ids)-1]
+	live := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		live[id] = true
+	}
+	children := map[int64]int64{}
+	var childIDs []int64
+	rows, err := q.query(ctx, `SELECT id, merged_into_id FROM contacts WHERE merged_into_id >= ? AND merged_into_id <= ? ORDER BY id`, lo, hi)
 	if err != nil {
 		return nil, err
 	}
 	for rows.Next() {
-		var e scoring.Event
-		var cid, at int64
-		var props string
-		if err := rows.Scan(&e.ID, &cid, &e.Type, &at, &props); err != nil {
+		var child, parent int64
+		if err := rows.Scan(&child, &parent); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		e.At = fromTS(at)
-		if props != "{}" && needProps[e.Type] {
-			_ = json.Unmarshal([]byte(props), &e.Properties)
+		if live[parent] {
+			children[child] = parent
+			childIDs = append(childIDs, child)
 		}
-		events[owner[cid]] = append(events[owner[cid]], e)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-
-	matched, err := run.fit.matches(ctx, q, ids)
+	ef := run.eventFilter()
+	events := make(map[int64][]scoring.Event, len(ids))
+	// The range holds the batch's own events, and those of merged contacts whose ids
+	// fall in it, which are read below with the contact they were merged into.
+	args := []any{lo, hi, ef.horizon}
+	for _, t := range ef.types {
+		args = append(args, t)
+	}
+	if err := ef.readEvents(ctx, q, events, func(id int64) int64 {
+		if live[id] {
+			return id
+		}
+		return 0
+	}, `SELECT id, contact_id, type, occurred_at, properties FROM events
+		WHERE contact_id >= ? AND contact_id <= ? AND occurred_at >= ? AND type || '' IN (`+placeholders(len(ef.types))+`)`, args...); err != nil {
+		return nil, err
+	}
+	if err := ef.eventsOf(ctx, q, events, func(id int64) int64 { return children[id] }, childIDs); err != nil {
+		return nil, err
+	}
+	matched, err := run.fit.matches(ctx, q, `c.id >= ? AND c.id <= ?`, []any{lo, hi})
 	if err != nil {
 		return nil, err
 	}
+	return run.compute(ids, events, matched), nil
+}
+
+// compute scores each contact from its events and fit matches. Events are taken in
+// time order (then id), as the engagement sum adds them.
+func (run *scoreRun) compute(ids []int64, events map[int64][]scoring.Event, matched map[int64][]bool) []contactScore {
 	out := make([]contactScore, len(ids))
 	for i, id := range ids {
 		evs := events[id]
+		slices.SortFunc(evs, func(a, b scoring.Event) int {
+			if c := a.At.Compare(b.At); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.ID, b.ID)
+		})
 		m := matched[id]
 		score := scoring.Totals
 		if run.explain {
@@ -145,7 +266,89 @@ func scoreContacts(ctx context.Context, q querier, run *scoreRun, ids []int64) (
 		}
 		out[i] = cs
 	}
-	return out, nil
+	return out
+}
+
+// decodeProps decodes an event's properties. The common shape, a flat object of
+// text values without escapes, is read directly; anything else goes through
+// encoding/json, with the same result.
+func decodeProps(s string) map[string]any {
+	if m, ok := flatProps(s); ok {
+		return m
+	}
+	var m map[string]any
+	_ = json.Unmarshal([]byte(s), &m)
+	return m
+}
+
+// flatProps reads a JSON object whose members are all strings without escapes or
+// control characters, in valid UTF-8; ok is false for any other text.
+func flatProps(s string) (map[string]any, bool) {
+	i := 0
+	space := func() {
+		for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
+			i++
+		}
+	}
+	str := func() (string, bool) {
+		if i >= len(s) || s[i] != '"' {
+			return "", false
+		}
+		j := i + 1
+		for j < len(s) && s[j] != '"' {
+			if s[j] == '\\' || s[j] < 0x20 {
+				return "", false
+			}
+			j++
+		}
+		if j >= len(s) {
+			return "", false
+		}
+		v := s[i+1 : j]
+		i = j + 1
+		return v, true
+	}
+	space()
+	if i >= len(s) || s[i] != '{' || !utf8.ValidString(s) {
+		return nil, false
+	}
+	i++
+	m := map[string]any{}
+	space()
+	if i < len(s) && s[i] == '}' {
+		i++
+		space()
+		return m, i == len(s)
+	}
+	for {
+		space()
+		k, ok := str()
+		if !ok {
+			return nil, false
+		}
+		space()
+		if i >= len(s) || s[i] != ':' {
+			return nil, false
+		}
+		i++
+		space()
+		v, ok := str()
+		if !ok {
+			return nil, false
+		}
+		m[k] = v
+		space()
+		if i < len(s) && s[i] == ',' {
+			i++
+			continue
+		}
+		if i < len(s) && s[i] == '}' {
+			i++
+			space()
+			return m, i == len(s)
+		}
+		return nil, false
+	}
 }
 
 // recycledAt is when the contact was last sent back down the ladder (a rejection by
@@ -230,9 +433,25 @@ func applyScores(ctx context.Context, tx *Tx, run *scoreRun, scores []contactSco
 // advanceByScore moves a contact forward to MQL or SQL when its scores reach the
 // thresholds; stages only move forward by themselves (SPEC section 3).
 func advanceByScore(ctx context.Context, tx *Tx, set scoring.Settings, id int64, stage string, fit, engagement int, now time.Time) error {
+	m, ok := scoreMove(set, id, stage, fit, engagement)
+	if !ok {
+		return nil
+	}
+	return moveStage(ctx, tx, id, m.from, m.to, ActorScoring, m.reason, now)
+}
+
+// stageMove is a move of a contact from one stage to another, with its reason.
+type stageMove struct {
+	id       int64
+	from, to string
+	reason   string
+}
+
+// scoreMove is the forward move to MQL or SQL that a contact's scores earn, if any.
+func scoreMove(set scoring.Settings, id int64, stage string, fit, engagement int) (stageMove, bool) {
 	target := set.StageFor(fit, engagement)
 	if !lifecycle.AutoAdvance(stage, target) {
-		return nil
+		return stageMove{}, false
 	}
 	fitMin, engMin := set.MQLFit, set.MQLEngagement
 	if target == lifecycle.SQL {
@@ -240,10 +459,61 @@ func advanceByScore(ctx context.Context, tx *Tx, set scoring.Settings, id int64,
 	}
 	why := fmt.Sprintf("fit %d and engagement %d reached the %s thresholds (fit %d, engagement %d)",
 		fit, engagement, strings.ToUpper(target), fitMin, engMin)
-	return moveStage(ctx, tx, id, stage, target, ActorScoring, why, now)
+	return stageMove{id: id, from: stage, to: target, reason: why}, true
 }
 
 // querier is what reads need: the store's read pool or a transaction.
 type querier interface {
 	query(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+}
+
+// moveStages makes the moves as moveStage would one by one — the new stage, the
+// stages entered on the way and a stage_changed event each, in the order of the
+// moves — with a statement for each few hundred contacts instead of a few each.
+func moveStages(ctx context.Context, tx *Tx, moves []stageMove, actor string, at time.Time) error {
+	updated := ts(tx.s.Now())
+	for part := range slices.Chunk(moves, 500) {
+		byTarget := map[string][]int64{}
+		var targets []string
+		var stageRows, eventRows []string
+		var stageArgs, eventArgs []any
+		for _, m := range part {
+			if byTarget[m.to] == nil {
+				targets = append(targets, m.to)
+			}
+			byTarget[m.to] = append(byTarget[m.to], m.id)
+			for _, st := range lifecycle.Stages {
+				passed := st != lifecycle.Disqualified && lifecycle.Rank(st) > lifecycle.Rank(m.from) && lifecycle.Rank(st) < lifecycle.Rank(m.to) &&
+					m.from != lifecycle.Disqualified && m.to != lifecycle.Disqualified
+				if st == m.to || passed {
+					stageRows = append(stageRows, "(?, ?, ?)")
+					stageArgs = append(stageArgs, m.id, st, ts(at))
+				}
+			}
+			props, err := json.Marshal(map[string]any{"from": m.from, "to": m.to, "reason": m.reason})
+			if err != nil {
+				return err
+			}
+			eventRows = append(eventRows, "(?, 'stage_changed', ?, ?, ?, ?)")
+			eventArgs = append(eventArgs, m.id, ts(at), updated, string(props), actor)
+		}
+		for _, to := range targets {
+			ids := byTarget[to]
+			if _, err := tx.exec(ctx, `UPDATE contacts SET stage = ?, updated_at = ? WHERE id IN (`+placeholders(len(ids))+`)`,
+				append([]any{to, updated}, int64Args(ids)...)...); err != nil {
+				return err
+			}
+		}
+		if len(stageRows) > 0 {
+			if _, err := tx.exec(ctx, `INSERT INTO contact_stages (contact_id, stage, entered_at) VALUES `+strings.Join(stageRows, ", ")+`
+				ON CONFLICT (contact_id, stage) DO NOTHING`, stageArgs...); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.exec(ctx, `INSERT INTO events (contact_id, type, occurred_at, received_at, properties, actor) VALUES `+
+			strings.Join(eventRows, ", "), eventArgs...); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -31,11 +31,12 @@ func newFitRules(s *Store, rules []scoring.FitRule, now time.Time) (*fitRules, e
 	return f, nil
 }
 
-// matches tells, for each contact, which fit rules it matches: one query for the
-// batch, each rule's filter compiled to SQL as one column.
-func (f *fitRules) matches(ctx context.Context, q querier, ids []int64) (map[int64][]bool, error) {
-	out := make(map[int64][]bool, len(ids))
-	if len(f.filters) == 0 || len(ids) == 0 {
+// matches tells, for each contact that which (a condition over contacts c)
+// selects, which fit rules it matches: one query for the batch, each rule's filter
+// compiled to SQL as one column.
+func (f *fitRules) matches(ctx context.Context, q querier, which string, whichArgs []any) (map[int64][]bool, error) {
+	out := map[int64][]bool{}
+	if len(f.filters) == 0 {
 		return out, nil
 	}
 	var cols []string
@@ -48,9 +49,9 @@ func (f *fitRules) matches(ctx context.Context, q querier, ids []int64) (map[int
 		cols = append(cols, "CASE WHEN "+cond+" THEN 1 ELSE 0 END")
 		args = append(args, a...)
 	}
-	args = append(args, int64Args(ids)...)
+	args = append(args, whichArgs...)
 	rows, err := q.query(ctx, `SELECT c.id, `+strings.Join(cols, ", ")+` FROM contacts c LEFT JOIN companies co ON co.id = c.company_id
-		WHERE c.id IN (`+placeholders(len(ids))+`)`, args...)
+		WHERE `+which, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -128,7 +129,7 @@ func (s *Store) LatestRecompute(ctx context.Context) (*Recompute, error) {
 // reports whether the recompute is over.
 func (s *Store) RecomputeStep(ctx context.Context, id int64, batch int) (bool, error) {
 	if batch <= 0 {
-		batch = 500
+		batch = 5000
 	}
 	finished := false
 	err := s.RunInTx(ctx, func(tx *Tx) error {
@@ -162,20 +163,22 @@ func (s *Store) RecomputeStep(ctx context.Context, id int64, batch int) (bool, e
 			finished = true
 			return finishRecompute(ctx, tx, id, run, startEvent)
 		}
-		scores, err := scoreContacts(ctx, tx, run, ids)
+		scores, err := scoreContactRange(ctx, tx, run, ids)
 		if err != nil {
 			return err
 		}
-		// One statement for the batch.
-		args := make([]any, 0, 6*len(scores))
-		for _, sc := range scores {
-			args = append(args, id, sc.id, sc.breakdown.Fit, sc.breakdown.Engagement, sc.stageScore, ts(run.now))
-		}
-		if _, err := tx.exec(ctx, `INSERT INTO score_staging (recompute_id, contact_id, fit, engagement, stage_score, scored_at) VALUES `+
-			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?), ", len(scores)), ", ")+`
-			ON CONFLICT (recompute_id, contact_id) DO UPDATE SET fit = excluded.fit, engagement = excluded.engagement, stage_score = excluded.stage_score, scored_at = excluded.scored_at`,
-			args...); err != nil {
-			return err
+		// A statement for each thousand contacts.
+		for part := range slices.Chunk(scores, 1000) {
+			args := make([]any, 0, 6*len(part))
+			for _, sc := range part {
+				args = append(args, id, sc.id, sc.breakdown.Fit, sc.breakdown.Engagement, sc.stageScore, ts(run.now))
+			}
+			if _, err := tx.exec(ctx, `INSERT INTO score_staging (recompute_id, contact_id, fit, engagement, stage_score, scored_at) VALUES `+
+				strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?), ", len(part)), ", ")+`
+				ON CONFLICT (recompute_id, contact_id) DO UPDATE SET fit = excluded.fit, engagement = excluded.engagement, stage_score = excluded.stage_score, scored_at = excluded.scored_at`,
+				args...); err != nil {
+				return err
+			}
 		}
 		_, err = tx.exec(ctx, `UPDATE scoring_recomputes SET after_id = ?, done = done + ? WHERE id = ?`, ids[len(ids)-1], len(ids), id)
 		return err
@@ -200,21 +203,26 @@ func contactIDsAfter(ctx context.Context, tx *Tx, after int64, n int) ([]int64, 
 	return ids, rows.Err()
 }
 
-// finishRecompute copies every staged score into contacts in one transaction, with a
-// history row per change and the stage moves the new scores earn; rescores the
-// contacts whose events arrived while the recompute ran (they were staged before
-// those events); and puts the rule version in force.
+// finishRecompute copies the staged scores that differ from the stored ones into
+// contacts in one transaction, with a history row per change and the stage moves the
+// new scores earn, written a few hundred contacts a statement; rescores the contacts
+// whose events arrived while the recompute ran (they were staged before those
+// events); and puts the rule version in force. A contact whose scores did not change
+// keeps its row as it was, scored_at included: its stored scores are those of the
+// new rules already.
 func finishRecompute(ctx context.Context, tx *Tx, id int64, run *scoreRun, startEvent int64) error {
 	now := ts(run.now)
 	reason := "rules version " + itoa(run.version)
 	if _, err := tx.exec(ctx, `INSERT INTO score_history (contact_id, at, fit_old, fit_new, engagement_old, engagement_new, reason)
 		SELECT c.id, ?, c.fit_score, st.fit, c.engagement_score, st.engagement, ?
 		FROM score_staging st JOIN contacts c ON c.id = st.contact_id
-		WHERE st.recompute_id = ? AND (c.fit_score <> st.fit OR c.engagement_score <> st.engagement)`, now, reason, id); err != nil {
+		WHERE st.recompute_id = ? AND (c.fit_score <> st.fit OR c.engagement_score <> st.engagement)
+		ORDER BY c.id`, now, reason, id); err != nil {
 		return err
 	}
 	if _, err := tx.exec(ctx, `UPDATE contacts SET fit_score = st.fit, engagement_score = st.engagement, scored_at = st.scored_at
-		FROM score_staging st WHERE st.recompute_id = ? AND st.contact_id = contacts.id`, id); err != nil {
+		FROM score_staging st WHERE st.recompute_id = ? AND st.contact_id = contacts.id
+		AND (contacts.fit_score <> st.fit OR contacts.engagement_score <> st.engagement OR contacts.scored_at IS NULL)`, id); err != nil {
 		return err
 	}
 	// Read before the stage moves below add their own events.
@@ -222,33 +230,30 @@ func finishRecompute(ctx context.Context, tx *Tx, id int64, run *scoreRun, start
 	if err != nil {
 		return err
 	}
-	type move struct {
-		id         int64
-		stage      string
-		fit, score int
-	}
-	var moves []move
+	var moves []stageMove
 	rows, err := tx.query(ctx, `SELECT c.id, c.stage, st.fit, st.stage_score FROM score_staging st JOIN contacts c ON c.id = st.contact_id
 		WHERE st.recompute_id = ? AND st.fit >= ? AND st.stage_score >= ? ORDER BY c.id`, id, run.settings.MQLFit, run.settings.MQLEngagement)
 	if err != nil {
 		return err
 	}
 	for rows.Next() {
-		var m move
-		if err := rows.Scan(&m.id, &m.stage, &m.fit, &m.score); err != nil {
+		var cid int64
+		var stage string
+		var fit, score int
+		if err := rows.Scan(&cid, &stage, &fit, &score); err != nil {
 			rows.Close()
 			return err
 		}
-		moves = append(moves, m)
+		if m, ok := scoreMove(run.settings, cid, stage, fit, score); ok {
+			moves = append(moves, m)
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	for _, m := range moves {
-		if err := advanceByScore(ctx, tx, run.settings, m.id, m.stage, m.fit, m.score, run.now); err != nil {
-			return err
-		}
+	if err := moveStages(ctx, tx, moves, ActorScoring, run.now); err != nil {
+		return err
 	}
 	for len(late) > 0 {
 		n := min(len(late), 500)
