@@ -95,28 +95,36 @@ func (s *Store) searchFilter(ctx context.Context, query string) (textSearch, err
 		ts.conds = append(ts.conds, `c.search LIKE ? ESCAPE '\'`)
 		ts.args = append(ts.args, "% "+likeEscape(w)+"%")
 	}
-	// The matches of each word, up to one more than rare: a word's rows of the
-	// index, one per contact and matching word, with the contacts' ids.
+	// Count each word's index rows, up to one more than rare; the rarest word's
+	// contacts, when it is rare, come from the index.
+	rarest, fewest := "", rareLimit+1
 	for _, w := range words {
-		ids, err := s.termContacts(ctx, w, rareLimit+1)
-		if err != nil {
+		var n int
+		if err := s.queryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM contact_terms WHERE term >= ? AND term < ? LIMIT ?) t`,
+			w, prefixEnd(w), rareLimit+1).Scan(&n); err != nil {
 			return ts, err
 		}
-		if len(ids) <= rareLimit && (!ts.rare || len(ids) < len(ts.ids)) {
-			ts.rare, ts.ids = true, ids
+		if n < fewest {
+			rarest, fewest = w, n
 		}
 	}
-	if ts.rare {
-		slices.SortFunc(ts.ids, func(a, b int64) int { return cmp.Compare(b, a) })
-		ts.ids = slices.Compact(ts.ids)
+	if fewest > rareLimit {
+		return ts, nil
 	}
+	ids, err := s.termContacts(ctx, rarest)
+	if err != nil {
+		return ts, err
+	}
+	slices.SortFunc(ids, func(a, b int64) int { return cmp.Compare(b, a) })
+	ts.rare, ts.ids = true, slices.Compact(ids)
 	return ts, nil
 }
 
-// termContacts returns the contacts of up to limit index rows of words that start
-// with w (a contact appears once per such word).
-func (s *Store) termContacts(ctx context.Context, w string, limit int) ([]int64, error) {
-	rows, err := s.query(ctx, `SELECT contact_id FROM contact_terms WHERE term >= ? AND term < ? LIMIT ?`, w, prefixEnd(w), limit)
+// termContacts returns the contacts that have a word starting with w, once per
+// such word, up to rare ones (the LIMIT keeps PostgreSQL on the index when it has
+// no statistics).
+func (s *Store) termContacts(ctx context.Context, w string) ([]int64, error) {
+	rows, err := s.query(ctx, `SELECT contact_id FROM contact_terms WHERE term >= ? AND term < ? LIMIT ?`, w, prefixEnd(w), rareLimit+1)
 	if err != nil {
 		return nil, err
 	}
