@@ -261,7 +261,7 @@ func (s *Store) Contacts(ctx context.Context, f ContactFilter) (*ContactPage, er
 				return nil, err
 			}
 		}
-		for w := int64(40 * want); hi > 1 && len(page.Contacts) < want; w = min(4*w, maxWindow) {
+		for w := int64(max(firstWindow, 4*want)); hi > 1 && len(page.Contacts) < want; w = min(4*w, maxWindow) {
 			lo := max(hi-w, 1)
 			if err := s.listPage(ctx, page, `SELECT * FROM contacts WHERE id >= ? AND id < ? ORDER BY id DESC LIMIT ?`,
 				[]any{lo, hi, hi - lo}, where, args, want); err != nil {
@@ -288,7 +288,13 @@ func (s *Store) Contacts(ctx context.Context, f ContactFilter) (*ContactPage, er
 	return page, nil
 }
 
-// maxWindow bounds the ids one query of a common-word search reads.
+// A common-word search on PostgreSQL reads the newest contacts in windows of ids:
+// the first one large enough for a page of a word on one contact in 300, and no
+// window larger than maxWindow. The query stops reading a window once it has the
+// page (its plan is a pipeline in id order), so a large window costs nothing when
+// matches are dense.
+var firstWindow = 1 << 14
+
 const maxWindow = 1 << 18
 
 // listPage adds to page, up to want contacts in all, the contacts of rows (a query of

@@ -10,3 +10,11 @@ func SetRareLimit(n int) func() {
 	rareLimit = n
 	return func() { rareLimit = old }
 }
+
+// SetFirstWindow changes the first id window of a common-word search on
+// PostgreSQL, and returns the undo.
+func SetFirstWindow(n int) func() {
+	old := firstWindow
+	firstWindow = n
+	return func() { firstWindow = old }
+}

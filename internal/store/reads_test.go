@@ -14,7 +14,7 @@ import (
 
 // A text search pages through the same contacts, newest first, whichever way it
 // finds them: a rare word's contacts from the index, or a scan of the newest
-// contacts (on PostgreSQL in windows of ids that grow from a page's worth); and
+// contacts (on PostgreSQL in windows of ids, from a few to all of them); and
 // those are the contacts a plain filter in Go finds among all of them.
 func TestSearchPagesMatchAFilterOfAll(t *testing.T) {
 	s := storetest.Open(t)
@@ -61,6 +61,8 @@ func TestSearchPagesMatchAFilterOfAll(t *testing.T) {
 	queries := []string{"ann", "anna", "love", "lovelace ann", "acme", "acme widgets", "corp3", "p1", "p10", "p239", "hop glob", "zzz", "b"}
 	for _, limit := range []int{5000, 40, 0} {
 		restore := store.SetRareLimit(limit)
+		// Windows of ids from a few to all contacts (PostgreSQL's scan).
+		defer store.SetFirstWindow(1 + 100*limit)()
 		for _, q := range queries {
 			for _, stage := range []string{"", "lead", "mql"} {
 				var want []int64
