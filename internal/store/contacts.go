@@ -263,8 +263,11 @@ func (s *Store) Contacts(ctx context.Context, f ContactFilter) (*ContactPage, er
 		}
 		for w := int64(max(firstWindow, 4*want)); hi > 1 && len(page.Contacts) < want; w = min(4*w, maxWindow) {
 			lo := max(hi-w, 1)
-			if err := s.listPage(ctx, page, `SELECT * FROM contacts WHERE id >= ? AND id < ? ORDER BY id DESC LIMIT ?`,
-				[]any{lo, hi, hi - lo}, where, args, want); err != nil {
+			// The window's lower bound is a condition of the outer query: as a range
+			// in the subquery, PostgreSQL without statistics would guess it small
+			// and fetch, sort and only then limit the window.
+			if err := s.listPage(ctx, page, `SELECT * FROM contacts WHERE id < ? ORDER BY id DESC LIMIT ?`,
+				[]any{hi, hi - lo}, append(slices.Clip(where), "c.id >= ?"), append(slices.Clip(args), lo), want); err != nil {
 				return nil, err
 			}
 			hi = lo
@@ -295,7 +298,7 @@ func (s *Store) Contacts(ctx context.Context, f ContactFilter) (*ContactPage, er
 // matches are dense.
 var firstWindow = 1 << 14
 
-const maxWindow = 1 << 18
+const maxWindow = 1 << 16
 
 // listPage adds to page, up to want contacts in all, the contacts of rows (a query of
 // contacts rows, newest first) that pass the conditions where.
