@@ -1,11 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -22,7 +24,9 @@ const contactColumns = `c.id, c.email, c.phone, c.first_name, c.last_name, c.job
 	u.id, u.name, u.email,
 	ca.id, ca.name`
 
-const contactFrom = ` FROM contacts c
+const contactFrom = ` FROM contacts c` + contactJoins
+
+const contactJoins = `
 	LEFT JOIN companies co ON co.id = c.company_id
 	LEFT JOIN users u ON u.id = c.owner_id
 	LEFT JOIN campaigns ca ON ca.id = c.first_touch_campaign_id`
@@ -214,45 +218,130 @@ func (s *Store) Contacts(ctx context.Context, f ContactFilter) (*ContactPage, er
 		}
 		add(cond, a...)
 	}
-	conds, condArgs, err := s.searchFilter(ctx, f.Query)
+	search, err := s.searchFilter(ctx, f.Query)
 	if err != nil {
 		return nil, err
 	}
-	where, args = append(where, conds...), append(args, condArgs...)
+	where, args = append(where, search.conds...), append(args, search.args...)
+	var cursor int64
 	if f.Cursor != "" {
-		id, err := DecodeCursor(f.Cursor)
-		if err != nil {
+		if cursor, err = DecodeCursor(f.Cursor); err != nil {
 			return nil, err
 		}
-		add("c.id < ?", id)
 	}
-	q := `SELECT ` + contactColumns + contactFrom
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY c.id DESC LIMIT ?"
-	args = append(args, f.Limit+1)
-	rows, err := s.query(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	page := &ContactPage{Contacts: []*Contact{}}
-	for rows.Next() {
-		c, err := scanContact(rows)
-		if err != nil {
+	want := f.Limit + 1
+	switch {
+	case search.rare:
+		// The rare word's contacts, newest first, a growing batch at a time.
+		ids := search.ids
+		if cursor != 0 {
+			i, _ := slices.BinarySearchFunc(ids, cursor, func(id, c int64) int { return cmp.Compare(c, id) })
+			if i < len(ids) && ids[i] == cursor {
+				i++
+			}
+			ids = ids[i:]
+		}
+		for n := 4 * want; len(ids) > 0 && len(page.Contacts) < want; n *= 4 {
+			batch := ids[:min(n, len(ids))]
+			ids = ids[len(batch):]
+			in, inArg := s.idIn(batch)
+			if err := s.listPage(ctx, page, `SELECT * FROM contacts WHERE id `+in+` ORDER BY id DESC LIMIT ?`,
+				[]any{inArg, len(batch)}, where, args, want); err != nil {
+				return nil, err
+			}
+		}
+	case len(search.conds) > 0 && s.engine == Postgres:
+		// Common words: the newest contacts, in windows of ids that grow fourfold,
+		// until a page is found. SQLite's planner finds this plan by itself (it walks
+		// the stage index, whose entries are in id order), so it gets the plain query.
+		hi := cursor
+		if hi == 0 {
+			if err := s.queryRow(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM contacts`).Scan(&hi); err != nil {
+				return nil, err
+			}
+		}
+		for w := int64(max(firstWindow, 4*want)); hi > 1 && len(page.Contacts) < want; w = min(4*w, maxWindow) {
+			lo := max(hi-w, 1)
+			// The window's lower bound is a condition of the outer query: as a range
+			// in the subquery, PostgreSQL without statistics would guess it small
+			// and fetch, sort and only then limit the window.
+			if err := s.listPage(ctx, page, `SELECT * FROM contacts WHERE id < ? ORDER BY id DESC LIMIT ?`,
+				[]any{hi, hi - lo}, append(slices.Clip(where), "c.id >= ?"), append(slices.Clip(args), lo), want); err != nil {
+				return nil, err
+			}
+			hi = lo
+		}
+	default:
+		if cursor != 0 {
+			add("c.id < ?", cursor)
+		}
+		q := `SELECT ` + contactColumns + contactFrom
+		if len(where) > 0 {
+			q += " WHERE " + strings.Join(where, " AND ")
+		}
+		if err := s.scanContacts(ctx, page, q+" ORDER BY c.id DESC LIMIT ?", append(args, want)...); err != nil {
 			return nil, err
 		}
-		page.Contacts = append(page.Contacts, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
 	}
 	if len(page.Contacts) > f.Limit {
 		page.Contacts = page.Contacts[:f.Limit]
 		page.NextCursor = EncodeCursor(page.Contacts[f.Limit-1].ID)
 	}
 	return page, nil
+}
+
+// A common-word search on PostgreSQL reads the newest contacts in windows of ids:
+// the first one large enough for a page of a word on one contact in 300, and no
+// window larger than maxWindow. The query stops reading a window once it has the
+// page (its plan is a pipeline in id order), so a large window costs nothing when
+// matches are dense.
+var firstWindow = 1 << 14
+
+const maxWindow = 1 << 16
+
+// listPage adds to page, up to want contacts in all, the contacts of rows (a query of
+// contacts rows, newest first) that pass the conditions where.
+//
+// rows reads the contacts by id alone, and is a subquery with a LIMIT so that
+// PostgreSQL does not push the list's conditions into it: without the fence its
+// planner may walk an index of one of them (the stage's, say) over most of the
+// table, above all when its statistics are missing.
+func (s *Store) listPage(ctx context.Context, page *ContactPage, rows string, rowArgs []any, where []string, args []any, want int) error {
+	q := `SELECT ` + contactColumns + ` FROM (` + rows + `) c` + contactJoins
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY c.id DESC LIMIT ?"
+	all := slices.Concat(rowArgs, args, []any{want - len(page.Contacts)})
+	return s.scanContacts(ctx, page, q, all...)
+}
+
+// scanContacts appends the contacts a query returns to page.
+func (s *Store) scanContacts(ctx context.Context, page *ContactPage, q string, args ...any) error {
+	rows, err := s.query(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		c, err := scanContact(rows)
+		if err != nil {
+			return err
+		}
+		page.Contacts = append(page.Contacts, c)
+	}
+	return rows.Err()
+}
+
+// idIn is the condition "IN these ids" with the ids as one argument: an array on
+// PostgreSQL, a JSON array on SQLite.
+func (s *Store) idIn(ids []int64) (string, any) {
+	if s.engine == Postgres {
+		return `= ANY(?)`, ids
+	}
+	b, _ := json.Marshal(ids)
+	return `IN (SELECT value FROM json_each(?))`, string(b)
 }
 
 func likeEscape(s string) string {

@@ -69,8 +69,12 @@ func (s *Store) CreateDeal(ctx context.Context, d Deal, actor string) (*Deal, er
 
 // Deals lists a contact's deals, newest first.
 func (s *Store) Deals(ctx context.Context, contactID int64) ([]*Deal, error) {
+	ids, err := s.withMerged(ctx, contactID)
+	if err != nil {
+		return nil, err
+	}
 	rows, err := s.query(ctx, `SELECT id, contact_id, name, amount, status, closed_at, created_at FROM deals
-		WHERE contact_id IN (SELECT ? UNION ALL SELECT id FROM contacts WHERE merged_into_id = ?) ORDER BY id DESC`, contactID, contactID)
+		WHERE contact_id IN (`+placeholders(len(ids))+`) ORDER BY id DESC`, int64Args(ids)...)
 	if err != nil {
 		return nil, err
 	}

@@ -19,3 +19,11 @@ func (s *Store) SQLitePragma(name string) (write, read string, err error) {
 	err = s.read.QueryRow("PRAGMA " + name).Scan(&read)
 	return
 }
+
+// SetFirstWindow changes the first id window of a common-word search on
+// PostgreSQL, and returns the undo.
+func SetFirstWindow(n int) func() {
+	old := firstWindow
+	firstWindow = n
+	return func() { firstWindow = old }
+}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strings"
@@ -78,31 +79,69 @@ func insertTerms(ctx context.Context, tx *Tx, id int64, newText string) error {
 // order: U+10FFFF sorts after every other character.
 func prefixEnd(w string) string { return w + "\U0010FFFF" }
 
-// searchFilter turns a text query into conditions: every word must match a word
-// prefix of the contact; when one word is rare, its matches come from the index.
-func (s *Store) searchFilter(ctx context.Context, query string) (conds []string, args []any, err error) {
+// textSearch is a text query made into conditions: every word must match a word
+// prefix of the contact (conds), and, when one word is rare, ids are the contacts
+// that hold it, newest first.
+type textSearch struct {
+	conds []string
+	args  []any
+	rare  bool
+	ids   []int64
+}
+
+// searchFilter turns a text query into conditions and, when one word is rare, the
+// contacts it matches, read from the index.
+func (s *Store) searchFilter(ctx context.Context, query string) (textSearch, error) {
+	var ts textSearch
 	words := searchTerms(query)
 	if len(words) == 0 {
-		return nil, nil, nil
+		return ts, nil
 	}
+	for _, w := range words {
+		ts.conds = append(ts.conds, `c.search LIKE ? ESCAPE '\'`)
+		ts.args = append(ts.args, "% "+likeEscape(w)+"%")
+	}
+	// Count each word's index rows, up to one more than rare; the rarest word's
+	// contacts, when it is rare, come from the index.
 	rarest, fewest := "", rareLimit+1
 	for _, w := range words {
 		var n int
 		if err := s.queryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM contact_terms WHERE term >= ? AND term < ? LIMIT ?) t`,
 			w, prefixEnd(w), rareLimit+1).Scan(&n); err != nil {
-			return nil, nil, err
+			return ts, err
 		}
 		if n < fewest {
 			rarest, fewest = w, n
 		}
 	}
-	if fewest <= rareLimit {
-		conds = append(conds, `c.id IN (SELECT contact_id FROM contact_terms WHERE term >= ? AND term < ?)`)
-		args = append(args, rarest, prefixEnd(rarest))
+	if fewest > rareLimit {
+		return ts, nil
 	}
-	for _, w := range words {
-		conds = append(conds, `c.search LIKE ? ESCAPE '\'`)
-		args = append(args, "% "+likeEscape(w)+"%")
+	ids, err := s.termContacts(ctx, rarest)
+	if err != nil {
+		return ts, err
 	}
-	return conds, args, nil
+	slices.SortFunc(ids, func(a, b int64) int { return cmp.Compare(b, a) })
+	ts.rare, ts.ids = true, slices.Compact(ids)
+	return ts, nil
+}
+
+// termContacts returns the contacts that have a word starting with w, once per
+// such word, up to rare ones (the LIMIT keeps PostgreSQL on the index when it has
+// no statistics).
+func (s *Store) termContacts(ctx context.Context, w string) ([]int64, error) {
+	rows, err := s.query(ctx, `SELECT contact_id FROM contact_terms WHERE term >= ? AND term < ? LIMIT ?`, w, prefixEnd(w), rareLimit+1)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }

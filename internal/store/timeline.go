@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -38,6 +40,11 @@ type TimelineOptions struct {
 
 // Timeline returns a contact's events, newest first, including those of contacts that
 // were merged into it: a merge keeps both histories.
+//
+// Each contact's events are read newest first from its (contact_id, occurred_at)
+// index, at most a page of them, and the pages are merged: one "contact_id IN
+// (...)" over the merged contacts would let PostgreSQL hash-join the whole events
+// table when its statistics are missing or off.
 func (s *Store) Timeline(ctx context.Context, contactID int64, opt TimelineOptions) ([]*Event, error) {
 	if opt.Limit <= 0 || opt.Limit > 5000 {
 		opt.Limit = 200
@@ -46,9 +53,19 @@ func (s *Store) Timeline(ctx context.Context, contactID int64, opt TimelineOptio
 	if !opt.Before.IsZero() {
 		before = ts(opt.Before)
 	}
-	rows, err := s.query(ctx, `SELECT `+eventColumns+` FROM events e LEFT JOIN campaigns ca ON ca.id = e.campaign_id
-		WHERE e.contact_id IN (SELECT ? UNION ALL SELECT id FROM contacts WHERE merged_into_id = ?) AND e.occurred_at < ?
-		ORDER BY e.occurred_at DESC, e.id DESC LIMIT ?`, contactID, contactID, before, opt.Limit)
+	ids, err := s.withMerged(ctx, contactID)
+	if err != nil {
+		return nil, err
+	}
+	const one = `SELECT e.* FROM events e WHERE e.contact_id = ? AND e.occurred_at < ? ORDER BY e.occurred_at DESC, e.id DESC LIMIT ?`
+	parts := make([]string, len(ids))
+	args := make([]any, 0, 3*len(ids)+1)
+	for i, id := range ids {
+		parts[i] = `SELECT * FROM (` + one + `) p` + strconv.Itoa(i)
+		args = append(args, id, before, opt.Limit)
+	}
+	rows, err := s.query(ctx, `SELECT `+eventColumns+` FROM (`+strings.Join(parts, ` UNION ALL `)+`) e
+		LEFT JOIN campaigns ca ON ca.id = e.campaign_id ORDER BY e.occurred_at DESC, e.id DESC LIMIT ?`, append(args, opt.Limit)...)
 	if err != nil {
 		return nil, err
 	}
@@ -62,6 +79,24 @@ func (s *Store) Timeline(ctx context.Context, contactID int64, opt TimelineOptio
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// withMerged is the contact's id followed by the ids of the contacts merged into it.
+func (s *Store) withMerged(ctx context.Context, contactID int64) ([]int64, error) {
+	rows, err := s.query(ctx, `SELECT id FROM contacts WHERE merged_into_id = ? ORDER BY id`, contactID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	ids := []int64{contactID}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 // AddNote puts a person's note on the contact's timeline.
