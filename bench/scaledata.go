@@ -148,21 +148,21 @@ var scaleMoveProps = func() []string {
 
 // scaleContact is what the seeding writes for contact number i (id i+1).
 type scaleContact struct {
-	i                              int
-	email, first, last, title      string
-	companyName, city, country     string
-	company                        int64
-	custom                         string
-	stage                          string
-	created                        int64
-	ch                             uint8 // first touch channel index + 1
-	camp                           uint8 // first touch campaign index + 1
-	capture                        string
-	capturePage, captureRef        string
-	stages                         []stageAt
-	moves                          []moveAt
-	deal                           int64 // amount in cents, 0 for none
-	dealOpened, dealWon            int64
+	i                               int
+	email, first, last, title       string
+	companyName, city, country      string
+	company                         int64
+	custom                          string
+	stage                           string
+	created                         int64
+	ch                              uint8 // first touch channel index + 1
+	camp                            uint8 // first touch campaign index + 1
+	capture                         string
+	capturePage, captureRef         string
+	stages                          []stageAt
+	moves                           []moveAt
+	deal                            int64 // amount in cents, 0 for none
+	dealOpened, dealWon             int64
 	seniority, department, mailKind string
 }
 
@@ -253,7 +253,9 @@ func (s *scaleSet) contact(i int) scaleContact {
 	c.stage = "lead"
 	c.stages = []stageAt{{"lead", c.created}}
 	age := s.now - c.created
-	later := func(frac uint64) int64 { return c.created + int64(float64(age)*float64(frac%1000)/1000*0.6) + 1_000_000 }
+	later := func(frac uint64) int64 {
+		return c.created + int64(float64(age)*float64(frac%1000)/1000*0.6) + 1_000_000
+	}
 	r := (h >> 52) % 1000
 	switch c.capture {
 	case "newsletter_signup":
