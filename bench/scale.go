@@ -94,7 +94,10 @@ func (e *env) scale(ctx context.Context, engine string) error {
 	if err := e.scaleReads(ctx, s, c, cookie, k); err != nil {
 		return err
 	}
-	return e.scaleRescore(ctx, s, c, k)
+	if err := e.scaleRescore(ctx, s, c, k); err != nil {
+		return err
+	}
+	return e.checkShape(ctx, s, c, raw, set)
 }
 
 // timedCount runs a counting query and returns its time in milliseconds and count.
@@ -464,6 +467,7 @@ func (e *env) scaleTargets(w func(string, ...any)) {
 	})
 	row("migrations from "+rollupMigration+" on at the first start, with their roll-up fills", func(en string) string { return e.fmtKey("scale."+en+".migrate_secs", " s") })
 	row("roll-ups equal to a direct count after the fills", func(en string) string { return e.res.text["scale."+en+".rollups"] })
+	row("the seeding's rows against the API's for one more contact (`bench/scalecheck.go`)", func(en string) string { return e.res.text["scale."+en+".shape"] })
 	row("contacts each segment matches", func(en string) string { return e.res.text["scale."+en+".matches"] })
 	row("peak RSS of the server: segment counts; sources report; dashboard; rescore", func(en string) string {
 		k := "scale." + en

@@ -121,7 +121,12 @@ type scaleCompany struct {
 
 func scaleCompanyOf(k int) scaleCompany {
 	h := mix(uint64(k) + 7_777_777)
-	name := companyName(k%10000) + map[bool]string{true: "", false: strconv.Itoa(k / 10000)}[k < 10000]
+	// companyName repeats after every head and tail pair: a number makes later ones unique.
+	period := len(companyHeads) * len(companyTails)
+	name := companyName(k % period)
+	if k >= period {
+		name += strconv.Itoa(k / period)
+	}
 	sz := scaleSizes[min(int(h%100)/15, len(scaleSizes)-1)]
 	return scaleCompany{ID: int64(k + 1), Domain: name + ".com", Name: name, Industry: scaleIndustries[(h>>8)%uint64(len(scaleIndustries))],
 		Size: sz.band, Employees: sz.min + int64((h>>16)%uint64(sz.max-sz.min+1)), CC: scaleCountries[(h>>24)%uint64(len(scaleCountries))]}
@@ -145,6 +150,10 @@ var scaleMoveProps = func() []string {
 	}
 	return out
 }()
+
+// scaleActor is the actor of the events the API received: the harness's API key,
+// the first key of the database (internal/web/principal.go).
+const scaleActor = "key:1"
 
 // scaleContact is what the seeding writes for contact number i (id i+1).
 type scaleContact struct {
@@ -356,6 +365,10 @@ func (c *scaleContact) captureProps() string {
 		"city": c.city, "country": c.country, "page_url": c.capturePage}
 	if c.captureRef != "" {
 		p["referrer"] = c.captureRef
+	}
+	if !strings.HasSuffix(c.email, "@"+c.companyName+".com") {
+		// A free mail address says nothing of the company: the form asks for its website.
+		p["website"] = "https://www." + c.companyName + ".com"
 	}
 	return webProps(p)
 }

@@ -445,7 +445,7 @@ func (e *env) scaleSeed(ctx context.Context, db database, s *scaleSet) (seedStat
 	if st.events, err = l.load(ctx, "events", []string{"id", "contact_id", "type", "occurred_at", "received_at", "properties", "channel", "campaign_id", "actor"},
 		func(emit func(...any) error) error {
 			for k, ev := range evs {
-				typ, actor := scaleEventType[ev.kind], "api:bench"
+				typ, actor := scaleEventType[ev.kind], scaleActor
 				var c *scaleContact
 				switch ev.kind {
 				case evCapture, evDealWon:
