@@ -77,9 +77,9 @@ var blogPosts = 40
 
 // scale event kinds, in the compact record of an event.
 const (
-	evCapture uint8 = iota
-	evStage
+	evCapture uint8 = iota // the order of events at the same moment, as the store writes them
 	evDealWon
+	evStage
 	evPageView
 	evEmailOpen
 	evEmailClick

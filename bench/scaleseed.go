@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -409,38 +410,7 @@ func (e *env) scaleSeed(ctx context.Context, db database, s *scaleSet) (seedStat
 	}
 	logf("  %d stage entries, %d search words, %d deals written (%s)", st.stages, st.terms, st.deals, time.Since(t0).Round(time.Second))
 
-	// Events: every contact's, sorted by time as they would have arrived.
-	evs := make([]sev, 0, s.events+s.contacts)
-	budget := s.events
-	for i := range s.contacts {
-		c := s.contact(i)
-		fixed := 1 + len(c.moves)
-		if c.dealWon != 0 {
-			fixed++
-		}
-		left := s.contacts - i
-		n := 0
-		if left == 1 {
-			n = budget - fixed
-		} else {
-			avg := float64(budget-fixed*left) / float64(left)
-			u := (float64(mix(uint64(i)+99)>>11) + 0.5) / float64(1<<53)
-			n = int(math.Round(max(0, avg) * -math.Log(u))) // exponential: most contacts do little, a few a lot
-		}
-		n = max(0, min(n, budget-fixed))
-		before := len(evs)
-		evs = s.activity(&c, n, evs)
-		budget -= len(evs) - before
-	}
-	slices.SortFunc(evs, func(a, b sev) int {
-		if a.at != b.at {
-			return int(a.at - b.at)
-		}
-		if a.contact != b.contact {
-			return int(a.contact - b.contact)
-		}
-		return int(a.kind) - int(b.kind)
-	})
+	evs := s.allEvents()
 	logf("  %d events generated and sorted (%s)", len(evs), time.Since(t0).Round(time.Second))
 	if st.events, err = l.load(ctx, "events", []string{"id", "contact_id", "type", "occurred_at", "received_at", "properties", "channel", "campaign_id", "actor"},
 		func(emit func(...any) error) error {
@@ -518,4 +488,42 @@ func (e *env) scaleSeed(ctx context.Context, db database, s *scaleSet) (seedStat
 	st.indexes = time.Since(t1)
 	st.total = time.Since(t0)
 	return st, nil
+}
+
+// allEvents is every contact's events, --scale-events in all, sorted by time as
+// they would have arrived. The activity is spread over the contacts at random
+// (exponentially: most do little, a few a lot); the last contact takes what is left.
+func (s *scaleSet) allEvents() []sev {
+	evs := make([]sev, 0, s.events+s.contacts)
+	budget := s.events
+	for i := range s.contacts {
+		c := s.contact(i)
+		fixed := 1 + len(c.moves)
+		if c.dealWon != 0 {
+			fixed++
+		}
+		left := s.contacts - i
+		n := 0
+		if left == 1 {
+			n = budget - fixed
+		} else {
+			avg := float64(budget-fixed*left) / float64(left)
+			u := (float64(mix(uint64(i)+99)>>11) + 0.5) / float64(1<<53)
+			n = int(math.Round(max(0, avg) * -math.Log(u)))
+		}
+		n = max(0, min(n, budget-fixed))
+		before := len(evs)
+		evs = s.activity(&c, n, evs)
+		budget -= len(evs) - before
+	}
+	slices.SortFunc(evs, func(a, b sev) int {
+		if a.at != b.at {
+			return cmp.Compare(a.at, b.at)
+		}
+		if a.contact != b.contact {
+			return cmp.Compare(a.contact, b.contact)
+		}
+		return cmp.Compare(a.kind, b.kind)
+	})
+	return evs
 }
