@@ -65,3 +65,11 @@ func TestScaleEvents(t *testing.T) {
 		t.Fatal("no customers")
 	}
 }
+
+func BenchmarkScaleContact(b *testing.B) {
+	s := newScaleSet(1_000_000, 10_000_000, time.Now())
+	for i := range b.N {
+		c := s.contact(i % 1_000_000)
+		c.terms()
+	}
+}

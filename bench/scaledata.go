@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -192,6 +193,23 @@ type scaleSet struct {
 	now, start       int64 // µs; contacts are created from start to now
 	titles           *enrich.TitleRules
 	enrichCache      map[string][3]string
+	made             []scaleContact // every contact, made once by get
+}
+
+// get is contact number i, made once: each table's pass over the contacts reads it
+// again.
+func (s *scaleSet) get(i int) *scaleContact {
+	if i >= s.contacts {
+		c := s.contact(i)
+		return &c
+	}
+	if s.made == nil {
+		s.made = make([]scaleContact, s.contacts)
+		for k := range s.made {
+			s.made[k] = s.contact(k)
+		}
+	}
+	return &s.made[i]
 }
 
 const day = int64(24 * time.Hour / time.Microsecond)
@@ -305,14 +323,19 @@ func (s *scaleSet) contact(i int) scaleContact {
 			}
 		}
 	}
-	key := c.title + "|" + domain
-	e, ok := s.enrichCache[key]
+	// What enrichment derives (internal/enrich Enricher.Profile): seniority and
+	// department from the title, the kind of address from the email's domain.
+	e, ok := s.enrichCache[c.title]
 	if !ok {
-		en := enrich.Enricher{Titles: s.titles}
-		p := en.Profile(enrich.Input{JobTitle: c.title, Email: c.email, Country: c.country, City: c.city})
-		e = [3]string{p.Seniority, p.Department, p.EmailType}
-		s.enrichCache[key] = e
+		e[0], e[1] = s.titles.Classify(c.title)
+		s.enrichCache[c.title] = e
 	}
+	mk, ok := s.enrichCache["@"+domain]
+	if !ok {
+		mk[2] = enrich.EmailType(c.email)
+		s.enrichCache["@"+domain] = mk
+	}
+	e[2] = mk[2]
 	c.seniority, c.department, c.mailKind = e[0], e[1], e[2]
 	return c
 }
@@ -320,6 +343,26 @@ func (s *scaleSet) contact(i int) scaleContact {
 // classifyTouch is the channel and campaign the ingest gives a touch with this page
 // URL and referrer (internal/store/ingest.go touchOf).
 func classifyTouch(page, ref string) (uint8, uint8) {
+	key := page + " " + ref
+	classifyMu.Lock()
+	r, ok := classifyCache[key]
+	classifyMu.Unlock()
+	if ok {
+		return r[0], r[1]
+	}
+	ch, camp := classifyTouch1(page, ref)
+	classifyMu.Lock()
+	classifyCache[key] = [2]uint8{ch, camp}
+	classifyMu.Unlock()
+	return ch, camp
+}
+
+var (
+	classifyMu    sync.Mutex
+	classifyCache = map[string][2]uint8{}
+)
+
+func classifyTouch1(page, ref string) (uint8, uint8) {
 	m := map[string]string{"page_url": page}
 	if ref != "" {
 		m["referrer"] = ref

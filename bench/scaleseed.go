@@ -345,7 +345,7 @@ func (e *env) scaleSeed(ctx context.Context, db database, s *scaleSet) (seedStat
 		"city", "country", "custom", "stage", "first_touch_at", "first_touch_channel", "first_touch_campaign_id", "dedupe_key", "search",
 		"seniority", "department", "email_type", "enriched_at", "created_at", "updated_at"}, func(emit func(...any) error) error {
 		for i := range s.contacts {
-			c := s.contact(i)
+			c := s.get(i)
 			search, _ := c.terms()
 			updated := c.stages[len(c.stages)-1].at
 			if err := emit(int64(i+1), c.email, c.first, c.last, c.title, c.companyName, c.company, c.city, c.country, c.custom, c.stage,
@@ -361,7 +361,7 @@ func (e *env) scaleSeed(ctx context.Context, db database, s *scaleSet) (seedStat
 	logf("  %d contacts written (%s)", st.contacts, time.Since(t0).Round(time.Second))
 	if st.stages, err = l.load(ctx, "contact_stages", []string{"contact_id", "stage", "entered_at"}, func(emit func(...any) error) error {
 		for i := range s.contacts {
-			c := s.contact(i)
+			c := s.get(i)
 			for _, sa := range c.stages {
 				if err := emit(int64(i+1), sa.stage, sa.at); err != nil {
 					return err
@@ -374,7 +374,7 @@ func (e *env) scaleSeed(ctx context.Context, db database, s *scaleSet) (seedStat
 	}
 	if st.terms, err = l.load(ctx, "contact_terms", []string{"term", "contact_id"}, func(emit func(...any) error) error {
 		for i := range s.contacts {
-			c := s.contact(i)
+			c := s.get(i)
 			_, terms := c.terms()
 			for _, t := range terms {
 				if err := emit(t, int64(i+1)); err != nil {
@@ -390,7 +390,7 @@ func (e *env) scaleSeed(ctx context.Context, db database, s *scaleSet) (seedStat
 	if st.deals, err = l.load(ctx, "deals", []string{"id", "contact_id", "name", "amount", "status", "closed_at", "created_at"}, func(emit func(...any) error) error {
 		id := int64(0)
 		for i := range s.contacts {
-			c := s.contact(i)
+			c := s.get(i)
 			if c.deal == 0 {
 				continue
 			}
@@ -419,8 +419,7 @@ func (e *env) scaleSeed(ctx context.Context, db database, s *scaleSet) (seedStat
 				var c *scaleContact
 				switch ev.kind {
 				case evCapture, evDealWon:
-					cc := s.contact(int(ev.contact))
-					c = &cc
+					c = s.get(int(ev.contact))
 					if ev.kind == evCapture {
 						typ = c.capture
 					}
@@ -497,7 +496,7 @@ func (s *scaleSet) allEvents() []sev {
 	evs := make([]sev, 0, s.events+s.contacts)
 	budget := s.events
 	for i := range s.contacts {
-		c := s.contact(i)
+		c := s.get(i)
 		fixed := 1 + len(c.moves)
 		if c.dealWon != 0 {
 			fixed++
@@ -513,7 +512,7 @@ func (s *scaleSet) allEvents() []sev {
 		}
 		n = max(0, min(n, budget-fixed))
 		before := len(evs)
-		evs = s.activity(&c, n, evs)
+		evs = s.activity(c, n, evs)
 		budget -= len(evs) - before
 	}
 	slices.SortFunc(evs, func(a, b sev) int {
