@@ -49,6 +49,7 @@ type options struct {
 	repo            string
 	render          string
 
+	engineList          []string
 	scaleContacts       int
 	scaleEvents         int
 	scaleRescores       int
@@ -104,6 +105,7 @@ func parseOptions(args []string) (options, error) {
 	fs.IntVar(&o.scaleEvents, "scale-events", 10_000_000, "events of the scale phase")
 	fs.IntVar(&o.scaleRescores, "scale-rescores", 1, "full rescores timed in the scale phase")
 	fs.DurationVar(&o.scaleRescoreTimeout, "scale-rescore-timeout", 10*time.Minute, "time limit of one full rescore in the scale phase")
+	engines := fs.String("engines", "", "comma-separated engines to measure: sqlite, postgres (default sqlite, and postgres with --pg)")
 	only := fs.String("only", "", "comma-separated phases to run: ceilings, form, collect, ingest, reads, import, scale (default all)")
 	fs.BoolVar(&o.profile, "profile", true, "add unmeasured CPU-profiled passes (SQLite) and summarize them")
 	fs.BoolVar(&o.keep, "keep", false, "keep the scratch folder (databases, logs, profiles) and the PostgreSQL schemas")
@@ -138,6 +140,12 @@ func parseOptions(args []string) (options, error) {
 	if *only != "" {
 		o.only = strings.Split(*only, ",")
 	}
+	if *engines != "" {
+		o.engineList = strings.Split(*engines, ",")
+		if slices.Contains(o.engineList, "postgres") && o.pg == "" {
+			return o, errors.New("--engines postgres needs --pg")
+		}
+	}
 	if o.runs < 1 || o.conns < 1 || o.workers < 1 || o.contacts < 100 || o.scaleContacts < 100 || o.scaleEvents < 2*o.scaleContacts {
 		return o, errors.New("--runs, --conns and --workers must be at least 1, --contacts and --scale-contacts at least 100, --scale-events at least twice --scale-contacts")
 	}
@@ -147,6 +155,9 @@ func parseOptions(args []string) (options, error) {
 func (o options) phase(name string) bool { return len(o.only) == 0 || slices.Contains(o.only, name) }
 
 func (e *env) engines() []string {
+	if len(e.opt.engineList) > 0 {
+		return e.opt.engineList
+	}
 	if e.opt.pg != "" {
 		return []string{"sqlite", "postgres"}
 	}

@@ -37,7 +37,7 @@ func (e *env) report(m runMeta) []byte {
 	w("go run ./bench --only scale --pg 'postgres://postgres@127.0.0.1:5432/test?sslmode=disable'   # segment counts, rescore, sources report, dashboard at 1M contacts / 10M events\n```\n\n")
 	w("Flags: `--runs N` (default 3), `--duration` (wrk runs, 30s), `--ingest-duration` (20s), `--conns` (64), ")
 	w("`--workers` (API clients, 4), `--contacts` (1,000,000), `--seed-api-time` (5m), `--import-timeout` (5m), `--pg-contacts`, `--import-rows`, `--list-requests`, `--detail-requests`, ")
-	w("`--scale-contacts` (1,000,000), `--scale-events` (10,000,000), `--scale-rescores` (1), `--scale-rescore-timeout` (10m), `--only ceilings,form,collect,ingest,reads,import,scale`, `--profile=false`, `--keep` (keep databases, logs and profiles), `--out`. ")
+	w("`--scale-contacts` (1,000,000), `--scale-events` (10,000,000), `--scale-rescores` (1), `--scale-rescore-timeout` (10m), `--only ceilings,form,collect,ingest,reads,import,scale`, `--engines sqlite,postgres`, `--profile=false`, `--keep` (keep databases, logs and profiles), `--out`. ")
 	w("The harness builds `./cmd/lodestone` once and starts `lodestone serve --form-rate-ip 0 --form-rate-form 0` (the per-IP limit of `/collect` follows `--form-rate-ip`, so it is off too) as a subprocess ")
 	w("on a fresh data folder (or a fresh PostgreSQL schema) for every figure; all load goes to 127.0.0.1. ")
 	w("wrk is Debian's (`%s`), 2 threads.\n\n", e.opt.wrk)
