@@ -192,8 +192,7 @@ func (e *env) scaleCounts(ctx context.Context, s *server, c *client, raw *sql.DB
 
 // scaleReads measures the sources report and the dashboard page, one request at a
 // time, each run taking the median of 3 requests (1 when the first took over 2 s);
-// the server's own time comes
-// from its /metrics.
+// the server's own time comes from its /metrics.
 func (e *env) scaleReads(ctx context.Context, s *server, c *client, cookie, k string) error {
 	ui := newClient(s.url, "")
 	const perRun = 3
