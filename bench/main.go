@@ -48,6 +48,12 @@ type options struct {
 	keep            bool
 	repo            string
 	render          string
+
+	engineList          []string
+	scaleContacts       int
+	scaleEvents         int
+	scaleRescores       int
+	scaleRescoreTimeout time.Duration
 }
 
 func main() {
@@ -95,7 +101,12 @@ func parseOptions(args []string) (options, error) {
 	fs.StringVar(&o.pg, "pg", "", "a postgres:// URL: also measure Lodestone on PostgreSQL, in fresh schemas there")
 	fs.StringVar(&o.out, "out", "docs/benchmarks.md", "report to write, relative to the repository")
 	fs.StringVar(&o.wrk, "wrk", "wrk", "the wrk binary")
-	only := fs.String("only", "", "comma-separated phases to run: ceilings, form, collect, ingest, reads, import (default all)")
+	fs.IntVar(&o.scaleContacts, "scale-contacts", 1_000_000, "contacts of the scale phase")
+	fs.IntVar(&o.scaleEvents, "scale-events", 10_000_000, "events of the scale phase")
+	fs.IntVar(&o.scaleRescores, "scale-rescores", 1, "full rescores timed in the scale phase")
+	fs.DurationVar(&o.scaleRescoreTimeout, "scale-rescore-timeout", 10*time.Minute, "time limit of one full rescore in the scale phase")
+	engines := fs.String("engines", "", "comma-separated engines to measure: sqlite, postgres (default sqlite, and postgres with --pg)")
+	only := fs.String("only", "", "comma-separated phases to run: ceilings, form, collect, ingest, reads, import, scale (default all)")
 	fs.BoolVar(&o.profile, "profile", true, "add unmeasured CPU-profiled passes (SQLite) and summarize them")
 	fs.BoolVar(&o.keep, "keep", false, "keep the scratch folder (databases, logs, profiles) and the PostgreSQL schemas")
 	fs.StringVar(&o.render, "render", "", "only render the report again from a run's saved figures (the run prints where they are)")
@@ -112,6 +123,7 @@ func parseOptions(args []string) (options, error) {
 			"contacts": func() { o.contacts = 20_000 }, "list-requests": func() { o.listRequests = 25 },
 			"detail-requests": func() { o.detailRequests = 30 }, "seed-api-time": func() { o.seedAPITime = 30 * time.Second },
 			"import-timeout": func() { o.importTimeout = time.Minute },
+			"scale-contacts": func() { o.scaleContacts = 20_000 }, "scale-events": func() { o.scaleEvents = 200_000 },
 		}
 		for name, f := range quick {
 			if !set[name] {
@@ -128,8 +140,14 @@ func parseOptions(args []string) (options, error) {
 	if *only != "" {
 		o.only = strings.Split(*only, ",")
 	}
-	if o.runs < 1 || o.conns < 1 || o.workers < 1 || o.contacts < 100 {
-		return o, errors.New("--runs, --conns and --workers must be at least 1, --contacts at least 100")
+	if *engines != "" {
+		o.engineList = strings.Split(*engines, ",")
+		if slices.Contains(o.engineList, "postgres") && o.pg == "" {
+			return o, errors.New("--engines postgres needs --pg")
+		}
+	}
+	if o.runs < 1 || o.conns < 1 || o.workers < 1 || o.contacts < 100 || o.scaleContacts < 100 || o.scaleEvents < 2*o.scaleContacts {
+		return o, errors.New("--runs, --conns and --workers must be at least 1, --contacts and --scale-contacts at least 100, --scale-events at least twice --scale-contacts")
 	}
 	return o, nil
 }
@@ -137,6 +155,9 @@ func parseOptions(args []string) (options, error) {
 func (o options) phase(name string) bool { return len(o.only) == 0 || slices.Contains(o.only, name) }
 
 func (e *env) engines() []string {
+	if len(e.opt.engineList) > 0 {
+		return e.opt.engineList
+	}
 	if e.opt.pg != "" {
 		return []string{"sqlite", "postgres"}
 	}
@@ -269,6 +290,13 @@ func (e *env) measure(ctx context.Context) error {
 		if e.opt.phase("import") {
 			if err := e.importCSV(ctx, engine, e.opt.importRows); err != nil {
 				return fmt.Errorf("CSV import (%s): %w", engine, err)
+			}
+		}
+	}
+	for _, engine := range e.engines() {
+		if e.opt.phase("scale") {
+			if err := e.scale(ctx, engine); err != nil {
+				return fmt.Errorf("scale (%s): %w", engine, err)
 			}
 		}
 	}

@@ -33,10 +33,11 @@ func (e *env) report(m runMeta) []byte {
 	w("Reproduce with, from the repository (the run below says how long it took; `--quick` is a smoke run of a few minutes):\n\n")
 	w("```sh\ngo run ./bench                                   # SQLite figures, writes this file\n")
 	w("go run ./bench --pg 'postgres://postgres@127.0.0.1:5432/test?sslmode=disable'   # and PostgreSQL beside them\n")
-	w("go run ./bench --quick                           # smoke run\n```\n\n")
+	w("go run ./bench --quick                           # smoke run\n")
+	w("go run ./bench --only scale --pg 'postgres://postgres@127.0.0.1:5432/test?sslmode=disable'   # segment counts, rescore, sources report, dashboard at 1M contacts / 10M events\n```\n\n")
 	w("Flags: `--runs N` (default 3), `--duration` (wrk runs, 30s), `--ingest-duration` (20s), `--conns` (64), ")
 	w("`--workers` (API clients, 4), `--contacts` (1,000,000), `--seed-api-time` (5m), `--import-timeout` (5m), `--pg-contacts`, `--import-rows`, `--list-requests`, `--detail-requests`, ")
-	w("`--only ceilings,form,collect,ingest,reads,import`, `--profile=false`, `--keep` (keep databases, logs and profiles), `--out`. ")
+	w("`--scale-contacts` (1,000,000), `--scale-events` (10,000,000), `--scale-rescores` (1), `--scale-rescore-timeout` (10m), `--only ceilings,form,collect,ingest,reads,import,scale`, `--engines sqlite,postgres`, `--profile=false`, `--keep` (keep databases, logs and profiles), `--out`. ")
 	w("The harness builds `./cmd/lodestone` once and starts `lodestone serve --form-rate-ip 0 --form-rate-form 0` (the per-IP limit of `/collect` follows `--form-rate-ip`, so it is off too) as a subprocess ")
 	w("on a fresh data folder (or a fresh PostgreSQL schema) for every figure; all load goes to 127.0.0.1. ")
 	w("wrk is Debian's (`%s`), 2 threads.\n\n", e.opt.wrk)
@@ -50,6 +51,7 @@ func (e *env) report(m runMeta) []byte {
 	}
 	w("%s", e.res.text["machine"])
 	e.targets(w)
+	e.scaleTargets(w)
 	e.ceilingTable(w)
 	e.memoryTable(w)
 	e.evidence(w)
@@ -163,7 +165,7 @@ func (e *env) targets(w func(string, ...any)) {
 	}
 	w("\nA ratio is the median of run-by-run ratios where each Lodestone run came right after its own ceiling run (form posts after the bare group-commit server, tracking collect after a hello-world server, event ingest after the raw insert), ")
 	w("so that both saw the same neighbours on this shared machine; otherwise it is the ratio of the medians. ")
-	w("Not measured yet (issue 7): segment counts, full rescore, the sources report and the dashboard.\n\n")
+	w("Segment counts, the full rescore, the sources report and the dashboard are in their own section below (the `scale` phase).\n\n")
 	w("The contact page figures are judged on the server's own time (its request middleware, read from `/metrics` before and after); ")
 	w("the client figures add the loopback round trip. The list is judged on the client's p99 over a mix of common, rare and absent words (below).\n\n")
 	for _, en := range e.engines() {

@@ -21,7 +21,9 @@ type savedRun struct {
 // only whether there was one.
 type savedOptions struct {
 	Runs, Conns, Workers, Contacts, PGContacts, ImportRows int
+	ScaleContacts, ScaleEvents                             int
 	PG                                                     bool
+	Engines                                                []string
 	SeedAPITime, ProfileDuration                           time.Duration
 	Wrk                                                    string
 }
@@ -34,7 +36,7 @@ func (e *env) save(meta runMeta) error {
 	e.res.mu.Lock()
 	run := savedRun{Meta: meta, Vals: e.res.vals, Text: e.res.text, Warnings: e.res.warnings,
 		Options: savedOptions{Runs: o.runs, Conns: o.conns, Workers: o.workers, Contacts: o.contacts, PGContacts: o.pgContacts,
-			ImportRows: o.importRows, PG: o.pg != "", SeedAPITime: o.seedAPITime, ProfileDuration: o.profileDuration, Wrk: o.wrk}}
+			ImportRows: o.importRows, ScaleContacts: o.scaleContacts, ScaleEvents: o.scaleEvents, PG: o.pg != "", Engines: o.engineList, SeedAPITime: o.seedAPITime, ProfileDuration: o.profileDuration, Wrk: o.wrk}}
 	b, err := json.MarshalIndent(run, "", " ")
 	e.res.mu.Unlock()
 	if err != nil {
@@ -57,6 +59,7 @@ func render(file string, opt options) error {
 	s := run.Options
 	opt.runs, opt.conns, opt.workers, opt.contacts, opt.pgContacts, opt.importRows = s.Runs, s.Conns, s.Workers, s.Contacts, s.PGContacts, s.ImportRows
 	opt.seedAPITime, opt.profileDuration, opt.wrk, opt.pg = s.SeedAPITime, s.ProfileDuration, s.Wrk, ""
+	opt.scaleContacts, opt.scaleEvents, opt.engineList = s.ScaleContacts, s.ScaleEvents, s.Engines
 	if s.PG {
 		opt.pg = "postgres://saved"
 	}
