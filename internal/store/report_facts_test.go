@@ -193,3 +193,75 @@ func TestSourcesReportFactsMatchDirect(t *testing.T) {
 	}
 	compare("after an undone merge")
 }
+
+// TestReportFactsUnderConcurrentWrites writes touches, sales calls and deals from
+// several goroutines while others read the report, so facts are worked out while
+// contacts change (on PostgreSQL, side by side); afterwards the facts must still match
+// the direct computation, and no writer may have failed (a deadlock would fail it).
+func TestReportFactsUnderConcurrentWrites(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := context.Background()
+	now := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	s.Now = func() time.Time { return now }
+	var ids []int64
+	for i := range 30 {
+		out, err := s.Ingest(ctx, []store.Capture{{Type: "form_submit", Email: fmt.Sprintf("c%d@example.com", i),
+			OccurredAt: now.Add(time.Duration(i) * time.Hour), Channel: "email", Touch: true}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, out[0].ContactID)
+		if _, err := s.SetStage(ctx, out[0].ContactID, []string{"sql", "customer"}[i%2], "test", "test"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	from, to := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)
+	errc := make(chan error, 8)
+	for w := range 6 {
+		go func() {
+			rng := rand.New(rand.NewPCG(uint64(w), 9))
+			for i := range 25 {
+				var err error
+				switch w {
+				case 0, 1: // readers, who work the facts out
+					_, err = s.SourcesReport(ctx, from, to, attribution.Linear)
+				default:
+					// Each capture set touches two contacts in a random order.
+					a, b := ids[rng.IntN(len(ids))], ids[rng.IntN(len(ids))]
+					at := now.Add(time.Duration(rng.IntN(20*24)) * time.Hour)
+					_, err = s.Ingest(ctx, []store.Capture{
+						{Type: "form_submit", ContactID: a, OccurredAt: at, Channel: "social", Touch: true},
+						{Type: "call", ContactID: b, OccurredAt: at, Actor: "user:1"},
+					})
+					if err == nil && i%5 == 0 {
+						_, err = s.CreateDeal(ctx, store.Deal{ContactID: a, Amount: int64(100 + i), Status: store.DealWon, ClosedAt: at}, "test")
+					}
+				}
+				if err != nil {
+					errc <- fmt.Errorf("worker %d: %w", w, err)
+					return
+				}
+			}
+			errc <- nil
+		}()
+	}
+	for range 6 {
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, m := range attribution.Models {
+		fast, err := s.SourcesReport(ctx, from, to, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		direct, err := s.SourcesReportDirect(ctx, from, to, m != attribution.FirstTouch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opt := report.Options{Grouping: report.ByCampaign, Model: m}
+		if got, want := reportText(report.Build(*fast, opt)), reportText(report.Build(*direct, opt)); got != want {
+			t.Fatalf("%s: facts:\n%s\ndirect:\n%s", m, got, want)
+		}
+	}
+}
