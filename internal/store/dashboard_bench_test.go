@@ -89,7 +89,7 @@ func benchWorkspace(b *testing.B, n int) *Store {
 		b.Fatal(err)
 	}
 	b.Logf("worked out the report facts of every contact in %s", time.Since(start).Round(time.Millisecond))
-	if _, err := s.write.ExecContext(ctx, `ANALYZE`); err != nil {
+	if _, err := s.write.ExecContext(ctx, benchAnalyze); err != nil {
 		b.Fatal(err)
 	}
 	if s.engine == Postgres {

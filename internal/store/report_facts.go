@@ -34,22 +34,34 @@ func (s *Store) refreshReportFacts(ctx context.Context) error {
 	if err := s.queryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM report_dirty`).Scan(&last); err != nil || last == 0 {
 		return err
 	}
+	lock := func(tx *Tx) error {
+		if s.engine != Postgres {
+			return nil
+		}
+		_, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(?)`, reportFactsLock)
+		return err
+	}
+	// Marks of contacts that have no facts and whose contact (or the one it is merged
+	// into) has entered neither SQL nor customer change nothing. Their transactions have
+	// committed, so a stage entered since is marked too.
+	err := s.RunInTx(ctx, func(tx *Tx) error {
+		if err := lock(tx); err != nil {
+			return err
+		}
+		_, err := tx.exec(ctx, `DELETE FROM report_dirty WHERE id <= ?
+			AND NOT EXISTS (SELECT 1 FROM contact_stages s WHERE s.stage IN ('sql', 'customer')
+				AND s.contact_id = COALESCE((SELECT c.merged_into_id FROM contacts c WHERE c.id = report_dirty.contact_id), report_dirty.contact_id))
+			AND NOT EXISTS (SELECT 1 FROM report_speed f WHERE f.contact_id = report_dirty.contact_id)
+			AND NOT EXISTS (SELECT 1 FROM report_credits f WHERE f.contact_id = report_dirty.contact_id)`, last)
+		return err
+	})
+	if err != nil {
+		return err
+	}
 	for {
 		more := false
 		err := s.RunInTx(ctx, func(tx *Tx) error {
-			if s.engine == Postgres {
-				if _, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(?)`, reportFactsLock); err != nil {
-					return err
-				}
-			}
-			// Marks of contacts that have no facts and whose contact (or the one it is
-			// merged into) has entered neither SQL nor customer change nothing. Their
-			// transactions have committed, so a stage entered since is marked too.
-			if _, err := tx.exec(ctx, `DELETE FROM report_dirty WHERE id <= ?
-				AND NOT EXISTS (SELECT 1 FROM contact_stages s WHERE s.stage IN ('sql', 'customer')
-					AND s.contact_id = COALESCE((SELECT c.merged_into_id FROM contacts c WHERE c.id = report_dirty.contact_id), report_dirty.contact_id))
-				AND NOT EXISTS (SELECT 1 FROM report_speed f WHERE f.contact_id = report_dirty.contact_id)
-				AND NOT EXISTS (SELECT 1 FROM report_credits f WHERE f.contact_id = report_dirty.contact_id)`, last); err != nil {
+			if err := lock(tx); err != nil {
 				return err
 			}
 			var ids, contacts []int64
