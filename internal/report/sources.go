@@ -112,6 +112,8 @@ type Data struct {
 	// the cohort's customers, as CustomerCredits gives them one customer at a time.
 	Credits  []Credit
 	Credited bool
+	// CreditedCustomers is how many customers Credits adds up.
+	CreditedCustomers int64
 }
 
 // Credit is the share of customers and revenue a model gives one source.
@@ -218,7 +220,18 @@ func Build(d Data, opt Options) Report {
 		rep.Rows = append(rep.Rows, *r)
 		rep.Totals.add(&r.Metrics)
 	}
-	rep.Totals.Customers = SumRats(all)
+	// Every customer's shares add up to exactly one (attribution.Credits), so under a
+	// multi-touch model the total is the number of customers: the same exact number as
+	// the sum of the shares, which for time_decay is a fraction of hundreds of thousands
+	// of digits before it reduces to that whole number.
+	switch {
+	case firstTouch:
+		rep.Totals.Customers = SumRats(all)
+	case d.Credited:
+		rep.Totals.Customers.SetInt64(d.CreditedCustomers)
+	default:
+		rep.Totals.Customers.SetInt64(int64(len(d.Customers)))
+	}
 	rep.Totals.price(opt.HourlyRate)
 	slices.SortFunc(rep.Rows, compareRows)
 	return rep

@@ -93,6 +93,11 @@ func (s *Store) SourcesReport(ctx context.Context, from, to time.Time, model att
 		if d.Credits, err = s.readCredits(ctx, model, from, to); err != nil {
 			return nil, err
 		}
+		err = s.queryRow(ctx, `SELECT COUNT(*) FROM report_credits WHERE model = 'first_touch' AND created_at >= ? AND created_at < ?`,
+			ts(from), ts(to)).Scan(&d.CreditedCustomers)
+		if err != nil {
+			return nil, err
+		}
 		d.Credited = true
 	}
 	return d, nil

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"math/big"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -126,7 +127,17 @@ func TestSourcesReportFactsMatchDirect(t *testing.T) {
 				}
 				for _, g := range []report.Grouping{report.ByChannel, report.ByCampaign, report.ByChannelCampaign} {
 					opt := report.Options{Grouping: g, Model: m}
-					got, want := reportText(report.Build(*fast, opt)), reportText(report.Build(*direct, opt))
+					fastRep, directRep := report.Build(*fast, opt), report.Build(*direct, opt)
+					for _, rep := range []report.Report{fastRep, directRep} {
+						var rows []*big.Rat
+						for _, r := range rep.Rows {
+							rows = append(rows, r.Customers)
+						}
+						if sum := report.SumRats(rows); sum.Cmp(rep.Totals.Customers) != 0 {
+							t.Fatalf("%s, %s by %s: rows add up to %s customers, totals say %s", when, m, g, sum.RatString(), rep.Totals.Customers.RatString())
+						}
+					}
+					got, want := reportText(fastRep), reportText(directRep)
 					if got != want {
 						t.Fatalf("%s, %s to %s, %s by %s:\nfacts:\n%s\ndirect:\n%s", when, p[0].Format(time.DateOnly), p[1].Format(time.DateOnly), m, g, got, want)
 					}

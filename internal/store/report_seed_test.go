@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"testing"
@@ -151,11 +152,23 @@ func seedJourneys(tb testing.TB, s *Store, n int, end time.Time) {
 	if _, err := conn.ExecContext(ctx, costs); err != nil {
 		tb.Fatalf("seed costs: %v\n%s", err, costs)
 	}
-	if _, err := conn.ExecContext(ctx, benchAnalyze); err != nil {
+	if err := benchAnalyzeOn(ctx, conn, pg); err != nil {
 		tb.Fatal(err)
 	}
 }
 
-// benchAnalyze updates the planner's statistics of the tables the reports read (on
-// PostgreSQL a bare ANALYZE would go through every schema of the database).
+// benchAnalyzeOn updates the planner's statistics: of the tables the reports read on
+// PostgreSQL, where a bare ANALYZE would go through every schema of the database.
+func benchAnalyzeOn(ctx context.Context, db interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+}, pg bool) error {
+	q := `ANALYZE`
+	if pg {
+		q = benchAnalyze
+	}
+	_, err := db.ExecContext(ctx, q)
+	return err
+}
+
+// benchAnalyze is ANALYZE of the tables the reports read, on PostgreSQL.
 const benchAnalyze = `ANALYZE contacts, contact_stages, events, deals, campaigns, cost_entries, report_cohorts, lead_days, stage_days, stage_now, report_credits, report_speed, report_dirty`
