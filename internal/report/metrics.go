@@ -24,11 +24,11 @@ type Metrics struct {
 	SpeedSamples []int64
 }
 
+// add adds o's figures to m's, all but Customers, which Build adds up with SumRats.
 func (m *Metrics) add(o *Metrics) {
 	m.NewLeads += o.NewLeads
 	m.MQLs += o.MQLs
 	m.SQLs += o.SQLs
-	m.Customers.Add(m.Customers, o.Customers)
 	m.Cost += o.Cost
 	m.HoursHundredths += o.HoursHundredths
 	m.Revenue += o.Revenue

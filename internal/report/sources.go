@@ -105,8 +105,22 @@ type Data struct {
 	Campaigns map[int64]Campaign
 	Cohorts   []Cohort
 	Costs     []Cost
-	// Customers are needed only by the models other than first_touch.
+	// Customers are needed only by the models other than first_touch, unless the store
+	// has shared them already: then Credited is set and Credits holds the shares.
 	Customers []Customer
+	// Credits are the customers and revenue the model gives each source, summed over
+	// the cohort's customers, as CustomerCredits gives them one customer at a time.
+	Credits  []Credit
+	Credited bool
+	// CreditedCustomers is how many customers Credits adds up.
+	CreditedCustomers int64
+}
+
+// Credit is the share of customers and revenue a model gives one source.
+type Credit struct {
+	Source
+	Customers *big.Rat
+	Revenue   int64
 }
 
 // Options are the caller's choices; an empty grouping reads as channel and an empty or
@@ -143,6 +157,15 @@ type builder struct {
 	opt       Options
 	campaigns map[int64]Campaign
 	rows      map[key]*Row
+	// customers are the shares of customers each row takes, added up at the end by SumRats.
+	customers map[key][]*big.Rat
+}
+
+// addCustomers gives the row of src a share of customers.
+func (b *builder) addCustomers(src Source, share *big.Rat) *Row {
+	k := b.keyOf(src)
+	b.customers[k] = append(b.customers[k], share)
+	return b.row(k)
 }
 
 // Build computes the report from the data the store read.
@@ -153,7 +176,7 @@ func Build(d Data, opt Options) Report {
 	if !opt.Model.Valid() {
 		opt.Model = attribution.FirstTouch
 	}
-	b := &builder{opt: opt, campaigns: d.Campaigns, rows: map[key]*Row{}}
+	b := &builder{opt: opt, campaigns: d.Campaigns, rows: map[key]*Row{}, customers: map[key][]*big.Rat{}}
 	firstTouch := opt.Model == attribution.FirstTouch
 	for _, c := range d.Cohorts {
 		r := b.row(b.keyOf(c.Source))
@@ -161,7 +184,7 @@ func Build(d Data, opt Options) Report {
 		r.MQLs += c.MQLs
 		r.SQLs += c.SQLs
 		if firstTouch {
-			r.Customers.Add(r.Customers, new(big.Rat).SetInt64(c.Customers))
+			b.addCustomers(c.Source, new(big.Rat).SetInt64(c.Customers))
 			r.Revenue += c.Revenue
 		}
 	}
@@ -169,9 +192,17 @@ func Build(d Data, opt Options) Report {
 		r := b.row(b.keyOf(sp.Source))
 		r.SpeedSamples = append(r.SpeedSamples, sp.Micros)
 	}
-	if !firstTouch {
+	switch {
+	case firstTouch:
+	case d.Credited:
+		for _, c := range d.Credits {
+			b.addCustomers(c.Source, c.Customers).Revenue += c.Revenue
+		}
+	default:
 		for i := range d.Customers {
-			b.credit(&d.Customers[i])
+			for _, c := range CustomerCredits(opt.Model, &d.Customers[i]) {
+				b.addCustomers(c.Source, c.Customers).Revenue += c.Revenue
+			}
 		}
 	}
 	for _, c := range d.Costs {
@@ -181,41 +212,68 @@ func Build(d Data, opt Options) Report {
 	}
 
 	rep := Report{Rows: make([]Row, 0, len(b.rows)), Totals: Metrics{Customers: new(big.Rat)}}
-	for _, r := range b.rows {
+	var all []*big.Rat
+	for k, r := range b.rows {
+		r.Customers = SumRats(b.customers[k])
+		all = append(all, b.customers[k]...)
 		r.price(opt.HourlyRate)
 		rep.Rows = append(rep.Rows, *r)
 		rep.Totals.add(&r.Metrics)
+	}
+	// Every customer's shares add up to exactly one (attribution.Credits), so under a
+	// multi-touch model the total is the number of customers: the same exact number as
+	// the sum of the shares, which for time_decay is a fraction of hundreds of thousands
+	// of digits before it reduces to that whole number.
+	switch {
+	case firstTouch:
+		rep.Totals.Customers = SumRats(all)
+	case d.Credited:
+		rep.Totals.Customers.SetInt64(d.CreditedCustomers)
+	default:
+		rep.Totals.Customers.SetInt64(int64(len(d.Customers)))
 	}
 	rep.Totals.price(opt.HourlyRate)
 	slices.SortFunc(rep.Rows, compareRows)
 	return rep
 }
 
-// credit shares one customer, and each of its won deals, over its touches by the model.
-func (b *builder) credit(c *Customer) {
+// CustomerCredits shares one customer, and each of its won deals, over its touches by
+// the model (not first_touch, which the cohorts count), summed per source in the order
+// the sources first take a share. A customer without touches goes whole to its first touch.
+func CustomerCredits(m attribution.Model, c *Customer) []Credit {
 	if len(c.Touches) == 0 {
-		r := b.row(b.keyOf(c.FirstTouch))
-		r.Customers.Add(r.Customers, big.NewRat(1, 1))
+		out := Credit{Source: c.FirstTouch, Customers: big.NewRat(1, 1)}
 		for _, d := range c.Deals {
-			r.Revenue += d.Amount
+			out.Revenue += d.Amount
 		}
-		return
+		return []Credit{out}
+	}
+	var out []Credit
+	at := func(src Source) *Credit {
+		for i := range out {
+			if out[i].Source == src {
+				return &out[i]
+			}
+		}
+		out = append(out, Credit{Source: src, Customers: new(big.Rat)})
+		return &out[len(out)-1]
 	}
 	touches, journey := journeyOf(c)
-	for i, w := range attribution.Credits(b.opt.Model, journey, c.ConvertedAt) {
+	for i, w := range attribution.Credits(m, journey, c.ConvertedAt) {
 		if w.Sign() != 0 {
-			r := b.row(b.keyOf(touches[i].Source))
-			r.Customers.Add(r.Customers, w)
+			cr := at(touches[i].Source)
+			cr.Customers.Add(cr.Customers, w)
 		}
 	}
 	for _, d := range c.Deals {
-		parts := attribution.SplitMoney(d.Amount, attribution.Credits(b.opt.Model, journey, d.ClosedAt))
+		parts := attribution.SplitMoney(d.Amount, attribution.Credits(m, journey, d.ClosedAt))
 		for i, p := range parts {
 			if p != 0 {
-				b.row(b.keyOf(touches[i].Source)).Revenue += p
+				at(touches[i].Source).Revenue += p
 			}
 		}
 	}
+	return out
 }
 
 // journeyOf orders a customer's touches, earliest first, and marks the lead-creating and

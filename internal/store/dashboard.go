@@ -86,21 +86,33 @@ type MonthFigures struct {
 	NewLeads, Customers, Revenue, Cost int64
 }
 
-// DashboardFigures reads MonthFigures from the roll-ups, the won deals and the costs.
+// DashboardFigures reads MonthFigures from the roll-ups, the customers' first_touch
+// facts (migration 0015, brought up to date first) and the costs.
 func (s *Store) DashboardFigures(ctx context.Context, from, to time.Time) (MonthFigures, error) {
+	if err := s.refreshReportFacts(ctx); err != nil {
+		return MonthFigures{}, err
+	}
+	return s.dashboardFigures(ctx, from, to, `SELECT COALESCE(SUM(revenue), 0) FROM report_credits
+		WHERE model = 'first_touch' AND created_at >= ? AND created_at < ?`)
+}
+
+// dashboardRevenueDirect is the revenue of DashboardFigures from the won deals: few
+// beside contacts, so it starts from them and finds their cohort member.
+var dashboardRevenueDirect = `SELECT COALESCE(SUM(d.amount), 0) FROM deals d
+		JOIN contacts m ON m.id = d.contact_id
+		JOIN contacts c ON c.id = COALESCE(m.merged_into_id, m.id)
+		WHERE d.status = 'won' AND d.closed_at IS NOT NULL AND ` + cohortFilter + ` AND ` + reached("customer")
+
+// dashboardFigures is DashboardFigures with the revenue read by the query revenue,
+// which binds from and to.
+func (s *Store) dashboardFigures(ctx context.Context, from, to time.Time, revenue string) (MonthFigures, error) {
 	var f MonthFigures
 	total, stages, err := s.FunnelCounts(ctx, from, to)
 	if err != nil {
 		return f, err
 	}
 	f.NewLeads, f.Customers = total, stages["customer"]
-	// Won deals are few beside contacts: start from them and find their cohort member.
-	err = s.queryRow(ctx, `SELECT COALESCE(SUM(d.amount), 0) FROM deals d
-		JOIN contacts m ON m.id = d.contact_id
-		JOIN contacts c ON c.id = COALESCE(m.merged_into_id, m.id)
-		WHERE d.status = 'won' AND d.closed_at IS NOT NULL AND `+cohortFilter+` AND `+reached("customer"),
-		ts(from), ts(to)).Scan(&f.Revenue)
-	if err != nil {
+	if err = s.queryRow(ctx, revenue, ts(from), ts(to)).Scan(&f.Revenue); err != nil {
 		return f, err
 	}
 	err = s.queryRow(ctx, `SELECT COALESCE(SUM(amount), 0) FROM cost_entries WHERE spent_on >= ? AND spent_on < ?`,

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lodestone-hq/lodestone/internal/attribution"
 	"github.com/lodestone-hq/lodestone/internal/demo"
 	"github.com/lodestone-hq/lodestone/internal/lifecycle"
 	"github.com/lodestone-hq/lodestone/internal/report"
@@ -82,7 +83,7 @@ func TestDashboardRollupsStayExact(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			data, err := s.SourcesReport(ctx, m, m.AddDate(0, 1, 0), false)
+			data, err := s.SourcesReport(ctx, m, m.AddDate(0, 1, 0), attribution.FirstTouch)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"time"
 
+	"github.com/lodestone-hq/lodestone/internal/attribution"
 	"github.com/lodestone-hq/lodestone/internal/report"
 )
 
@@ -53,16 +54,65 @@ var customersWith = `WITH cohort_customers AS (
 		UNION ALL SELECT m.merged_into_id, m.id FROM contacts m JOIN cohort_customers cc ON m.merged_into_id = cc.id)
 	`
 
-// SourcesReport reads what the sources report needs for the contacts created in
-// [from, to) and the cost entries dated in it. journeys asks for the touches and deals of
-// each customer, which every model but first_touch needs.
-func (s *Store) SourcesReport(ctx context.Context, from, to time.Time, journeys bool) (*report.Data, error) {
+// SourcesReport reads what the sources report needs under the model for the contacts
+// created in [from, to) and the cost entries dated in it. For a period of whole UTC days
+// it reads the roll-up report_cohorts and the facts of migration 0015, brought up to date
+// first, so it reads a row per customer and per SQL, not their events; otherwise it
+// computes everything from the contacts, as sourcesReportDirect does.
+func (s *Store) SourcesReport(ctx context.Context, from, to time.Time, model attribution.Model) (*report.Data, error) {
+	multiTouch := model.Valid() && model != attribution.FirstTouch
+	if !wholeDay(from) || !wholeDay(to) {
+		return s.sourcesReportDirect(ctx, from, to, multiTouch)
+	}
+	if err := s.refreshReportFacts(ctx); err != nil {
+		return nil, err
+	}
 	d := &report.Data{}
 	var err error
 	if d.Campaigns, err = s.reportCampaigns(ctx); err != nil {
 		return nil, err
 	}
-	if d.Cohorts, err = s.reportCohorts(ctx, from, to); err != nil {
+	if d.Cohorts, err = s.reportCohorts(ctx, from, to, true); err != nil {
+		return nil, err
+	}
+	if d.Costs, err = s.reportCosts(ctx, from, to); err != nil {
+		return nil, err
+	}
+	err = s.reportRows(ctx, `SELECT channel, campaign_id, micros FROM report_speed WHERE created_at >= ? AND created_at < ?`, []any{ts(from), ts(to)}, func(rows *sql.Rows) error {
+		var sp report.SpeedSample
+		if err := rows.Scan(&sp.Channel, &sp.CampaignID, &sp.Micros); err != nil {
+			return err
+		}
+		d.Speed = append(d.Speed, sp)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if multiTouch {
+		if d.Credits, err = s.readCredits(ctx, model, from, to); err != nil {
+			return nil, err
+		}
+		err = s.queryRow(ctx, `SELECT COUNT(*) FROM report_credits WHERE model = 'first_touch' AND created_at >= ? AND created_at < ?`,
+			ts(from), ts(to)).Scan(&d.CreditedCustomers)
+		if err != nil {
+			return nil, err
+		}
+		d.Credited = true
+	}
+	return d, nil
+}
+
+// sourcesReportDirect is SourcesReport computed from the contacts, their events and
+// deals, without the facts: what the facts are held to in the tests. journeys asks for
+// the touches and deals of each customer, which every model but first_touch needs.
+func (s *Store) sourcesReportDirect(ctx context.Context, from, to time.Time, journeys bool) (*report.Data, error) {
+	d := &report.Data{}
+	var err error
+	if d.Campaigns, err = s.reportCampaigns(ctx); err != nil {
+		return nil, err
+	}
+	if d.Cohorts, err = s.reportCohorts(ctx, from, to, false); err != nil {
 		return nil, err
 	}
 	if d.Costs, err = s.reportCosts(ctx, from, to); err != nil {
@@ -95,9 +145,9 @@ func (s *Store) reportCampaigns(ctx context.Context) (map[int64]report.Campaign,
 
 // reportCohorts counts the cohort by first touch. For a period of whole UTC days it
 // adds up the daily counts of report_cohorts, which triggers keep exact (see migration
-// 0011), and reads only the customers' deals for the revenue; otherwise it counts the
-// contacts themselves.
-func (s *Store) reportCohorts(ctx context.Context, from, to time.Time) ([]report.Cohort, error) {
+// 0011), and reads the revenue from the customers' first_touch facts (facts) or their
+// deals; otherwise it counts the contacts themselves.
+func (s *Store) reportCohorts(ctx context.Context, from, to time.Time, facts bool) ([]report.Cohort, error) {
 	if !wholeDay(from) || !wholeDay(to) {
 		return s.cohorts(ctx, cohortQuery, ts(from), ts(to))
 	}
@@ -119,9 +169,14 @@ func (s *Store) reportCohorts(ctx context.Context, from, to time.Time) ([]report
 	if err != nil {
 		return nil, err
 	}
-	err = s.reportRows(ctx, `SELECT c.first_touch_channel, c.first_touch_campaign_id, `+customerRevenue+`
+	q := `SELECT c.first_touch_channel, c.first_touch_campaign_id, ` + customerRevenue + `
 		FROM contact_stages cs CROSS JOIN contacts c
-		WHERE c.id = cs.contact_id AND cs.stage = 'customer' AND `+cohortFilter, []any{ts(from), ts(to)}, func(rows *sql.Rows) error {
+		WHERE c.id = cs.contact_id AND cs.stage = 'customer' AND ` + cohortFilter
+	if facts {
+		q = `SELECT channel, campaign_id, SUM(revenue) FROM report_credits
+			WHERE model = 'first_touch' AND created_at >= ? AND created_at < ? GROUP BY channel, campaign_id`
+	}
+	err = s.reportRows(ctx, q, []any{ts(from), ts(to)}, func(rows *sql.Rows) error {
 		var channel sql.NullString
 		var campaign sql.NullInt64
 		var revenue int64

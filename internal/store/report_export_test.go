@@ -4,6 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
+
+	"github.com/lodestone-hq/lodestone/internal/report"
 )
 
 // ReportCohortsCheck returns report_cohorts and the same counts made over contacts and
@@ -33,4 +36,14 @@ func (s *Store) ReportCohortsCheck(ctx context.Context) (kept, direct map[string
 		SUM(CASE WHEN ` + reached("mql") + ` THEN 1 ELSE 0 END), SUM(CASE WHEN ` + reached("sql") + ` THEN 1 ELSE 0 END), SUM(CASE WHEN ` + reached("customer") + ` THEN 1 ELSE 0 END)
 		FROM contacts c WHERE c.merged_into_id IS NULL GROUP BY 1, 2, 3`)
 	return kept, direct, err
+}
+
+// SourcesReportDirect is sourcesReportDirect, for the tests that hold SourcesReport to it.
+func (s *Store) SourcesReportDirect(ctx context.Context, from, to time.Time, journeys bool) (*report.Data, error) {
+	return s.sourcesReportDirect(ctx, from, to, journeys)
+}
+
+// DashboardFiguresDirect is DashboardFigures with the revenue read from the deals.
+func (s *Store) DashboardFiguresDirect(ctx context.Context, from, to time.Time) (MonthFigures, error) {
+	return s.dashboardFigures(ctx, from, to, dashboardRevenueDirect)
 }

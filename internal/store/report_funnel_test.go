@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lodestone-hq/lodestone/internal/attribution"
 	"github.com/lodestone-hq/lodestone/internal/report"
 	"github.com/lodestone-hq/lodestone/internal/store"
 	"github.com/lodestone-hq/lodestone/internal/store/storetest"
@@ -70,7 +71,7 @@ func TestTrendMonths(t *testing.T) {
 	months := report.MonthsOf(from, to)
 	var reps []report.Report
 	for _, m := range months {
-		d, err := s.SourcesReport(context.Background(), m[0], m[1], false)
+		d, err := s.SourcesReport(context.Background(), m[0], m[1], attribution.FirstTouch)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -158,7 +159,7 @@ func TestSpeedToLead(t *testing.T) {
 	lead("dev", mar(6, 9), "organic_search", 0, "sql")
 	lead("eli", mar(6, 10), "organic_search", 0, "")
 
-	d, err := s.SourcesReport(ctx, march[0], march[1], false)
+	d, err := s.SourcesReport(ctx, march[0], march[1], attribution.FirstTouch)
 	if err != nil {
 		t.Fatal(err)
 	}

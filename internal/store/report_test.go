@@ -138,7 +138,7 @@ func reportLines(rep report.Report) string {
 
 func TestSourcesReportData(t *testing.T) {
 	s := reportWorld(t)
-	d, err := s.SourcesReport(context.Background(), march[0], march[1], false)
+	d, err := s.SourcesReport(context.Background(), march[0], march[1], attribution.FirstTouch)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func TestSourcesReportData(t *testing.T) {
 		t.Errorf("customers read for first_touch: %+v", d.Customers)
 	}
 
-	d, err = s.SourcesReport(context.Background(), march[0], march[1], true)
+	d, err = s.SourcesReportDirect(context.Background(), march[0], march[1], true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +225,7 @@ event/- 1 1 0 3/10 20000 5/2 30000
 total 6 5 4 4 70000 55/4 135001`},
 	}
 	for _, tt := range tests {
-		d, err := s.SourcesReport(context.Background(), march[0], march[1], tt.model != attribution.FirstTouch)
+		d, err := s.SourcesReport(context.Background(), march[0], march[1], tt.model)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -238,7 +238,7 @@ total 6 5 4 4 70000 55/4 135001`},
 
 func TestSourcesReportEmpty(t *testing.T) {
 	s := storetest.Open(t)
-	d, err := s.SourcesReport(context.Background(), march[0], march[1], true)
+	d, err := s.SourcesReport(context.Background(), march[0], march[1], attribution.Linear)
 	if err != nil {
 		t.Fatal(err)
 	}

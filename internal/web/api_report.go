@@ -81,7 +81,7 @@ func (s *Server) handleSourcesReport(w http.ResponseWriter, r *http.Request) err
 
 // sourcesReport reads and computes the sources report the query asks for.
 func (s *Server) sourcesReport(ctx context.Context, q sourcesQuery) (report.Report, error) {
-	data, err := s.store.SourcesReport(ctx, q.from, q.to, q.model != attribution.FirstTouch)
+	data, err := s.store.SourcesReport(ctx, q.from, q.to, q.model)
 	if err != nil {
 		return report.Report{}, err
 	}

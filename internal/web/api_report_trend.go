@@ -22,7 +22,7 @@ func (s *Server) trend(ctx context.Context, from, to time.Time, g report.Groupin
 	}
 	reports := make([]report.Report, len(months))
 	for i, m := range months {
-		data, err := s.store.SourcesReport(ctx, m[0], m[1], false)
+		data, err := s.store.SourcesReport(ctx, m[0], m[1], attribution.FirstTouch)
 		if err != nil {
 			return report.Trend{}, err
 		}
