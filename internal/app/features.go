@@ -15,5 +15,5 @@ type feature struct {
 
 // features are the background parts of each area, each kept in its own file.
 func (a *App) features() []feature {
-	return []feature{a.scoringFeature(), a.segmentFeature(), a.enrichFeature(), a.predictFeature(), a.captureFeature()}
+	return []feature{a.scoringFeature(), a.segmentFeature(), a.enrichFeature(), a.predictFeature(), a.captureFeature(), a.reportFeature()}
 }

@@ -391,3 +391,14 @@ func reportUniq(ids []int64) []int64 {
 	slices.Sort(ids)
 	return slices.Compact(ids)
 }
+
+// RefreshReportFacts works out, in the background, the facts of the contacts marked so
+// far, so that a report finds little left to do when it is read.
+func (s *Store) RefreshReportFacts(ctx context.Context) error { return s.refreshReportFacts(ctx) }
+
+// ReportFactsPending counts the marks of report_dirty not yet worked out.
+func (s *Store) ReportFactsPending(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.queryRow(ctx, `SELECT COUNT(*) FROM report_dirty`).Scan(&n)
+	return n, err
+}
