@@ -5,27 +5,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lodestone-hq/lodestone/internal/app"
-	"github.com/lodestone-hq/lodestone/internal/config"
 	"github.com/lodestone-hq/lodestone/internal/lifecycle"
 	"github.com/lodestone-hq/lodestone/internal/store"
-	"github.com/lodestone-hq/lodestone/internal/store/storetest"
 )
 
 // TestReportFactsWorkedOutInTheBackground: a customer's touches, stage moves and deal
 // mark it for the sources report's facts; the running server works them out on its own,
 // without waiting for someone to read a report, and the report then agrees.
 func TestReportFactsWorkedOutInTheBackground(t *testing.T) {
-	a := &app.App{Config: config.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), DatabaseURL: storetest.Options(t).DatabaseURL, Region: "US"}}
+	a := openApp(t)
 	ctx := context.Background()
-	if err := a.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = a.Close(ctx)
-	})
 	s := a.Store
 	at := time.Now().UTC().Add(-48 * time.Hour)
 	out, err := s.Ingest(ctx, []store.Capture{{Type: "form_submit", Email: "ada@acme.example", Stage: lifecycle.Lead, OccurredAt: at, Touch: true,

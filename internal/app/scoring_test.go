@@ -16,16 +16,8 @@ import (
 // The running server puts new rules in force through its job worker, and then
 // scores an ingested event, and moves the stage, within a second.
 func TestScoresFollowEventsWithinASecond(t *testing.T) {
-	a := &app.App{Config: config.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), DatabaseURL: storetest.Options(t).DatabaseURL, Region: "US"}}
+	a := openApp(t)
 	ctx := context.Background()
-	if err := a.Open(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = a.Close(ctx)
-	})
 	if err := a.Run(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -59,6 +51,22 @@ func TestScoresFollowEventsWithinASecond(t *testing.T) {
 		return c.EngagementScore == 30 && c.Stage == lifecycle.MQL
 	})
 	t.Logf("scored and moved to MQL %v after the event", time.Since(start))
+}
+
+// openApp opens the application on a fresh database of the engine under test, and
+// closes it when the test ends; the test calls Run when it wants the background.
+func openApp(t *testing.T) *app.App {
+	t.Helper()
+	a := &app.App{Config: config.Config{Addr: "127.0.0.1:0", DataDir: t.TempDir(), DatabaseURL: storetest.Options(t).DatabaseURL, Region: "US"}}
+	if err := a.Open(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = a.Close(ctx)
+	})
+	return a
 }
 
 func waitUntil(t *testing.T, limit time.Duration, cond func() bool) {

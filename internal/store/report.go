@@ -360,16 +360,7 @@ func (s *Store) reportCustomers(ctx context.Context, from, to time.Time) ([]repo
 // reportRows runs a read query and hands each row to scan.
 func (s *Store) reportRows(ctx context.Context, q string, args []any, scan func(*sql.Rows) error) error {
 	rows, err := s.query(ctx, q, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := scan(rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return eachRow(rows, err, scan)
 }
 
 // FunnelEntries reads the stage entries of the new leads of [from, to) and the size of

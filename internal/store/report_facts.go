@@ -80,7 +80,7 @@ func (s *Store) refreshReportFacts(ctx context.Context) error {
 			if err := s.workOutFacts(ctx, tx, contacts); err != nil {
 				return err
 			}
-			_, err = tx.exec(ctx, `DELETE FROM report_dirty WHERE id IN (`+reportMarks(len(ids))+`)`, reportIDArgs(ids)...)
+			_, err = tx.exec(ctx, `DELETE FROM report_dirty WHERE id IN (`+placeholders(len(ids))+`)`, int64Args(ids)...)
 			return err
 		})
 		if err != nil || !more {
@@ -93,7 +93,7 @@ func (s *Store) refreshReportFacts(ctx context.Context) error {
 func (s *Store) workOutFacts(ctx context.Context, tx *Tx, dirty []int64) error {
 	dirty = reportUniq(dirty)
 	roots := slices.Clone(dirty)
-	err := txRows(ctx, tx, `SELECT merged_into_id FROM contacts WHERE merged_into_id IS NOT NULL AND id IN (`+reportMarks(len(dirty))+`)`, reportIDArgs(dirty), func(rows *sql.Rows) error {
+	err := txRows(ctx, tx, `SELECT merged_into_id FROM contacts WHERE merged_into_id IS NOT NULL AND id IN (`+placeholders(len(dirty))+`)`, int64Args(dirty), func(rows *sql.Rows) error {
 		var id int64
 		err := rows.Scan(&id)
 		roots = append(roots, id)
@@ -104,7 +104,7 @@ func (s *Store) workOutFacts(ctx context.Context, tx *Tx, dirty []int64) error {
 	}
 	roots = reportUniq(roots)
 	for _, table := range []string{"report_credits", "report_speed"} {
-		if _, err := tx.exec(ctx, `DELETE FROM `+table+` WHERE contact_id IN (`+reportMarks(len(roots))+`)`, reportIDArgs(roots)...); err != nil {
+		if _, err := tx.exec(ctx, `DELETE FROM `+table+` WHERE contact_id IN (`+placeholders(len(roots))+`)`, int64Args(roots)...); err != nil {
 			return err
 		}
 	}
@@ -167,7 +167,7 @@ func readFactsInputs(ctx context.Context, tx *Tx, roots []int64) ([]*contactFact
 		(SELECT entered_at FROM contact_stages s WHERE s.contact_id = c.id AND s.stage = 'sql'),
 		(SELECT entered_at FROM contact_stages s WHERE s.contact_id = c.id AND s.stage = 'opportunity'),
 		(SELECT entered_at FROM contact_stages s WHERE s.contact_id = c.id AND s.stage = 'customer')
-		FROM contacts c WHERE c.merged_into_id IS NULL AND c.id IN (`+reportMarks(len(roots))+`)`, reportIDArgs(roots), func(rows *sql.Rows) error {
+		FROM contacts c WHERE c.merged_into_id IS NULL AND c.id IN (`+placeholders(len(roots))+`)`, int64Args(roots), func(rows *sql.Rows) error {
 		var f contactFacts
 		var created int64
 		var channel sql.NullString
@@ -199,7 +199,7 @@ func readFactsInputs(ctx context.Context, tx *Tx, roots []int64) ([]*contactFact
 	for _, f := range out {
 		member[f.id] = f
 	}
-	err = txRows(ctx, tx, `SELECT id, merged_into_id FROM contacts WHERE merged_into_id IN (`+reportMarks(len(ids))+`)`, reportIDArgs(ids), func(rows *sql.Rows) error {
+	err = txRows(ctx, tx, `SELECT id, merged_into_id FROM contacts WHERE merged_into_id IN (`+placeholders(len(ids))+`)`, int64Args(ids), func(rows *sql.Rows) error {
 		var id, root int64
 		if err := rows.Scan(&id, &root); err != nil {
 			return err
@@ -223,8 +223,8 @@ func readFactsInputs(ctx context.Context, tx *Tx, roots []int64) ([]*contactFact
 		report.Touch
 	}
 	touches := map[*contactFacts][]touch{}
-	err = txRows(ctx, tx, `SELECT contact_id, id, occurred_at, channel, campaign_id FROM events WHERE channel IS NOT NULL AND contact_id IN (`+reportMarks(len(all))+`)`,
-		reportIDArgs(all), func(rows *sql.Rows) error {
+	err = txRows(ctx, tx, `SELECT contact_id, id, occurred_at, channel, campaign_id FROM events WHERE channel IS NOT NULL AND contact_id IN (`+placeholders(len(all))+`)`,
+		int64Args(all), func(rows *sql.Rows) error {
 			var contact, id, at int64
 			var channel string
 			var campaign sql.NullInt64
@@ -250,8 +250,8 @@ func readFactsInputs(ctx context.Context, tx *Tx, roots []int64) ([]*contactFact
 		id, amount, closed int64
 	}
 	deals := map[*contactFacts][]deal{}
-	err = txRows(ctx, tx, `SELECT contact_id, id, amount, closed_at FROM deals WHERE status = 'won' AND closed_at IS NOT NULL AND contact_id IN (`+reportMarks(len(all))+`)`,
-		reportIDArgs(all), func(rows *sql.Rows) error {
+	err = txRows(ctx, tx, `SELECT contact_id, id, amount, closed_at FROM deals WHERE status = 'won' AND closed_at IS NOT NULL AND contact_id IN (`+placeholders(len(all))+`)`,
+		int64Args(all), func(rows *sql.Rows) error {
 			var contact int64
 			var d deal
 			if err := rows.Scan(&contact, &d.id, &d.amount, &d.closed); err != nil {
@@ -275,7 +275,7 @@ func readFactsInputs(ctx context.Context, tx *Tx, roots []int64) ([]*contactFact
 	}
 	// Speed to lead: the earliest sales touch of any member at or after entering SQL.
 	err = txRows(ctx, tx, `SELECT e.contact_id, e.occurred_at FROM events e WHERE e.type IN ('call', 'meeting_booked', 'email_sent') AND `+salesTouch+`
-		AND e.contact_id IN (`+reportMarks(len(all))+`)`, reportIDArgs(all), func(rows *sql.Rows) error {
+		AND e.contact_id IN (`+placeholders(len(all))+`)`, int64Args(all), func(rows *sql.Rows) error {
 		var contact, at int64
 		if err := rows.Scan(&contact, &at); err != nil {
 			return err
@@ -348,6 +348,11 @@ const errBadFraction = factsError("report_credits holds a share that is not a fr
 // txRows runs a read query in the transaction and hands each row to scan.
 func txRows(ctx context.Context, tx *Tx, q string, args []any, scan func(*sql.Rows) error) error {
 	rows, err := tx.query(ctx, q, args...)
+	return eachRow(rows, err, scan)
+}
+
+// eachRow hands each row of a query's answer to scan, and closes the rows.
+func eachRow(rows *sql.Rows, err error, scan func(*sql.Rows) error) error {
 	if err != nil {
 		return err
 	}
@@ -360,10 +365,22 @@ func txRows(ctx context.Context, tx *Tx, q string, args []any, scan func(*sql.Ro
 	return rows.Err()
 }
 
+// idRows reads a query's answer of one id column.
+func idRows(rows *sql.Rows, err error) ([]int64, error) {
+	var ids []int64
+	err = eachRow(rows, err, func(rows *sql.Rows) error {
+		var id int64
+		err := rows.Scan(&id)
+		ids = append(ids, id)
+		return err
+	})
+	return ids, err
+}
+
 // insertRows inserts the values, per columns to a row, in statements of at most a
 // few thousand parameters.
 func insertRows(ctx context.Context, tx *Tx, q string, per int, values []any) error {
-	row := "(" + reportMarks(per) + ")"
+	row := "(" + placeholders(per) + ")"
 	step := 3000 / per * per
 	for i := 0; i < len(values); i += step {
 		j := min(len(values), i+step)
@@ -372,19 +389,6 @@ func insertRows(ctx context.Context, tx *Tx, q string, per int, values []any) er
 		}
 	}
 	return nil
-}
-
-// reportMarks is n comma-separated placeholders.
-func reportMarks(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
-}
-
-func reportIDArgs(ids []int64) []any {
-	out := make([]any, len(ids))
-	for i, id := range ids {
-		out[i] = id
-	}
-	return out
 }
 
 func reportUniq(ids []int64) []int64 {

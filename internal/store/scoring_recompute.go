@@ -187,20 +187,7 @@ func (s *Store) RecomputeStep(ctx context.Context, id int64, batch int) (bool, e
 }
 
 func contactIDsAfter(ctx context.Context, tx *Tx, after int64, n int) ([]int64, error) {
-	rows, err := tx.query(ctx, `SELECT id FROM contacts WHERE id > ? AND merged_into_id IS NULL ORDER BY id LIMIT ?`, after, n)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return idRows(tx.query(ctx, `SELECT id FROM contacts WHERE id > ? AND merged_into_id IS NULL ORDER BY id LIMIT ?`, after, n))
 }
 
 // finishRecompute copies the staged scores that differ from the stored ones into

@@ -130,18 +130,5 @@ func (s *Store) searchFilter(ctx context.Context, query string) (textSearch, err
 // such word, up to rare ones (the LIMIT keeps PostgreSQL on the index when it has
 // no statistics).
 func (s *Store) termContacts(ctx context.Context, w string) ([]int64, error) {
-	rows, err := s.query(ctx, `SELECT contact_id FROM contact_terms WHERE term >= ? AND term < ? LIMIT ?`, w, prefixEnd(w), rareLimit+1)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return idRows(s.query(ctx, `SELECT contact_id FROM contact_terms WHERE term >= ? AND term < ? LIMIT ?`, w, prefixEnd(w), rareLimit+1))
 }
