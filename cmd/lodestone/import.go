@@ -85,7 +85,7 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	prog := newImportProgress(stderr)
 	opt.Counted = prog.counted
 	start := time.Now()
-	rep, err := capture.ImportCSV(ctx, func() (io.ReadCloser, error) { return os.Open(path) }, s.Ingest, opt, rejects, prog.update)
+	rep, err := capture.ImportCSV(ctx, func() (io.ReadCloser, error) { return os.Open(path) }, s.IngestImport, opt, rejects, prog.update)
 	prog.finish()
 	if cerr := rejects.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("writing the rejected rows: %w", cerr)

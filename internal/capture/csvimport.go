@@ -31,7 +31,8 @@ const MaxKeptRejections = 10000
 // DefaultImportBatch is the number of rows written in one transaction.
 const DefaultImportBatch = 1000
 
-// IngestFunc records a batch of captures in one transaction (store.Store.Ingest).
+// IngestFunc records a batch of captures in one transaction (store.Store.IngestImport,
+// or store.Store.Ingest, which records the same one capture at a time).
 type IngestFunc func(context.Context, []store.Capture) ([]store.Captured, error)
 
 // ImportOptions say where imported contacts came from and how to treat them.

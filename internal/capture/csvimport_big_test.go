@@ -45,7 +45,7 @@ func TestImportMillionRows(t *testing.T) {
 			t.Logf("%d rows after %s, peak RSS %d MB", done, time.Since(start).Round(time.Second), peakRSS(t)>>20)
 		}
 	}
-	rep, err := ImportCSV(context.Background(), openFile(path), s.Ingest, ImportOptions{Channel: "purchased_list", Consent: "legitimate_interest", Region: "DE"},
+	rep, err := ImportCSV(context.Background(), openFile(path), s.IngestImport, ImportOptions{Channel: "purchased_list", Consent: "legitimate_interest", Region: "DE"},
 		io.Discard, progress)
 	took := time.Since(start)
 	if err != nil {

@@ -282,51 +282,40 @@ var ErrImportOvertaken = errors.New("another run of this import recorded these r
 // its counters. A resumed import starts after rows_done, so no row is recorded twice.
 func (s *Store) RecordImportBatch(ctx context.Context, id int64, caps []Capture, rejected []ImportRejection, rowsDone int) ([]Captured, error) {
 	out := make([]Captured, len(caps))
-	var err error
-	for attempt := 0; ; attempt++ {
-		err = s.RunInTx(ctx, func(tx *Tx) error {
-			res, err := tx.exec(ctx, `UPDATE imports SET rows_done = ? WHERE id = ? AND rows_done < ? AND status = ?`, rowsDone, id, rowsDone, ImportRunning)
-			if err != nil {
-				return err
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				return ErrImportOvertaken
-			}
-			if err := lockIngest(ctx, tx); err != nil {
-				return err
-			}
-			var created, updated, skipped int
-			for i := range caps {
-				r, err := ingestOne(ctx, tx, &caps[i])
-				if err != nil {
-					return itemError(i, err)
-				}
-				out[i] = r
-				switch {
-				case r.Skipped:
-					skipped++
-				case r.Created:
-					created++
-				default:
-					updated++
-				}
-			}
-			for _, r := range rejected {
-				vals, _ := json.Marshal(r.Values)
-				if _, err := tx.exec(ctx, `INSERT INTO import_rejections (import_id, row_number, column_name, reason, vals) VALUES (?, ?, ?, ?, ?)
-					ON CONFLICT (import_id, row_number) DO NOTHING`, id, r.Row, r.Column, r.Reason, string(vals)); err != nil {
-					return err
-				}
-			}
-			_, err = tx.exec(ctx, `UPDATE imports SET created = created + ?, updated = updated + ?, skipped = skipped + ?, rejected = rejected + ? WHERE id = ?`,
-				created, updated, skipped, len(rejected), id)
+	err := s.runImportTx(ctx, caps, out, func(tx *Tx, ingest func() error) error {
+		res, err := tx.exec(ctx, `UPDATE imports SET rows_done = ? WHERE id = ? AND rows_done < ? AND status = ?`, rowsDone, id, rowsDone, ImportRunning)
+		if err != nil {
 			return err
-		})
-		if !retryable(err) || attempt == 4 {
-			return out, err
 		}
-		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
-	}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrImportOvertaken
+		}
+		if err := ingest(); err != nil {
+			return err
+		}
+		var created, updated, skipped int
+		for _, r := range out {
+			switch {
+			case r.Skipped:
+				skipped++
+			case r.Created:
+				created++
+			default:
+				updated++
+			}
+		}
+		for _, r := range rejected {
+			vals, _ := json.Marshal(r.Values)
+			if _, err := tx.exec(ctx, `INSERT INTO import_rejections (import_id, row_number, column_name, reason, vals) VALUES (?, ?, ?, ?, ?)
+				ON CONFLICT (import_id, row_number) DO NOTHING`, id, r.Row, r.Column, r.Reason, string(vals)); err != nil {
+				return err
+			}
+		}
+		_, err = tx.exec(ctx, `UPDATE imports SET created = created + ?, updated = updated + ?, skipped = skipped + ?, rejected = rejected + ? WHERE id = ?`,
+			created, updated, skipped, len(rejected), id)
+		return err
+	})
+	return out, err
 }
 
 // FinishImport ends an import, done or failed with a message for people, and drops

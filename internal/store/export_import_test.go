@@ -1,0 +1,66 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// DumpTables returns every row of every table but schema_migrations (whose times are
+// the clock's), each row as text, sorted: two stores that dump the same hold the same.
+func (s *Store) DumpTables(ctx context.Context) (map[string][]string, error) {
+	q := `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`
+	if s.engine == Postgres {
+		q = `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`
+	}
+	var tables []string
+	rows, err := s.read.QueryContext(ctx, q)
+	err = eachRow(rows, err, func(r *sql.Rows) error {
+		var t string
+		err := r.Scan(&t)
+		tables = append(tables, t)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]string{}
+	for _, t := range tables {
+		if t == "schema_migrations" {
+			continue
+		}
+		rows, err := s.read.QueryContext(ctx, `SELECT * FROM `+t)
+		if err != nil {
+			return nil, err
+		}
+		cols, _ := rows.Columns()
+		var lines []string
+		err = eachRow(rows, nil, func(r *sql.Rows) error {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := r.Scan(ptrs...); err != nil {
+				return err
+			}
+			parts := make([]string, len(cols))
+			for i, v := range vals {
+				if b, ok := v.([]byte); ok {
+					v = string(b)
+				}
+				parts[i] = fmt.Sprintf("%s=%v", cols[i], v)
+			}
+			lines = append(lines, strings.Join(parts, " | "))
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		sort.Strings(lines)
+		out[t] = lines
+	}
+	return out, nil
+}

@@ -1,0 +1,475 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/lodestone-hq/lodestone/internal/attribution"
+	"github.com/lodestone-hq/lodestone/internal/contact"
+	"github.com/lodestone-hq/lodestone/internal/lifecycle"
+)
+
+// An import is mostly rows about people nobody knows yet. Recorded one capture at a
+// time, each costs about ten statements; here a run of such captures costs about ten
+// statements in all: one multi-row insert per table. Every other capture (an email
+// known already or met earlier in the batch, a phone without email) goes through
+// ingestOne, in its place, so that the result is the one ingestOne would give for the
+// whole batch, ids included: each table receives its rows in the same order.
+
+// maxBulkParams keeps one statement under both engines' limits on bound values
+// (SQLite 32,766, PostgreSQL 65,535).
+const maxBulkParams = 30000
+
+// errBulkFallback asks for the batch to be recorded again capture by capture: a
+// set-based statement failed, and only the slow path can say which capture caused it.
+var errBulkFallback = errors.New("the batch is recorded again one capture at a time")
+
+// IngestImport records an import's batch of captures in one transaction, all or none,
+// with the result Ingest would give.
+func (s *Store) IngestImport(ctx context.Context, caps []Capture) ([]Captured, error) {
+	out := make([]Captured, len(caps))
+	return out, s.runImportTx(ctx, caps, out, nil)
+}
+
+// runImportTx records a batch in one transaction, set-based where it can, and
+// capture by capture when the set-based statements fail. wrap, when set, runs the
+// transaction's other statements around the recording (ingest). Deadlock victims run
+// again, as in Ingest.
+func (s *Store) runImportTx(ctx context.Context, caps []Capture, out []Captured, wrap func(tx *Tx, ingest func() error) error) error {
+	if wrap == nil {
+		wrap = func(_ *Tx, ingest func() error) error { return ingest() }
+	}
+	bulk := true
+	for attempt := 0; ; attempt++ {
+		// ingestOne fills in a capture's defaults; every attempt starts from the same.
+		work := slices.Clone(caps)
+		clear(out)
+		err := s.RunInTx(ctx, func(tx *Tx) error {
+			return wrap(tx, func() error {
+				if err := lockIngest(ctx, tx); err != nil {
+					return err
+				}
+				if bulk {
+					return ingestBatch(ctx, tx, work, out)
+				}
+				for i := range work {
+					r, err := ingestOne(ctx, tx, &work[i])
+					if err != nil {
+						return itemError(i, err)
+					}
+					out[i] = r
+				}
+				return nil
+			})
+		})
+		if errors.Is(err, errBulkFallback) && bulk {
+			bulk = false
+			continue
+		}
+		if !retryable(err) || attempt == 4 {
+			return err
+		}
+		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
+	}
+}
+
+// newContact is a capture that creates its contact, prepared for the bulk inserts.
+type newContact struct {
+	i       int // index in the batch
+	c       *Capture
+	custom  string
+	props   string
+	key     string
+	search  string
+	company int64
+	id      int64
+}
+
+// ingestBatch records caps in order, as ingestOne would one by one, writing out.
+func ingestBatch(ctx context.Context, tx *Tx, caps []Capture, out []Captured) error {
+	now := tx.s.Now()
+	known, err := knownEmails(ctx, tx, caps)
+	if err != nil {
+		return err
+	}
+	var run []newContact
+	flush := func() error {
+		if len(run) == 0 {
+			return nil
+		}
+		err := insertNewContacts(ctx, tx, run, out, now)
+		run = run[:0]
+		if err != nil && !retryable(err) && ctx.Err() == nil {
+			return errors.Join(errBulkFallback, err)
+		}
+		return err
+	}
+	for i := range caps {
+		c := &caps[i]
+		if nc, ok := prepareNew(c, now); ok && !known[c.Email] {
+			known[c.Email] = true
+			nc.i = i
+			run = append(run, nc)
+			continue
+		}
+		if err := flush(); err != nil {
+			return err
+		}
+		r, err := ingestOne(ctx, tx, c)
+		if err != nil {
+			return itemError(i, err)
+		}
+		out[i] = r
+		if c.Email != "" {
+			known[c.Email] = true
+		}
+	}
+	return flush()
+}
+
+// knownEmails says which of the batch's emails have a contact already.
+func knownEmails(ctx context.Context, tx *Tx, caps []Capture) (map[string]bool, error) {
+	known := make(map[string]bool, len(caps))
+	var emails []any
+	seen := make(map[string]bool, len(caps))
+	for i := range caps {
+		if e := caps[i].Email; e != "" && !seen[e] {
+			seen[e] = true
+			emails = append(emails, e)
+		}
+	}
+	for len(emails) > 0 {
+		n := min(len(emails), 1000)
+		err := txRows(ctx, tx, `SELECT email FROM contacts WHERE email IN (`+placeholders(n)+`)`, emails[:n], func(r *sql.Rows) error {
+			var e string
+			if err := r.Scan(&e); err != nil {
+				return err
+			}
+			known[e] = true
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		emails = emails[n:]
+	}
+	return known, nil
+}
+
+// prepareNew says whether a capture whose email is new can be recorded in bulk,
+// doing what ingestOne does to it first. Anything unusual (a stage beyond the first,
+// a visitor, a touch to classify, a value that cannot be stored) is left to ingestOne.
+func prepareNew(c *Capture, now time.Time) (newContact, bool) {
+	if c.Email == "" || c.ContactID != 0 || c.VisitorID != "" || c.Type == "page_view" || (c.Touch && c.Channel == "") {
+		return newContact{}, false
+	}
+	stage := c.Stage
+	if stage == "" {
+		stage = lifecycle.Lead
+	}
+	if lifecycle.AutoAdvance(initialStage(c), stage) {
+		return newContact{}, false
+	}
+	nc := newContact{c: c, custom: "{}", props: "{}"}
+	f := c.Fields
+	if len(f.Custom) > 0 {
+		b, err := json.Marshal(f.Custom)
+		if err != nil {
+			return newContact{}, false
+		}
+		nc.custom = string(b)
+	}
+	web := completeWeb(c.Web, c.Properties)
+	props := c.Properties
+	if web != (attribution.WebTouch{}) {
+		props = withWeb(props, web)
+	}
+	if len(props) > 0 {
+		b, err := json.Marshal(props)
+		if err != nil {
+			return newContact{}, false
+		}
+		nc.props = string(b)
+	}
+	if c.OccurredAt.IsZero() {
+		c.OccurredAt = now
+	}
+	c.Web, c.Properties = web, props
+	nc.key = contact.NameCompanyKey(f.FirstName, f.LastName, f.CompanyName)
+	nc.search = searchText(f.FirstName, f.LastName, c.Email, f.CompanyName, strings.TrimPrefix(c.Phone, "+"))
+	return nc, true
+}
+
+// channel is the touch of a capture prepared by prepareNew.
+func (nc *newContact) channel() (string, int64) {
+	if !nc.c.Touch {
+		return "", 0
+	}
+	return nc.c.Channel, nc.c.CampaignID
+}
+
+// insertNewContacts writes a run of new contacts with their companies, search words,
+// first stage, consents, events and duplicate flags: what insertProfiled, ingestOne
+// and flagDuplicatesOf write for each, table by table in the same order.
+func insertNewContacts(ctx context.Context, tx *Tx, run []newContact, out []Captured, now time.Time) error {
+	// Companies: every proposal, in order, as upsertCompany makes them (the first name
+	// given wins; PostgreSQL spends an id on each, as it does there).
+	var args []any
+	domains := map[string]int64{}
+	for _, nc := range run {
+		if d := nc.c.CompanyDomain; d != "" {
+			name := nc.c.Fields.CompanyName
+			if name == "" {
+				name = contact.CompanyNameFromDomain(d)
+			}
+			args = append(args, d, name, ts(now))
+			domains[d] = 0
+		}
+	}
+	if err := insertBulk(ctx, tx, `INSERT INTO companies (domain, name, created_at) VALUES `, 3, ` ON CONFLICT (domain) DO NOTHING`, args, nil); err != nil {
+		return err
+	}
+	if len(domains) > 0 {
+		list := make([]any, 0, len(domains))
+		for d := range domains {
+			list = append(list, d)
+		}
+		for len(list) > 0 {
+			n := min(len(list), 1000)
+			err := txRows(ctx, tx, `SELECT id, domain FROM companies WHERE domain IN (`+placeholders(n)+`)`, list[:n], func(r *sql.Rows) error {
+				var id int64
+				var d string
+				if err := r.Scan(&id, &d); err != nil {
+					return err
+				}
+				domains[d] = id
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			list = list[n:]
+		}
+	}
+
+	// Contacts, with their whole profile and first touch, as insertProfiled writes them.
+	args = args[:0]
+	byEmail := make(map[string]int, len(run))
+	for k := range run {
+		nc := &run[k]
+		c, f := nc.c, nc.c.Fields
+		var company any
+		if c.CompanyDomain != "" {
+			nc.company = domains[c.CompanyDomain]
+			company = nc.company
+		}
+		channel, campaign := nc.channel()
+		var touchAt any
+		if channel != "" {
+			touchAt = ts(c.OccurredAt)
+		}
+		byEmail[c.Email] = k
+		args = append(args, c.Email, nullString(c.Phone), f.FirstName, f.LastName, f.JobTitle, f.CompanyName, f.Street, f.PostalCode, f.City, f.Region,
+			f.Country, nc.custom, company, nc.key, nc.search, initialStage(c), ts(c.OccurredAt), ts(now), touchAt, nullString(channel), nullID(campaign))
+	}
+	inserted := 0
+	err := insertBulk(ctx, tx, `INSERT INTO contacts (email, phone, first_name, last_name, job_title, company_name, street, postal_code, city, region, country,
+		custom, company_id, dedupe_key, search, stage, created_at, updated_at, first_touch_at, first_touch_channel, first_touch_campaign_id) VALUES `, 21,
+		` ON CONFLICT (email) DO NOTHING RETURNING id, email`, args, func(r *sql.Rows) error {
+			var id int64
+			var email string
+			if err := r.Scan(&id, &email); err != nil {
+				return err
+			}
+			k, ok := byEmail[email]
+			if !ok || run[k].id != 0 {
+				return errors.New("an inserted contact does not match the batch")
+			}
+			run[k].id = id
+			inserted++
+			return nil
+		})
+	if err != nil {
+		return err
+	}
+	if inserted != len(run) {
+		// Another transaction inserted one of these emails meanwhile.
+		return errors.New("some emails of the batch exist after all")
+	}
+
+	// Search words; their order in the table is not visible (SQLite keeps them by word
+	// and contact), so they go in sorted, which keeps the index pages it touches few.
+	type term struct {
+		word string
+		id   int64
+	}
+	var terms []term
+	for _, nc := range run {
+		for _, w := range strings.Fields(nc.search) {
+			terms = append(terms, term{w, nc.id})
+		}
+	}
+	if tx.s.engine == SQLite {
+		slices.SortFunc(terms, func(a, b term) int { return cmp.Or(strings.Compare(a.word, b.word), cmp.Compare(a.id, b.id)) })
+	}
+	args = args[:0]
+	for _, t := range terms {
+		args = append(args, t.word, t.id)
+	}
+	if err := insertBulk(ctx, tx, `INSERT INTO contact_terms (term, contact_id) VALUES `, 2, ` ON CONFLICT DO NOTHING`, args, nil); err != nil {
+		return err
+	}
+
+	// First stages.
+	args = args[:0]
+	for _, nc := range run {
+		args = append(args, nc.id, initialStage(nc.c), ts(nc.c.OccurredAt))
+	}
+	if err := insertBulk(ctx, tx, `INSERT INTO contact_stages (contact_id, stage, entered_at) VALUES `, 3, ` ON CONFLICT (contact_id, stage) DO NOTHING`, args, nil); err != nil {
+		return err
+	}
+
+	// Consents, in the order of the captures and of their consents.
+	args = args[:0]
+	for _, nc := range run {
+		for _, cs := range nc.c.Consents {
+			at := cs.RecordedAt
+			if at.IsZero() {
+				at = nc.c.OccurredAt
+			}
+			args = append(args, nc.id, cs.Purpose, cs.Granted, cs.Basis, cs.Source, cs.Wording, cs.IP, ts(at))
+		}
+	}
+	if err := insertBulk(ctx, tx, `INSERT INTO consents (contact_id, purpose, granted, basis, source, wording, ip, recorded_at) VALUES `, 8, ``, args, nil); err != nil {
+		return err
+	}
+
+	// The captures' events.
+	args = args[:0]
+	byContact := make(map[int64]int, len(run))
+	for k, nc := range run {
+		c := nc.c
+		channel, campaign := nc.channel()
+		byContact[nc.id] = k
+		args = append(args, nullID(nc.id), nullString(c.VisitorID), c.Type, ts(c.OccurredAt), ts(now), nc.props, nullString(channel), nullID(campaign), c.Actor)
+	}
+	err = insertBulk(ctx, tx, `INSERT INTO events (contact_id, visitor_id, type, occurred_at, received_at, properties, channel, campaign_id, actor) VALUES `, 9,
+		` RETURNING id, contact_id`, args, func(r *sql.Rows) error {
+			var id, contactID int64
+			if err := r.Scan(&id, &contactID); err != nil {
+				return err
+			}
+			k, ok := byContact[contactID]
+			if !ok || out[run[k].i].EventID != 0 {
+				return errors.New("an inserted event does not match the batch")
+			}
+			out[run[k].i] = Captured{ContactID: contactID, EventID: id, Created: true}
+			return nil
+		})
+	if err != nil {
+		return err
+	}
+	return flagNewDuplicates(ctx, tx, run, now)
+}
+
+// flagNewDuplicates flags each new contact of the run as flagDuplicatesOf would have
+// right after its insert: against the contacts that existed then, which are those
+// with a smaller id. Only a phone or key that two contacts share is looked up.
+func flagNewDuplicates(ctx context.Context, tx *Tx, run []newContact, now time.Time) error {
+	shared := func(col string, val func(*newContact) string) (map[string]bool, error) {
+		seen := map[string]bool{}
+		var list []any
+		for k := range run {
+			if v := val(&run[k]); v != "" && !seen[v] {
+				seen[v] = true
+				list = append(list, v)
+			}
+		}
+		out := map[string]bool{}
+		for len(list) > 0 {
+			n := min(len(list), 1000)
+			// The repeated condition lets both engines use the partial index.
+			q := `SELECT ` + col + ` FROM contacts WHERE ` + col + ` IN (` + placeholders(n) + `) AND ` + col + ` IS NOT NULL AND ` + col + ` <> ''
+				AND merged_into_id IS NULL GROUP BY ` + col + ` HAVING COUNT(*) > 1`
+			err := txRows(ctx, tx, q, list[:n], func(r *sql.Rows) error {
+				var v string
+				if err := r.Scan(&v); err != nil {
+					return err
+				}
+				out[v] = true
+				return nil
+			})
+			if err != nil {
+				return nil, err
+			}
+			list = list[n:]
+		}
+		return out, nil
+	}
+	phones, err := shared("phone", func(nc *newContact) string { return nc.c.Phone })
+	if err != nil {
+		return err
+	}
+	keys, err := shared("dedupe_key", func(nc *newContact) string { return nc.key })
+	if err != nil {
+		return err
+	}
+	if len(phones) == 0 && len(keys) == 0 {
+		return nil
+	}
+	var args []any
+	others := func(reason, q string, arg any, id int64) error {
+		return txRows(ctx, tx, q, []any{arg, id, id}, func(r *sql.Rows) error {
+			var o int64
+			if err := r.Scan(&o); err != nil {
+				return err
+			}
+			args = append(args, id, o, reason, ts(now))
+			return nil
+		})
+	}
+	for _, nc := range run {
+		if phones[nc.c.Phone] {
+			if err := others("same phone", `SELECT id FROM contacts WHERE phone = ? AND phone IS NOT NULL AND id <> ? AND id < ? AND merged_into_id IS NULL LIMIT 20`,
+				nc.c.Phone, nc.id); err != nil {
+				return err
+			}
+		}
+		if keys[nc.key] {
+			if err := others("same name at the same company", `SELECT id FROM contacts WHERE dedupe_key = ? AND dedupe_key <> '' AND id <> ? AND id < ?
+				AND merged_into_id IS NULL LIMIT 20`, nc.key, nc.id); err != nil {
+				return err
+			}
+		}
+	}
+	return insertBulk(ctx, tx, `INSERT INTO duplicate_flags (contact_id, other_id, reason, created_at) VALUES `, 4,
+		` ON CONFLICT (contact_id, other_id) DO NOTHING`, args, nil)
+}
+
+// insertBulk runs a multi-row insert of args, cols values a row, in as few statements
+// as the engines' limits allow; scan, when set, reads each row the suffix returns.
+func insertBulk(ctx context.Context, tx *Tx, prefix string, cols int, suffix string, args []any, scan func(*sql.Rows) error) error {
+	row := "(" + placeholders(cols) + ")"
+	per := maxBulkParams / cols
+	for len(args) > 0 {
+		n := min(len(args)/cols, per)
+		q := prefix + strings.TrimSuffix(strings.Repeat(row+", ", n), ", ") + suffix
+		var err error
+		if scan != nil {
+			err = txRows(ctx, tx, q, args[:n*cols], scan)
+		} else {
+			_, err = tx.exec(ctx, q, args[:n*cols]...)
+		}
+		if err != nil {
+			return err
+		}
+		args = args[n*cols:]
+	}
+	return nil
+}
