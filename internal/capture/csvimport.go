@@ -112,7 +112,9 @@ func ImportCSV(ctx context.Context, src func() (io.ReadCloser, error), ingest In
 		rejects: &rejectWriter{w: rejects, header: checked.mapping.Header, delim: checked.delim, bom: checked.bom}}
 	_, err = importPass(ctx, src, &opt, checked.enc, checked.encLine, run.row)
 	if err == nil {
-		err = run.flush()
+		err = run.finish()
+	} else {
+		_ = run.settle() // the batch being written ends before the import returns
 	}
 	if err == nil && rep.Rows != checked.rows {
 		err = fmt.Errorf("the file changed during the import: %d rows were read at first, %d the second time", checked.rows, rep.Rows)

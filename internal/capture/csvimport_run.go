@@ -14,7 +14,10 @@ import (
 )
 
 // importRun is the writing pass of an import: rows become captures, gathered into
-// batches of one transaction each.
+// batches of one transaction each. While one batch is being written, the next is
+// read and made ready, so reading the file and the database's work overlap; batches
+// still commit one after another, in order, and everything the run reports (counts,
+// rejected rows, progress) is recorded in file order, as if nothing overlapped.
 type importRun struct {
 	ctx      context.Context
 	ingest   IngestFunc
@@ -29,6 +32,20 @@ type importRun struct {
 	pending   []Rejection // rejected since the last batch, for opt.Commit
 	committed int         // rows counted by the last batch, for opt.Commit
 	reported  int         // rows last told to progress
+
+	flight   *batchInFlight // the batch being written, if any
+	deferred []Rejection    // rows rejected while it is written, recorded after it
+}
+
+// batchInFlight is a batch handed to the database, and its outcome.
+type batchInFlight struct {
+	batch    []store.Capture
+	rows     []int
+	pending  []Rejection
+	rowsDone int
+	done     chan struct{}
+	res      []store.Captured
+	err      error
 }
 
 // row handles one data row of the file.
@@ -50,51 +67,95 @@ func (r *importRun) row(rec []string, row int, perr *csv.ParseError) error {
 	if len(r.batch)+len(r.pending) >= r.opt.BatchSize {
 		return r.flush()
 	}
-	if r.progress != nil && r.rep.Rows-r.reported >= r.opt.BatchSize && len(r.batch) == 0 {
+	if r.progress != nil && r.rep.Rows-r.reported >= r.opt.BatchSize && len(r.batch) == 0 && r.flight == nil {
 		r.reported = r.rep.Rows
 		r.progress(r.reported)
 	}
 	return nil
 }
 
-// flush records the batch in one transaction. A capture the store refuses on its
-// own (a domain error naming its index) is rejected and the rest tried again; any
-// other error ends the import.
+// flush waits for the batch before, then hands this one to the database, to be
+// written while the next is read. finish waits for the last one.
 func (r *importRun) flush() error {
-	for len(r.batch) > 0 || len(r.pending) > 0 || (r.opt.Commit != nil && r.committed < r.rep.Rows) {
-		if err := r.ctx.Err(); err != nil {
-			return err
-		}
-		var res []store.Captured
-		var err error
-		if r.opt.Commit != nil {
-			res, err = r.opt.Commit(r.ctx, ImportBatch{Captures: r.batch, Rejections: r.pending, RowsDone: r.rep.Rows})
-		} else {
-			res, err = r.ingest(r.ctx, r.batch)
-		}
-		if err == nil {
-			r.count(res)
-			r.pending, r.committed = r.pending[:0], r.rep.Rows
-			break
-		}
-		i, e, ok := failedItem(err, len(r.batch))
-		if !ok {
-			if len(r.batchRows) == 0 {
-				return fmt.Errorf("recording the rows up to row %d: %w", r.rep.Rows, err)
-			}
-			return fmt.Errorf("recording the rows from line %d: %w", r.batchRows[0], err)
-		}
-		if err := r.reject(&Rejection{Row: r.batchRows[i], Reason: "refused by the database: " + e.Error()}, nil); err != nil {
-			return err
-		}
-		r.batch = slices.Delete(r.batch, i, i+1)
-		r.batchRows = slices.Delete(r.batchRows, i, i+1)
+	if err := r.settle(); err != nil {
+		return err
 	}
-	clear(r.batch) // let the captures go; the slice is reused
-	r.batch, r.batchRows = r.batch[:0], r.batchRows[:0]
+	if len(r.batch) == 0 && len(r.pending) == 0 && (r.opt.Commit == nil || r.committed >= r.rep.Rows) {
+		return nil
+	}
+	if err := r.ctx.Err(); err != nil {
+		return err
+	}
+	f := &batchInFlight{batch: r.batch, rows: r.batchRows, pending: r.pending, rowsDone: r.rep.Rows, done: make(chan struct{})}
+	r.batch, r.batchRows, r.pending = make([]store.Capture, 0, len(f.batch)), make([]int, 0, len(f.rows)), nil
+	r.flight = f
+	go func() {
+		defer close(f.done)
+		f.res, f.err = r.commit(f)
+	}()
+	return nil
+}
+
+// finish records what is left and waits until it is written.
+func (r *importRun) finish() error {
+	if err := r.flush(); err != nil {
+		return errors.Join(err, r.settle())
+	}
+	return r.settle()
+}
+
+// commit records a batch in one transaction.
+func (r *importRun) commit(f *batchInFlight) ([]store.Captured, error) {
+	if r.opt.Commit != nil {
+		return r.opt.Commit(r.ctx, ImportBatch{Captures: f.batch, Rejections: f.pending, RowsDone: f.rowsDone})
+	}
+	if len(f.batch) == 0 {
+		return nil, nil
+	}
+	return r.ingest(r.ctx, f.batch)
+}
+
+// settle waits for the batch being written. A capture the store refuses on its own
+// (a domain error naming its index) is rejected and the rest written again; any other
+// error ends the import. Then the rows rejected meanwhile are recorded.
+func (r *importRun) settle() error {
+	f := r.flight
+	if f == nil {
+		return nil
+	}
+	r.flight = nil
+	<-f.done
+	res, err := f.res, f.err
+	for err != nil {
+		if cerr := r.ctx.Err(); cerr != nil {
+			return cerr
+		}
+		i, e, ok := failedItem(err, len(f.batch))
+		if !ok {
+			if len(f.rows) == 0 {
+				return fmt.Errorf("recording the rows up to row %d: %w", f.rowsDone, err)
+			}
+			return fmt.Errorf("recording the rows from line %d: %w", f.rows[0], err)
+		}
+		if err := r.record(&Rejection{Row: f.rows[i], Reason: "refused by the database: " + e.Error()}, nil, &f.pending); err != nil {
+			return err
+		}
+		f.batch = slices.Delete(f.batch, i, i+1)
+		f.rows = slices.Delete(f.rows, i, i+1)
+		res, err = r.commit(f)
+	}
+	r.count(res)
+	r.committed = f.rowsDone
 	if r.progress != nil {
-		r.reported = r.rep.Rows
+		r.reported = f.rowsDone
 		r.progress(r.reported)
+	}
+	deferred := r.deferred
+	r.deferred = nil
+	for i := range deferred {
+		if err := r.record(&deferred[i], deferred[i].Values, &r.pending); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -112,7 +173,25 @@ func (r *importRun) count(res []store.Captured) {
 	}
 }
 
+// reject records a rejected row; while a batch is being written, after it.
 func (r *importRun) reject(rej *Rejection, values []string) error {
+	if r.flight != nil {
+		if len(r.deferred) < r.opt.BatchSize {
+			d := *rej
+			d.Values = slices.Clone(values) // csv reuses the record
+			r.deferred = append(r.deferred, d)
+			return nil
+		}
+		if err := r.settle(); err != nil {
+			return err
+		}
+	}
+	return r.record(rej, values, &r.pending)
+}
+
+// record counts a rejected row, writes it out, keeps it for the report and, for
+// opt.Commit, adds it to the rejections of the batch it belongs to.
+func (r *importRun) record(rej *Rejection, values []string, pending *[]Rejection) error {
 	r.rep.Rejected++
 	rej.Values = values
 	if err := r.rejects.write(rej); err != nil {
@@ -121,7 +200,7 @@ func (r *importRun) reject(rej *Rejection, values []string) error {
 	if r.opt.Commit != nil {
 		p := *rej
 		p.Values = slices.Clone(values)
-		r.pending = append(r.pending, p)
+		*pending = append(*pending, p)
 	}
 	if len(r.rep.Rejections) < MaxKeptRejections {
 		rej.Values = slices.Clone(values) // csv reuses the record
