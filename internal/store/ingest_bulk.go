@@ -394,9 +394,12 @@ func flagNewDuplicates(ctx context.Context, tx *Tx, run []newContact, now time.T
 		out := map[string]bool{}
 		for len(list) > 0 {
 			n := min(len(list), 1000)
-			// The repeated condition lets both engines use the partial index.
-			q := `SELECT ` + col + ` FROM contacts WHERE ` + col + ` IN (` + placeholders(n) + `) AND ` + col + ` IS NOT NULL AND ` + col + ` <> ''
-				AND merged_into_id IS NULL GROUP BY ` + col + ` HAVING COUNT(*) > 1`
+			// One index lookup per value, stopping at the second contact: a plain IN
+			// with GROUP BY lets PostgreSQL choose to scan the whole table. The
+			// repeated condition lets both engines use the partial index.
+			q := `SELECT column1 FROM (VALUES ` + strings.TrimSuffix(strings.Repeat("(?), ", n), ", ") + `) AS v
+				WHERE (SELECT COUNT(*) FROM (SELECT 1 FROM contacts c WHERE c.` + col + ` = v.column1 AND c.` + col + ` IS NOT NULL AND c.` + col + ` <> ''
+					AND c.merged_into_id IS NULL LIMIT 2) AS two) > 1`
 			err := txRows(ctx, tx, q, list[:n], func(r *sql.Rows) error {
 				var v string
 				if err := r.Scan(&v); err != nil {
