@@ -65,6 +65,9 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		return err
 	}
 	defer s.Close()
+	if err := s.PrepareForImport(ctx); err != nil {
+		return err
+	}
 	if *campaign != "" {
 		c, err := s.CampaignByName(ctx, *campaign)
 		if errs.Is(err, errs.NotFound) {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,6 +36,23 @@ var errBulkFallback = errors.New("the batch is recorded again one capture at a t
 func (s *Store) IngestImport(ctx context.Context, caps []Capture) ([]Captured, error) {
 	out := make([]Captured, len(caps))
 	return out, s.runImportTx(ctx, caps, out, nil)
+}
+
+// importCheckpointPages is how far the write-ahead log of an importing process may
+// grow (pages of 4 KiB) before its pages are copied into the database file.
+const importCheckpointPages = 20000
+
+// PrepareForImport sets this process's SQLite writer up for a long series of large
+// writes (the import command): the write-ahead log may grow to about 80 MB before it
+// is copied into the database, so an index page that batch after batch changes is
+// copied once rather than after every batch. A server keeps SQLite's default, whose
+// short checkpoints suit its small writes. PostgreSQL needs nothing.
+func (s *Store) PrepareForImport(ctx context.Context) error {
+	if s.engine != SQLite {
+		return nil
+	}
+	_, err := s.write.ExecContext(ctx, `PRAGMA wal_autocheckpoint = `+strconv.Itoa(importCheckpointPages))
+	return err
 }
 
 // runImportTx records a batch in one transaction, set-based where it can, and

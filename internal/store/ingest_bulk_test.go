@@ -228,3 +228,26 @@ func TestBulkImportRecordsBatchWhole(t *testing.T) {
 	after, _ := s.DumpTables(ctx)
 	compareDumps(t, after, before)
 }
+
+// TestPrepareForImportLetsTheLogGrow: the import command's store copies its
+// write-ahead log into the database every 20,000 pages instead of SQLite's 1,000;
+// readers keep the default.
+func TestPrepareForImportLetsTheLogGrow(t *testing.T) {
+	s := storetest.Open(t)
+	if s.Engine() != store.SQLite {
+		if err := s.PrepareForImport(ctx); err != nil {
+			t.Fatal(err)
+		}
+		t.Skip("PostgreSQL has no write-ahead log setting here")
+	}
+	if w, _, err := s.SQLitePragma("wal_autocheckpoint"); err != nil || w != "1000" {
+		t.Fatalf("before: %s, %v", w, err)
+	}
+	if err := s.PrepareForImport(ctx); err != nil {
+		t.Fatal(err)
+	}
+	w, r, err := s.SQLitePragma("wal_autocheckpoint")
+	if err != nil || w != "20000" || r != "1000" {
+		t.Fatalf("after: writer %s, reader %s, %v; want 20000 and 1000", w, r, err)
+	}
+}
