@@ -34,6 +34,9 @@ func TestImportMillionRows(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "big.csv")
 	writeBigList(t, path, rows)
 	s := storetest.Open(t)
+	if err := s.PrepareForImport(context.Background()); err != nil { // as the import command does
+		t.Fatal(err)
+	}
 	runtime.GC()
 	before := peakRSS(t)
 	cpuBefore := cpuTime()
