@@ -31,8 +31,12 @@ func TestImportMillionRows(t *testing.T) {
 	if v, err := strconv.Atoi(os.Getenv("LODESTONE_BIG_IMPORT_ROWS")); err == nil && v > 0 {
 		rows = v
 	}
-	path := filepath.Join(t.TempDir(), "big.csv")
-	writeBigList(t, path, rows)
+	// LODESTONE_BIG_IMPORT_FILE imports a given file instead, such as the harness's.
+	path := os.Getenv("LODESTONE_BIG_IMPORT_FILE")
+	if path == "" {
+		path = filepath.Join(t.TempDir(), "big.csv")
+		writeBigList(t, path, rows)
+	}
 	s := storetest.Open(t)
 	if err := s.PrepareForImport(context.Background()); err != nil { // as the import command does
 		t.Fatal(err)
@@ -58,7 +62,7 @@ func TestImportMillionRows(t *testing.T) {
 	t.Logf("%s: %d rows (%d created, %d rejected) in %s: %.0f rows/s, %.0f µs of CPU a row (this process); peak RSS %d MB (%d MB before the import)",
 		s.Engine(), rep.Rows, rep.Created, rep.Rejected, took.Round(time.Millisecond), float64(rep.Rows)/took.Seconds(),
 		float64(cpu.Microseconds())/float64(rep.Rows), peak>>20, before>>20)
-	if rep.Rows != rows || rep.Created != rows-rows/1000 || rep.Rejected != rows/1000 {
+	if os.Getenv("LODESTONE_BIG_IMPORT_FILE") == "" && (rep.Rows != rows || rep.Created != rows-rows/1000 || rep.Rejected != rows/1000) {
 		t.Errorf("report %+v", rep)
 	}
 	if peak > 200<<20 {
