@@ -251,3 +251,56 @@ func TestPrepareForImportLetsTheLogGrow(t *testing.T) {
 		t.Fatalf("after: writer %s, reader %s, %v; want 20000 and 1000", w, r, err)
 	}
 }
+
+// TestBulkImportFailsAsCaptureByCapture: a batch whose set-based insert the database
+// refuses (on PostgreSQL an email too long for its index; SQLite takes it) is
+// recorded again capture by capture, so it ends as that path ends: the same error,
+// or the same rows.
+func TestBulkImportFailsAsCaptureByCapture(t *testing.T) {
+	caps := func() []store.Capture {
+		return []store.Capture{
+			{Type: "import", Email: "fine@kappa.example", Touch: true, Channel: "event", CompanyDomain: "kappa.example"},
+			{Type: "import", Email: incompressible(3000) + "@kappa.example", Touch: true, Channel: "event", CompanyDomain: "kappa.example"},
+		}
+	}
+	run := func(ingest func(*store.Store) func(context.Context, []store.Capture) ([]store.Captured, error)) (string, map[string][]string) {
+		s := storetest.Open(t)
+		now := time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)
+		s.Now = func() time.Time { return now }
+		_, err := ingest(s)(ctx, caps())
+		msg := ""
+		if err != nil {
+			msg = err.Error()
+		}
+		dump, derr := s.DumpTables(ctx)
+		if derr != nil {
+			t.Fatal(derr)
+		}
+		return msg, dump
+	}
+	wantErr, want := run(func(s *store.Store) func(context.Context, []store.Capture) ([]store.Captured, error) { return s.Ingest })
+	gotErr, got := run(func(s *store.Store) func(context.Context, []store.Capture) ([]store.Captured, error) {
+		return s.IngestImport
+	})
+	if gotErr != wantErr {
+		t.Errorf("error %q; capture by capture %q", gotErr, wantErr)
+	}
+	t.Logf("both ways: %.120s", wantErr)
+	compareDumps(t, got, want)
+	if wantErr == "" && len(want["contacts"]) != 2 {
+		t.Errorf("%d contacts stored", len(want["contacts"]))
+	}
+}
+
+// incompressible is n letters that PostgreSQL cannot compress into an index entry.
+func incompressible(n int) string {
+	b := make([]byte, n)
+	x := uint32(2463534242)
+	for i := range b {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		b[i] = 'a' + byte(x%26)
+	}
+	return string(b)
+}
