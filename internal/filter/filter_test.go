@@ -236,3 +236,34 @@ func TestSQLiteEventPropertyPrefilter(t *testing.T) {
 		}
 	}
 }
+
+// A custom field's match on SQLite tests the stored JSON text first, under the
+// same rule as event properties.
+func TestSQLiteCustomFieldPrefilter(t *testing.T) {
+	for text, want := range map[string]bool{
+		`custom.plan = "enterprise"`:         true,
+		`custom.plan contains "enter"`:       true,
+		`not custom.plan starts with "ent"`:  true,
+		`custom.plan = "a&b"`:                false,
+		`custom.plan != "enterprise"`:        false,
+		`custom.seats = "25"`:                false,
+		`custom.plan is empty`:               false,
+		`custom.plan in ("basic", "growth")`: false,
+	} {
+		e, err := ParseText(text)
+		if err != nil {
+			t.Fatalf("%s: %v", text, err)
+		}
+		sql, _, err := SQL(e, SQLite, testNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(sql, "c.custom LIKE"); got != want {
+			t.Errorf("%s: prefilter %v, want %v\n%s", text, got, want, sql)
+		}
+		pg, _, _ := SQL(e, PostgreSQL, testNow)
+		if strings.Contains(pg, "c.custom LIKE") {
+			t.Errorf("%s: PostgreSQL got the SQLite prefilter\n%s", text, pg)
+		}
+	}
+}

@@ -164,6 +164,10 @@ func (c *compiler) cond(x Cond) {
 	defer c.b.WriteByte(')')
 	switch f.typ {
 	case TypeText, TypeChoice:
+		if strings.HasPrefix(f.name, "custom.") && c.d == SQLite && rawTextHolds(x.Op, x.Value.Text) {
+			// As for event properties: the stored text first, the parsed member after.
+			c.b.WriteString(`c.custom LIKE ` + c.arg("%"+likeEscape(x.Value.Text)+"%") + ` ESCAPE '\' AND `)
+		}
 		c.b.WriteString(c.text(c.column(f), x.Op, x.Value))
 	case TypeNumber:
 		col := f.column
@@ -217,7 +221,7 @@ func (c *compiler) event(x EventCond) {
 			w += " AND e.occurred_at >= " + c.arg(c.now.Add(-days(x.WithinDays)).UnixMicro())
 		}
 		if x.Where != nil {
-			if c.d == SQLite && rawTextHolds(x.Where) {
+			if c.d == SQLite && rawTextHolds(x.Where.Op, x.Where.Value) {
 				// A cheap test of the stored JSON text first: most events of the window
 				// are then passed over without parsing their properties.
 				w += ` AND e.properties LIKE ` + c.arg("%"+likeEscape(x.Where.Value)+"%") + ` ESCAPE '\'`
@@ -277,22 +281,23 @@ func (c *compiler) event(x EventCond) {
 	c.b.WriteString("c.id NOT IN (" + sub + ")")
 }
 
-// rawTextHolds reports whether every event whose property matches has the
-// value's text, as written, inside its stored JSON: true for a positive match on
+// rawTextHolds reports whether every JSON object whose member matches has the
+// value's text, as written, inside its stored JSON text (events' properties,
+// contacts' custom fields): true for a positive match on
 // a value that JSON writers never escape (Go's encoder escapes quotes,
 // backslashes, control characters, <, > and &, U+2028 and U+2029, and writes
 // invalid UTF-8 as an escaped U+FFFD) and that no
 // number's text can hold (a number is stored as JSON writes it, 1e+21, but
 // compared as SQLite prints it, 1.0e+21).
-func rawTextHolds(m *PropertyMatch) bool {
-	if m.Op != OpEq && m.Op != OpContains && m.Op != OpStartsWith {
+func rawTextHolds(op Op, value string) bool {
+	if op != OpEq && op != OpContains && op != OpStartsWith {
 		return false
 	}
-	if m.Value == "" || !utf8.ValidString(m.Value) {
+	if value == "" || !utf8.ValidString(value) {
 		return false
 	}
 	numeric := true
-	for _, r := range m.Value {
+	for _, r := range value {
 		if r < 0x20 || r == 0x7f || r == 0x2028 || r == 0x2029 || r == utf8.RuneError || strings.ContainsRune(`"\<>&`, r) {
 			return false
 		}

@@ -242,17 +242,18 @@ func TestFilterMemoryMatchesSQL(t *testing.T) {
 	}
 }
 
-// Event property matches read the stored JSON text before parsing it on SQLite:
-// values that JSON writers escape (&, <, >, quotes, U+2028, invalid UTF-8) and
-// number texts must still match exactly as in memory.
-func TestEventPropertyMatchOnStoredText(t *testing.T) {
+// Event property and custom field matches read the stored JSON text before
+// parsing it on SQLite: values that JSON writers escape (&, <, >, quotes, U+2028,
+// invalid UTF-8) and number texts must still match exactly as in memory.
+func TestJSONMatchOnStoredText(t *testing.T) {
 	s := storetest.Open(t)
 	s.Now = func() time.Time { return filterNow }
 	values := []any{"https://x.com/a&b<c>", `say "hi"`, "caf\u00e9 /pricing", "\xff/pricing", "line\u2028break", 12.5, 1250000, true, "/Pricing/plans"}
 	for i, v := range values {
 		id := i + 1
-		if err := store.ExecForTest(ctx, s, `INSERT INTO contacts (id, email, custom, stage, created_at, updated_at) VALUES (?, ?, '{}', 'lead', 0, 0)`,
-			id, fmt.Sprintf("p%d@example.com", id)); err != nil {
+		cb, _ := json.Marshal(map[string]any{"plan": v})
+		if err := store.ExecForTest(ctx, s, `INSERT INTO contacts (id, email, custom, stage, created_at, updated_at) VALUES (?, ?, ?, 'lead', 0, 0)`,
+			id, fmt.Sprintf("p%d@example.com", id), string(cb)); err != nil {
 			t.Fatal(err)
 		}
 		pb, _ := json.Marshal(map[string]any{"page_url": v})
@@ -271,25 +272,27 @@ func TestEventPropertyMatchOnStoredText(t *testing.T) {
 	}
 	needles := []string{"a&b", "<c>", `"hi"`, "café", "\uFFFD/pricing", "/pricing", "/PRICING", "\u2028", "1e+21", "1.0e+21", "e+21", "12.5", "true", "https://x.com/a&b<c>"}
 	for _, needle := range needles {
-		for _, op := range []string{"contains", "=", "starts with"} {
-			text := fmt.Sprintf("count(page_view where page_url %s %s) >= 1", op, strconv.Quote(needle))
-			e, err := filter.ParseText(text)
-			if err != nil {
-				t.Fatalf("%s: %v", text, err)
-			}
-			f := filter.Filter{Expr: e}
-			want := []int64{}
-			for _, rec := range all {
-				if f.Match(rec, filterNow) {
-					want = append(want, rec.ID)
+		for _, form := range []string{"count(page_view where page_url %s %s) >= 1", "custom.plan %s %s", "not custom.plan %s %s"} {
+			for _, op := range []string{"contains", "=", "starts with"} {
+				text := fmt.Sprintf(form, op, strconv.Quote(needle))
+				e, err := filter.ParseText(text)
+				if err != nil {
+					t.Fatalf("%s: %v", text, err)
 				}
-			}
-			got, err := s.MatchingIDs(ctx, f)
-			if err != nil {
-				t.Fatalf("%s: %v", text, err)
-			}
-			if !reflect.DeepEqual(got, want) {
-				t.Errorf("%s: SQL %v, memory %v", text, got, want)
+				f := filter.Filter{Expr: e}
+				want := []int64{}
+				for _, rec := range all {
+					if f.Match(rec, filterNow) {
+						want = append(want, rec.ID)
+					}
+				}
+				got, err := s.MatchingIDs(ctx, f)
+				if err != nil {
+					t.Fatalf("%s: %v", text, err)
+				}
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("%s: SQL %v, memory %v", text, got, want)
+				}
 			}
 		}
 	}
