@@ -1,6 +1,9 @@
 package store
 
-import "strings"
+import (
+	"context"
+	"strings"
+)
 
 // Hooks for the package's external tests.
 
@@ -47,4 +50,9 @@ func (s *Store) QueryPlan(q string, args ...any) (string, error) {
 		out = append(out, detail)
 	}
 	return strings.Join(out, "\n"), rows.Err()
+}
+
+// ScanForTest reads one row of a query on the writer into dst.
+func ScanForTest(ctx context.Context, s *Store, q string, dst ...any) error {
+	return s.write.QueryRowContext(ctx, s.rebind(q)).Scan(dst...)
 }

@@ -73,4 +73,15 @@ func TestSQLitePlannerStatistics(t *testing.T) {
 	if p := plan(`stage = "lead"`); !strings.Contains(p, "INDEX contacts_live_stage") {
 		t.Errorf("a count on the stage does not use its index:\n%s", p)
 	}
+	// A database never analysed (one made before this release) is analysed whole.
+	if err := store.ExecForTest(ctx, s, `DROP TABLE sqlite_stat1`); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Optimize(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := store.ScanForTest(ctx, s, `SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'contacts'`, &n); err != nil || n == 0 {
+		t.Errorf("a database without statistics was not analysed: %d rows of contacts' statistics (%v)", n, err)
+	}
 }
