@@ -47,3 +47,25 @@ func (s *Store) SourcesReportDirect(ctx context.Context, from, to time.Time, jou
 func (s *Store) DashboardFiguresDirect(ctx context.Context, from, to time.Time) (MonthFigures, error) {
 	return s.dashboardFigures(ctx, from, to, dashboardRevenueDirect)
 }
+
+// ReportCreditForms counts the report_credits rows of the model by how their share is
+// held: "grid" (num over 2^62), "fraction" (num/den under 2^31) or "text" (den 0).
+func (s *Store) ReportCreditForms(ctx context.Context, model string) (map[string]int, error) {
+	out := map[string]int{}
+	err := s.reportRows(ctx, `SELECT den FROM report_credits WHERE model = ?`, []any{model}, func(rows *sql.Rows) error {
+		var den int64
+		if err := rows.Scan(&den); err != nil {
+			return err
+		}
+		switch {
+		case den == 1<<creditGridBits:
+			out["grid"]++
+		case den == 0:
+			out["text"]++
+		default:
+			out["fraction"]++
+		}
+		return nil
+	})
+	return out, err
+}

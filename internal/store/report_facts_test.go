@@ -167,6 +167,15 @@ func TestSourcesReportFactsMatchDirect(t *testing.T) {
 		}
 	}
 	compare("after creation")
+	// Touches hours apart are seldom whole half-lives apart: time_decay's shares are then
+	// on its grid, added up as integers; none is held as a long fraction in text.
+	forms, err := s.ReportCreditForms(ctx, string(attribution.TimeDecay))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if forms["grid"] == 0 || forms["text"] != 0 {
+		t.Fatalf("time_decay facts held as %v, want some on the grid and none as text", forms)
+	}
 
 	for range 40 {
 		id := ids[rng.IntN(len(ids))]
