@@ -69,3 +69,40 @@ func (s *Store) ReportCreditForms(ctx context.Context, model string) (map[string
 	})
 	return out, err
 }
+
+// DashboardRollupsCheck returns lead_days, stage_days and stage_now and the same counts
+// made over contacts and contact_stages directly, as lines without the zero ones.
+func (s *Store) DashboardRollupsCheck(ctx context.Context) (kept, direct map[string]bool, err error) {
+	read := func(q string, out map[string]bool, prefix string) error {
+		return s.reportRows(ctx, q, nil, func(rows *sql.Rows) error {
+			var key string
+			var n int64
+			if err := rows.Scan(&key, &n); err != nil {
+				return err
+			}
+			if n != 0 {
+				out[fmt.Sprint(prefix, " ", key, " ", n)] = true
+			}
+			return nil
+		})
+	}
+	kept, direct = map[string]bool{}, map[string]bool{}
+	for _, q := range []struct{ prefix, kept, direct string }{
+		{"lead_days", `SELECT CAST(day AS TEXT) || ' ' || channel || ' ' || CAST(campaign_id AS TEXT), SUM(leads) FROM lead_days GROUP BY day, channel, campaign_id`,
+			`SELECT CAST(created_at / 86400000000 AS TEXT) || ' ' || COALESCE(first_touch_channel, 'direct') || ' ' || CAST(COALESCE(first_touch_campaign_id, 0) AS TEXT), COUNT(*)
+			FROM contacts WHERE merged_into_id IS NULL GROUP BY 1`},
+		{"stage_days", `SELECT CAST(day AS TEXT) || ' ' || stage, SUM(contacts) FROM stage_days GROUP BY day, stage`,
+			`SELECT CAST(c.created_at / 86400000000 AS TEXT) || ' ' || s.stage, COUNT(*) FROM contacts c JOIN contact_stages s ON s.contact_id = c.id
+			WHERE c.merged_into_id IS NULL GROUP BY 1`},
+		{"stage_now", `SELECT stage, SUM(contacts) FROM stage_now GROUP BY stage`,
+			`SELECT stage, COUNT(*) FROM contacts WHERE merged_into_id IS NULL GROUP BY stage`},
+	} {
+		if err := read(q.kept, kept, q.prefix); err != nil {
+			return nil, nil, err
+		}
+		if err := read(q.direct, direct, q.prefix); err != nil {
+			return nil, nil, err
+		}
+	}
+	return kept, direct, nil
+}
