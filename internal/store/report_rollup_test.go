@@ -74,6 +74,15 @@ func TestRollupsUnderConcurrentStageChanges(t *testing.T) {
 	if len(failed) > 0 {
 		t.Fatalf("%d of %d writers failed, the first: %v", len(failed), workers, failed[0])
 	}
+	// One transaction of many new contacts: its changes are applied once, at commit.
+	var batch []store.Capture
+	for i := range 200 {
+		batch = append(batch, store.Capture{Type: "form_submit", Email: fmt.Sprintf("batch%d@example.com", i),
+			OccurredAt: now.Add(time.Duration(i%5) * 24 * time.Hour), Channel: channels[i%3], Touch: true})
+	}
+	if _, err := s.Ingest(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
 	kept, direct, err := s.DashboardRollupsCheck(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -87,5 +96,15 @@ func TestRollupsUnderConcurrentStageChanges(t *testing.T) {
 	}
 	if !maps.Equal(kept, direct) {
 		t.Fatalf("report_cohorts %v, contacts say %v", kept, direct)
+	}
+	if s.Engine() == store.Postgres {
+		// Every committed change was applied and taken off rollup_deltas.
+		left, err := store.RowsForTest(ctx, s, `SELECT COUNT(*) FROM rollup_deltas`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(left) != 1 || left[0] != "0" {
+			t.Fatalf("rollup_deltas holds %v rows after the commits, want 0", left)
+		}
 	}
 }

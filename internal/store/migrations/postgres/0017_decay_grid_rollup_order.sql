@@ -30,7 +30,9 @@ CREATE TABLE rollup_deltas (
 );
 CREATE INDEX rollup_deltas_xid ON rollup_deltas(xid);
 
+-- Every change appended clears lodestone.rollup_applied (see rollup_deltas_apply).
 CREATE OR REPLACE FUNCTION report_cohort_add(p_created BIGINT, p_channel TEXT, p_campaign BIGINT, p_contact BIGINT, p_sign INT, p_stage TEXT) RETURNS void AS $$
+    SELECT set_config('lodestone.rollup_applied', '', true);
     INSERT INTO rollup_deltas (kind, day, channel, campaign_id, leads, mqls, sqls, customers)
     VALUES (1, p_created - ((p_created % 86400000000) + 86400000000) % 86400000000, COALESCE(p_channel, ''), COALESCE(p_campaign, 0),
         CASE WHEN p_stage IS NULL THEN p_sign ELSE 0 END,
@@ -40,15 +42,18 @@ CREATE OR REPLACE FUNCTION report_cohort_add(p_created BIGINT, p_channel TEXT, p
 $$ LANGUAGE sql;
 
 CREATE OR REPLACE FUNCTION lead_days_add(d BIGINT, ch TEXT, camp BIGINT, n BIGINT) RETURNS void LANGUAGE sql AS $$
+    SELECT set_config('lodestone.rollup_applied', '', true);
     INSERT INTO rollup_deltas (kind, day, channel, campaign_id, leads) VALUES (2, d, COALESCE(ch, 'direct'), COALESCE(camp, 0), n);
 $$;
 
 CREATE OR REPLACE FUNCTION stage_days_add(d BIGINT, st TEXT, n BIGINT) RETURNS void LANGUAGE sql AS $$
+    SELECT set_config('lodestone.rollup_applied', '', true);
     INSERT INTO rollup_deltas (kind, day, stage, leads) VALUES (3, d, st, n);
 $$;
 
 CREATE OR REPLACE FUNCTION stage_now_rollup() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM set_config('lodestone.rollup_applied', '', true);
     IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.merged_into_id IS NULL THEN
         INSERT INTO rollup_deltas (kind, stage, leads) VALUES (4, OLD.stage, -1);
     END IF;
@@ -60,12 +65,17 @@ END;
 $$;
 
 -- rollup_deltas_apply runs at commit once per change appended; the first call applies
--- all of the transaction's changes and deletes them, the others find none left.
+-- all of the transaction's changes and deletes them, and notes that in the setting
+-- lodestone.rollup_applied, local to the transaction, so the other calls return at once
+-- (looking for rows left would read every deleted one again: quadratic in a bulk
+-- insert). A change appended after that, as after SET CONSTRAINTS ... IMMEDIATE, clears
+-- the note, so the calls at commit apply it.
 CREATE FUNCTION rollup_deltas_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM rollup_deltas WHERE xid = NEW.xid) THEN
+    IF current_setting('lodestone.rollup_applied', true) = 'yes' THEN
         RETURN NULL;
     END IF;
+    PERFORM set_config('lodestone.rollup_applied', 'yes', true);
     WITH d AS (DELETE FROM rollup_deltas WHERE xid = NEW.xid AND kind = 1 RETURNING day, channel, campaign_id, leads, mqls, sqls, customers)
     INSERT INTO report_cohorts AS r (day, channel, campaign_id, leads, mqls, sqls, customers)
         SELECT day, channel, campaign_id, SUM(leads), SUM(mqls), SUM(sqls), SUM(customers) FROM d GROUP BY day, channel, campaign_id
