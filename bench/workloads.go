@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -218,13 +220,21 @@ func (e *env) ingest(ctx context.Context, engine string) error {
 		if err != nil {
 			return err
 		}
-		if err := e.ingestRun(ctx, s, known, e.opt.ingestDuration, "ingest."+engine); err != nil {
+		if err := e.ingestRun(ctx, s, known, e.opt.ingestDuration, "ingest."+engine, false); err != nil {
 			return err
 		}
 	}
+	// Once more with engagement rules, for how soon the load's events show in scores.
+	s, err := e.freshLodestone(ctx, engine, "ingest-scored", "")
+	if err != nil {
+		return err
+	}
+	if err := e.ingestRun(ctx, s, known, e.opt.ingestDuration, "ingest."+engine+".scored", true); err != nil {
+		return err
+	}
 	if e.opt.profile && engine == "sqlite" {
 		err := e.profiled(ctx, engine, "ingest", func(s *server) error {
-			return e.ingestRun(ctx, s, known, e.opt.profileDuration, "")
+			return e.ingestRun(ctx, s, known, e.opt.profileDuration, "", false)
 		})
 		if err != nil {
 			return err
@@ -240,10 +250,18 @@ func (e *env) ingest(ctx context.Context, engine string) error {
 	return nil
 }
 
-func (e *env) ingestRun(ctx context.Context, s *server, known int, d time.Duration, key string) error {
+// ingestRun posts the load for d. With scored, the server has engagement rules and
+// probes measure how long an event takes to reach its contact's score meanwhile.
+func (e *env) ingestRun(ctx context.Context, s *server, known int, d time.Duration, key string, scored bool) error {
 	c := newClient(s.url, s.key)
 	if n, err := e.seed(ctx, c, 0, known, known, time.Now().Add(10*time.Minute), nil); err != nil || n < known {
 		return fmt.Errorf("making %d known contacts: made %d: %v", known, n, err)
+	}
+	if scored {
+		// Engagement rules, so that the load's events and the lag probes are scored.
+		if err := setRulesAndWait(ctx, c, scaleRules(0), time.Minute); err != nil {
+			return err
+		}
 	}
 	e.res.load(key)
 	s.mark()
@@ -256,6 +274,15 @@ func (e *env) ingestRun(ctx context.Context, s *server, known int, d time.Durati
 	errs := make(chan error, e.opt.workers)
 	start := time.Now()
 	deadline := start.Add(d)
+	var lags latencies
+	var lagErr error
+	if scored {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lags, lagErr = scoreLags(ctx, c, deadline)
+		}()
+	}
 	for w := range e.opt.workers {
 		wg.Add(1)
 		go func() {
@@ -296,6 +323,14 @@ func (e *env) ingestRun(ctx context.Context, s *server, known int, d time.Durati
 	}
 	if n := failed.Load(); n > 0 {
 		e.res.warn("%s: %d batches failed with a server error (not counted); the last: %v", key, n, lastErr.Load())
+	}
+	if lagErr != nil {
+		return fmt.Errorf("%s: score lag probes: %w", key, lagErr)
+	}
+	if len(lags) > 0 {
+		e.res.add(key+".lag_p50", lags.pct(50))
+		e.res.add(key+".lag_p99", lags.pct(99))
+		e.res.add(key+".lag_n", float64(len(lags)))
 	}
 	e.res.add(key+".eps", float64(events.Load())/elapsed.Seconds())
 	e.res.add(key+".p50", lat.pct(50))
@@ -339,4 +374,74 @@ func (e *env) words(total int) []struct{ kind, word string } {
 		{"unique", fmt.Sprintf("%07d", unique)}, // the number in one contact's email
 		{"absent", "zzqxv"},
 	}
+}
+
+// setRulesAndWait saves scoring rules through the API and waits for the recompute
+// the change starts.
+func setRulesAndWait(ctx context.Context, c *client, rules []byte, limit time.Duration) error {
+	st, b, err := c.do(ctx, "PUT", "/api/v1/scoring/rules", rules)
+	if err != nil {
+		return err
+	}
+	if st != http.StatusAccepted {
+		return fmt.Errorf("PUT /api/v1/scoring/rules: %d %.300s", st, b)
+	}
+	for deadline := time.Now().Add(limit); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		st, b, err := c.do(ctx, "GET", "/api/v1/scoring/recompute", nil)
+		if err != nil {
+			return err
+		}
+		var rc struct {
+			State string `json:"state"`
+		}
+		if st == http.StatusOK {
+			if err := json.Unmarshal(b, &rc); err != nil {
+				return err
+			}
+			if rc.State == "done" {
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("the recompute after a rule change did not finish within %v", limit)
+}
+
+// scoreLags measures, until the deadline and beside the load, how long a new
+// event takes to show in its contact's stored score: each probe posts one
+// form_submit (15 engagement points) for a new contact, and from the moment the
+// API acknowledges it reads the contact every 10 ms until its engagement is above
+// zero (SPEC: scores follow an event within a second). A probe not scored within
+// 10 s counts as 10 s.
+func scoreLags(ctx context.Context, c *client, deadline time.Time) (latencies, error) {
+	var out latencies
+	for n := 0; time.Now().Before(deadline) && ctx.Err() == nil; n++ {
+		ev := eventJSON{Type: "form_submit", Email: fmt.Sprintf("lag-probe-%d-%d@probe.example", time.Now().UnixNano(), n),
+			OccurredAt: time.Now().UTC().Format(time.RFC3339Nano), Properties: map[string]string{"form": "lag-probe"}}
+		ids, err := c.ingest(ctx, []eventJSON{ev})
+		if err != nil || len(ids) != 1 || ids[0] == 0 {
+			return out, fmt.Errorf("probe event: %v (ids %v)", err, ids)
+		}
+		t0 := time.Now()
+		for {
+			st, b, err := c.do(ctx, "GET", "/api/v1/contacts/"+strconv.FormatInt(ids[0], 10), nil)
+			if err != nil {
+				return out, err
+			}
+			var ct struct {
+				Scores struct {
+					Engagement int `json:"engagement"`
+				} `json:"scores"`
+			}
+			if st != http.StatusOK || json.Unmarshal(b, &ct) != nil {
+				return out, fmt.Errorf("GET contact %d: %d %.200s", ids[0], st, b)
+			}
+			if ct.Scores.Engagement > 0 || time.Since(t0) > 10*time.Second {
+				out = append(out, time.Since(t0))
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return out, nil
 }

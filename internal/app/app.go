@@ -146,10 +146,18 @@ func (a *App) housekeeping(ctx context.Context) {
 	defer a.workers.Done()
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
+	// The planner's statistics follow the data: a table that grows from a few rows to
+	// a million in one import is analysed again within minutes.
+	stats := time.NewTicker(10 * time.Minute)
+	defer stats.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-stats.C:
+			if err := a.Store.Optimize(ctx); err != nil && ctx.Err() == nil {
+				a.Log.Warn("refresh the planner's statistics", "err", err)
+			}
 		case <-t.C:
 			if n, err := a.Store.ExpireIdempotencyKeys(ctx, 24*time.Hour); err != nil {
 				a.Log.Warn("expire idempotency keys", "err", err)

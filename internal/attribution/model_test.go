@@ -1,6 +1,7 @@
 package attribution
 
 import (
+	"math"
 	"math/big"
 	"math/rand/v2"
 	"slices"
@@ -303,5 +304,67 @@ func TestCreditsProperties(t *testing.T) {
 		if total.Cmp(big.NewInt(amount)) != 0 {
 			t.Fatalf("%s: SplitMoney(%d) = %v sums to %s", m, amount, parts, total.String())
 		}
+	}
+}
+
+// TestTimeDecayGrid: shares that are not simple fractions are whole parts of 2^-62 of a
+// customer, each the float quotient rounded down, with the parts left over given to the
+// earliest counted touch, wherever it is in the given order.
+func TestTimeDecayGrid(t *testing.T) {
+	grid := DecayGrid()
+	// want is what the rule gives: floor(2^62 × float weight ÷ exact sum), remainder to earliest.
+	want := func(ts []Touch, earliest int, counted ...int) []*big.Rat {
+		newest := math.Inf(1)
+		for _, i := range counted {
+			newest = min(newest, win.Sub(ts[i].At).Hours()/TimeDecayHalfLife.Hours())
+		}
+		ws := make([]*big.Rat, len(ts))
+		sum := new(big.Rat)
+		for _, i := range counted {
+			ws[i] = new(big.Rat).SetFloat64(math.Exp2(newest - win.Sub(ts[i].At).Hours()/TimeDecayHalfLife.Hours()))
+			sum.Add(sum, ws[i])
+		}
+		out := make([]*big.Rat, len(ts))
+		left := new(big.Int).Set(grid)
+		for i := range ts {
+			out[i] = new(big.Rat)
+			if ws[i] == nil {
+				continue
+			}
+			q := new(big.Rat).Quo(ws[i], sum)
+			p := new(big.Int).Quo(new(big.Int).Mul(q.Num(), grid), q.Denom())
+			left.Sub(left, p)
+			out[i].SetFrac(p, grid)
+		}
+		out[earliest].Add(out[earliest], new(big.Rat).SetFrac(left, grid))
+		return out
+	}
+	tests := []struct {
+		name     string
+		touches  []Touch
+		earliest int
+		counted  []int
+	}{
+		{"1 : √2", []Touch{{At: win.Add(-84 * time.Hour)}, {At: win}}, 0, []int{0, 1}},
+		{"earliest given last", []Touch{{At: win.Add(-time.Hour)}, {At: win.Add(-50 * time.Hour)}, {At: win.Add(-400 * time.Hour)}}, 2, []int{0, 1, 2}},
+		{"a touch after the win given first", []Touch{{At: win.Add(time.Hour)}, {At: win.Add(-10 * time.Hour)}, {At: win.Add(-1000 * time.Hour)}}, 2, []int{1, 2}},
+		{"a year of touches", []Touch{{At: win.Add(-365 * day)}, {At: win.Add(-100*day - 3*time.Second)}, {At: win.Add(-7 * time.Minute)}}, 0, []int{0, 1, 2}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Credits(TimeDecay, tt.touches, win)
+			w := want(tt.touches, tt.earliest, tt.counted...)
+			for i := range w {
+				if got[i].Cmp(w[i]) != 0 {
+					t.Fatalf("Credits = %s, want %s", ratsString(got), ratsString(w))
+				}
+				if new(big.Int).Rem(grid, got[i].Denom()).Sign() != 0 {
+					t.Fatalf("credit %s is not on the grid", got[i].RatString())
+				}
+			}
+			if Sum(got...).Cmp(big.NewRat(1, 1)) != 0 {
+				t.Fatalf("credits %s do not sum to 1", ratsString(got))
+			}
+		})
 	}
 }

@@ -25,6 +25,9 @@ type Config struct {
 	// submissions a minute; 0 turns a limit off (for load tests on one machine).
 	FormRateIP   int
 	FormRateForm int
+	// MetricsToken, when set, is the bearer token a Prometheus scrape of /metrics
+	// must send; when empty, /metrics answers only direct requests from this machine.
+	MetricsToken string
 }
 
 // SQLitePath is the database file inside the data folder.
@@ -58,6 +61,7 @@ var Vars = []Var{
 	{"log-format", "LODESTONE_LOG_FORMAT", "text", "text or json"},
 	{"form-rate-ip", "LODESTONE_FORM_RATE_IP", "30", "form posts a minute allowed from one IP address (0: no limit)"},
 	{"form-rate-form", "LODESTONE_FORM_RATE_FORM", "6000", "form posts a minute allowed to one form (0: no limit)"},
+	{"metrics-token", "LODESTONE_METRICS_TOKEN", "", "bearer token for GET /metrics from other machines (default: only this machine, not through a proxy)"},
 }
 
 // Bind registers the settings on a flag set, with defaults from the environment, and
@@ -73,12 +77,13 @@ func Bind(fs *flag.FlagSet, getenv func(string) string) func() (Config, error) {
 	}
 	return func() (Config, error) {
 		c := Config{
-			Addr:        *vals["addr"],
-			DataDir:     *vals["data"],
-			DatabaseURL: *vals["database-url"],
-			BaseURL:     *vals["base-url"],
-			Region:      strings.ToUpper(*vals["region"]),
-			LogFormat:   *vals["log-format"],
+			Addr:         *vals["addr"],
+			DataDir:      *vals["data"],
+			DatabaseURL:  *vals["database-url"],
+			BaseURL:      *vals["base-url"],
+			Region:       strings.ToUpper(*vals["region"]),
+			LogFormat:    *vals["log-format"],
+			MetricsToken: *vals["metrics-token"],
 		}
 		if err := c.LogLevel.UnmarshalText([]byte(*vals["log-level"])); err != nil {
 			return c, fmt.Errorf("--log-level: %w", err)

@@ -192,3 +192,78 @@ func TestFilterInStruct(t *testing.T) {
 		t.Error("the zero filter does not match everyone")
 	}
 }
+
+// On SQLite a property match on an event first tests the stored JSON text, but
+// only for values that JSON writers store as they are, and the merged-contact
+// branch starts from the merged contacts. The answers are proved equal to memory
+// by the store's TestFilterMemoryMatchesSQL; this test pins the cheap paths.
+func TestSQLiteEventPropertyPrefilter(t *testing.T) {
+	cases := []struct {
+		text      string
+		prefilter bool
+	}{
+		{`count(page_view where page_url contains "/pricing" in last 14 days) >= 2`, true},
+		{`count(page_view where page_url = "https://x.com/pricing") >= 1`, true},
+		{`count(page_view where page_url starts with "https://") >= 1`, true},
+		{`count(page_view where page_url contains "a&b") >= 1`, false},
+		{`count(page_view where page_url contains "say \"hi\"") >= 1`, false},
+		{`count(page_view where page_url contains "<b>") >= 1`, false},
+		{`count(page_view where n contains "1.5e+3") >= 1`, false},
+		{`count(page_view where page_url != "/pricing") >= 1`, false},
+		{`count(page_view where page_url = "") >= 1`, false},
+	}
+	for _, c := range cases {
+		e, err := ParseText(c.text)
+		if err != nil {
+			t.Fatalf("%s: %v", c.text, err)
+		}
+		sql, _, err := SQL(e, SQLite, testNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(sql, "e.properties LIKE"); got != c.prefilter {
+			t.Errorf("%s: prefilter %v, want %v\n%s", c.text, got, c.prefilter, sql)
+		}
+		if !strings.Contains(sql, "contacts m CROSS JOIN events e") {
+			t.Errorf("%s: the merged branch does not start from the merged contacts\n%s", c.text, sql)
+		}
+		pg, _, err := SQL(e, PostgreSQL, testNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(pg, "e.properties LIKE") || strings.Contains(pg, "CROSS JOIN") {
+			t.Errorf("%s: PostgreSQL got a SQLite path\n%s", c.text, pg)
+		}
+	}
+}
+
+// A custom field's match on SQLite tests the stored JSON text first, under the
+// same rule as event properties.
+func TestSQLiteCustomFieldPrefilter(t *testing.T) {
+	for text, want := range map[string]bool{
+		`custom.plan = "enterprise"`:         true,
+		`custom.plan contains "enter"`:       true,
+		`not custom.plan starts with "ent"`:  true,
+		`custom.plan = "a&b"`:                false,
+		`custom.plan != "enterprise"`:        false,
+		`custom.seats = "25"`:                false,
+		`custom.plan is empty`:               false,
+		`custom.plan in ("basic", "growth")`: false,
+	} {
+		e, err := ParseText(text)
+		if err != nil {
+			t.Fatalf("%s: %v", text, err)
+		}
+		sql, _, err := SQL(e, SQLite, testNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(sql, "c.custom LIKE"); got != want {
+			t.Errorf("%s: prefilter %v, want %v\n%s", text, got, want, sql)
+		}
+		pg, _, _ := SQL(e, PostgreSQL, testNow)
+		if strings.Contains(pg, "c.custom LIKE") {
+			t.Errorf("%s: PostgreSQL got the SQLite prefilter\n%s", text, pg)
+		}
+	}
+}

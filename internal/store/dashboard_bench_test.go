@@ -79,6 +79,13 @@ func benchWorkspace(b *testing.B, n int) *Store {
 		// A SQLite file seedJourneys wrote for n contacts in an earlier run.
 		opt, drop = Options{Path: path}, func() {}
 	}
+	seed := os.Getenv("LODESTONE_BENCH_DB") == ""
+	if keep := os.Getenv("LODESTONE_BENCH_KEEP"); keep != "" {
+		// Seed once and keep: a SQLite file, or a schema on the PostgreSQL server, that
+		// later runs (of this or another build) read again instead of seeding.
+		drop()
+		opt, drop, seed = benchKept(b, keep)
+	}
 	s, err := Open(ctx, opt)
 	if err != nil {
 		b.Fatal(err)
@@ -86,7 +93,7 @@ func benchWorkspace(b *testing.B, n int) *Store {
 	benchDrops = append(benchDrops, func() { s.Close(); drop() })
 	s.Now = func() time.Time { return benchNow.Add(12 * time.Hour) }
 	start := time.Now()
-	if os.Getenv("LODESTONE_BENCH_DB") == "" {
+	if seed {
 		seedJourneys(b, s, n, benchNow)
 		b.Logf("seeded %d contacts and %d events in %s", n, 10*n, time.Since(start).Round(time.Second))
 	}
@@ -184,4 +191,36 @@ func benchOptions(b *testing.B) Options {
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return Options{DatabaseURL: u.String()}
+}
+
+// benchKept is the kept workspace LODESTONE_BENCH_KEEP names: a SQLite file, or with
+// LODESTONE_TEST_DATABASE_URL a schema of that name; seed is true when it is new.
+func benchKept(b *testing.B, keep string) (Options, func(), bool) {
+	base := os.Getenv("LODESTONE_TEST_DATABASE_URL")
+	if base == "" {
+		_, err := os.Stat(keep)
+		return Options{Path: keep}, func() {}, os.IsNotExist(err)
+	}
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer admin.Close()
+	var exists bool
+	if err := admin.QueryRow(`SELECT EXISTS (SELECT 1 FROM information_schema.schemata WHERE schema_name = $1)`, keep).Scan(&exists); err != nil {
+		b.Fatal(err)
+	}
+	if !exists {
+		if _, err := admin.Exec(`CREATE SCHEMA ` + keep); err != nil {
+			b.Fatal(err)
+		}
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		b.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", keep)
+	u.RawQuery = q.Encode()
+	return Options{DatabaseURL: u.String()}, func() {}, !exists
 }

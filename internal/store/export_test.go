@@ -1,5 +1,10 @@
 package store
 
+import (
+	"context"
+	"strings"
+)
+
 // Hooks for the package's external tests.
 
 var SearchTerms = searchTerms
@@ -26,4 +31,28 @@ func SetFirstWindow(n int) func() {
 	old := firstWindow
 	firstWindow = n
 	return func() { firstWindow = old }
+}
+
+// QueryPlan is SQLite's EXPLAIN QUERY PLAN of a query on a reader, one line a step.
+func (s *Store) QueryPlan(q string, args ...any) (string, error) {
+	rows, err := s.read.Query("EXPLAIN QUERY PLAN "+q, args...)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			return "", err
+		}
+		out = append(out, detail)
+	}
+	return strings.Join(out, "\n"), rows.Err()
+}
+
+// ScanForTest reads one row of a query on the writer into dst.
+func ScanForTest(ctx context.Context, s *Store, q string, dst ...any) error {
+	return s.write.QueryRowContext(ctx, s.rebind(q)).Scan(dst...)
 }

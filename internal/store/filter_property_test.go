@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"strconv"
 	"testing"
 	"time"
 
@@ -18,7 +19,7 @@ var filterNow = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 // Pools of values small enough that random filters hit random contacts often.
 var (
 	poolText    = []string{"", "DE", "de", "AT", "Berlin", "Head of Marketing", "marketing manager", "CTO", "Ärztin", "ärztin", "o'Brien", "50%_off"}
-	poolURL     = []string{"https://x.com/pricing", "https://x.com/Pricing?plan=pro", "https://x.com/blog", "/pricing/enterprise", ""}
+	poolURL     = []string{"https://x.com/pricing", "https://x.com/Pricing?plan=pro", "https://x.com/blog", "/pricing/enterprise", "", "https://x.com/a&b<c>"}
 	poolCustom  = []any{"analytics", "Ads", "", 25, 3, true, false, nil}
 	poolNumbers = []float64{0, 10, 25, 40, 55, 60, 100, 0.5, 12.5}
 	poolScores  = []float64{0.2, 0.5, 0.8}
@@ -115,7 +116,7 @@ func randomCond(r *rand.Rand) filter.Expr {
 		}
 		if r.IntN(2) == 0 {
 			p := pick(r, []string{"page_url", "n"})
-			v := pick(r, []string{"/pricing", "https://x.com/pricing", "HTTPS://X", "1", "2", ""})
+			v := pick(r, []string{"/pricing", "https://x.com/pricing", "HTTPS://X", "1", "2", "", "a&b", "/a&b<c>"})
 			e.Where = &filter.PropertyMatch{Property: p, Op: pick(r, []filter.Op{filter.OpEq, filter.OpNe, filter.OpContains, filter.OpStartsWith}), Value: v}
 		}
 		return e
@@ -238,5 +239,61 @@ func TestFilterMemoryMatchesSQL(t *testing.T) {
 	// The generator must produce filters that tell contacts apart, or the test proves little.
 	if nonEmpty < 100 {
 		t.Errorf("only %d of 400 filters matched some but not most contacts", nonEmpty)
+	}
+}
+
+// Event property and custom field matches read the stored JSON text before
+// parsing it on SQLite: values that JSON writers escape (&, <, >, quotes, U+2028,
+// invalid UTF-8) and number texts must still match exactly as in memory.
+func TestJSONMatchOnStoredText(t *testing.T) {
+	s := storetest.Open(t)
+	s.Now = func() time.Time { return filterNow }
+	values := []any{"https://x.com/a&b<c>", `say "hi"`, "caf\u00e9 /pricing", "\xff/pricing", "line\u2028break", 12.5, 1250000, true, "/Pricing/plans"}
+	for i, v := range values {
+		id := i + 1
+		cb, _ := json.Marshal(map[string]any{"plan": v})
+		if err := store.ExecForTest(ctx, s, `INSERT INTO contacts (id, email, custom, stage, created_at, updated_at) VALUES (?, ?, ?, 'lead', 0, 0)`,
+			id, fmt.Sprintf("p%d@example.com", id), string(cb)); err != nil {
+			t.Fatal(err)
+		}
+		pb, _ := json.Marshal(map[string]any{"page_url": v})
+		if err := store.ExecForTest(ctx, s, `INSERT INTO events (contact_id, type, occurred_at, received_at, properties) VALUES (?, 'page_view', ?, 0, ?)`,
+			id, filterNow.Add(-time.Hour).UnixMicro(), string(pb)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ids := make([]int64, len(values))
+	for i := range ids {
+		ids[i] = int64(i + 1)
+	}
+	all, err := s.FilterRecords(ctx, ids, []string{"page_view"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	needles := []string{"a&b", "<c>", `"hi"`, "café", "\uFFFD/pricing", "/pricing", "/PRICING", "\u2028", "1e+21", "1.0e+21", "e+21", "12.5", "true", "https://x.com/a&b<c>"}
+	for _, needle := range needles {
+		for _, form := range []string{"count(page_view where page_url %s %s) >= 1", "custom.plan %s %s", "not custom.plan %s %s"} {
+			for _, op := range []string{"contains", "=", "starts with"} {
+				text := fmt.Sprintf(form, op, strconv.Quote(needle))
+				e, err := filter.ParseText(text)
+				if err != nil {
+					t.Fatalf("%s: %v", text, err)
+				}
+				f := filter.Filter{Expr: e}
+				want := []int64{}
+				for _, rec := range all {
+					if f.Match(rec, filterNow) {
+						want = append(want, rec.ID)
+					}
+				}
+				got, err := s.MatchingIDs(ctx, f)
+				if err != nil {
+					t.Fatalf("%s: %v", text, err)
+				}
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("%s: SQL %v, memory %v", text, got, want)
+				}
+			}
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"math/big"
+	"slices"
 	"time"
 
 	"github.com/lodestone-hq/lodestone/internal/attribution"
@@ -55,15 +56,12 @@ var customersWith = `WITH cohort_customers AS (
 	`
 
 // SourcesReport reads what the sources report needs under the model for the contacts
-// created in [from, to) and the cost entries dated in it. For a period of whole UTC days
-// it reads the roll-up report_cohorts and the facts of migration 0015, brought up to date
-// first, so it reads a row per customer and per SQL, not their events; otherwise it
-// computes everything from the contacts, as sourcesReportDirect does.
+// created in [from, to) and the cost entries dated in it. It reads the roll-up
+// report_cohorts for the whole UTC days of the period, the contacts themselves for the
+// parts of a day at either end, and the facts of migration 0015, brought up to date
+// first, so it reads a row per customer and per SQL, not their events.
 func (s *Store) SourcesReport(ctx context.Context, from, to time.Time, model attribution.Model) (*report.Data, error) {
 	multiTouch := model.Valid() && model != attribution.FirstTouch
-	if !wholeDay(from) || !wholeDay(to) {
-		return s.sourcesReportDirect(ctx, from, to, multiTouch)
-	}
 	if err := s.refreshReportFacts(ctx); err != nil {
 		return nil, err
 	}
@@ -143,31 +141,66 @@ func (s *Store) reportCampaigns(ctx context.Context) (map[int64]report.Campaign,
 	return out, err
 }
 
-// reportCohorts counts the cohort by first touch. For a period of whole UTC days it
-// adds up the daily counts of report_cohorts, which triggers keep exact (see migration
-// 0011), and reads the revenue from the customers' first_touch facts (facts) or their
-// deals; otherwise it counts the contacts themselves.
+// reportCohorts counts the cohort by first touch. It adds up the daily counts of
+// report_cohorts, which triggers keep exact (see migration 0011), for the whole UTC
+// days of the period and counts the contacts themselves in the parts of a day at either
+// end; it reads the revenue from the customers' first_touch facts (facts) or their
+// deals. Without the facts, a period that is not whole days is counted from the
+// contacts alone, as before the roll-up.
 func (s *Store) reportCohorts(ctx context.Context, from, to time.Time, facts bool) ([]report.Cohort, error) {
-	if !wholeDay(from) || !wholeDay(to) {
+	if !facts && (!wholeDay(from) || !wholeDay(to)) {
 		return s.cohorts(ctx, cohortQuery, ts(from), ts(to))
 	}
 	index := map[report.Source]int{}
 	var out []report.Cohort
+	add := func(c report.Cohort) {
+		i, ok := index[c.Source]
+		if !ok {
+			i = len(out)
+			index[c.Source] = i
+			out = append(out, report.Cohort{Source: c.Source})
+		}
+		out[i].NewLeads += c.NewLeads
+		out[i].MQLs += c.MQLs
+		out[i].SQLs += c.SQLs
+		out[i].Customers += c.Customers
+	}
+	// [from, to) is [from, first) by contact, [first, last) by day, [last, to) by contact.
+	first, last := ceilDay(from), to.UTC().Truncate(24*time.Hour)
+	if !first.Before(last) {
+		first, last = to, to // within one day, or across one midnight: all by contact
+	}
+	for _, edge := range [][2]time.Time{{from, first}, {last, to}} {
+		if !edge[0].Before(edge[1]) {
+			continue
+		}
+		cs, err := s.cohorts(ctx, cohortQuery, ts(edge[0]), ts(edge[1]))
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cs {
+			add(c)
+		}
+	}
 	err := s.reportRows(ctx, `SELECT channel, campaign_id, SUM(leads), SUM(mqls), SUM(sqls), SUM(customers) FROM report_cohorts
-		WHERE day >= ? AND day < ? GROUP BY channel, campaign_id`, []any{ts(from), ts(to)}, func(rows *sql.Rows) error {
+		WHERE day >= ? AND day < ? GROUP BY channel, campaign_id`, []any{ts(first), ts(last)}, func(rows *sql.Rows) error {
 		var c report.Cohort
 		if err := rows.Scan(&c.Channel, &c.CampaignID, &c.NewLeads, &c.MQLs, &c.SQLs, &c.Customers); err != nil {
 			return err
 		}
-		if c.NewLeads == 0 && c.MQLs == 0 && c.SQLs == 0 && c.Customers == 0 {
-			return nil // every contact of the group moved away or was merged
-		}
-		index[c.Source] = len(out)
-		out = append(out, c)
+		add(c)
 		return nil
 	})
 	if err != nil {
 		return nil, err
+	}
+	// Drop the groups whose every contact moved away or was merged.
+	out = slices.DeleteFunc(out, func(c report.Cohort) bool {
+		return c.NewLeads == 0 && c.MQLs == 0 && c.SQLs == 0 && c.Customers == 0
+	})
+	clear(index)
+	for i, c := range out {
+		index[c.Source] = i
 	}
 	q := `SELECT c.first_touch_channel, c.first_touch_campaign_id, ` + customerRevenue + `
 		FROM contact_stages cs CROSS JOIN contacts c
@@ -198,6 +231,15 @@ const customerRevenue = `(SELECT COALESCE(SUM(CASE WHEN d.status = 'won' AND d.c
 
 func wholeDay(t time.Time) bool {
 	return t.Equal(t.UTC().Truncate(24 * time.Hour))
+}
+
+// ceilDay is the first UTC midnight at or after t.
+func ceilDay(t time.Time) time.Time {
+	d := t.UTC().Truncate(24 * time.Hour)
+	if d.Before(t) {
+		d = d.AddDate(0, 0, 1)
+	}
+	return d
 }
 
 // CampaignCohort counts, over all time, the contacts whose first touch was the campaign:

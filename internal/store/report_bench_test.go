@@ -85,3 +85,30 @@ func cpuTime() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkSourcesReportOffset is BenchmarkSourcesReport's year with bounds that are not
+// at midnight (13:00 on the first day to 19:00 on the last), under the models that do not
+// take minutes the direct way.
+//
+//	LODESTONE_BENCH_CONTACTS=1000000 go test ./internal/store/ -run XXX -bench SourcesReportOffset -benchtime 3x
+func BenchmarkSourcesReportOffset(b *testing.B) {
+	n := benchContacts()
+	ctx := context.Background()
+	s := benchWorkspace(b, n)
+	from, to := benchNow.AddDate(-1, 0, 0).Add(13*time.Hour), benchNow.Add(-5*time.Hour)
+	for range benchRounds() {
+		for _, m := range []attribution.Model{attribution.FirstTouch, attribution.Linear, attribution.WShaped} {
+			b.Run(fmt.Sprintf("offset/%s/%d", m, n), func(b *testing.B) {
+				cpu0 := cpuTime()
+				for b.Loop() {
+					d, err := s.SourcesReport(ctx, from, to, m)
+					if err != nil {
+						b.Fatal(err)
+					}
+					report.Build(*d, report.Options{Grouping: report.ByCampaign, Model: m})
+				}
+				b.ReportMetric(float64((cpuTime()-cpu0).Milliseconds())/float64(b.N), "cpu-ms/op")
+			})
+		}
+	}
+}

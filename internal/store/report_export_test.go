@@ -47,3 +47,62 @@ func (s *Store) SourcesReportDirect(ctx context.Context, from, to time.Time, jou
 func (s *Store) DashboardFiguresDirect(ctx context.Context, from, to time.Time) (MonthFigures, error) {
 	return s.dashboardFigures(ctx, from, to, dashboardRevenueDirect)
 }
+
+// ReportCreditForms counts the report_credits rows of the model by how their share is
+// held: "grid" (num over 2^62), "fraction" (num/den under 2^31) or "text" (den 0).
+func (s *Store) ReportCreditForms(ctx context.Context, model string) (map[string]int, error) {
+	out := map[string]int{}
+	err := s.reportRows(ctx, `SELECT den FROM report_credits WHERE model = ?`, []any{model}, func(rows *sql.Rows) error {
+		var den int64
+		if err := rows.Scan(&den); err != nil {
+			return err
+		}
+		switch {
+		case den == 1<<creditGridBits:
+			out["grid"]++
+		case den == 0:
+			out["text"]++
+		default:
+			out["fraction"]++
+		}
+		return nil
+	})
+	return out, err
+}
+
+// DashboardRollupsCheck returns lead_days, stage_days and stage_now and the same counts
+// made over contacts and contact_stages directly, as lines without the zero ones.
+func (s *Store) DashboardRollupsCheck(ctx context.Context) (kept, direct map[string]bool, err error) {
+	read := func(q string, out map[string]bool, prefix string) error {
+		return s.reportRows(ctx, q, nil, func(rows *sql.Rows) error {
+			var key string
+			var n int64
+			if err := rows.Scan(&key, &n); err != nil {
+				return err
+			}
+			if n != 0 {
+				out[fmt.Sprint(prefix, " ", key, " ", n)] = true
+			}
+			return nil
+		})
+	}
+	kept, direct = map[string]bool{}, map[string]bool{}
+	for _, q := range []struct{ prefix, kept, direct string }{
+		{"lead_days", `SELECT CAST(day AS TEXT) || ' ' || channel || ' ' || CAST(campaign_id AS TEXT), SUM(leads) FROM lead_days GROUP BY day, channel, campaign_id`,
+			`SELECT CAST(created_at / 86400000000 AS TEXT) || ' ' || COALESCE(first_touch_channel, 'direct') || ' ' || CAST(COALESCE(first_touch_campaign_id, 0) AS TEXT), COUNT(*)
+			FROM contacts WHERE merged_into_id IS NULL GROUP BY 1`},
+		{"stage_days", `SELECT CAST(day AS TEXT) || ' ' || stage, SUM(contacts) FROM stage_days GROUP BY day, stage`,
+			`SELECT CAST(c.created_at / 86400000000 AS TEXT) || ' ' || s.stage, COUNT(*) FROM contacts c JOIN contact_stages s ON s.contact_id = c.id
+			WHERE c.merged_into_id IS NULL GROUP BY 1`},
+		{"stage_now", `SELECT stage, SUM(contacts) FROM stage_now GROUP BY stage`,
+			`SELECT stage, COUNT(*) FROM contacts WHERE merged_into_id IS NULL GROUP BY stage`},
+	} {
+		if err := read(q.kept, kept, q.prefix); err != nil {
+			return nil, nil, err
+		}
+		if err := read(q.direct, direct, q.prefix); err != nil {
+			return nil, nil, err
+		}
+	}
+	return kept, direct, nil
+}

@@ -131,12 +131,7 @@ func (s *Store) workOutFacts(ctx context.Context, tx *Tx, dirty []int64) error {
 				continue
 			}
 			for _, c := range report.CustomerCredits(m, &f.customer) {
-				num, den, exact := int64(0), int64(0), ""
-				if n, d := c.Customers.Num(), c.Customers.Denom(); n.IsInt64() && d.IsInt64() && d.Int64() < 1<<31 {
-					num, den = n.Int64(), d.Int64()
-				} else {
-					exact = c.Customers.String()
-				}
+				num, den, exact := creditColumns(c.Customers)
 				credits = append(credits, f.id, string(m), c.Channel, c.CampaignID, ts(f.customer.CreatedAt), num, den, exact, c.Revenue)
 			}
 		}
@@ -146,6 +141,24 @@ func (s *Store) workOutFacts(ctx context.Context, tx *Tx, dirty []int64) error {
 	}
 	return insertRows(ctx, tx, `INSERT INTO report_speed (contact_id, created_at, channel, campaign_id, micros) VALUES `, 5, speeds)
 }
+
+// creditColumns is how report_credits holds a share: num/den for a fraction with a
+// denominator under 2^31; num over den = 2^62 for one on time_decay's grid (a power of
+// two denominator, num scaled up to it), so that readCredits adds the grid's shares
+// of all customers as integers; otherwise the exact fraction as text, den 0.
+func creditColumns(r *big.Rat) (num, den int64, exact string) {
+	n, d := r.Num(), r.Denom()
+	if n.IsInt64() && d.IsInt64() && d.Int64() < 1<<31 {
+		return n.Int64(), d.Int64(), ""
+	}
+	if bits := d.BitLen() - 1; uint(bits) == d.TrailingZeroBits() && bits <= creditGridBits && n.Sign() >= 0 && n.BitLen()+creditGridBits-bits <= 63 {
+		return new(big.Int).Lsh(n, uint(creditGridBits-bits)).Int64(), 1 << creditGridBits, ""
+	}
+	return 0, 0, r.String()
+}
+
+// creditGridBits is time_decay's grid, 2^-62 of a customer (attribution.DecayGrid).
+const creditGridBits = 62
 
 // contactFacts is what the facts of one contact are worked out from.
 type contactFacts struct {
@@ -292,14 +305,18 @@ func readFactsInputs(ctx context.Context, tx *Tx, roots []int64) ([]*contactFact
 }
 
 // readCredits sums the facts of the customers created in [from, to) under the model,
-// per source. Shares with small denominators are added up as integers per
-// denominator; the rest (time_decay's) as one sum per source, normalised once.
+// per source. Shares held as num/den (all but a rare large fraction, held as text) are added up as
+// integers per denominator, time_decay's over its 2^-62 grid; the few sums per source
+// are then added exactly.
 func (s *Store) readCredits(ctx context.Context, m attribution.Model, from, to time.Time) ([]report.Credit, error) {
 	type srcDen struct {
 		report.Source
 		den int64
 	}
+	// Numerators over one denominator are added as int64 until one would overflow, then
+	// carried into big (grid shares are up to 2^62 each).
 	nums := map[srcDen]int64{}
+	carried := map[srcDen]*big.Int{}
 	exact := map[report.Source][]*big.Rat{}
 	revenue := map[report.Source]int64{}
 	var order []report.Source
@@ -316,7 +333,16 @@ func (s *Store) readCredits(ctx context.Context, m attribution.Model, from, to t
 			}
 			revenue[src] += rev
 			if den > 0 {
-				nums[srcDen{src, den}] += num
+				k := srcDen{src, den}
+				sum, overflow := addInt64(nums[k], num)
+				if overflow {
+					if carried[k] == nil {
+						carried[k] = new(big.Int)
+					}
+					carried[k].Add(carried[k], big.NewInt(nums[k]))
+					sum = num
+				}
+				nums[k] = sum
 				return nil
 			}
 			r, ok := new(big.Rat).SetString(ex)
@@ -330,13 +356,23 @@ func (s *Store) readCredits(ctx context.Context, m attribution.Model, from, to t
 		return nil, err
 	}
 	for k, n := range nums {
-		exact[k.Source] = append(exact[k.Source], big.NewRat(n, k.den))
+		total := big.NewInt(n)
+		if c := carried[k]; c != nil {
+			total.Add(total, c)
+		}
+		exact[k.Source] = append(exact[k.Source], new(big.Rat).SetFrac(total, big.NewInt(k.den)))
 	}
 	out := make([]report.Credit, len(order))
 	for i, src := range order {
 		out[i] = report.Credit{Source: src, Customers: report.SumRats(exact[src]), Revenue: revenue[src]}
 	}
 	return out, nil
+}
+
+// addInt64 is a + b, and whether that overflowed.
+func addInt64(a, b int64) (int64, bool) {
+	c := a + b
+	return c, (a > 0 && b > 0 && c < 0) || (a < 0 && b < 0 && c >= 0)
 }
 
 type factsError string

@@ -319,3 +319,40 @@ func TestConcurrentCaseVariantsMakeOneContact(t *testing.T) {
 		t.Fatalf("%d contacts, want 1", n)
 	}
 }
+
+// /metrics is not for the public: without a token only direct requests from this
+// machine get it; with a token, only a scrape that sends it.
+func TestMetricsAreNotPublic(t *testing.T) {
+	s := storetest.Open(t)
+	for _, tc := range []struct {
+		name, token, remote, auth, forwarded string
+		status                               int
+	}{
+		{"this machine", "", "127.0.0.1:5000", "", "", 200},
+		{"this machine over IPv6", "", "[::1]:5000", "", "", 200},
+		{"through a reverse proxy", "", "127.0.0.1:5000", "", "203.0.113.9", 403},
+		{"another machine", "", "203.0.113.9:5000", "", "", 403},
+		{"another machine with a token to send nothing to", "", "203.0.113.9:5000", "Bearer guess", "", 403},
+		{"token, none sent", "s3cret-metrics", "203.0.113.9:5000", "", "", 401},
+		{"token, wrong one", "s3cret-metrics", "127.0.0.1:5000", "Bearer s3cret-metricz", "", 401},
+		{"token, right one", "s3cret-metrics", "203.0.113.9:5000", "Bearer s3cret-metrics", "", 200},
+	} {
+		h := web.New(s, config.Config{Region: "DE", Addr: "127.0.0.1:0", MetricsToken: tc.token}, slog.New(slog.DiscardHandler))
+		r := httptest.NewRequest("GET", "/metrics", nil)
+		r.RemoteAddr = tc.remote
+		if tc.auth != "" {
+			r.Header.Set("Authorization", tc.auth)
+		}
+		if tc.forwarded != "" {
+			r.Header.Set("X-Forwarded-For", tc.forwarded)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != tc.status {
+			t.Errorf("%s: %d %s, want %d", tc.name, w.Code, w.Body, tc.status)
+		}
+		if got := strings.Contains(w.Body.String(), "lodestone_contacts"); got != (tc.status == 200) {
+			t.Errorf("%s: metrics shown %v with status %d", tc.name, got, w.Code)
+		}
+	}
+}

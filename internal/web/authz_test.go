@@ -29,7 +29,7 @@ import (
 var publicRoutes = map[string]string{
 	"GET /healthz":                  "liveness probe",
 	"GET /readyz":                   "readiness probe",
-	"GET /metrics":                  "Prometheus scrape",
+	"GET /metrics":                  "Prometheus scrape, this machine only or with the metrics token (TestMetricsAreNotPublic)",
 	"GET /api/v1/openapi.json":      "the API's description",
 	"GET /f/{slug}":                 "hosted form",
 	"GET /f/{slug}/thanks":          "hosted form",

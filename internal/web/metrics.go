@@ -2,14 +2,18 @@ package web
 
 import (
 	"context"
+	"crypto/subtle"
+	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/lodestone-hq/lodestone/internal/errs"
 	"github.com/lodestone-hq/lodestone/internal/store"
 )
 
@@ -55,4 +59,44 @@ func (m *metrics) observe(route string, status int, d time.Duration) {
 
 func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// guardMetrics keeps the metrics (request counts, the number of contacts, the
+// process's memory) from the public. With a metrics token configured, a scrape
+// must send it as a bearer token; without one, only a direct request from this
+// machine is answered: one a reverse proxy forwards carries its forwarding
+// headers and is refused, since the proxy's own address is loopback too.
+func (s *Server) guardMetrics(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if token := s.cfg.MetricsToken; token != "" {
+			got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+			if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+				s.writeError(w, r, errs.E(errs.Unauthorized, "", "GET /metrics needs the metrics token (LODESTONE_METRICS_TOKEN) as a bearer token"))
+				return
+			}
+			h.ServeHTTP(w, r)
+			return
+		}
+		if !directFromLoopback(r) {
+			s.writeError(w, r, errs.E(errs.Forbidden, "", "GET /metrics answers only this machine; set LODESTONE_METRICS_TOKEN to scrape it from elsewhere"))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// directFromLoopback reports a request from this machine that no proxy forwarded.
+func directFromLoopback(r *http.Request) bool {
+	for _, h := range []string{"Forwarded", "X-Forwarded-For", "X-Real-Ip"} {
+		if r.Header.Get(h) != "" {
+			return false
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -12,7 +12,7 @@ func (s *Server) routes() []route {
 	rs := []route{
 		{pattern: "GET /healthz", handler: http.HandlerFunc(s.handleHealth)},
 		{pattern: "GET /readyz", handler: http.HandlerFunc(s.handleReady)},
-		{pattern: "GET /metrics", handler: s.metrics.handler()},
+		{pattern: "GET /metrics", handler: s.guardMetrics(s.metrics.handler())},
 		{pattern: "GET /api/v1/openapi.json", handler: http.HandlerFunc(s.handleOpenAPI)},
 
 		// Public capture: no login, defended by limits, honeypot and timestamps.
