@@ -64,3 +64,10 @@ func (s *Store) DumpTables(ctx context.Context) (map[string][]string, error) {
 	}
 	return out, nil
 }
+
+// PlannerContacts is PostgreSQL's count of contacts as of their last analysis.
+func (s *Store) PlannerContacts(ctx context.Context) (float64, error) {
+	var n float64
+	err := s.read.QueryRowContext(ctx, `SELECT reltuples FROM pg_class WHERE oid = 'contacts'::regclass`).Scan(&n)
+	return n, err
+}

@@ -304,3 +304,23 @@ func incompressible(n int) string {
 	}
 	return string(b)
 }
+
+// TestImportKeepsPlannerInformed: on PostgreSQL an import that more than doubles the
+// contacts has them analysed, so that its lookups keep using their indexes even where
+// autovacuum is late or off.
+func TestImportKeepsPlannerInformed(t *testing.T) {
+	s := storetest.Open(t)
+	if s.Engine() != store.Postgres {
+		t.Skip("SQLite's statistics are the store's own business")
+	}
+	caps := make([]store.Capture, 1500)
+	for i := range caps {
+		caps[i] = store.Capture{Type: "import", Email: fmt.Sprintf("p%d@lambda.example", i), Touch: true, Channel: "event"}
+	}
+	if _, err := s.IngestImport(ctx, caps); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.PlannerContacts(ctx); err != nil || n < 1000 {
+		t.Fatalf("the planner counts %v contacts (%v) after 1,500 were imported", n, err)
+	}
+}
