@@ -68,20 +68,13 @@ func BenchmarkFullRescore(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		var last time.Duration
-		for {
-			t := time.Now()
-			done, err := s.RecomputeStep(ctx, rc.ID, 5000)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if done {
-				last = time.Since(t)
-				break
-			}
+		// As the job runs it, staging and then the final swap, timed apart.
+		done, err := s.RecomputeRun(ctx, rc.ID, 5000, time.Now().Add(time.Hour))
+		if err != nil || !done {
+			b.Fatalf("recompute: over %v, %v", done, err)
 		}
 		b.Logf("rescore %d took %v (this process's CPU %v), the final swap %v", i+1, time.Since(t0).Round(time.Millisecond),
-			(cpuTime() - c0).Round(time.Millisecond), last.Round(time.Millisecond))
+			(cpuTime() - c0).Round(time.Millisecond), store.LastRecomputeSwap.Round(time.Millisecond))
 	}
 	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "contacts/s")
 	b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")

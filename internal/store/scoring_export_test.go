@@ -162,3 +162,9 @@ func RowsForTest(ctx context.Context, s *Store, q string, args ...any) ([]string
 
 // FlatPropsForTest exposes the direct reader of event properties.
 func FlatPropsForTest(s string) (map[string]any, bool) { return flatProps(s) }
+
+// LastRecomputeSwap is how long the last final swap of a recompute took
+// (finishRecompute), for the benchmarks.
+var LastRecomputeSwap time.Duration
+
+func init() { recomputeFinished = func(d time.Duration) { LastRecomputeSwap = d } }

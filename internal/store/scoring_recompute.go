@@ -161,30 +161,47 @@ func (s *Store) RecomputeStep(ctx context.Context, id int64, batch int) (bool, e
 		}
 		if len(ids) == 0 {
 			finished = true
+			t0 := time.Now()
+			defer func() {
+				if recomputeFinished != nil {
+					recomputeFinished(time.Since(t0))
+				}
+			}()
 			return finishRecompute(ctx, tx, id, run, startEvent)
 		}
 		scores, err := scoreContactRange(ctx, tx, run, ids)
 		if err != nil {
 			return err
 		}
-		// A statement for each thousand contacts.
-		for part := range slices.Chunk(scores, 1000) {
-			args := make([]any, 0, 6*len(part))
-			for _, sc := range part {
-				args = append(args, id, sc.id, sc.breakdown.Fit, sc.breakdown.Engagement, sc.stageScore, ts(run.now))
-			}
-			if _, err := tx.exec(ctx, `INSERT INTO score_staging (recompute_id, contact_id, fit, engagement, stage_score, scored_at) VALUES `+
-				strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?), ", len(part)), ", ")+`
-				ON CONFLICT (recompute_id, contact_id) DO UPDATE SET fit = excluded.fit, engagement = excluded.engagement, stage_score = excluded.stage_score, scored_at = excluded.scored_at`,
-				args...); err != nil {
-				return err
-			}
+		if err := stageScores(ctx, tx, id, scores, run.now); err != nil {
+			return err
 		}
 		_, err = tx.exec(ctx, `UPDATE scoring_recomputes SET after_id = ?, done = done + ? WHERE id = ?`, ids[len(ids)-1], len(ids), id)
 		return err
 	})
 	return finished, err
 }
+
+// stageScores writes a batch's scores into score_staging, a statement for each
+// thousand contacts.
+func stageScores(ctx context.Context, tx *Tx, id int64, scores []contactScore, now time.Time) error {
+	for part := range slices.Chunk(scores, 1000) {
+		args := make([]any, 0, 6*len(part))
+		for _, sc := range part {
+			args = append(args, id, sc.id, sc.breakdown.Fit, sc.breakdown.Engagement, sc.stageScore, ts(now))
+		}
+		if _, err := tx.exec(ctx, `INSERT INTO score_staging (recompute_id, contact_id, fit, engagement, stage_score, scored_at) VALUES `+
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?), ", len(part)), ", ")+`
+			ON CONFLICT (recompute_id, contact_id) DO UPDATE SET fit = excluded.fit, engagement = excluded.engagement, stage_score = excluded.stage_score, scored_at = excluded.scored_at`,
+			args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// recomputeFinished, when set (by benchmarks), is told how long each final swap took.
+var recomputeFinished func(time.Duration)
 
 func contactIDsAfter(ctx context.Context, tx *Tx, after int64, n int) ([]int64, error) {
 	return idRows(tx.query(ctx, `SELECT id FROM contacts WHERE id > ? AND merged_into_id IS NULL ORDER BY id LIMIT ?`, after, n))

@@ -136,11 +136,22 @@ func randomRules(seed uint64) scoring.Rules {
 // The staged, set-based recompute leaves exactly what scoring every contact one by
 // one through the live path leaves: scores, stages, stages entered, stage_changed
 // events, score history and the stage roll-ups. Only scored_at differs, by design:
-// the recompute leaves the row of a contact whose scores did not change.
+// the recompute leaves the row of a contact whose scores did not change. The
+// recompute runs step by step (RecomputeStep), or as the job runs it (RecomputeRun,
+// batches scored on the readers while the writer stages), resuming after a first
+// step.
 func TestRecomputeMatchesOneByOne(t *testing.T) {
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
-	for seed := uint64(1); seed <= 3; seed++ {
-		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+	for _, tc := range []struct {
+		seed     uint64
+		pipeline bool
+	}{{1, false}, {2, false}, {3, false}, {1, true}, {2, true}, {3, true}, {4, true}} {
+		seed := tc.seed
+		name := fmt.Sprint(seed)
+		if tc.pipeline {
+			name += "/run"
+		}
+		t.Run(name, func(t *testing.T) {
 			fast, slow := storetest.Open(t), storetest.Open(t)
 			for _, s := range []*store.Store{fast, slow} {
 				s.Now = func() time.Time { return now }
@@ -155,7 +166,18 @@ func TestRecomputeMatchesOneByOne(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			finishRecompute(t, fast, rc, 1+int(seed)*17) // batches that cut merged contacts from their own
+			batch := 1 + int(seed)*17 // batches that cut merged contacts from their own
+			if tc.pipeline {
+				if _, err := fast.RecomputeStep(ctx, rc.ID, batch); err != nil {
+					t.Fatal(err)
+				}
+				done, err := fast.RecomputeRun(ctx, rc.ID, batch, time.Now().Add(time.Hour))
+				if err != nil || !done {
+					t.Fatalf("RecomputeRun: over %v, %v", done, err)
+				}
+			} else {
+				finishRecompute(t, fast, rc, batch)
+			}
 			rs, _, err := slow.PutScoringRules(ctx, rules, "test")
 			if err != nil {
 				t.Fatal(err)
