@@ -145,11 +145,15 @@ func TestRecomputeMatchesOneByOne(t *testing.T) {
 	for _, tc := range []struct {
 		seed     uint64
 		pipeline bool
-	}{{1, false}, {2, false}, {3, false}, {1, true}, {2, true}, {3, true}, {4, true}} {
+		many     bool // more engagement rules than a packed event can name
+	}{{1, false, false}, {2, false, false}, {3, false, false}, {1, true, false}, {2, true, false}, {3, true, false}, {4, true, false}, {1, true, true}} {
 		seed := tc.seed
 		name := fmt.Sprint(seed)
 		if tc.pipeline {
 			name += "/run"
+		}
+		if tc.many {
+			name += "/many_rules"
 		}
 		t.Run(name, func(t *testing.T) {
 			fast, slow := storetest.Open(t), storetest.Open(t)
@@ -162,6 +166,9 @@ func TestRecomputeMatchesOneByOne(t *testing.T) {
 				t.Fatal(err)
 			}
 			rules := randomRules(seed)
+			for i := 0; tc.many && len(rules.Engagement) <= 64; i++ {
+				rules.Engagement = append(rules.Engagement, scoring.EngagementRule{EventType: fmt.Sprintf("never_%d", i), Points: 1})
+			}
 			_, rc, err := fast.PutScoringRules(ctx, rules, "test")
 			if err != nil {
 				t.Fatal(err)
