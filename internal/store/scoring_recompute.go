@@ -270,7 +270,7 @@ func finishRecompute(ctx context.Context, tx *Tx, id int64, run *scoreRun, start
 		}
 		late = late[n:]
 	}
-	if _, err := tx.exec(ctx, `DELETE FROM score_staging WHERE recompute_id = ?`, id); err != nil {
+	if err := dropStaged(ctx, tx, id); err != nil {
 		return err
 	}
 	if _, err := tx.exec(ctx, `UPDATE scoring_rule_sets SET state = 'superseded' WHERE state IN ('active', 'pending') AND version <> ?`, run.version); err != nil {
@@ -280,6 +280,24 @@ func finishRecompute(ctx context.Context, tx *Tx, id int64, run *scoreRun, start
 		return err
 	}
 	_, err = tx.exec(ctx, `UPDATE scoring_recomputes SET state = 'done', finished_at = ? WHERE id = ?`, now, id)
+	return err
+}
+
+// dropStaged deletes the staged scores of a finished recompute. When they are all
+// the table holds, as they are unless an older recompute's were left behind, the
+// statement has no condition: SQLite then empties the table and its index at once
+// instead of deleting a million rows one by one.
+func dropStaged(ctx context.Context, tx *Tx, id int64) error {
+	var others bool
+	if err := tx.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM score_staging WHERE recompute_id < ?) OR EXISTS (SELECT 1 FROM score_staging WHERE recompute_id > ?)`,
+		id, id).Scan(&others); err != nil {
+		return err
+	}
+	if others {
+		_, err := tx.exec(ctx, `DELETE FROM score_staging WHERE recompute_id = ?`, id)
+		return err
+	}
+	_, err := tx.exec(ctx, `DELETE FROM score_staging`)
 	return err
 }
 

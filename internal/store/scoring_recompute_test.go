@@ -274,3 +274,35 @@ func TestFlatProps(t *testing.T) {
 		}
 	}
 }
+
+// A finished recompute drops its staged scores, and only its own: rows another
+// recompute left behind stay.
+func TestRecomputeDropsOnlyItsStagedScores(t *testing.T) {
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	for _, leftover := range []bool{false, true} {
+		s := storetest.Open(t)
+		s.Now = func() time.Time { return now }
+		seedRandomScoring(t, s, 1, now)
+		if leftover {
+			if err := store.ExecForTest(ctx, s, `INSERT INTO score_staging (recompute_id, contact_id, fit, engagement, stage_score, scored_at) VALUES (1000, 1, 0, 0, 0, 0)`); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, rc, err := s.PutScoringRules(ctx, randomRules(1), "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		finishRecompute(t, s, rc, 50)
+		rows, err := store.RowsForTest(ctx, s, `SELECT recompute_id, COUNT(*) FROM score_staging GROUP BY recompute_id`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string(nil)
+		if leftover {
+			want = []string{"1000 | 1"}
+		}
+		if !reflect.DeepEqual(rows, want) {
+			t.Errorf("leftover %v: staged rows after the recompute %v, want %v", leftover, rows, want)
+		}
+	}
+}
