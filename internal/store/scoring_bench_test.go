@@ -38,7 +38,9 @@ var benchRules = scoring.Rules{
 // iteration rescores LODESTONE_BENCH_ROUNDS times (default 1) on the same table, so
 // -benchtime 1x gives several rescores for one seeding: the first one moves many
 // contacts to MQL, the later ones few. LODESTONE_BENCH_KEPT_DB names a SQLite file
-// seeded once and copied afresh for each run (see keptScoringDB).
+// seeded once and copied afresh for each run (see keptScoringDB); LODESTONE_BENCH_SQL
+// names a file of SQL to run on a fresh database before seeding it, to try a schema
+// change.
 func BenchmarkFullRescore(b *testing.B) {
 	n := 20000
 	if v, err := strconv.Atoi(os.Getenv("LODESTONE_BENCH_CONTACTS")); err == nil && v > 0 {
@@ -51,6 +53,16 @@ func BenchmarkFullRescore(b *testing.B) {
 	} else {
 		s = storetest.Open(b)
 		s.Now = func() time.Time { return now }
+		if f := os.Getenv("LODESTONE_BENCH_SQL"); f != "" {
+			// A schema change to try, run before seeding.
+			q, err := os.ReadFile(f)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := store.ExecForTest(ctx, s, string(q)); err != nil {
+				b.Fatal(err)
+			}
+		}
 		start := time.Now()
 		if err := s.SeedScoringBench(ctx, n, 10, now); err != nil {
 			b.Fatal(err)
