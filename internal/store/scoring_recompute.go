@@ -131,7 +131,8 @@ func (s *Store) RecomputeStep(ctx context.Context, id int64, batch int) (bool, e
 	if batch <= 0 {
 		batch = 5000
 	}
-	finished := false
+	finished, swapped := false, false
+	t0 := time.Now()
 	err := s.RunInTx(ctx, func(tx *Tx) error {
 		if err := lockScoring(ctx, tx); err != nil {
 			return err
@@ -160,13 +161,7 @@ func (s *Store) RecomputeStep(ctx context.Context, id int64, batch int) (bool, e
 			return err
 		}
 		if len(ids) == 0 {
-			finished = true
-			t0 := time.Now()
-			defer func() {
-				if recomputeFinished != nil {
-					recomputeFinished(time.Since(t0))
-				}
-			}()
+			finished, swapped = true, true
 			return finishRecompute(ctx, tx, id, run, startEvent)
 		}
 		scores, err := scoreContactRange(ctx, tx, run, ids)
@@ -179,6 +174,9 @@ func (s *Store) RecomputeStep(ctx context.Context, id int64, batch int) (bool, e
 		_, err = tx.exec(ctx, `UPDATE scoring_recomputes SET after_id = ?, done = done + ? WHERE id = ?`, ids[len(ids)-1], len(ids), id)
 		return err
 	})
+	if swapped && err == nil && recomputeFinished != nil {
+		recomputeFinished(time.Since(t0))
+	}
 	return finished, err
 }
 
@@ -200,7 +198,8 @@ func stageScores(ctx context.Context, tx *Tx, id int64, scores []contactScore, n
 	return nil
 }
 
-// recomputeFinished, when set (by benchmarks), is told how long each final swap took.
+// recomputeFinished, when set (by benchmarks), is told how long each final swap took,
+// its commit included.
 var recomputeFinished func(time.Duration)
 
 func contactIDsAfter(ctx context.Context, tx *Tx, after int64, n int) ([]int64, error) {
