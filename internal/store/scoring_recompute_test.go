@@ -306,3 +306,72 @@ func TestRecomputeDropsOnlyItsStagedScores(t *testing.T) {
 		}
 	}
 }
+
+// The job's runs of a recompute stop at their deadline and resume where the last one
+// stopped; two runs of the same recompute at once stage each batch once. Either way the
+// contacts end as scoring them one by one leaves them.
+func TestRecomputeRunResumesAndRunsAlone(t *testing.T) {
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	for _, twice := range []bool{false, true} {
+		fast, slow := storetest.Open(t), storetest.Open(t)
+		for _, s := range []*store.Store{fast, slow} {
+			s.Now = func() time.Time { return now }
+			seedRandomScoring(t, s, 2, now)
+		}
+		rules := randomRules(2)
+		_, rc, err := fast.PutScoringRules(ctx, rules, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A run whose time is up before it starts stages nothing.
+		if done, err := fast.RecomputeRun(ctx, rc.ID, 10, time.Now().Add(-time.Second)); err != nil || done {
+			t.Fatalf("run out of time: over %v, %v", done, err)
+		}
+		if got, err := fast.Recompute(ctx, rc.ID); err != nil || got.Done != 0 {
+			t.Fatalf("run out of time staged %+v (%v)", got, err)
+		}
+		if twice {
+			errc := make(chan error, 2)
+			for range 2 {
+				go func() {
+					_, err := fast.RecomputeRun(ctx, rc.ID, 10, time.Now().Add(time.Hour))
+					errc <- err
+				}()
+			}
+			for range 2 {
+				if err := <-errc; err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		finishRecompute(t, fast, rc, 10)
+		got, err := fast.Recompute(ctx, rc.ID)
+		if err != nil || got.State != store.RecomputeDone || got.Done != got.Total {
+			t.Fatalf("twice %v: recompute %+v (%v)", twice, got, err)
+		}
+		rs, _, err := slow.PutScoringRules(ctx, rules, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := slow.RescoreOneByOneForTest(ctx, rs.Version); err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range []string{
+			`SELECT id, fit_score, engagement_score, stage FROM contacts ORDER BY id`,
+			`SELECT contact_id, fit_old, fit_new, engagement_old, engagement_new FROM score_history ORDER BY contact_id, id`,
+			`SELECT contact_id, stage FROM contact_stages ORDER BY contact_id, stage`,
+		} {
+			a, err := store.RowsForTest(ctx, fast, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := store.RowsForTest(ctx, slow, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(a, b) {
+				t.Errorf("twice %v: %s differs: %d rows against %d one by one", twice, q, len(a), len(b))
+			}
+		}
+	}
+}
