@@ -86,13 +86,10 @@ func (a *App) runRecompute(ctx context.Context, payload []byte) error {
 	if err := json.Unmarshal(payload, &p); err != nil || p.RecomputeID <= 0 {
 		return jobs.Permanent(fmt.Errorf("recompute job without a recompute id: %s", payload))
 	}
-	until := time.Now().Add(recomputeSlice)
-	for time.Now().Before(until) {
-		done, err := a.Store.RecomputeStep(ctx, p.RecomputeID, recomputeBatch)
-		if err != nil || done {
-			return err
-		}
+	done, err := a.Store.RecomputeRun(ctx, p.RecomputeID, recomputeBatch, time.Now().Add(recomputeSlice))
+	if err != nil || done {
+		return err
 	}
-	_, err := a.Store.EnqueueJob(ctx, store.JobRecompute, payload, time.Time{})
+	_, err = a.Store.EnqueueJob(ctx, store.JobRecompute, payload, time.Time{})
 	return err
 }

@@ -114,6 +114,14 @@ func (r EngagementRule) HalfLife(def time.Duration) time.Duration {
 	return def
 }
 
+// Contribution is what the rule gives an event that happened at at, scored at now:
+// its points decayed by the event's age. Every engagement sum adds these, in the
+// same order, so that every way of scoring gives the same sum to the last bit; the
+// conversion rounds the product, so no compiler fuses it with the sum's addition.
+func (r EngagementRule) Contribution(at, now time.Time, defHalfLife time.Duration) float64 {
+	return float64(float64(r.Points) * Decay(now.Sub(at), r.HalfLife(defHalfLife)))
+}
+
 // Decay is the weight left of a point after age with the given half-life:
 // 2^(-age/halfLife). An event dated in the future counts in full.
 func Decay(age, halfLife time.Duration) float64 {
@@ -191,7 +199,7 @@ func engagement(rules []EngagementRule, events []Event, now time.Time, defHalfLi
 			if !r.Matches(e) {
 				continue
 			}
-			c := float64(r.Points) * Decay(now.Sub(e.At), r.HalfLife(defHalfLife))
+			c := r.Contribution(e.At, now, defHalfLife)
 			sum += c
 			if !explain {
 				continue

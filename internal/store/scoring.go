@@ -208,6 +208,9 @@ func scoreContactRange(ctx context.Context, q querier, run *scoreRun, ids []int6
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	if len(run.rules.Engagement) <= maxPackedRules {
+		return scoreRangePacked(ctx, q, run, ids, children, childIDs)
+	}
 	ef := run.eventFilter()
 	events := make(map[int64][]scoring.Event, len(ids))
 	// The range holds the batch's own events, and those of merged contacts whose ids
@@ -284,6 +287,16 @@ func decodeProps(s string) map[string]any {
 // flatProps reads a JSON object whose members are all strings without escapes or
 // control characters, in valid UTF-8; ok is false for any other text.
 func flatProps(s string) (map[string]any, bool) {
+	m := map[string]any{}
+	if !flatPropsInto(s, m) {
+		return nil, false
+	}
+	return m, true
+}
+
+// flatPropsInto is flatProps into an empty map m; m is left partly filled when it
+// reports false.
+func flatPropsInto(s string, m map[string]any) bool {
 	i := 0
 	space := func() {
 		for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
@@ -310,31 +323,30 @@ func flatProps(s string) (map[string]any, bool) {
 	}
 	space()
 	if i >= len(s) || s[i] != '{' || !utf8.ValidString(s) {
-		return nil, false
+		return false
 	}
 	i++
-	m := map[string]any{}
 	space()
 	if i < len(s) && s[i] == '}' {
 		i++
 		space()
-		return m, i == len(s)
+		return i == len(s)
 	}
 	for {
 		space()
 		k, ok := str()
 		if !ok {
-			return nil, false
+			return false
 		}
 		space()
 		if i >= len(s) || s[i] != ':' {
-			return nil, false
+			return false
 		}
 		i++
 		space()
 		v, ok := str()
 		if !ok {
-			return nil, false
+			return false
 		}
 		m[k] = v
 		space()
@@ -345,9 +357,9 @@ func flatProps(s string) (map[string]any, bool) {
 		if i < len(s) && s[i] == '}' {
 			i++
 			space()
-			return m, i == len(s)
+			return i == len(s)
 		}
-		return nil, false
+		return false
 	}
 }
 
@@ -357,22 +369,24 @@ func flatProps(s string) (map[string]any, bool) {
 func recycledAt(evs []scoring.Event) time.Time {
 	var at time.Time
 	for _, e := range evs {
-		switch e.Type {
-		case "sql_rejected":
-		case "stage_changed":
-			from, _ := e.Properties["from"].(string)
-			to, _ := e.Properties["to"].(string)
-			if to == lifecycle.Disqualified || from == lifecycle.Disqualified || lifecycle.Rank(to) >= lifecycle.Rank(from) {
-				continue
-			}
-		default:
-			continue
-		}
-		if e.At.After(at) {
+		if recycles(e) && e.At.After(at) {
 			at = e.At
 		}
 	}
 	return at
+}
+
+// recycles says whether an event sends its contact back down the ladder.
+func recycles(e scoring.Event) bool {
+	switch e.Type {
+	case "sql_rejected":
+		return true
+	case "stage_changed":
+		from, _ := e.Properties["from"].(string)
+		to, _ := e.Properties["to"].(string)
+		return !(to == lifecycle.Disqualified || from == lifecycle.Disqualified || lifecycle.Rank(to) >= lifecycle.Rank(from))
+	}
+	return false
 }
 
 // applyScores writes computed scores into contacts, a history row for each change,

@@ -131,7 +131,8 @@ func (s *Store) RecomputeStep(ctx context.Context, id int64, batch int) (bool, e
 	if batch <= 0 {
 		batch = 5000
 	}
-	finished := false
+	finished, swapped := false, false
+	t0 := time.Now()
 	err := s.RunInTx(ctx, func(tx *Tx) error {
 		if err := lockScoring(ctx, tx); err != nil {
 			return err
@@ -160,31 +161,46 @@ func (s *Store) RecomputeStep(ctx context.Context, id int64, batch int) (bool, e
 			return err
 		}
 		if len(ids) == 0 {
-			finished = true
+			finished, swapped = true, true
 			return finishRecompute(ctx, tx, id, run, startEvent)
 		}
 		scores, err := scoreContactRange(ctx, tx, run, ids)
 		if err != nil {
 			return err
 		}
-		// A statement for each thousand contacts.
-		for part := range slices.Chunk(scores, 1000) {
-			args := make([]any, 0, 6*len(part))
-			for _, sc := range part {
-				args = append(args, id, sc.id, sc.breakdown.Fit, sc.breakdown.Engagement, sc.stageScore, ts(run.now))
-			}
-			if _, err := tx.exec(ctx, `INSERT INTO score_staging (recompute_id, contact_id, fit, engagement, stage_score, scored_at) VALUES `+
-				strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?), ", len(part)), ", ")+`
-				ON CONFLICT (recompute_id, contact_id) DO UPDATE SET fit = excluded.fit, engagement = excluded.engagement, stage_score = excluded.stage_score, scored_at = excluded.scored_at`,
-				args...); err != nil {
-				return err
-			}
+		if err := stageScores(ctx, tx, id, scores, run.now); err != nil {
+			return err
 		}
 		_, err = tx.exec(ctx, `UPDATE scoring_recomputes SET after_id = ?, done = done + ? WHERE id = ?`, ids[len(ids)-1], len(ids), id)
 		return err
 	})
+	if swapped && err == nil && recomputeFinished != nil {
+		recomputeFinished(time.Since(t0))
+	}
 	return finished, err
 }
+
+// stageScores writes a batch's scores into score_staging, a statement for each
+// thousand contacts.
+func stageScores(ctx context.Context, tx *Tx, id int64, scores []contactScore, now time.Time) error {
+	for part := range slices.Chunk(scores, 1000) {
+		args := make([]any, 0, 6*len(part))
+		for _, sc := range part {
+			args = append(args, id, sc.id, sc.breakdown.Fit, sc.breakdown.Engagement, sc.stageScore, ts(now))
+		}
+		if _, err := tx.exec(ctx, `INSERT INTO score_staging (recompute_id, contact_id, fit, engagement, stage_score, scored_at) VALUES `+
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?), ", len(part)), ", ")+`
+			ON CONFLICT (recompute_id, contact_id) DO UPDATE SET fit = excluded.fit, engagement = excluded.engagement, stage_score = excluded.stage_score, scored_at = excluded.scored_at`,
+			args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// recomputeFinished, when set (by benchmarks), is told how long each final swap took,
+// its commit included.
+var recomputeFinished func(time.Duration)
 
 func contactIDsAfter(ctx context.Context, tx *Tx, after int64, n int) ([]int64, error) {
 	return idRows(tx.query(ctx, `SELECT id FROM contacts WHERE id > ? AND merged_into_id IS NULL ORDER BY id LIMIT ?`, after, n))
@@ -253,7 +269,7 @@ func finishRecompute(ctx context.Context, tx *Tx, id int64, run *scoreRun, start
 		}
 		late = late[n:]
 	}
-	if _, err := tx.exec(ctx, `DELETE FROM score_staging WHERE recompute_id = ?`, id); err != nil {
+	if err := dropStaged(ctx, tx, id); err != nil {
 		return err
 	}
 	if _, err := tx.exec(ctx, `UPDATE scoring_rule_sets SET state = 'superseded' WHERE state IN ('active', 'pending') AND version <> ?`, run.version); err != nil {
@@ -263,6 +279,24 @@ func finishRecompute(ctx context.Context, tx *Tx, id int64, run *scoreRun, start
 		return err
 	}
 	_, err = tx.exec(ctx, `UPDATE scoring_recomputes SET state = 'done', finished_at = ? WHERE id = ?`, now, id)
+	return err
+}
+
+// dropStaged deletes the staged scores of a finished recompute. When they are all
+// the table holds, as they are unless an older recompute's were left behind, the
+// statement has no condition: SQLite then empties the table and its index at once
+// instead of deleting a million rows one by one.
+func dropStaged(ctx context.Context, tx *Tx, id int64) error {
+	var others bool
+	if err := tx.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM score_staging WHERE recompute_id < ?) OR EXISTS (SELECT 1 FROM score_staging WHERE recompute_id > ?)`,
+		id, id).Scan(&others); err != nil {
+		return err
+	}
+	if others {
+		_, err := tx.exec(ctx, `DELETE FROM score_staging WHERE recompute_id = ?`, id)
+		return err
+	}
+	_, err := tx.exec(ctx, `DELETE FROM score_staging`)
 	return err
 }
 

@@ -136,11 +136,26 @@ func randomRules(seed uint64) scoring.Rules {
 // The staged, set-based recompute leaves exactly what scoring every contact one by
 // one through the live path leaves: scores, stages, stages entered, stage_changed
 // events, score history and the stage roll-ups. Only scored_at differs, by design:
-// the recompute leaves the row of a contact whose scores did not change.
+// the recompute leaves the row of a contact whose scores did not change. The
+// recompute runs step by step (RecomputeStep), or as the job runs it (RecomputeRun,
+// batches scored on the readers while the writer stages), resuming after a first
+// step.
 func TestRecomputeMatchesOneByOne(t *testing.T) {
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
-	for seed := uint64(1); seed <= 3; seed++ {
-		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+	for _, tc := range []struct {
+		seed     uint64
+		pipeline bool
+		many     bool // more engagement rules than a packed event can name
+	}{{1, false, false}, {2, false, false}, {3, false, false}, {1, true, false}, {2, true, false}, {3, true, false}, {4, true, false}, {1, true, true}} {
+		seed := tc.seed
+		name := fmt.Sprint(seed)
+		if tc.pipeline {
+			name += "/run"
+		}
+		if tc.many {
+			name += "/many_rules"
+		}
+		t.Run(name, func(t *testing.T) {
 			fast, slow := storetest.Open(t), storetest.Open(t)
 			for _, s := range []*store.Store{fast, slow} {
 				s.Now = func() time.Time { return now }
@@ -151,11 +166,25 @@ func TestRecomputeMatchesOneByOne(t *testing.T) {
 				t.Fatal(err)
 			}
 			rules := randomRules(seed)
+			for i := 0; tc.many && len(rules.Engagement) <= 64; i++ {
+				rules.Engagement = append(rules.Engagement, scoring.EngagementRule{EventType: fmt.Sprintf("never_%d", i), Points: 1})
+			}
 			_, rc, err := fast.PutScoringRules(ctx, rules, "test")
 			if err != nil {
 				t.Fatal(err)
 			}
-			finishRecompute(t, fast, rc, 1+int(seed)*17) // batches that cut merged contacts from their own
+			batch := 1 + int(seed)*17 // batches that cut merged contacts from their own
+			if tc.pipeline {
+				if _, err := fast.RecomputeStep(ctx, rc.ID, batch); err != nil {
+					t.Fatal(err)
+				}
+				done, err := fast.RecomputeRun(ctx, rc.ID, batch, time.Now().Add(time.Hour))
+				if err != nil || !done {
+					t.Fatalf("RecomputeRun: over %v, %v", done, err)
+				}
+			} else {
+				finishRecompute(t, fast, rc, batch)
+			}
 			rs, _, err := slow.PutScoringRules(ctx, rules, "test")
 			if err != nil {
 				t.Fatal(err)
@@ -242,6 +271,107 @@ func TestFlatProps(t *testing.T) {
 		err := json.Unmarshal([]byte(s), &want)
 		if ok && (err != nil || !reflect.DeepEqual(got, want)) {
 			t.Errorf("%q: read %v, encoding/json %v (%v)", s, got, want, err)
+		}
+	}
+}
+
+// A finished recompute drops its staged scores, and only its own: rows another
+// recompute left behind stay.
+func TestRecomputeDropsOnlyItsStagedScores(t *testing.T) {
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	for _, leftover := range []bool{false, true} {
+		s := storetest.Open(t)
+		s.Now = func() time.Time { return now }
+		seedRandomScoring(t, s, 1, now)
+		if leftover {
+			if err := store.ExecForTest(ctx, s, `INSERT INTO score_staging (recompute_id, contact_id, fit, engagement, stage_score, scored_at) VALUES (1000, 1, 0, 0, 0, 0)`); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, rc, err := s.PutScoringRules(ctx, randomRules(1), "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		finishRecompute(t, s, rc, 50)
+		rows, err := store.RowsForTest(ctx, s, `SELECT recompute_id, COUNT(*) FROM score_staging GROUP BY recompute_id`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string(nil)
+		if leftover {
+			want = []string{"1000 | 1"}
+		}
+		if !reflect.DeepEqual(rows, want) {
+			t.Errorf("leftover %v: staged rows after the recompute %v, want %v", leftover, rows, want)
+		}
+	}
+}
+
+// The job's runs of a recompute stop at their deadline and resume where the last one
+// stopped; two runs of the same recompute at once stage each batch once. Either way the
+// contacts end as scoring them one by one leaves them.
+func TestRecomputeRunResumesAndRunsAlone(t *testing.T) {
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	for _, twice := range []bool{false, true} {
+		fast, slow := storetest.Open(t), storetest.Open(t)
+		for _, s := range []*store.Store{fast, slow} {
+			s.Now = func() time.Time { return now }
+			seedRandomScoring(t, s, 2, now)
+		}
+		rules := randomRules(2)
+		_, rc, err := fast.PutScoringRules(ctx, rules, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A run whose time is up before it starts stages nothing.
+		if done, err := fast.RecomputeRun(ctx, rc.ID, 10, time.Now().Add(-time.Second)); err != nil || done {
+			t.Fatalf("run out of time: over %v, %v", done, err)
+		}
+		if got, err := fast.Recompute(ctx, rc.ID); err != nil || got.Done != 0 {
+			t.Fatalf("run out of time staged %+v (%v)", got, err)
+		}
+		if twice {
+			errc := make(chan error, 2)
+			for range 2 {
+				go func() {
+					_, err := fast.RecomputeRun(ctx, rc.ID, 10, time.Now().Add(time.Hour))
+					errc <- err
+				}()
+			}
+			for range 2 {
+				if err := <-errc; err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		finishRecompute(t, fast, rc, 10)
+		got, err := fast.Recompute(ctx, rc.ID)
+		if err != nil || got.State != store.RecomputeDone || got.Done != got.Total {
+			t.Fatalf("twice %v: recompute %+v (%v)", twice, got, err)
+		}
+		rs, _, err := slow.PutScoringRules(ctx, rules, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := slow.RescoreOneByOneForTest(ctx, rs.Version); err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range []string{
+			`SELECT id, fit_score, engagement_score, stage FROM contacts ORDER BY id`,
+			`SELECT contact_id, fit_old, fit_new, engagement_old, engagement_new FROM score_history ORDER BY contact_id, id`,
+			`SELECT contact_id, stage FROM contact_stages ORDER BY contact_id, stage`,
+		} {
+			a, err := store.RowsForTest(ctx, fast, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := store.RowsForTest(ctx, slow, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(a, b) {
+				t.Errorf("twice %v: %s differs: %d rows against %d one by one", twice, q, len(a), len(b))
+			}
 		}
 	}
 }
