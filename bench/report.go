@@ -123,8 +123,9 @@ func (e *env) targets(w func(string, ...any)) {
 			en, commas(knownContacts), e.opt.workers, e.fmtKey("ingest."+en+".eps", ""), e.fmtKey("raw."+en+".rows", ""), pct(r, ok), verdict(r >= 50, ok))
 		sk := "ingest." + en + ".scored"
 		lag, ok := e.res.get(sk + ".lag_p99")
+		probes, _ := e.res.get(sk + ".lag_n")
 		w("| score updated after an ingested event, %s, under the same event ingest load with seven engagement rules (%s events/s in that run): a form_submit for a new contact, from the API's answer until the contact's stored engagement shows it, %s probes: p99; p50 | %s; %s | — | — | p99 < 1 s | %s |\n",
-			en, e.fmtKey(sk+".eps", ""), e.fmtKey(sk+".lag_n", ""), e.fmtKey(sk+".lag_p99", " ms"), e.fmtKey(sk+".lag_p50", " ms"), verdict(lag.Med < 1000, ok))
+			en, e.fmtKey(sk+".eps", ""), commas(int64(probes.Med)), e.fmtKey(sk+".lag_p99", " ms"), e.fmtKey(sk+".lag_p50", " ms"), verdict(lag.Med < 1000, ok))
 		r, ok = e.ratio("seed."+en+".eps", "raw."+en+".rows")
 		trend := ""
 		if _, ok := e.res.get("seed." + en + ".eps_last"); ok {
