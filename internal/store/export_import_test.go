@@ -32,30 +32,7 @@ func (s *Store) DumpTables(ctx context.Context) (map[string][]string, error) {
 			continue
 		}
 		rows, err := s.read.QueryContext(ctx, `SELECT * FROM `+t)
-		if err != nil {
-			return nil, err
-		}
-		cols, _ := rows.Columns()
-		var lines []string
-		err = eachRow(rows, nil, func(r *sql.Rows) error {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := r.Scan(ptrs...); err != nil {
-				return err
-			}
-			parts := make([]string, len(cols))
-			for i, v := range vals {
-				if b, ok := v.([]byte); ok {
-					v = string(b)
-				}
-				parts[i] = fmt.Sprintf("%s=%v", cols[i], v)
-			}
-			lines = append(lines, strings.Join(parts, " | "))
-			return nil
-		})
+		lines, err := textRows(rows, err, true)
 		if err != nil {
 			return nil, err
 		}
@@ -70,4 +47,41 @@ func (s *Store) PlannerContacts(ctx context.Context) (float64, error) {
 	var n float64
 	err := s.read.QueryRowContext(ctx, `SELECT reltuples FROM pg_class WHERE oid = 'contacts'::regclass`).Scan(&n)
 	return n, err
+}
+
+// textRows reads each row of a query's answer as text, its values joined by " | ",
+// each written column=value when named.
+func textRows(rows *sql.Rows, err error, named bool) ([]string, error) {
+	if err != nil {
+		return nil, err
+	}
+	cols, err := rows.Columns()
+	if err != nil {
+		rows.Close()
+		return nil, err
+	}
+	var out []string
+	err = eachRow(rows, nil, func(r *sql.Rows) error {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := r.Scan(ptrs...); err != nil {
+			return err
+		}
+		parts := make([]string, len(cols))
+		for i, v := range vals {
+			if b, ok := v.([]byte); ok {
+				v = string(b)
+			}
+			parts[i] = fmt.Sprint(v)
+			if named {
+				parts[i] = cols[i] + "=" + parts[i]
+			}
+		}
+		out = append(out, strings.Join(parts, " | "))
+		return nil
+	})
+	return out, err
 }

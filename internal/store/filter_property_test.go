@@ -211,12 +211,7 @@ func TestFilterMemoryMatchesSQL(t *testing.T) {
 			}
 		}
 		f := filter.Filter{Expr: e}
-		want := []int64{}
-		for _, rec := range all {
-			if f.Match(rec, filterNow) {
-				want = append(want, rec.ID)
-			}
-		}
+		want := memoryMatches(f, all)
 		got, err := s.MatchingIDs(ctx, f)
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)
@@ -271,29 +266,39 @@ func TestJSONMatchOnStoredText(t *testing.T) {
 		t.Fatal(err)
 	}
 	needles := []string{"a&b", "<c>", `"hi"`, "café", "\uFFFD/pricing", "/pricing", "/PRICING", "\u2028", "1e+21", "1.0e+21", "e+21", "12.5", "true", "https://x.com/a&b<c>"}
+	var texts []string
 	for _, needle := range needles {
 		for _, form := range []string{"count(page_view where page_url %s %s) >= 1", "custom.plan %s %s", "not custom.plan %s %s"} {
 			for _, op := range []string{"contains", "=", "starts with"} {
-				text := fmt.Sprintf(form, op, strconv.Quote(needle))
-				e, err := filter.ParseText(text)
-				if err != nil {
-					t.Fatalf("%s: %v", text, err)
-				}
-				f := filter.Filter{Expr: e}
-				want := []int64{}
-				for _, rec := range all {
-					if f.Match(rec, filterNow) {
-						want = append(want, rec.ID)
-					}
-				}
-				got, err := s.MatchingIDs(ctx, f)
-				if err != nil {
-					t.Fatalf("%s: %v", text, err)
-				}
-				if !reflect.DeepEqual(got, want) {
-					t.Errorf("%s: SQL %v, memory %v", text, got, want)
-				}
+				texts = append(texts, fmt.Sprintf(form, op, strconv.Quote(needle)))
 			}
 		}
 	}
+	for _, text := range texts {
+		e, err := filter.ParseText(text)
+		if err != nil {
+			t.Fatalf("%s: %v", text, err)
+		}
+		f := filter.Filter{Expr: e}
+		want := memoryMatches(f, all)
+		got, err := s.MatchingIDs(ctx, f)
+		if err != nil {
+			t.Fatalf("%s: %v", text, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: SQL %v, memory %v", text, got, want)
+		}
+	}
+}
+
+// memoryMatches lists the ids of the records a filter matches when evaluated in
+// memory, in the order given.
+func memoryMatches(f filter.Filter, recs []*filter.Record) []int64 {
+	ids := []int64{}
+	for _, rec := range recs {
+		if f.Match(rec, filterNow) {
+			ids = append(ids, rec.ID)
+		}
+	}
+	return ids
 }

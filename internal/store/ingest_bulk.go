@@ -63,12 +63,11 @@ func (s *Store) runImportTx(ctx context.Context, caps []Capture, out []Captured,
 	if wrap == nil {
 		wrap = func(_ *Tx, ingest func() error) error { return ingest() }
 	}
-	bulk := true
-	for attempt := 0; ; attempt++ {
-		// ingestOne fills in a capture's defaults; every attempt starts from the same.
-		work := slices.Clone(caps)
-		clear(out)
-		err := s.RunInTx(ctx, func(tx *Tx) error {
+	for bulk := true; ; bulk = false {
+		err := s.retryTx(ctx, func(tx *Tx) error {
+			// ingestOne fills in a capture's defaults; every attempt starts from the same.
+			work := slices.Clone(caps)
+			clear(out)
 			return wrap(tx, func() error {
 				if err := lockIngest(ctx, tx); err != nil {
 					return err
@@ -87,17 +86,12 @@ func (s *Store) runImportTx(ctx context.Context, caps []Capture, out []Captured,
 			})
 		})
 		if errors.Is(err, errBulkFallback) && bulk {
-			bulk = false
 			continue
 		}
 		if err == nil {
 			s.keepPlannerInformed(ctx, out) // advice only: the batch is committed
-			return nil
 		}
-		if !retryable(err) || attempt == 4 {
-			return err
-		}
-		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
+		return err
 	}
 }
 

@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"time"
 )
 
@@ -136,37 +134,7 @@ func (s *Store) RescoreOneByOneForTest(ctx context.Context, version int64) error
 // RowsForTest runs a query and returns each row as text, for comparing tables.
 func RowsForTest(ctx context.Context, s *Store, q string, args ...any) ([]string, error) {
 	rows, err := s.query(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
-		}
-		var b strings.Builder
-		for i, v := range vals {
-			if i > 0 {
-				b.WriteString(" | ")
-			}
-			if bs, ok := v.([]byte); ok {
-				v = string(bs)
-			}
-			fmt.Fprint(&b, v)
-		}
-		out = append(out, b.String())
-	}
-	return out, rows.Err()
+	return textRows(rows, err, false)
 }
 
 // FlatPropsForTest exposes the direct reader of event properties.

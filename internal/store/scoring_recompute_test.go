@@ -202,14 +202,7 @@ func TestRecomputeMatchesOneByOne(t *testing.T) {
 				`SELECT day, stage, contacts FROM stage_days WHERE contacts <> 0 ORDER BY day, stage`,
 				`SELECT version, state FROM scoring_rule_sets ORDER BY version`,
 			} {
-				a, err := store.RowsForTest(ctx, fast, q)
-				if err != nil {
-					t.Fatal(err)
-				}
-				b, err := store.RowsForTest(ctx, slow, q)
-				if err != nil {
-					t.Fatal(err)
-				}
+				a, b := rowsOfBoth(t, fast, slow, q)
 				if strings.Contains(q, "stage_changed") {
 					for _, row := range a {
 						if strings.Contains(row, `"to": "sql"`) || strings.Contains(row, `"to":"sql"`) {
@@ -361,17 +354,24 @@ func TestRecomputeRunResumesAndRunsAlone(t *testing.T) {
 			`SELECT contact_id, fit_old, fit_new, engagement_old, engagement_new FROM score_history ORDER BY contact_id, id`,
 			`SELECT contact_id, stage FROM contact_stages ORDER BY contact_id, stage`,
 		} {
-			a, err := store.RowsForTest(ctx, fast, q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			b, err := store.RowsForTest(ctx, slow, q)
-			if err != nil {
-				t.Fatal(err)
-			}
+			a, b := rowsOfBoth(t, fast, slow, q)
 			if !reflect.DeepEqual(a, b) {
 				t.Errorf("twice %v: %s differs: %d rows against %d one by one", twice, q, len(a), len(b))
 			}
 		}
 	}
+}
+
+// rowsOfBoth runs one query on two stores, each row as text.
+func rowsOfBoth(t *testing.T, a, b *store.Store, q string) ([]string, []string) {
+	t.Helper()
+	ra, err := store.RowsForTest(ctx, a, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, err := store.RowsForTest(ctx, b, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ra, rb
 }

@@ -83,20 +83,8 @@ func (s *Store) Timeline(ctx context.Context, contactID int64, opt TimelineOptio
 
 // withMerged is the contact's id followed by the ids of the contacts merged into it.
 func (s *Store) withMerged(ctx context.Context, contactID int64) ([]int64, error) {
-	rows, err := s.query(ctx, `SELECT id FROM contacts WHERE merged_into_id = ? ORDER BY id`, contactID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	ids := []int64{contactID}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	merged, err := idRows(s.query(ctx, `SELECT id FROM contacts WHERE merged_into_id = ? ORDER BY id`, contactID))
+	return append([]int64{contactID}, merged...), err
 }
 
 // AddNote puts a person's note on the contact's timeline.
