@@ -139,12 +139,14 @@ func TestRollupsExactAfterMultiRowStatements(t *testing.T) {
 		{"contacts created merged away, with stages", `INSERT INTO contacts (email, stage, first_touch_channel, merged_into_id, created_at, updated_at)
 			SELECT 'x' || email, 'sql', 'email', id, created_at, updated_at FROM contacts WHERE id % 15 = 0;
 			` + stagesOf(`c.email LIKE 'x%'`)},
-		{"touches, sales touches and won deals in one insert each", `INSERT INTO events (contact_id, type, occurred_at, received_at, channel, campaign_id, actor)
-			SELECT id, CASE WHEN id % 2 = 0 THEN 'page_view' ELSE 'call' END, created_at + 3600000000, created_at + 3600000000,
-				CASE WHEN id % 2 = 0 THEN 'social' END, NULL, CASE WHEN id % 2 = 0 THEN '' ELSE 'user:1' END
-			FROM contacts WHERE email LIKE 'new%';
-			INSERT INTO deals (contact_id, name, amount, status, closed_at, created_at)
+		{"won deals in one insert", `INSERT INTO deals (contact_id, name, amount, status, closed_at, created_at)
 			SELECT id, 'Order', 1000 + id, 'won', created_at + 7200000000, created_at FROM contacts WHERE stage = 'customer'`},
+		// Touches change the customers' credits, calls the SQLs' speed to lead: only the
+		// marks of the events' trigger tell the report.
+		{"touches and calls in one insert", `INSERT INTO events (contact_id, type, occurred_at, received_at, channel, campaign_id, actor)
+			SELECT id, CASE WHEN id % 2 = 1 THEN 'page_view' ELSE 'call' END, created_at + 3600000000, created_at + 3600000000,
+				CASE WHEN id % 2 = 1 THEN 'social' END, NULL, CASE WHEN id % 2 = 1 THEN '' ELSE 'user:1' END
+			FROM contacts WHERE email LIKE 'new%' OR email LIKE 'old%'`},
 		{"every lead moved to mql in one update", `UPDATE contacts SET stage = 'mql' WHERE stage = 'lead';
 			` + stagesOf(`c.stage = 'mql'`)},
 		{"a third of the mqls moved back to lead", `UPDATE contacts SET stage = 'lead' WHERE stage = 'mql' AND id % 3 = 0`},
