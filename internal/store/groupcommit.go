@@ -87,17 +87,15 @@ func (g *groupCommitter) run() {
 
 func (g *groupCommitter) commit(batch []*groupReq) {
 	var err error
-	// Most groups hold no bad capture: run them first without a savepoint per caller
-	// (two statements each). A group where one fails rolls back and runs again with
-	// savepoints, so that only the bad one is refused.
-	if len(batch) > 1 {
-		err = g.s.RunInTx(context.Background(), func(tx *Tx) error { return g.runPlain(tx, batch) })
-		if err == nil {
-			for _, r := range batch {
-				close(r.done)
-			}
-			return
+	// Most groups hold no bad capture: run them first as one batch, without a
+	// savepoint per caller. A group where one fails rolls back and runs again capture
+	// by capture with savepoints, so that only the bad one is refused.
+	err = g.s.RunInTx(context.Background(), func(tx *Tx) error { return g.runPlain(tx, batch) })
+	if err == nil {
+		for _, r := range batch {
+			close(r.done)
 		}
+		return
 	}
 	for attempt := 0; ; attempt++ {
 		err = g.s.RunInTx(context.Background(), func(tx *Tx) error { return g.run1(tx, batch) })
@@ -123,11 +121,14 @@ func retryable(err error) bool {
 }
 
 // runPlain runs one group in a transaction without savepoints; any error fails it.
+// The callers' proofs of work are spent first, then all their captures are recorded
+// as one batch, set-based where they allow it (ingestBatch).
 func (g *groupCommitter) runPlain(tx *Tx, batch []*groupReq) error {
 	ctx := context.Background()
 	if err := lockIngest(ctx, tx); err != nil {
 		return err
 	}
+	var caps []Capture
 	for _, r := range batch {
 		r.out, r.err = nil, nil
 		if r.ctx.Err() != nil {
@@ -139,13 +140,15 @@ func (g *groupCommitter) runPlain(tx *Tx, batch []*groupReq) error {
 				return err
 			}
 		}
-		r.out = make([]Captured, len(r.caps))
-		for i := range r.caps {
-			res, err := ingestOne(ctx, tx, &r.caps[i])
-			if err != nil {
-				return err
-			}
-			r.out[i] = res
+		caps = append(caps, r.caps...)
+	}
+	out := make([]Captured, len(caps))
+	if err := ingestBatch(ctx, tx, caps, out); err != nil {
+		return err
+	}
+	for _, r := range batch {
+		if r.err == nil {
+			r.out, out = out[:len(r.caps):len(r.caps)], out[len(r.caps):]
 		}
 	}
 	return nil

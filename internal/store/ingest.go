@@ -79,26 +79,7 @@ type Captured struct {
 // Ingest records captures in one transaction: all of them or, on error, none.
 func (s *Store) Ingest(ctx context.Context, caps []Capture) ([]Captured, error) {
 	out := make([]Captured, len(caps))
-	var err error
-	for attempt := 0; ; attempt++ {
-		err = s.RunInTx(ctx, func(tx *Tx) error {
-			if err := lockIngest(ctx, tx); err != nil {
-				return err
-			}
-			for i := range caps {
-				r, err := ingestOne(ctx, tx, &caps[i])
-				if err != nil {
-					return itemError(i, err)
-				}
-				out[i] = r
-			}
-			return nil
-		})
-		if !retryable(err) || attempt == 4 {
-			return out, err
-		}
-		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
-	}
+	return out, s.ingestTx(ctx, caps, out, nil)
 }
 
 // lockIngest makes ingesting transactions take turns on PostgreSQL, across every node:
@@ -545,22 +526,36 @@ func touchOf(ctx context.Context, tx *Tx, c *Capture, contactID int64) (string, 
 	} else if !c.Touch {
 		return "", 0, nil
 	}
+	ch, campaignID := classifyTouch(c, func(key string) (int64, string, bool) {
+		var id int64
+		var channel string
+		err := tx.queryRow(ctx, `SELECT id, channel FROM campaigns WHERE utm_campaign = ?`, key).Scan(&id, &channel)
+		return id, channel, err == nil
+	})
+	return ch, campaignID, nil
+}
+
+// classifyTouch is the channel and campaign of a capture that is a touch: as given,
+// or classified from its web fields, where a campaign found by its utm_campaign key
+// (trimmed, lower case) names both.
+func classifyTouch(c *Capture, campaign func(key string) (id int64, channel string, ok bool)) (string, int64) {
 	if c.Channel != "" {
-		return c.Channel, c.CampaignID, nil
+		return c.Channel, c.CampaignID
 	}
 	campaignID := c.CampaignID
 	ch := attribution.Classify(c.Web, func(key string) (attribution.Channel, bool) {
-		var id int64
-		var channel string
-		err := tx.queryRow(ctx, `SELECT id, channel FROM campaigns WHERE utm_campaign = ?`, strings.ToLower(strings.TrimSpace(key))).Scan(&id, &channel)
-		if err != nil {
+		id, channel, ok := campaign(campaignKey(key))
+		if !ok {
 			return "", false
 		}
 		campaignID = id
 		return attribution.Channel(channel), true
 	})
-	return string(ch), campaignID, nil
+	return string(ch), campaignID
 }
+
+// campaignKey is how a utm_campaign value is looked up among the campaigns.
+func campaignKey(utm string) string { return strings.ToLower(strings.TrimSpace(utm)) }
 
 func lastPageView(ctx context.Context, tx *Tx, visitorID string, contactID int64, before time.Time) (*attribution.PageView, error) {
 	var q string

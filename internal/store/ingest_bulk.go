@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lodestone-hq/lodestone/internal/attribution"
 	"github.com/lodestone-hq/lodestone/internal/contact"
 	"github.com/lodestone-hq/lodestone/internal/lifecycle"
 )
@@ -55,11 +54,21 @@ func (s *Store) PrepareForImport(ctx context.Context) error {
 	return err
 }
 
-// runImportTx records a batch in one transaction, set-based where it can, and
-// capture by capture when the set-based statements fail. wrap, when set, runs the
-// transaction's other statements around the recording (ingest). Deadlock victims run
-// again, as in Ingest.
+// runImportTx records an import's batch as ingestTx does, and keeps the planner
+// informed of the tables it grows.
 func (s *Store) runImportTx(ctx context.Context, caps []Capture, out []Captured, wrap func(tx *Tx, ingest func() error) error) error {
+	err := s.ingestTx(ctx, caps, out, wrap)
+	if err == nil {
+		s.keepPlannerInformed(ctx, out) // advice only: the batch is committed
+	}
+	return err
+}
+
+// ingestTx records a batch in one transaction, set-based where it can, and capture
+// by capture when the set-based statements fail. wrap, when set, runs the
+// transaction's other statements around the recording (ingest). Deadlock victims run
+// again.
+func (s *Store) ingestTx(ctx context.Context, caps []Capture, out []Captured, wrap func(tx *Tx, ingest func() error) error) error {
 	if wrap == nil {
 		wrap = func(_ *Tx, ingest func() error) error { return ingest() }
 	}
@@ -88,9 +97,6 @@ func (s *Store) runImportTx(ctx context.Context, caps []Capture, out []Captured,
 		if errors.Is(err, errBulkFallback) && bulk {
 			continue
 		}
-		if err == nil {
-			s.keepPlannerInformed(ctx, out) // advice only: the batch is committed
-		}
 		return err
 	}
 }
@@ -118,145 +124,112 @@ func (s *Store) keepPlannerInformed(ctx context.Context, out []Captured) {
 	_, _ = s.write.ExecContext(ctx, `ANALYZE contacts, companies`)
 }
 
-// newContact is a capture that creates its contact, prepared for the bulk inserts.
-type newContact struct {
-	i       int // index in the batch
-	c       *Capture
-	custom  string
-	props   string
-	key     string
-	search  string
-	company int64
-	id      int64
-}
+// writeRun writes a run of captures set-based: the fresh contacts with their
+// companies, search words and first stages, then every capture's consents and event
+// (with the stage move of a fresh contact that goes further), then the fresh
+// contacts' duplicate flags. What insertProfiled, ingestOne and flagDuplicatesOf write
+// for each, table by table in the same order.
+func writeRun(ctx context.Context, tx *Tx, run []bulkCapture, out []Captured, b *batchState) error {
+	now := b.now
+	var fresh []*bulkCapture
+	for k := range run {
+		if run[k].fresh {
+			fresh = append(fresh, &run[k])
+		}
+	}
+	if err := insertFreshContacts(ctx, tx, fresh, now); err != nil {
+		return err
+	}
+	b.written(run)
 
-// ingestBatch records caps in order, as ingestOne would one by one, writing out.
-func ingestBatch(ctx context.Context, tx *Tx, caps []Capture, out []Captured) error {
-	now := tx.s.Now()
-	known, err := knownEmails(ctx, tx, caps)
+	// Consents, in the order of the captures and of their consents.
+	var args []any
+	for _, bc := range run {
+		if bc.skip {
+			continue
+		}
+		for _, cs := range bc.c.Consents {
+			at := cs.RecordedAt
+			if at.IsZero() {
+				at = bc.c.OccurredAt
+			}
+			args = append(args, bc.id, cs.Purpose, cs.Granted, cs.Basis, cs.Source, cs.Wording, cs.IP, ts(at))
+		}
+	}
+	if err := insertBulk(ctx, tx, `INSERT INTO consents (contact_id, purpose, granted, basis, source, wording, ip, recorded_at) VALUES `, 8, ``, args, nil); err != nil {
+		return err
+	}
+
+	// The captures' events, each followed by the stage move it makes. Both engines
+	// number the rows of one insert in the order given.
+	args = args[:0]
+	var owners []int // the run's capture of each event, -1 for a stage move
+	var moved []any
+	for k, bc := range run {
+		c := bc.c
+		if bc.skip {
+			out[bc.i] = Captured{ContactID: bc.id, Skipped: true}
+			continue
+		}
+		args = append(args, nullID(bc.id), nullString(c.VisitorID), c.Type, ts(c.OccurredAt), ts(now), bc.props, nullString(bc.channel), nullID(bc.campaign), c.Actor)
+		owners = append(owners, k)
+		if bc.moveTo != "" {
+			props, err := json.Marshal(map[string]any{"from": initialStage(c), "to": bc.moveTo, "reason": "captured by " + c.Type})
+			if err != nil {
+				return err
+			}
+			args = append(args, bc.id, nil, "stage_changed", ts(c.OccurredAt), ts(now), string(props), nil, nil, "system")
+			owners = append(owners, -1)
+			moved = append(moved, bc.id)
+		}
+	}
+	var ids []int64
+	err := insertBulk(ctx, tx, `INSERT INTO events (contact_id, visitor_id, type, occurred_at, received_at, properties, channel, campaign_id, actor) VALUES `, 9,
+		` RETURNING id`, args, func(r *sql.Rows) error {
+			var id int64
+			err := r.Scan(&id)
+			ids = append(ids, id)
+			return err
+		})
 	if err != nil {
 		return err
 	}
-	var run []newContact
-	flush := func() error {
-		if len(run) == 0 {
-			return nil
-		}
-		err := insertNewContacts(ctx, tx, run, out, now)
-		run = run[:0]
-		if err != nil && !retryable(err) && ctx.Err() == nil {
-			return errors.Join(errBulkFallback, err)
-		}
-		return err
+	if len(ids) != len(owners) {
+		return errors.New("the events inserted do not match the run")
 	}
-	for i := range caps {
-		c := &caps[i]
-		if nc, ok := prepareNew(c, now); ok && !known[c.Email] {
-			known[c.Email] = true
-			nc.i = i
-			run = append(run, nc)
-			continue
+	slices.Sort(ids)
+	for n, k := range owners {
+		if k >= 0 {
+			out[run[k].i] = Captured{ContactID: run[k].id, EventID: ids[n], Created: run[k].fresh}
 		}
-		if err := flush(); err != nil {
+	}
+
+	// Fresh contacts that go beyond their first stage (a sign-up that makes an MQL),
+	// as moveStage moves them.
+	if len(moved) > 0 {
+		if _, err := tx.exec(ctx, `UPDATE contacts SET stage = ?, updated_at = ? WHERE id IN (`+placeholders(len(moved))+`)`,
+			append([]any{lifecycle.MQL, ts(now)}, moved...)...); err != nil {
 			return err
 		}
-		r, err := ingestOne(ctx, tx, c)
-		if err != nil {
-			return itemError(i, err)
-		}
-		out[i] = r
-		if c.Email != "" {
-			known[c.Email] = true
-		}
-	}
-	return flush()
-}
-
-// knownEmails says which of the batch's emails have a contact already.
-func knownEmails(ctx context.Context, tx *Tx, caps []Capture) (map[string]bool, error) {
-	known := make(map[string]bool, len(caps))
-	var emails []any
-	seen := make(map[string]bool, len(caps))
-	for i := range caps {
-		if e := caps[i].Email; e != "" && !seen[e] {
-			seen[e] = true
-			emails = append(emails, e)
-		}
-	}
-	for len(emails) > 0 {
-		n := min(len(emails), 1000)
-		err := txRows(ctx, tx, `SELECT email FROM contacts WHERE email IN (`+placeholders(n)+`)`, emails[:n], func(r *sql.Rows) error {
-			var e string
-			if err := r.Scan(&e); err != nil {
-				return err
+		args = args[:0]
+		for _, bc := range fresh {
+			if bc.moveTo != "" {
+				args = append(args, bc.id, bc.moveTo, ts(bc.c.OccurredAt))
 			}
-			known[e] = true
-			return nil
-		})
-		if err != nil {
-			return nil, err
 		}
-		emails = emails[n:]
+		if err := insertBulk(ctx, tx, `INSERT INTO contact_stages (contact_id, stage, entered_at) VALUES `, 3, ` ON CONFLICT (contact_id, stage) DO NOTHING`, args, nil); err != nil {
+			return err
+		}
 	}
-	return known, nil
+	return flagNewDuplicates(ctx, tx, fresh, now)
 }
 
-// prepareNew says whether a capture whose email is new can be recorded in bulk,
-// doing what ingestOne does to it first. Anything unusual (a stage beyond the first,
-// a visitor, a touch to classify, a value that cannot be stored) is left to ingestOne.
-func prepareNew(c *Capture, now time.Time) (newContact, bool) {
-	if c.Email == "" || c.ContactID != 0 || c.VisitorID != "" || c.Type == "page_view" || (c.Touch && c.Channel == "") {
-		return newContact{}, false
+// insertFreshContacts writes a run's new contacts with their companies, search words
+// and first stage, and gives each its id.
+func insertFreshContacts(ctx context.Context, tx *Tx, run []*bulkCapture, now time.Time) error {
+	if len(run) == 0 {
+		return nil
 	}
-	stage := c.Stage
-	if stage == "" {
-		stage = lifecycle.Lead
-	}
-	if lifecycle.AutoAdvance(initialStage(c), stage) {
-		return newContact{}, false
-	}
-	nc := newContact{c: c, custom: "{}", props: "{}"}
-	f := c.Fields
-	if len(f.Custom) > 0 {
-		b, err := json.Marshal(f.Custom)
-		if err != nil {
-			return newContact{}, false
-		}
-		nc.custom = string(b)
-	}
-	web := completeWeb(c.Web, c.Properties)
-	props := c.Properties
-	if web != (attribution.WebTouch{}) {
-		props = withWeb(props, web)
-	}
-	if len(props) > 0 {
-		b, err := json.Marshal(props)
-		if err != nil {
-			return newContact{}, false
-		}
-		nc.props = string(b)
-	}
-	if c.OccurredAt.IsZero() {
-		c.OccurredAt = now
-	}
-	c.Web, c.Properties = web, props
-	nc.key = contact.NameCompanyKey(f.FirstName, f.LastName, f.CompanyName)
-	nc.search = searchText(f.FirstName, f.LastName, c.Email, f.CompanyName, strings.TrimPrefix(c.Phone, "+"))
-	return nc, true
-}
-
-// channel is the touch of a capture prepared by prepareNew.
-func (nc *newContact) channel() (string, int64) {
-	if !nc.c.Touch {
-		return "", 0
-	}
-	return nc.c.Channel, nc.c.CampaignID
-}
-
-// insertNewContacts writes a run of new contacts with their companies, search words,
-// first stage, consents, events and duplicate flags: what insertProfiled, ingestOne
-// and flagDuplicatesOf write for each, table by table in the same order.
-func insertNewContacts(ctx context.Context, tx *Tx, run []newContact, out []Captured, now time.Time) error {
 	// Companies: every proposal, in order, as upsertCompany makes them (the first name
 	// given wins; PostgreSQL spends an id on each, as it does there).
 	var args []any
@@ -301,14 +274,14 @@ func insertNewContacts(ctx context.Context, tx *Tx, run []newContact, out []Capt
 	args = args[:0]
 	byEmail := make(map[string]int, len(run))
 	for k := range run {
-		nc := &run[k]
+		nc := run[k]
 		c, f := nc.c, nc.c.Fields
 		var company any
 		if c.CompanyDomain != "" {
 			nc.company = domains[c.CompanyDomain]
 			company = nc.company
 		}
-		channel, campaign := nc.channel()
+		channel, campaign := nc.channel, nc.campaign
 		var touchAt any
 		if channel != "" {
 			touchAt = ts(c.OccurredAt)
@@ -373,59 +346,18 @@ func insertNewContacts(ctx context.Context, tx *Tx, run []newContact, out []Capt
 	if err := insertBulk(ctx, tx, `INSERT INTO contact_stages (contact_id, stage, entered_at) VALUES `, 3, ` ON CONFLICT (contact_id, stage) DO NOTHING`, args, nil); err != nil {
 		return err
 	}
-
-	// Consents, in the order of the captures and of their consents.
-	args = args[:0]
-	for _, nc := range run {
-		for _, cs := range nc.c.Consents {
-			at := cs.RecordedAt
-			if at.IsZero() {
-				at = nc.c.OccurredAt
-			}
-			args = append(args, nc.id, cs.Purpose, cs.Granted, cs.Basis, cs.Source, cs.Wording, cs.IP, ts(at))
-		}
-	}
-	if err := insertBulk(ctx, tx, `INSERT INTO consents (contact_id, purpose, granted, basis, source, wording, ip, recorded_at) VALUES `, 8, ``, args, nil); err != nil {
-		return err
-	}
-
-	// The captures' events.
-	args = args[:0]
-	byContact := make(map[int64]int, len(run))
-	for k, nc := range run {
-		c := nc.c
-		channel, campaign := nc.channel()
-		byContact[nc.id] = k
-		args = append(args, nullID(nc.id), nullString(c.VisitorID), c.Type, ts(c.OccurredAt), ts(now), nc.props, nullString(channel), nullID(campaign), c.Actor)
-	}
-	err = insertBulk(ctx, tx, `INSERT INTO events (contact_id, visitor_id, type, occurred_at, received_at, properties, channel, campaign_id, actor) VALUES `, 9,
-		` RETURNING id, contact_id`, args, func(r *sql.Rows) error {
-			var id, contactID int64
-			if err := r.Scan(&id, &contactID); err != nil {
-				return err
-			}
-			k, ok := byContact[contactID]
-			if !ok || out[run[k].i].EventID != 0 {
-				return errors.New("an inserted event does not match the batch")
-			}
-			out[run[k].i] = Captured{ContactID: contactID, EventID: id, Created: true}
-			return nil
-		})
-	if err != nil {
-		return err
-	}
-	return flagNewDuplicates(ctx, tx, run, now)
+	return nil
 }
 
 // flagNewDuplicates flags each new contact of the run as flagDuplicatesOf would have
 // right after its insert: against the contacts that existed then, which are those
 // with a smaller id. Only a phone or key that two contacts share is looked up.
-func flagNewDuplicates(ctx context.Context, tx *Tx, run []newContact, now time.Time) error {
-	shared := func(col string, val func(*newContact) string) (map[string]bool, error) {
+func flagNewDuplicates(ctx context.Context, tx *Tx, run []*bulkCapture, now time.Time) error {
+	shared := func(col string, val func(*bulkCapture) string) (map[string]bool, error) {
 		seen := map[string]bool{}
 		var list []any
 		for k := range run {
-			if v := val(&run[k]); v != "" && !seen[v] {
+			if v := val(run[k]); v != "" && !seen[v] {
 				seen[v] = true
 				list = append(list, v)
 			}
@@ -454,11 +386,11 @@ func flagNewDuplicates(ctx context.Context, tx *Tx, run []newContact, now time.T
 		}
 		return out, nil
 	}
-	phones, err := shared("phone", func(nc *newContact) string { return nc.c.Phone })
+	phones, err := shared("phone", func(nc *bulkCapture) string { return nc.c.Phone })
 	if err != nil {
 		return err
 	}
-	keys, err := shared("dedupe_key", func(nc *newContact) string { return nc.key })
+	keys, err := shared("dedupe_key", func(nc *bulkCapture) string { return nc.key })
 	if err != nil {
 		return err
 	}
