@@ -87,11 +87,7 @@ func (s *Store) Ingest(ctx context.Context, caps []Capture) ([]Captured, error) 
 // opposite orders and deadlock. Group commit keeps the turns full, as SQLite's single
 // writer does.
 func lockIngest(ctx context.Context, tx *Tx) error {
-	if tx.s.engine != Postgres {
-		return nil
-	}
-	_, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(4242002)`)
-	return err
+	return advisoryLock(ctx, tx, lockIngesting)
 }
 
 // itemError says which item of a batch failed.

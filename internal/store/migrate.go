@@ -31,10 +31,8 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 		base := name[len(dir)+1:]
 		err = s.RunInTx(ctx, func(tx *Tx) error {
-			if s.engine == Postgres {
-				if _, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(4242001)`); err != nil {
-					return err
-				}
+			if err := advisoryLock(ctx, tx, lockMigrate); err != nil {
+				return err
 			}
 			var n int
 			if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE name = ?`, base).Scan(&n); err != nil {

@@ -24,10 +24,6 @@ import (
 // reportFactsBatch is how many marks one transaction works out.
 const reportFactsBatch = 2000
 
-// reportFactsLock is the PostgreSQL advisory lock that lets one transaction at a time
-// work facts out, so two readers never write the same contact's facts.
-const reportFactsLock = 7_715_015
-
 // refreshReportFacts works out the facts of every contact marked in report_dirty so far.
 func (s *Store) refreshReportFacts(ctx context.Context) error {
 	var last int64
@@ -35,11 +31,7 @@ func (s *Store) refreshReportFacts(ctx context.Context) error {
 		return err
 	}
 	lock := func(tx *Tx) error {
-		if s.engine != Postgres {
-			return nil
-		}
-		_, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(?)`, reportFactsLock)
-		return err
+		return advisoryLock(ctx, tx, lockReportFacts)
 	}
 	// Marks of contacts that have no facts and whose contact (or the one it is merged
 	// into) has entered neither SQL nor customer change nothing. Their transactions have

@@ -40,11 +40,7 @@ type contactScore struct {
 // event poller, the decay refresh and the recompute's final swap. SQLite's single
 // writer serialises them by itself.
 func lockScoring(ctx context.Context, tx *Tx) error {
-	if tx.s.engine != Postgres {
-		return nil
-	}
-	_, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(4242008)`)
-	return err
+	return advisoryLock(ctx, tx, lockScores)
 }
 
 // recycleTypes are the event types scoring reads besides those the rules count: a

@@ -1,0 +1,26 @@
+package store
+
+import "context"
+
+// Advisory locks that make PostgreSQL writers take turns across nodes. Each is
+// scoped to the schema the store works in, so that two Lodestone workspaces kept in
+// two schemas of one database (or the test suite's many schemas) never wait for each
+// other.
+const (
+	lockMigrate   int32 = 4242001
+	lockIngesting int32 = 4242002
+	lockScores    int32 = 4242008
+	// lockReportFacts lets one transaction at a time work report facts out, so two
+	// readers never write the same contact's facts.
+	lockReportFacts int32 = 7_715_015
+)
+
+// advisoryLock takes one of the locks above until the transaction ends. It does
+// nothing on SQLite, whose single writer serialises writers by itself.
+func advisoryLock(ctx context.Context, tx *Tx, key int32) error {
+	if tx.s.engine != Postgres {
+		return nil
+	}
+	_, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(?, hashtext(COALESCE(current_schema(), '')))`, key)
+	return err
+}

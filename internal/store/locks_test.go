@@ -1,0 +1,42 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/lodestone-hq/lodestone/internal/store"
+	"github.com/lodestone-hq/lodestone/internal/store/storetest"
+)
+
+// The ingest lock makes the writers of one workspace take turns, and only them: a
+// workspace in another schema of the same PostgreSQL database goes on while it is held.
+func TestIngestLockIsPerSchema(t *testing.T) {
+	a := storetest.Open(t)
+	if a.Engine() != store.Postgres {
+		t.Skip("advisory locks are PostgreSQL's; SQLite has one writer")
+	}
+	b := storetest.Open(t)
+	err := store.LockIngestingFor(ctx, a, func() error {
+		// Another schema takes the same lock at once.
+		other, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		if err := store.LockIngestingFor(other, b, func() error { return nil }); err != nil {
+			t.Errorf("another schema waited for the lock: %v", err)
+		}
+		// The same schema waits until the holder commits.
+		same, cancel2 := context.WithTimeout(ctx, 300*time.Millisecond)
+		defer cancel2()
+		err := store.LockIngestingFor(same, a, func() error { return nil })
+		if err == nil {
+			t.Error("a second transaction of the same schema took the lock while it was held")
+		} else if !errors.Is(same.Err(), context.DeadlineExceeded) {
+			t.Errorf("the same schema failed otherwise than by waiting: %v", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
