@@ -107,7 +107,7 @@ func (t *tracker) run() {
 				break fill
 			}
 		}
-		for _, err := range t.store.IngestEach(context.Background(), batch) {
+		for _, err := range t.store.IngestViews(context.Background(), batch) {
 			if err != nil {
 				t.failed.Add(1)
 			}
