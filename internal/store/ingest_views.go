@@ -311,9 +311,10 @@ func storedStrings(props map[string]any, stored string) map[string]string {
 }
 
 // lookupViewVisitors reads, for each visitor of a run, its contact (following
-// merges), whether it has anonymous events a contact would join, and its last stored
-// page view at or before the run's latest.
+// merges), its last stored page view at or before the run's latest, and, for one
+// that is a contact, whether it has anonymous events the contact would join.
 func lookupViewVisitors(ctx context.Context, tx *Tx, order []string, visitors map[string]*viewVisitor, maxAt int64) error {
+	var known []any
 	for len(order) > 0 {
 		n := min(len(order), viewLookupChunk)
 		args := make([]any, 0, n+1)
@@ -321,23 +322,16 @@ func lookupViewVisitors(ctx context.Context, tx *Tx, order []string, visitors ma
 			args = append(args, id)
 		}
 		args = append(args, maxAt)
-		q := `WITH b(vid) AS (VALUES ` + strings.TrimSuffix(strings.Repeat("(?), ", n), ", ") + `),
-			p AS (SELECT b.vid, (SELECT x.id FROM events x WHERE x.visitor_id = b.vid AND x.type = 'page_view' AND x.occurred_at <= ?
-				ORDER BY x.occurred_at DESC, x.id DESC LIMIT 1) AS eid FROM b)
-			SELECT p.vid, v.contact_id, c.id, c.merged_into_id, e.occurred_at, e.properties,
-				CASE WHEN v.contact_id IS NOT NULL AND EXISTS (SELECT 1 FROM events y WHERE y.visitor_id = p.vid AND y.contact_id IS NULL) THEN 1 ELSE 0 END
-			FROM p LEFT JOIN visitors v ON v.id = p.vid LEFT JOIN contacts c ON c.id = v.contact_id LEFT JOIN events e ON e.id = p.eid`
 		type found struct {
 			vid          string
 			contact, row sql.NullInt64
 			merged, at   sql.NullInt64
 			props        sql.NullString
-			anonymous    int
 		}
 		var rows []found
-		err := txRows(ctx, tx, q, args, func(r *sql.Rows) error {
+		err := txRows(ctx, tx, lastViewsQuery(tx.s.engine, n), args, func(r *sql.Rows) error {
 			var f found
-			err := r.Scan(&f.vid, &f.contact, &f.row, &f.merged, &f.at, &f.props, &f.anonymous)
+			err := r.Scan(&f.vid, &f.contact, &f.row, &f.merged, &f.at, &f.props)
 			rows = append(rows, f)
 			return err
 		})
@@ -353,7 +347,7 @@ func lookupViewVisitors(ctx context.Context, tx *Tx, order []string, visitors ma
 				v.stored = &attribution.PageView{At: fromTS(f.at.Int64), Touch: attribution.FromProperties(stringProps(f.props.String))}
 			}
 			switch {
-			case f.contact.Valid && !f.row.Valid, f.anonymous != 0, f.at.Valid && f.at.Int64 > v.minAt:
+			case f.contact.Valid && !f.row.Valid, f.at.Valid && f.at.Int64 > v.minAt:
 				v.unusual = true
 			case f.contact.Valid:
 				id, err := survivor(ctx, tx, f.contact.Int64, f.merged)
@@ -361,11 +355,49 @@ func lookupViewVisitors(ctx context.Context, tx *Tx, order []string, visitors ma
 					return err
 				}
 				v.contact = id
+				known = append(known, f.vid)
 			}
 		}
 		order = order[n:]
 	}
+	// A contact's visitor rarely has anonymous events (joinVisitor gave them to the
+	// contact when it identified); one that has goes through ingestOne, which joins them.
+	// The unary plus keeps both planners off the index of contact ids, whose null
+	// entries are every anonymous event.
+	for len(known) > 0 {
+		n := min(len(known), viewLookupChunk)
+		err := txRows(ctx, tx, `SELECT DISTINCT visitor_id FROM events WHERE visitor_id IN (`+placeholders(n)+`) AND +contact_id IS NULL`, known[:n],
+			func(r *sql.Rows) error {
+				var vid string
+				err := r.Scan(&vid)
+				if v := visitors[vid]; v != nil {
+					v.unusual = true
+				}
+				return err
+			})
+		if err != nil {
+			return err
+		}
+		known = known[n:]
+	}
 	return nil
+}
+
+// lastViewsQuery looks up n visitors, each with its contact and its last page view
+// at or before a time. PostgreSQL needs LATERAL to look each visitor's view up by
+// index, a form SQLite lacks; SQLite runs its correlated subquery once a visitor.
+func lastViewsQuery(engine Engine, n int) string {
+	values := `WITH b(vid) AS (VALUES ` + strings.TrimSuffix(strings.Repeat("(?), ", n), ", ") + `)`
+	last := `SELECT x.id, x.occurred_at, x.properties FROM events x WHERE x.visitor_id = b.vid AND x.type = 'page_view' AND x.occurred_at <= ?
+		ORDER BY x.occurred_at DESC, x.id DESC LIMIT 1`
+	if engine == Postgres {
+		return values + ` SELECT b.vid, v.contact_id, c.id, c.merged_into_id, e.occurred_at, e.properties
+			FROM b LEFT JOIN visitors v ON v.id = b.vid LEFT JOIN contacts c ON c.id = v.contact_id
+			LEFT JOIN LATERAL (` + last + `) e ON true`
+	}
+	return values + `, p AS (SELECT b.vid, (` + strings.Replace(last, "x.id, x.occurred_at, x.properties", "x.id", 1) + `) AS eid FROM b)
+		SELECT p.vid, v.contact_id, c.id, c.merged_into_id, e.occurred_at, e.properties
+		FROM p LEFT JOIN visitors v ON v.id = p.vid LEFT JOIN contacts c ON c.id = v.contact_id LEFT JOIN events e ON e.id = p.eid`
 }
 
 // classifyView is touchOf for a page view known to start a visit, with the
