@@ -14,15 +14,16 @@ import (
 )
 
 // Tracking hits come in hundreds a second, nearly all of them page views of visitors
-// seen before. Recorded one at a time, each costs a savepoint and five statements
-// (the visitor, its previous page view, the visitor row, the event, the savepoint's
-// release). Here a run of page views costs four statements in all: one lookup of the
-// run's visitors with each one's last page view, one upsert of visitor rows, one
-// multi-row insert of events and the first-touch updates of the contacts that got a
-// touch. A page view's previous view is answered from the run itself, or from the
-// lookup for a visitor's first view of the run. Identify hits and anything unusual go
-// through ingestOne in their place, so that every table receives its rows in the
-// order IngestEach would give them and the result is the same, ids included.
+// seen before. Recorded one at a time, each costs a savepoint and about six statements
+// (the previous page view, the visitor, the visitor row, the event, the savepoint and
+// its release). Here a run of page views costs three: one lookup of the run's visitors
+// with each one's contact and last stored page view, one upsert of visitor rows and one
+// multi-row insert of events; a visitor who is a contact adds a check for anonymous
+// events, and a touch earlier than its contact's first touch the update ingestOne makes.
+// A view's previous view comes from the run itself after the visitor's first. Identify
+// hits and anything unusual go through ingestOne in their place, and the run is split
+// there, so that every table receives its rows in the order IngestEach gives them: the
+// result is the same, row for row (TestIngestViewsEqualsIngestEach).
 
 // viewLookupChunk is how many visitors one lookup names.
 const viewLookupChunk = 1000
