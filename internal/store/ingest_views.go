@@ -71,7 +71,7 @@ func (s *Store) IngestViews(ctx context.Context, caps []Capture) []error {
 // returned; a capture's own error is written to out.
 func ingestViews(ctx context.Context, tx *Tx, caps []Capture, out []error) error {
 	now := tx.s.Now()
-	campaigns := map[string]campaignRef{}
+	campaigns := map[string]viewCampaign{}
 	for i := 0; i < len(caps); {
 		if !setBasedView(&caps[i]) {
 			c := caps[i]
@@ -124,7 +124,7 @@ func ingestAlone(ctx context.Context, tx *Tx, c *Capture, i int, out []error) er
 // ingestViewSegment records a run of plain page views set-based under one savepoint.
 // When a set-based statement fails (a value one engine refuses), the run is rolled
 // back and recorded again capture by capture, so that only the bad one is refused.
-func ingestViewSegment(ctx context.Context, tx *Tx, caps []Capture, base int, out []error, now time.Time, campaigns map[string]campaignRef) error {
+func ingestViewSegment(ctx context.Context, tx *Tx, caps []Capture, base int, out []error, now time.Time, campaigns map[string]viewCampaign) error {
 	if _, err := tx.exec(ctx, `SAVEPOINT views`); err != nil {
 		return err
 	}
@@ -191,8 +191,8 @@ func (v *viewVisitor) previous(at time.Time) *attribution.PageView {
 	return best
 }
 
-// campaignRef is a campaign found (or not) by its UTM key.
-type campaignRef struct {
+// viewCampaign is a campaign found (or not) by its UTM key.
+type viewCampaign struct {
 	id      int64
 	channel string
 	found   bool
@@ -200,7 +200,7 @@ type campaignRef struct {
 
 // recordViews records a run of plain page views: what ingestOne does to each, in
 // a few statements. caps are left as they were, for a second try.
-func recordViews(ctx context.Context, tx *Tx, orig []Capture, base int, out []error, now time.Time, campaigns map[string]campaignRef) error {
+func recordViews(ctx context.Context, tx *Tx, orig []Capture, base int, out []error, now time.Time, campaigns map[string]viewCampaign) error {
 	caps := slices.Clone(orig)
 	hits := make([]viewHit, len(caps))
 	visitors := map[string]*viewVisitor{}
@@ -403,7 +403,7 @@ func lastViewsQuery(engine Engine, n int) string {
 
 // classifyView is touchOf for a page view known to start a visit, with the
 // batch's campaigns looked up once each.
-func classifyView(ctx context.Context, tx *Tx, c *Capture, campaigns map[string]campaignRef) (string, int64, error) {
+func classifyView(ctx context.Context, tx *Tx, c *Capture, campaigns map[string]viewCampaign) (string, int64, error) {
 	campaignID := c.CampaignID
 	var lookupErr error
 	ch := attribution.Classify(c.Web, func(key string) (attribution.Channel, bool) {
