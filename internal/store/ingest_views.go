@@ -71,7 +71,7 @@ func (s *Store) IngestViews(ctx context.Context, caps []Capture) []error {
 // returned; a capture's own error is written to out.
 func ingestViews(ctx context.Context, tx *Tx, caps []Capture, out []error) error {
 	now := tx.s.Now()
-	campaigns := map[string]viewCampaign{}
+	campaigns := map[string]campaignRef{}
 	for i := 0; i < len(caps); {
 		if !setBasedView(&caps[i]) {
 			c := caps[i]
@@ -124,7 +124,7 @@ func ingestAlone(ctx context.Context, tx *Tx, c *Capture, i int, out []error) er
 // ingestViewSegment records a run of plain page views set-based under one savepoint.
 // When a set-based statement fails (a value one engine refuses), the run is rolled
 // back and recorded again capture by capture, so that only the bad one is refused.
-func ingestViewSegment(ctx context.Context, tx *Tx, caps []Capture, base int, out []error, now time.Time, campaigns map[string]viewCampaign) error {
+func ingestViewSegment(ctx context.Context, tx *Tx, caps []Capture, base int, out []error, now time.Time, campaigns map[string]campaignRef) error {
 	if _, err := tx.exec(ctx, `SAVEPOINT views`); err != nil {
 		return err
 	}
@@ -191,16 +191,9 @@ func (v *viewVisitor) previous(at time.Time) *attribution.PageView {
 	return best
 }
 
-// viewCampaign is a campaign found (or not) by its UTM key.
-type viewCampaign struct {
-	id      int64
-	channel string
-	found   bool
-}
-
 // recordViews records a run of plain page views: what ingestOne does to each, in
 // a few statements. caps are left as they were, for a second try.
-func recordViews(ctx context.Context, tx *Tx, orig []Capture, base int, out []error, now time.Time, campaigns map[string]viewCampaign) error {
+func recordViews(ctx context.Context, tx *Tx, orig []Capture, base int, out []error, now time.Time, campaigns map[string]campaignRef) error {
 	caps := slices.Clone(orig)
 	hits := make([]viewHit, len(caps))
 	visitors := map[string]*viewVisitor{}
@@ -402,33 +395,24 @@ func lastViewsQuery(engine Engine, n int) string {
 }
 
 // classifyView is touchOf for a page view known to start a visit, with the
-// batch's campaigns looked up once each.
-func classifyView(ctx context.Context, tx *Tx, c *Capture, campaigns map[string]viewCampaign) (string, int64, error) {
-	campaignID := c.CampaignID
+// batch's campaigns looked up once each (an id of 0 remembers that none has the key).
+func classifyView(ctx context.Context, tx *Tx, c *Capture, campaigns map[string]campaignRef) (string, int64, error) {
 	var lookupErr error
-	ch := attribution.Classify(c.Web, func(key string) (attribution.Channel, bool) {
-		key = strings.ToLower(strings.TrimSpace(key))
+	channel, campaignID := classifyTouch(c, func(key string) (int64, string, bool) {
 		ref, ok := campaigns[key]
 		if !ok {
 			err := tx.queryRow(ctx, `SELECT id, channel FROM campaigns WHERE utm_campaign = ?`, key).Scan(&ref.id, &ref.channel)
-			switch {
-			case err == nil:
-				ref.found = true
-			case !errors.Is(err, sql.ErrNoRows):
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
 				// touchOf takes a failed lookup for no campaign; here it fails the run,
 				// which is then recorded capture by capture through touchOf itself.
 				lookupErr = err
-				return "", false
+				return 0, "", false
 			}
 			campaigns[key] = ref
 		}
-		if !ref.found {
-			return "", false
-		}
-		campaignID = ref.id
-		return attribution.Channel(ref.channel), true
+		return ref.id, ref.channel, ref.id != 0
 	})
-	return string(ch), campaignID, lookupErr
+	return channel, campaignID, lookupErr
 }
 
 // writeViews writes a run's visitor rows and events.
@@ -460,27 +444,11 @@ func writeViews(ctx context.Context, tx *Tx, run []*viewHit, now time.Time) erro
 		v := visitors[id]
 		rows = append(rows, id, nullID(v.contact), v.first, v.latest)
 	}
-	if err := insertViewRows(ctx, tx, `INSERT INTO visitors (id, contact_id, first_seen_at, last_seen_at) VALUES `, 4,
+	if err := insertBulk(ctx, tx, `INSERT INTO visitors (id, contact_id, first_seen_at, last_seen_at) VALUES `, 4,
 		` ON CONFLICT (id) DO UPDATE SET last_seen_at = CASE WHEN excluded.last_seen_at > visitors.last_seen_at THEN excluded.last_seen_at ELSE visitors.last_seen_at END,
-		contact_id = COALESCE(visitors.contact_id, excluded.contact_id)`, rows); err != nil {
+		contact_id = COALESCE(visitors.contact_id, excluded.contact_id)`, rows, nil); err != nil {
 		return err
 	}
-	return insertViewRows(ctx, tx, `INSERT INTO events (contact_id, visitor_id, type, occurred_at, received_at, properties, channel, campaign_id, actor) VALUES `, 9,
-		``, events)
-}
-
-// insertViewRows runs a multi-row insert, cols values a row, in statements that stay
-// under both engines' limits on bound values.
-func insertViewRows(ctx context.Context, tx *Tx, prefix string, cols int, suffix string, args []any) error {
-	row := "(" + placeholders(cols) + "), "
-	per := 30000 / cols
-	for len(args) > 0 {
-		n := min(len(args)/cols, per)
-		q := prefix + strings.TrimSuffix(strings.Repeat(row, n), ", ") + suffix
-		if _, err := tx.exec(ctx, q, args[:n*cols]...); err != nil {
-			return err
-		}
-		args = args[n*cols:]
-	}
-	return nil
+	return insertBulk(ctx, tx, `INSERT INTO events (contact_id, visitor_id, type, occurred_at, received_at, properties, channel, campaign_id, actor) VALUES `, 9,
+		``, events, nil)
 }
