@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"database/sql"
 	"fmt"
 	"maps"
 	"strings"
@@ -28,19 +27,7 @@ const rollupsBefore = "0017"
 // triggers per statement runs on those rows.
 func TestRollupsExactAfterMultiRowStatements(t *testing.T) {
 	opt := storetest.Options(t)
-	o := &oldDatabase{t: t, engine: store.SQLite, ids: map[string]int64{}}
-	var err error
-	if opt.DatabaseURL != "" {
-		o.engine = store.Postgres
-		o.db, err = sql.Open("pgx", opt.DatabaseURL)
-	} else {
-		o.db, err = sql.Open(store.SQLiteDriver, store.SQLiteDSN(opt.Path))
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	o.db.SetMaxOpenConns(1)
-	defer o.db.Close()
+	o := openOldDatabase(t, opt)
 	names, bodies, err := store.MigrationFiles(o.engine)
 	if err != nil {
 		t.Fatal(err)
@@ -116,18 +103,7 @@ func TestRollupsExactAfterMultiRowStatements(t *testing.T) {
 		}
 		from, to := start.Add(-60*24*time.Hour), start.Add(30*24*time.Hour)
 		for _, m := range []attribution.Model{attribution.FirstTouch, attribution.Linear} {
-			fast, err := s.SourcesReport(ctx, from, to, m)
-			if err != nil {
-				t.Fatal(err)
-			}
-			slow, err := s.SourcesReportDirect(ctx, from, to, m != attribution.FirstTouch)
-			if err != nil {
-				t.Fatal(err)
-			}
-			opt := report.Options{Grouping: report.ByChannelCampaign, Model: m}
-			if got, want := reportText(report.Build(*fast, opt)), reportText(report.Build(*slow, opt)); got != want {
-				t.Fatalf("%s, %s: from the facts\n%s\ndirect\n%s", when, m, got, want)
-			}
+			sameAsDirect(t, s, when, from, to, m, report.ByChannelCampaign)
 		}
 	}
 	check("after the migration")

@@ -42,6 +42,25 @@ type oldDatabase struct {
 	ids    map[string]int64
 }
 
+// openOldDatabase opens the database of opt bare, without the store's migrations,
+// for a test to build an older release's schema and rows in.
+func openOldDatabase(t *testing.T, opt store.Options) *oldDatabase {
+	o := &oldDatabase{t: t, engine: store.SQLite, ids: map[string]int64{}}
+	var err error
+	if opt.DatabaseURL != "" {
+		o.engine = store.Postgres
+		o.db, err = sql.Open("pgx", opt.DatabaseURL)
+	} else {
+		o.db, err = sql.Open(store.SQLiteDriver, store.SQLiteDSN(opt.Path))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.db.SetMaxOpenConns(1)
+	t.Cleanup(func() { o.db.Close() })
+	return o
+}
+
 func (o *oldDatabase) insert(name, q string, args ...any) int64 {
 	o.t.Helper()
 	var id int64
@@ -69,19 +88,7 @@ func (o *oldDatabase) exec(q string, args ...any) {
 // land on the old rows, and the integrity check passes.
 func TestUpgradeFromPreviousRelease(t *testing.T) {
 	opt := storetest.Options(t)
-	o := &oldDatabase{t: t, engine: store.SQLite, ids: map[string]int64{}}
-	var err error
-	if opt.DatabaseURL != "" {
-		o.engine = store.Postgres
-		o.db, err = sql.Open("pgx", opt.DatabaseURL)
-	} else {
-		o.db, err = sql.Open(store.SQLiteDriver, store.SQLiteDSN(opt.Path))
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	o.db.SetMaxOpenConns(1)
-	defer o.db.Close()
+	o := openOldDatabase(t, opt)
 
 	// The previous release's migrations, unchanged, applied as it applied them.
 	names, bodies, err := store.MigrationFiles(o.engine)
