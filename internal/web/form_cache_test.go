@@ -3,12 +3,14 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/lodestone-hq/lodestone/internal/capture"
+	"github.com/lodestone-hq/lodestone/internal/config"
 	"github.com/lodestone-hq/lodestone/internal/store"
 	"github.com/lodestone-hq/lodestone/internal/store/storetest"
 )
@@ -184,5 +186,17 @@ func TestSettingsCacheSeesChange(t *testing.T) {
 	clock.add(time.Millisecond)
 	if v := c.get(ctx, "newsletter_stage"); v != "lead" {
 		t.Fatalf("changed setting not seen after settingsTTL: %q", v)
+	}
+}
+
+// While the database fails, the form secret is never the empty key, with which
+// anyone could sign a timestamp or a proof of work.
+func TestFormSecretNeverEmpty(t *testing.T) {
+	s := storetest.Open(t)
+	srv := New(s, config.Config{Region: "DE"}, slog.New(slog.DiscardHandler))
+	s.Close()
+	a, b := srv.formSecret(context.Background()), srv.formSecret(context.Background())
+	if len(a) < 32 || string(a) == string(b) {
+		t.Fatalf("form secret while the database fails: %x then %x", a, b)
 	}
 }
