@@ -14,9 +14,10 @@ import (
 // every post and page view of a form would otherwise read and decode its definition.
 // A form saved through this node is dropped at once, and no read that began before
 // the save can put the old wording back; a change made on another node reaches this
-// one within formTTL. When an entry runs out, one request reads the form again and
-// the others that need it meanwhile wait for that read instead of each making their
-// own. Callers must not modify what it returns.
+// one within formTTL and the time of one read. When an entry runs out, one request
+// reads the form again while the others keep the entry until that read is done; when
+// there is no entry (first use, or just saved), the others wait for that one read
+// instead of each making their own. Callers must not modify what it returns.
 type formCache struct {
 	store *store.Store
 	now   func() time.Time // the clock, replaced in tests
@@ -59,12 +60,18 @@ func newFormCache(s *store.Store) *formCache {
 func (c *formCache) get(ctx context.Context, slug string) (*store.Form, *capture.FormDefinition, error) {
 	now := c.now()
 	c.mu.Lock()
-	if e, ok := c.m[slug]; ok && now.Sub(e.at) < formTTL {
+	e, cached := c.m[slug]
+	if cached && now.Sub(e.at) < formTTL {
 		c.mu.Unlock()
 		return e.form, e.def, nil
 	}
 	if l, ok := c.loads[slug]; ok {
 		c.mu.Unlock()
+		if cached {
+			// Run out, and another request is reading it again: answer with the
+			// entry until then rather than stall every post of the form.
+			return e.form, e.def, nil
+		}
 		select {
 		case <-l.done:
 			return l.form, l.def, l.err

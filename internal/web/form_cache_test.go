@@ -200,3 +200,44 @@ func TestFormSecretNeverEmpty(t *testing.T) {
 		t.Fatalf("form secret while the database fails: %x then %x", a, b)
 	}
 }
+
+// An entry that ran out while another request reads the form again is still
+// served, so posts do not stall behind that read; the read's result is served after.
+func TestFormCacheServesExpiredDuringRead(t *testing.T) {
+	s := storetest.Open(t)
+	id := saveHeadline(t, s, 0, "Spring offer")
+	clock := &fakeClock{t: time.Now()}
+	c := newFormCache(s)
+	c.now = clock.now
+	if headlineOf(t, c) != "Spring offer" {
+		t.Fatal("first read does not show the form")
+	}
+	saveHeadline(t, s, id, "Summer offer") // saved on another node: no forget here
+	clock.add(formTTL)
+	read := c.read
+	inRead, release := make(chan struct{}), make(chan struct{})
+	c.read = func(ctx context.Context, slug string) (*store.Form, *capture.FormDefinition, error) {
+		close(inRead)
+		<-release
+		return read(ctx, slug)
+	}
+	loader := make(chan string)
+	go func() {
+		_, def, err := c.get(context.Background(), "offer")
+		if err != nil {
+			t.Error(err)
+		}
+		loader <- def.Page.Headline
+	}()
+	<-inRead
+	if h := headlineOf(t, c); h != "Spring offer" {
+		t.Fatalf("during the read another request got %q", h)
+	}
+	close(release)
+	if h := <-loader; h != "Summer offer" {
+		t.Fatalf("the request that read again got %q", h)
+	}
+	if h := headlineOf(t, c); h != "Summer offer" {
+		t.Fatalf("after the read the cache serves %q", h)
+	}
+}
