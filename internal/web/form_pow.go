@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
@@ -20,8 +21,12 @@ func (s *Server) formSecret(ctx context.Context) []byte {
 		return *key
 	}
 	k, err := s.store.Secret(ctx, "forms")
-	if err != nil {
+	if err != nil || len(k) == 0 {
+		// Never sign or check with an empty key, which anyone could forge: while the
+		// database fails, use a key known to no one, and so accept no stamp or proof.
 		s.log.Error("form secret", "err", err)
+		k = make([]byte, 32)
+		rand.Read(k)
 		return k
 	}
 	s.formKey.Store(&k)

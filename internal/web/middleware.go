@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"runtime/debug"
@@ -65,11 +66,16 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 			pattern = "unmatched"
 		}
 		s.metrics.observe(pattern, sw.status, d)
-		level := s.log.Debug
+		level := slog.LevelDebug
 		if sw.status >= 500 {
-			level = s.log.Error
+			level = slog.LevelError
 		}
-		level("request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "bytes", sw.bytes, "duration_ms", float64(d.Microseconds())/1000)
+		// Checked first so that a request not logged (debug is off by default) does
+		// not pay for boxing the attributes.
+		if s.log.Enabled(r.Context(), level) {
+			s.log.LogAttrs(r.Context(), level, "request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
+				slog.Int("status", sw.status), slog.Int("bytes", sw.bytes), slog.Float64("duration_ms", float64(d.Microseconds())/1000))
+		}
 	})
 }
 
