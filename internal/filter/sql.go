@@ -323,21 +323,25 @@ func memberTextHolds(value string) bool {
 
 // customEq is custom.key = value on SQLite, decided from the stored text where it
 // can be, because parsing the JSON of every contact that holds the value (a
-// quarter of a million for a common plan) costs more than reading them all.
+// quarter of a million for a common plan) cost more than reading them all.
 //
 // Contacts' custom fields are written by Go's encoding/json from a map: compact,
-// each key once. A contact whose member equals value holds the text
-// "key":"value" (key and value need no escaping), so without it the answer is
-// no. With it, the answer is yes when the text is plain enough to prove the
+// no space around ':' or ','. A contact whose member equals value therefore
+// holds the text "key":"value" (key and value need no escaping), and without it
+// the answer is no. With it, the answer is yes when the text proves that the
 // member is the top-level one: the text's first quote follows '{' or ',' (so it
-// opens a key, not an escaped quote inside a longer key), no '{' after the first
-// character (no nested object), and "key": only once (no duplicate key, where
-// engines differ). Anything else is left to the parse, as before.
+// opens a key, not an escaped quote inside a longer key or a value), and the
+// first '}' is the last character (so no object is nested in another). Anything
+// else is left to the parse, as before.
+//
+// A key written twice (never by encoding/json from a map) matches when either
+// value does; the engines read such a text differently anyway: memory and
+// PostgreSQL take the last, SQLite's parse the first.
 func (c *compiler) customEq(key, value string) {
 	member := `"` + key + `":"` + value + `"`
 	at := func() string { return "instr(c.custom, " + c.arg(member) + ")" }
 	c.b.WriteString("CASE WHEN " + at() + " = 0 THEN 0 WHEN substr(c.custom, " + at() + " - 1, 1) IN ('{', ',')" +
-		" AND c.custom NOT GLOB '?*{*' AND c.custom NOT GLOB " + c.arg(`*"`+key+`":*"`+key+`":*`) + " THEN 1 ELSE ")
+		" AND instr(c.custom, '}') = length(c.custom) THEN 1 ELSE ")
 	c.b.WriteString(c.text(c.jsonText("c.custom", key), OpEq, Text(value)))
 	c.b.WriteString(" END")
 }

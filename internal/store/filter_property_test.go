@@ -333,6 +333,8 @@ func TestCustomEqualityOnStoredText(t *testing.T) {
 		`{"a":{"plan":"enterprise"},"plan":"basic"}`,
 		`{"a":{"plan":"basic"},"plan":"enterprise"}`,
 		`{"a":"{","plan":"enterprise"}`,
+		`{"a":"}","plan":"enterprise"}`,
+		`{"plan":"enterprise","z":"}"}`,
 		`{"a":[{"plan":"enterprise"}]}`,
 		`{"plan":["enterprise"]}`,
 		`{"plan":{"plan":"enterprise"}}`,
@@ -350,7 +352,8 @@ func TestCustomEqualityOnStoredText(t *testing.T) {
 	}
 	// Duplicate keys never come from the store's writers (encoding/json of a map),
 	// and the engines read them differently: the last one in memory and on
-	// PostgreSQL, the first on SQLite.
+	// PostgreSQL, the first in SQLite's parse. SQLite's answer must be one of
+	// the two.
 	// Stored texts get ids from 1001 on, clear of the ids PostgreSQL gives out.
 	const base = 1000
 	duplicate := func(id int64) bool { return int(id) == base+len(stored) || int(id) == base+len(stored)-1 }
@@ -397,14 +400,12 @@ func TestCustomEqualityOnStoredText(t *testing.T) {
 			for _, rec := range all {
 				want := f.Match(rec, filterNow)
 				if duplicate(rec.ID) && s.Engine() == store.SQLite {
-					// SQLite's parse reads the first of the two: the answer stays the parse's.
 					var first string
 					if err := store.ScanForTest(ctx, s, fmt.Sprintf(`SELECT COALESCE(json_extract(custom, '$.plan'), '') FROM contacts WHERE id = %d`, rec.ID), &first); err != nil {
 						t.Fatal(err)
 					}
-					want = (first == value) != strings.HasPrefix(text, "not ")
-					if strings.Contains(text, " or ") {
-						continue
+					if parsed := (first == value) != strings.HasPrefix(text, "not "); gotSet[rec.ID] == parsed {
+						want = parsed
 					}
 				}
 				if gotSet[rec.ID] != want {
