@@ -238,10 +238,10 @@ func TestSQLiteEventPropertyPrefilter(t *testing.T) {
 }
 
 // A custom field's match on SQLite tests the stored JSON text first, under the
-// same rule as event properties.
+// same rule as event properties (equality has a test of its own, below).
 func TestSQLiteCustomFieldPrefilter(t *testing.T) {
 	for text, want := range map[string]bool{
-		`custom.plan = "enterprise"`:         true,
+		`custom.plan = "true"`:               true,
 		`custom.plan contains "enter"`:       true,
 		`not custom.plan starts with "ent"`:  true,
 		`custom.plan = "a&b"`:                false,
@@ -258,7 +258,7 @@ func TestSQLiteCustomFieldPrefilter(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := strings.Contains(sql, "c.custom LIKE"); got != want {
+		if got := strings.Contains(sql, "c.custom LIKE") || strings.Contains(sql, "instr(c.custom"); got != want {
 			t.Errorf("%s: prefilter %v, want %v\n%s", text, got, want, sql)
 		}
 		pg, _, _ := SQL(e, PostgreSQL, testNow)
@@ -267,3 +267,38 @@ func TestSQLiteCustomFieldPrefilter(t *testing.T) {
 		}
 	}
 }
+
+// On SQLite a custom field's equality reads the stored text "key":"value" first
+// and parses the JSON only where the text cannot decide; a value the parse could
+// also find as a number, a boolean, a list or an escaped text is always parsed.
+func TestCustomEqualityReadsStoredText(t *testing.T) {
+	compile := func(text string, d Dialect) (string, []any) {
+		t.Helper()
+		f, err := Parse(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		where, args, err := f.SQL(d, testNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return where, args
+	}
+	where, args := compile(`custom.plan = "enterprise"`, SQLite)
+	if !strings.Contains(where, "CASE WHEN instr(c.custom, ?) = 0 THEN 0") || args[0] != `"plan":"enterprise"` {
+		t.Errorf("custom.plan = \"enterprise\" does not test the stored text first: %s %v", where, args)
+	}
+	if i, j := strings.Index(where, "json_"), strings.Index(where, " ELSE "); i < j {
+		t.Errorf("custom.plan = \"enterprise\" parses the JSON before the stored text decides: %s", where)
+	}
+	for _, v := range []string{"true", "false", "25", "1e+21", "[1]", "{}", "a&b", `say "hi"`, ""} {
+		if where, _ := compile(`custom.plan = `+quote(v), SQLite); strings.Contains(where, "instr(") {
+			t.Errorf("custom.plan = %q is decided on the stored text, which may write it otherwise: %s", v, where)
+		}
+	}
+	if where, _ := compile(`custom.plan = "enterprise"`, PostgreSQL); strings.Contains(where, "instr(") {
+		t.Errorf("PostgreSQL reads JSONB, not text: %s", where)
+	}
+}
+
+func quote(s string) string { b, _ := json.Marshal(s); return string(b) }

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -250,6 +251,31 @@ func (s *Store) Contacts(ctx context.Context, f ContactFilter) (*ContactPage, er
 				[]any{inArg, len(batch)}, where, args, want); err != nil {
 				return nil, err
 			}
+		}
+	case len(search.terms) > 0:
+		// A common word that stands for few indexed words: its contacts newest
+		// first from their index entries, a growing batch at a time.
+		hi := cursor
+		if hi == 0 {
+			hi = math.MaxInt64
+		}
+		for n := 4 * want; len(page.Contacts) < want; n = min(4*n, maxWindow) {
+			ids, more, err := s.termIDs(ctx, search.terms, hi, n)
+			if err != nil {
+				return nil, err
+			}
+			if len(ids) == 0 {
+				break
+			}
+			in, inArg := s.idIn(ids)
+			if err := s.listPage(ctx, page, `SELECT * FROM contacts WHERE id `+in+` ORDER BY id DESC LIMIT ?`,
+				[]any{inArg, len(ids)}, where, args, want); err != nil {
+				return nil, err
+			}
+			if !more {
+				break
+			}
+			hi = ids[len(ids)-1]
 		}
 	case len(search.conds) > 0 && s.engine == Postgres:
 		// Common words: the newest contacts, in windows of ids that grow fourfold,

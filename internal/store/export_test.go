@@ -16,6 +16,14 @@ func SetRareLimit(n int) func() {
 	return func() { rareLimit = old }
 }
 
+// SetStreamTerms changes how many indexed words a common word may stand for to
+// be read from the index on PostgreSQL, and returns the undo.
+func SetStreamTerms(n int) func() {
+	old := streamTerms
+	streamTerms = n
+	return func() { streamTerms = old }
+}
+
 // SQLitePragma reads a pragma on the writer and on a reader connection.
 func (s *Store) SQLitePragma(name string) (write, read string, err error) {
 	if err = s.write.QueryRow("PRAGMA " + name).Scan(&write); err != nil {
@@ -55,4 +63,22 @@ func (s *Store) QueryPlan(q string, args ...any) (string, error) {
 // ScanForTest reads one row of a query on the writer into dst.
 func ScanForTest(ctx context.Context, s *Store, q string, dst ...any) error {
 	return s.write.QueryRowContext(ctx, s.rebind(q)).Scan(dst...)
+}
+
+// SearchPlan says how a list finds the contacts of a text query: "rare" (a rare
+// word's contacts from the index), "terms" (a common word's, newest first from
+// its few indexed words), "scan" (the newest contacts), or "" without words.
+func (s *Store) SearchPlan(ctx context.Context, query string) (string, error) {
+	ts, err := s.searchFilter(ctx, query)
+	switch {
+	case err != nil:
+		return "", err
+	case ts.rare:
+		return "rare", nil
+	case len(ts.terms) > 0:
+		return "terms", nil
+	case len(ts.conds) > 0:
+		return "scan", nil
+	}
+	return "", nil
 }

@@ -46,7 +46,7 @@ func seedBench(b testing.TB, s *store.Store, contacts, events int) {
 				CASE n % 7 WHEN 0 THEN '1-10' WHEN 1 THEN '11-50' WHEN 2 THEN '51-200' WHEN 3 THEN '201-500' WHEN 4 THEN '501-1000' WHEN 5 THEN '1001-5000' ELSE '5001+' END,
 				'DE', 0 FROM seq`, nil},
 		{`INSERT INTO contacts (id, email, first_name, job_title, city, country, stage, seniority, department, email_type,
-				fit_score, engagement_score, company_id, first_touch_channel, created_at, updated_at)
+				fit_score, engagement_score, company_id, first_touch_channel, custom, created_at, updated_at)
 			WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < ?)
 			SELECT n, 'p' || n || '@corp' || (n % 1000 + 1) || '.example', 'Name' || (n % 5000),
 				CASE n % 5 WHEN 0 THEN 'Head of Marketing' WHEN 1 THEN 'CTO' WHEN 2 THEN 'Sales Manager' WHEN 3 THEN 'Engineer' ELSE 'Student' END,
@@ -58,6 +58,7 @@ func seedBench(b testing.TB, s *store.Store, contacts, events int) {
 				CASE n % 4 WHEN 0 THEN 'free' ELSE 'work' END,
 				(n * 37) % 101, (n * 53) % 101, n % 1000 + 1,
 				CASE n % 3 WHEN 0 THEN 'paid_search' WHEN 1 THEN 'organic_search' ELSE 'email' END,
+				` + json(`'{"plan":"' || CASE n % 4 WHEN 0 THEN 'enterprise' WHEN 1 THEN 'growth' ELSE 'starter' END || '","seats":"' || (n % 200 + 1) || '"}'`) + `,
 				CAST(? AS BIGINT) - (n % 365) * CAST(? AS BIGINT), 0 FROM seq`, []any{contacts, now.UnixMicro(), day}},
 		{`INSERT INTO events (contact_id, type, occurred_at, received_at, properties)
 			WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < ?)
@@ -127,6 +128,7 @@ func BenchmarkSegmentCount(b *testing.B) {
 	seg("filter/indexed_two", `country = "DE" and fit_score >= 60`)
 	seg("filter/any_attribute", `city = "City7"`)
 	seg("filter/contains", `job_title contains "market"`)
+	seg("filter/custom", `custom.plan = "enterprise"`)
 	seg("filter/company", `company.size in ("51-200", "201-500") and seniority in ("vp", "director")`)
 	seg("filter/events", `count(page_view where page_url contains "/pricing" in last 14 days) >= 2`)
 	seg("filter/no_events", `stage = "mql" and count(email_open in last 60 days) = 0`)

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -301,4 +302,122 @@ func memoryMatches(f filter.Filter, recs []*filter.Record) []int64 {
 		}
 	}
 	return ids
+}
+
+// A custom field's equality is decided on SQLite from the stored text
+// "key":"value" where that text proves the answer (filter.customEq). Stored texts
+// that only look like it — the member nested in another object, inside a longer
+// key, inside a value, in an array, a prefix of a longer value, a duplicate key —
+// must give the answer the parsed JSON gives, as must values that are no string
+// (true, numbers) and values JSON writers escape. Every stored text is one
+// encoding/json can write, as the store's writers use it, except the duplicate
+// keys at the end.
+func TestCustomEqualityOnStoredText(t *testing.T) {
+	s := storetest.Open(t)
+	s.Now = func() time.Time { return filterNow }
+	stored := []string{
+		`{"plan":"enterprise"}`,
+		`{"plan":"enterprise","seats":"12"}`,
+		`{"a":"x","plan":"enterprise","seats":"12"}`,
+		`{"plan":"enterprises"}`,
+		`{"plan":"xenterprise"}`,
+		`{"plan":"Enterprise"}`,
+		`{"plan":"basic"}`,
+		`{"plans":"enterprise"}`,
+		`{"xplan":"enterprise"}`,
+		`{"x\"plan":"enterprise"}`,
+		`{"note":"\"plan\":\"enterprise\""}`,
+		`{"note":"{\"plan\":\"enterprise\"}"}`,
+		`{"note":",\"plan\":\"enterprise\""}`,
+		`{"a":{"plan":"enterprise"}}`,
+		`{"a":{"plan":"enterprise"},"plan":"basic"}`,
+		`{"a":{"plan":"basic"},"plan":"enterprise"}`,
+		`{"a":"{","plan":"enterprise"}`,
+		`{"a":"}","plan":"enterprise"}`,
+		`{"plan":"enterprise","z":"}"}`,
+		`{"a":[{"plan":"enterprise"}]}`,
+		`{"plan":["enterprise"]}`,
+		`{"plan":{"plan":"enterprise"}}`,
+		`{"plan":null}`,
+		`{"plan":true}`,
+		`{"plan":"true"}`,
+		`{"plan":25}`,
+		`{"plan":"25"}`,
+		`{"plan":[1,2]}`,
+		`{"plan":"a\u0026b"}`,
+		`{"plan":"café"}`,
+		`{}`,
+		`{"plan":"basic","plan":"enterprise"}`,
+		`{"plan":"enterprise","plan":"basic"}`,
+	}
+	// Duplicate keys never come from the store's writers (encoding/json of a map),
+	// and the engines read them differently: the last one in memory and on
+	// PostgreSQL, the first in SQLite's parse. SQLite's answer must be one of
+	// the two.
+	// Stored texts get ids from 1001 on, clear of the ids PostgreSQL gives out.
+	const base = 1000
+	duplicate := func(id int64) bool { return int(id) == base+len(stored) || int(id) == base+len(stored)-1 }
+	for i, text := range stored {
+		if err := store.ExecForTest(ctx, s, `INSERT INTO contacts (id, email, custom, stage, created_at, updated_at) VALUES (?, ?, ?, 'lead', 0, 0)`,
+			base+i+1, fmt.Sprintf("p%d@example.com", i+1), text); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// And one written by the store itself, as every contact is.
+	if _, err := s.Ingest(ctx, []store.Capture{{Type: "form_submit", Email: "written@example.com", OccurredAt: filterNow, Stage: "lead",
+		Fields: store.ContactFields{Custom: map[string]any{"plan": "enterprise", "seats": "3", "zone": "a&b"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	ids, err := s.MatchingIDs(ctx, filter.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := s.FilterRecords(ctx, ids, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, value := range []string{"enterprise", "basic", "true", "25", "[1,2]", `{"plan":"enterprise"}`, "a&b", "café", "Enterprise", ""} {
+		if s.Engine() == store.Postgres && strings.ContainsAny(value, "[{") {
+			// PostgreSQL writes a list or an object member with spaces ("[1, 2]"):
+			// equality on such a text differs there, with or without this change.
+			continue
+		}
+		for _, form := range []string{"custom.plan = %s", "not custom.plan = %s", "custom.plan = %s or custom.seats = \"3\""} {
+			text := fmt.Sprintf(form, strconv.Quote(value))
+			e, err := filter.ParseText(text)
+			if err != nil {
+				t.Fatalf("%s: %v", text, err)
+			}
+			f := filter.Filter{Expr: e}
+			got, err := s.MatchingIDs(ctx, f)
+			if err != nil {
+				t.Fatalf("%s: %v", text, err)
+			}
+			gotSet := map[int64]bool{}
+			for _, id := range got {
+				gotSet[id] = true
+			}
+			for _, rec := range all {
+				want := f.Match(rec, filterNow)
+				if duplicate(rec.ID) && s.Engine() == store.SQLite {
+					var first string
+					if err := store.ScanForTest(ctx, s, fmt.Sprintf(`SELECT COALESCE(json_extract(custom, '$.plan'), '') FROM contacts WHERE id = %d`, rec.ID), &first); err != nil {
+						t.Fatal(err)
+					}
+					if parsed := (first == value) != strings.HasPrefix(text, "not "); gotSet[rec.ID] == parsed {
+						want = parsed
+					}
+				}
+				if gotSet[rec.ID] != want {
+					where, args, _ := f.SQL(s.Dialect(), filterNow)
+					t.Errorf("%s: contact %d with %s: SQL %v, want %v\n%s %v", text, rec.ID, customOf(rec), gotSet[rec.ID], want, where, args)
+				}
+			}
+		}
+	}
+}
+
+func customOf(r *filter.Record) string {
+	b, _ := json.Marshal(r.Custom)
+	return string(b)
 }

@@ -59,8 +59,10 @@ func TestSearchPagesMatchAFilterOfAll(t *testing.T) {
 		return true
 	}
 	queries := []string{"ann", "anna", "love", "lovelace ann", "acme", "acme widgets", "corp3", "p1", "p10", "p239", "hop glob", "zzz", "b"}
-	for _, limit := range []int{5000, 40, 0} {
+	for _, plan := range []struct{ rare, terms int }{{5000, 16}, {40, 16}, {0, 16}, {40, 1}, {0, 0}} {
+		limit := plan.rare
 		restore := store.SetRareLimit(limit)
+		undoTerms := store.SetStreamTerms(plan.terms)
 		// Windows of ids from a few to all contacts (PostgreSQL's scan).
 		defer store.SetFirstWindow(1 + 100*limit)()
 		for _, q := range queries {
@@ -77,12 +79,45 @@ func TestSearchPagesMatchAFilterOfAll(t *testing.T) {
 						got = append(got, c.ID)
 					}
 					if !slices.Equal(got, want) {
-						t.Errorf("rare limit %d, %q stage %q, pages of %d: got %v, want %v", limit, q, stage, size, got, want)
+						t.Errorf("rare limit %d, %d indexed words, %q stage %q, pages of %d: got %v, want %v", limit, plan.terms, q, stage, size, got, want)
 					}
 				}
 			}
 		}
+		undoTerms()
 		restore()
+	}
+}
+
+// On PostgreSQL a common word that stands for few indexed words is read from the
+// index, newest first, so its page costs what the page costs; a word that starts
+// many indexed words, and every common word on SQLite, is a scan of the newest
+// contacts (SQLite's walks the stage index).
+func TestCommonWordReadFromIndex(t *testing.T) {
+	s := storetest.Open(t)
+	var caps []store.Capture
+	for i := range 120 {
+		caps = append(caps, store.Capture{Type: "form_submit", Email: fmt.Sprintf("p%d@corp.example", i), Touch: true,
+			Fields: store.ContactFields{FirstName: []string{"Oskar", "Oskara", "Olga"}[i%3], LastName: fmt.Sprintf("Name%d", i)}})
+	}
+	mustIngest(t, s, caps...)
+	defer store.SetRareLimit(10)()
+	want := map[string]string{"oskar": "terms", "oskara": "terms", "name": "scan", "name2": "terms", "name119": "terms", "zzz": "rare",
+		"oskar name2": "terms", "oskar name119": "rare", "oskar name": "terms", "name n": "scan"}
+	if s.Engine() == store.SQLite {
+		for q, plan := range map[string]string{"oskar": "scan", "oskara": "scan", "name2": "scan", "name119": "rare", "oskar name2": "scan", "oskar name": "scan"} {
+			want[q] = plan
+		}
+	}
+	defer store.SetStreamTerms(16)()
+	for q, plan := range want {
+		got, err := s.SearchPlan(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != plan {
+			t.Errorf("%q: %s, want %s", q, got, plan)
+		}
 	}
 }
 

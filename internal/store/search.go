@@ -87,6 +87,10 @@ type textSearch struct {
 	args  []any
 	rare  bool
 	ids   []int64
+	// terms, on PostgreSQL, are the indexed words a common word stands for, when
+	// they are few: its contacts are read newest first from each word's index
+	// entries (see termIDs).
+	terms []string
 }
 
 // searchFilter turns a text query into conditions and, when one word is rare, the
@@ -101,9 +105,27 @@ func (s *Store) searchFilter(ctx context.Context, query string) (textSearch, err
 		ts.conds = append(ts.conds, `c.search LIKE ? ESCAPE '\'`)
 		ts.args = append(ts.args, "% "+likeEscape(w)+"%")
 	}
+	// On PostgreSQL one word that stands for few indexed words is read from the
+	// index newest first, without counting: a count of a common word's index
+	// entries visits as many table pages as it counts (index-only scans need a
+	// vacuumed table), which made most of the cost of its page.
+	if s.engine == Postgres && streamTerms > 0 && len(words) == 1 {
+		terms, err := s.wordTerms(ctx, words[0], streamTerms+1)
+		if err != nil {
+			return ts, err
+		}
+		if len(terms) == 0 {
+			ts.rare = true // no contact holds it
+			return ts, nil
+		}
+		if len(terms) <= streamTerms {
+			ts.terms = terms
+			return ts, nil
+		}
+	}
 	// Count each word's index rows, up to one more than rare; the rarest word's
 	// contacts, when it is rare, come from the index.
-	rarest, fewest := "", rareLimit+1
+	rarest, fewest := "", rareLimit+2
 	for _, w := range words {
 		var n int
 		if err := s.queryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM contact_terms WHERE term >= ? AND term < ? LIMIT ?) t`,
@@ -115,6 +137,15 @@ func (s *Store) searchFilter(ctx context.Context, query string) (textSearch, err
 		}
 	}
 	if fewest > rareLimit {
+		if s.engine == Postgres && streamTerms > 0 && len(words) > 1 {
+			terms, err := s.wordTerms(ctx, rarest, streamTerms+1)
+			if err != nil {
+				return ts, err
+			}
+			if len(terms) <= streamTerms {
+				ts.terms = terms
+			}
+		}
 		return ts, nil
 	}
 	ids, err := s.termContacts(ctx, rarest)
@@ -131,4 +162,54 @@ func (s *Store) searchFilter(ctx context.Context, query string) (textSearch, err
 // no statistics).
 func (s *Store) termContacts(ctx context.Context, w string) ([]int64, error) {
 	return idRows(s.query(ctx, `SELECT contact_id FROM contact_terms WHERE term >= ? AND term < ? LIMIT ?`, w, prefixEnd(w), rareLimit+1))
+}
+
+// streamTerms is the most indexed words a common word may stand for ("oskar"
+// for oskar, "ann", "anna" and "annika" for ann) for its contacts to be read
+// from the index; a word that starts more of them ("a") is searched by a scan
+// of the newest contacts.
+var streamTerms = 16
+
+// wordTerms lists up to max of the distinct indexed words that start with w, in
+// order, one index probe each.
+func (s *Store) wordTerms(ctx context.Context, w string, max int) ([]string, error) {
+	rows, err := s.query(ctx, `WITH RECURSIVE t(term, n) AS (
+		SELECT (SELECT term FROM contact_terms WHERE term >= ? AND term < ? ORDER BY term LIMIT 1), 1
+		UNION ALL
+		SELECT (SELECT k.term FROM contact_terms k WHERE k.term > t.term AND k.term < ? ORDER BY k.term LIMIT 1), t.n + 1
+		FROM t WHERE t.term IS NOT NULL AND t.n < ?)
+		SELECT term FROM t WHERE term IS NOT NULL`, w, prefixEnd(w), prefixEnd(w), max)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// termIDs returns the newest n contacts below the id hi that hold one of the
+// indexed words, newest first, and whether there may be more. Each word's
+// entries are read newest first from the (term, contact_id) key, at most n of
+// them, so the cost follows the page, not how many contacts hold the word.
+func (s *Store) termIDs(ctx context.Context, terms []string, hi int64, n int) ([]int64, bool, error) {
+	parts := make([]string, len(terms))
+	args := make([]any, 0, 3*len(terms)+1)
+	for i, t := range terms {
+		parts[i] = `(SELECT contact_id FROM contact_terms WHERE term = ? AND contact_id < ? ORDER BY contact_id DESC LIMIT ?)`
+		args = append(args, t, hi, n)
+	}
+	ids, err := idRows(s.query(ctx, `SELECT contact_id FROM (`+strings.Join(parts, ` UNION ALL `)+`) k ORDER BY contact_id DESC LIMIT ?`, append(args, n)...))
+	if err != nil {
+		return nil, false, err
+	}
+	more := len(ids) == n
+	// A contact holding two of the words comes twice.
+	return slices.Compact(ids), more, nil
 }
