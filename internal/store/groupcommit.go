@@ -95,6 +95,7 @@ func (g *groupCommitter) commit(batch []*groupReq) {
 		for _, r := range batch {
 			close(r.done)
 		}
+		g.informPlanner(batch)
 		return
 	}
 	for attempt := 0; ; attempt++ {
@@ -112,6 +113,23 @@ func (g *groupCommitter) commit(batch []*groupReq) {
 		}
 		close(r.done)
 	}
+	if err == nil {
+		g.informPlanner(batch)
+	}
+}
+
+// informPlanner runs keepPlannerInformed on a committed group's new contacts, after
+// its callers have their answers.
+func (g *groupCommitter) informPlanner(batch []*groupReq) {
+	var created []Captured
+	for _, r := range batch {
+		for _, c := range r.out {
+			if c.Created {
+				created = append(created, c)
+			}
+		}
+	}
+	g.s.keepPlannerInformed(context.Background(), created)
 }
 
 // retryable reports a PostgreSQL deadlock or serialization failure.

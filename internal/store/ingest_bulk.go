@@ -101,11 +101,14 @@ func (s *Store) ingestTx(ctx context.Context, caps []Capture, out []Captured, wr
 	}
 }
 
-// keepPlannerInformed analyses the tables an import grows, on PostgreSQL, once they
-// hold more than twice the contacts the planner last counted: an import takes a table
-// from nothing to a million rows in minutes, faster than autovacuum analyses it (and
-// some servers run without it), and a planner that still believes the table empty
-// answers the import's lookups by reading every contact.
+// keepPlannerInformed analyses the tables captures grow, on PostgreSQL, once contacts
+// hold more than twice the rows the planner last counted. Imports and bursts of form
+// posts take a table from nothing to a million rows faster than autovacuum analyses
+// it (and some servers run without it), and a planner that still believes the table
+// empty answers lookups by reading every contact: on an unanalysed table the
+// duplicate check of a group of new contacts read every live contact through the
+// merged-contact index, growing with the table. Between checks it costs nothing: the
+// next contact id worth a look is kept in memory.
 func (s *Store) keepPlannerInformed(ctx context.Context, out []Captured) {
 	if s.engine != Postgres {
 		return
@@ -116,12 +119,21 @@ func (s *Store) keepPlannerInformed(ctx context.Context, out []Captured) {
 			newest = max(newest, r.ContactID)
 		}
 	}
+	above := s.analyseAbove.Load()
+	if newest <= above || !s.analyseAbove.CompareAndSwap(above, newest) {
+		return // nothing new enough, or another caller is looking
+	}
 	var counted float64
-	if newest == 0 || s.write.QueryRowContext(ctx, `SELECT reltuples FROM pg_class WHERE oid = 'contacts'::regclass`).Scan(&counted) != nil ||
-		float64(newest) <= 2*max(counted, 0)+1000 {
+	if s.write.QueryRowContext(ctx, `SELECT reltuples FROM pg_class WHERE oid = 'contacts'::regclass`).Scan(&counted) != nil {
 		return
 	}
-	_, _ = s.write.ExecContext(ctx, `ANALYZE contacts, companies`)
+	if float64(newest) > 2*max(counted, 0)+1000 {
+		if _, err := s.write.ExecContext(ctx, `ANALYZE contacts, companies, contact_stages, contact_terms, events, visitors`); err != nil {
+			return
+		}
+		counted = float64(newest)
+	}
+	s.analyseAbove.Store(int64(2*max(counted, 0) + 1000))
 }
 
 // writeRun writes a run of captures set-based: the fresh contacts with their

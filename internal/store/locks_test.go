@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strconv"
 	"testing"
 	"time"
 
@@ -38,5 +40,29 @@ func TestIngestLockIsPerSchema(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Form posts that take the contacts table from nothing to thousands of rows keep
+// PostgreSQL's planner informed: it must not go on believing the table empty, or the
+// duplicate check of every group reads all live contacts.
+func TestGroupCommitKeepsPlannerInformed(t *testing.T) {
+	s := storetest.Open(t)
+	if s.Engine() != store.Postgres {
+		t.Skip("SQLite's statistics are kept by Optimize")
+	}
+	for i := range 1200 {
+		c := store.Capture{Type: "form_submit", Email: fmt.Sprintf("p%d@shop.example", i), Touch: true,
+			Fields: store.ContactFields{FirstName: "Sam", LastName: fmt.Sprint("Ng", i), CompanyName: "Shop"}, CompanyDomain: "shop.example"}
+		if _, err := s.IngestGrouped(ctx, []store.Capture{c}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows, err := store.RowsForTest(ctx, s, `SELECT reltuples::bigint FROM pg_class WHERE oid = 'contacts'::regclass`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := strconv.Atoi(rows[0]); n < 1000 {
+		t.Fatalf("the planner counts %s contacts after 1,200 form posts", rows[0])
 	}
 }

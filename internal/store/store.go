@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -41,6 +42,9 @@ type Store struct {
 	Now func() time.Time
 
 	ingest *groupCommitter
+	// analyseAbove is the contact id past which keepPlannerInformed looks again
+	// (PostgreSQL).
+	analyseAbove atomic.Int64
 }
 
 // Options says where the database is.
