@@ -195,9 +195,18 @@ func (b *batchState) readPreviousViews(ctx context.Context, tx *Tx, caps []Captu
 	}
 	const row = `(CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT))`
 	return inChunks(args, 900, func(list []any) error {
-		q := `SELECT v.column1, e.occurred_at, e.properties FROM (VALUES ` + strings.TrimSuffix(strings.Repeat(row+", ", len(list)/3), ", ") + `) AS v
-			JOIN events e ON e.id = (SELECT p.id FROM events p WHERE p.contact_id = v.column2 AND p.type = 'page_view' AND p.occurred_at <= v.column3
-				ORDER BY p.occurred_at DESC, p.id DESC LIMIT 1)`
+		values := `(VALUES ` + strings.TrimSuffix(strings.Repeat(row+", ", len(list)/3), ", ") + `) AS v`
+		const prev = `FROM events p WHERE p.contact_id = v.column2 AND p.type = 'page_view' AND p.occurred_at <= v.column3
+			ORDER BY p.occurred_at DESC, p.id DESC LIMIT 1`
+		// PostgreSQL looks each contact's view up by index only through LATERAL (the
+		// join on a subquery's id read the whole events table: 29 ms a batch under
+		// the API ingest load, holding the ingest lock); SQLite lacks LATERAL and runs
+		// its correlated subquery once a row.
+		q := `SELECT v.column1, e.occurred_at, e.properties FROM ` + values + `
+			JOIN events e ON e.id = (SELECT p.id ` + prev + `)`
+		if tx.s.engine == Postgres {
+			q = `SELECT v.column1, e.occurred_at, e.properties FROM ` + values + ` CROSS JOIN LATERAL (SELECT p.occurred_at, p.properties ` + prev + `) e`
+		}
 		return txRows(ctx, tx, q, list, func(r *sql.Rows) error {
 			var i int
 			var at int64
