@@ -417,24 +417,40 @@ func applyScores(ctx context.Context, tx *Tx, run *scoreRun, scores []contactSco
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	// The scores and their history go in set-based (one statement per table for a
+	// batch of up to 500 contacts, not two per contact); a stage move is rare and
+	// goes one by one.
+	var set, history []any
+	now := ts(run.now)
 	for _, sc := range scores {
 		c, ok := cur[sc.id]
 		if !ok {
 			continue
 		}
 		b := sc.breakdown
-		if _, err := tx.exec(ctx, `UPDATE contacts SET fit_score = ?, engagement_score = ?, scored_at = ? WHERE id = ?`,
-			b.Fit, b.Engagement, ts(run.now), sc.id); err != nil {
-			return err
-		}
+		set = append(set, sc.id, b.Fit, b.Engagement)
 		if b.Fit != c.fit || b.Engagement != c.eng {
-			if _, err := tx.exec(ctx, `INSERT INTO score_history (contact_id, at, fit_old, fit_new, engagement_old, engagement_new, reason)
-				VALUES (?, ?, ?, ?, ?, ?, ?)`, sc.id, ts(run.now), c.fit, b.Fit, c.eng, b.Engagement, reason(sc.id)); err != nil {
+			history = append(history, sc.id, now, c.fit, b.Fit, c.eng, b.Engagement, reason(sc.id))
+		}
+	}
+	const row = `(CAST(? AS BIGINT), CAST(? AS INTEGER), CAST(? AS INTEGER))`
+	if err := inChunks(set, 900, func(list []any) error {
+		_, err := tx.exec(ctx, `UPDATE contacts SET fit_score = v.column2, engagement_score = v.column3, scored_at = ?
+			FROM (VALUES `+strings.TrimSuffix(strings.Repeat(row+", ", len(list)/3), ", ")+`) AS v WHERE contacts.id = v.column1`,
+			append([]any{now}, list...)...)
+		return err
+	}); err != nil {
+		return err
+	}
+	if err := insertBulk(ctx, tx, `INSERT INTO score_history (contact_id, at, fit_old, fit_new, engagement_old, engagement_new, reason) VALUES `, 7,
+		``, history, nil); err != nil {
+		return err
+	}
+	for _, sc := range scores {
+		if c, ok := cur[sc.id]; ok {
+			if err := advanceByScore(ctx, tx, run.settings, sc.id, c.stage, sc.breakdown.Fit, sc.stageScore, run.now); err != nil {
 				return err
 			}
-		}
-		if err := advanceByScore(ctx, tx, run.settings, sc.id, c.stage, b.Fit, sc.stageScore, run.now); err != nil {
-			return err
 		}
 	}
 	return nil
