@@ -30,6 +30,12 @@ func (a *App) scoringFeature() feature {
 	}
 }
 
+// scoreBatch is how many events one scoring transaction reads at most. A contact's
+// score is worked out once a batch however many of its events the batch holds, so
+// under a heavy stream of events about the same people a larger batch scores more
+// events per second.
+const scoreBatch = 5000
+
 // scoreLoop scores the events recorded since it last looked. The watermark lives in
 // the database, so any number of nodes may run it: they take turns.
 func (a *App) scoreLoop(ctx context.Context) {
@@ -44,14 +50,14 @@ func (a *App) scoreLoop(ctx context.Context) {
 		case <-tick.C:
 		}
 		for {
-			n, err := a.Store.ScoreNewEvents(ctx, 1000)
+			n, err := a.Store.ScoreNewEvents(ctx, scoreBatch)
 			if err != nil {
 				if ctx.Err() == nil {
 					log.Warn("score new events", "err", err)
 				}
 				break
 			}
-			if n < 1000 {
+			if n < scoreBatch {
 				break
 			}
 		}
