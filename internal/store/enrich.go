@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 )
@@ -89,7 +90,9 @@ type ContactEnrichment struct {
 }
 
 // SaveEnrichment writes the derived fields of a batch of contacts in one transaction
-// and marks them enriched. It returns how many were written.
+// and marks them enriched, one statement for up to 200 contacts. It returns how many
+// were written: a contact whose title, email or phone changed since it was read is
+// left waiting, to be enriched again from its new values.
 func (s *Store) SaveEnrichment(ctx context.Context, batch []ContactEnrichment) (int, error) {
 	n := 0
 	err := s.RunInTx(ctx, func(tx *Tx) error {
@@ -97,14 +100,21 @@ func (s *Store) SaveEnrichment(ctx context.Context, batch []ContactEnrichment) (
 		// before the commit: the fit scorer reads enrichment times a little behind now.
 		now := ts(s.Now())
 		n = 0
-		for _, e := range batch {
-			res, err := tx.exec(ctx, `UPDATE contacts SET seniority = ?, department = ?, email_type = ?, phone_type = ?, phone_region = ?,
-				country = CASE WHEN country = '' THEN ? ELSE country END,
-				city = CASE WHEN city = '' THEN ? ELSE city END,
+		const row = `(CAST(? AS BIGINT), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		for part := range slices.Chunk(batch, 200) {
+			args := []any{now}
+			for _, e := range part {
+				args = append(args, e.ID, e.Seniority, e.Department, e.EmailType, e.PhoneType, e.PhoneRegion, e.Country, e.City,
+					e.From.JobTitle, e.From.Email, e.From.Phone)
+			}
+			res, err := tx.exec(ctx, `UPDATE contacts SET seniority = v.column2, department = v.column3, email_type = v.column4,
+				phone_type = v.column5, phone_region = v.column6,
+				country = CASE WHEN contacts.country = '' THEN v.column7 ELSE contacts.country END,
+				city = CASE WHEN contacts.city = '' THEN v.column8 ELSE contacts.city END,
 				enriched_at = ?
-				WHERE id = ? AND job_title = ? AND COALESCE(email, '') = ? AND COALESCE(phone, '') = ?`,
-				e.Seniority, e.Department, e.EmailType, e.PhoneType, e.PhoneRegion, e.Country, e.City, now,
-				e.ID, e.From.JobTitle, e.From.Email, e.From.Phone)
+				FROM (VALUES `+strings.TrimSuffix(strings.Repeat(row+", ", len(part)), ", ")+`) AS v
+				WHERE contacts.id = v.column1 AND contacts.job_title = v.column9 AND COALESCE(contacts.email, '') = v.column10
+					AND COALESCE(contacts.phone, '') = v.column11`, args...)
 			if err != nil {
 				return err
 			}
