@@ -84,14 +84,7 @@ func (s *Store) ingestTx(ctx context.Context, caps []Capture, out []Captured, wr
 				if bulk {
 					return ingestBatch(ctx, tx, work, out)
 				}
-				for i := range work {
-					r, err := ingestOne(ctx, tx, &work[i])
-					if err != nil {
-						return itemError(i, err)
-					}
-					out[i] = r
-				}
-				return nil
+				return ingestOneByOne(ctx, tx, work, out)
 			})
 		})
 		if errors.Is(err, errBulkFallback) && bulk {
@@ -99,6 +92,19 @@ func (s *Store) ingestTx(ctx context.Context, caps []Capture, out []Captured, wr
 		}
 		return err
 	}
+}
+
+// ingestOneByOne records caps one at a time through ingestOne, writing out: the
+// fallback of the set-based path, and the reference its tests hold it to.
+func ingestOneByOne(ctx context.Context, tx *Tx, caps []Capture, out []Captured) error {
+	for i := range caps {
+		r, err := ingestOne(ctx, tx, &caps[i])
+		if err != nil {
+			return itemError(i, err)
+		}
+		out[i] = r
+	}
+	return nil
 }
 
 // keepPlannerInformed analyses the tables captures grow, on PostgreSQL, once contacts

@@ -14,14 +14,7 @@ func (s *Store) IngestOneByOne(ctx context.Context, caps []Capture) ([]Captured,
 		if err := lockIngest(ctx, tx); err != nil {
 			return err
 		}
-		for i := range caps {
-			r, err := ingestOne(ctx, tx, &caps[i])
-			if err != nil {
-				return itemError(i, err)
-			}
-			out[i] = r
-		}
-		return nil
+		return ingestOneByOne(ctx, tx, caps, out)
 	})
 	return out, err
 }
