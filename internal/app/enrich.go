@@ -13,7 +13,7 @@ import (
 // enrichFeature runs enrichment in the background: capture never waits for it.
 func (a *App) enrichFeature() feature {
 	return feature{run: func(ctx context.Context) {
-		e := &Enrichment{Store: a.Store, Log: a.Log.With("component", "enrich")}
+		e := &Enrichment{Store: a.Store, Log: a.Log.With("component", "enrich"), Publish: a.Store.SetCaptureProfiler}
 		e.Run(ctx)
 	}}
 }
@@ -34,11 +34,28 @@ type Enrichment struct {
 		Info(msg string, args ...any)
 	}
 	Idle time.Duration // pause when nothing is waiting (default 2 s)
+	// Publish, when set, receives the profile that captures derive for the
+	// contacts they create (store.Store.SetCaptureProfiler), whenever the rules or
+	// the IP database change, and nil when the loop ends. Captures then enrich new
+	// contacts as they write them, and this loop only has the changed ones left.
+	Publish func(func(store.EnrichCandidate) (store.ContactEnrichment, bool))
 
 	titles   *enrich.TitleRules
 	geoPath  string
 	geo      *enrich.GeoIP
+	en       *enrich.Enricher // nil after a change, until the next round builds it
 	provider *enrich.HTTPProvider
+}
+
+// geoGrace is how long an IP database that the settings replaced stays open:
+// captures that took the previous profile may still be reading it.
+const geoGrace = time.Minute
+
+// enrichment is what en derives for a contact.
+func enrichment(en *enrich.Enricher, c store.EnrichCandidate) store.ContactEnrichment {
+	p := en.Profile(enrich.Input{JobTitle: c.JobTitle, Email: c.Email, Phone: c.Phone, Country: c.Country, City: c.City, IP: c.IP})
+	return store.ContactEnrichment{ID: c.ID, Seniority: p.Seniority, Department: p.Department, EmailType: p.EmailType,
+		PhoneType: p.PhoneType, PhoneRegion: p.PhoneRegion, Country: p.Country, City: p.City, From: c}
 }
 
 const enrichBatch = 200
@@ -50,6 +67,9 @@ func (e *Enrichment) Run(ctx context.Context) {
 		idle = 2 * time.Second
 	}
 	defer func() {
+		if e.Publish != nil {
+			e.Publish(nil)
+		}
 		if e.geo != nil {
 			e.geo.Close()
 		}
@@ -78,19 +98,23 @@ func (e *Enrichment) Round(ctx context.Context) (int, error) {
 		e.titles = enrich.NewTitleRules()
 	}
 	e.configure(ctx)
+	if e.en == nil {
+		e.en = &enrich.Enricher{Titles: e.titles}
+		if e.geo != nil {
+			e.en.Geo = e.geo
+		}
+		if e.Publish != nil {
+			en := e.en
+			e.Publish(func(c store.EnrichCandidate) (store.ContactEnrichment, bool) { return enrichment(en, c), true })
+		}
+	}
 	cands, err := e.Store.ContactsToEnrich(ctx, enrichBatch)
 	if err != nil {
 		return 0, err
 	}
-	en := &enrich.Enricher{Titles: e.titles}
-	if e.geo != nil {
-		en.Geo = e.geo
-	}
 	batch := make([]store.ContactEnrichment, 0, len(cands))
 	for _, c := range cands {
-		p := en.Profile(enrich.Input{JobTitle: c.JobTitle, Email: c.Email, Phone: c.Phone, Country: c.Country, City: c.City, IP: c.IP})
-		batch = append(batch, store.ContactEnrichment{ID: c.ID, Seniority: p.Seniority, Department: p.Department, EmailType: p.EmailType,
-			PhoneType: p.PhoneType, PhoneRegion: p.PhoneRegion, Country: p.Country, City: p.City, From: c})
+		batch = append(batch, enrichment(e.en, c))
 	}
 	if len(batch) > 0 {
 		if _, err := e.Store.SaveEnrichment(ctx, batch); err != nil {
@@ -141,10 +165,11 @@ func (e *Enrichment) companies(ctx context.Context) (int, error) {
 func (e *Enrichment) configure(ctx context.Context) {
 	path, _ := e.Store.Setting(ctx, enrich.SettingGeoIPPath)
 	if path != e.geoPath {
-		if e.geo != nil {
-			e.geo.Close()
+		if old := e.geo; old != nil {
+			time.AfterFunc(geoGrace, func() { old.Close() })
 			e.geo = nil
 		}
+		e.en = nil
 		e.geoPath = path
 		if path != "" {
 			g, err := enrich.OpenGeoIP(path)

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -147,4 +148,125 @@ func TestPredictiveTrainsOnDemo(t *testing.T) {
 	if err != nil || len(top) == 0 || top[0].PredictiveScore == nil {
 		t.Fatalf("top predicted: %v, %v", top, err)
 	}
+}
+
+// Captures enrich the contacts they create as they write them, through every way
+// in, with exactly what the background round would derive later; the round then
+// has nothing left but the contacts that changed.
+func TestCapturesEnrichNewContactsAtOnce(t *testing.T) {
+	ctx := context.Background()
+	geo := cityDB(t)
+	at := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	consent := func(ip string) []store.Consent {
+		return []store.Consent{{Purpose: "marketing", Granted: true, Basis: "consent", Source: "form:t", Wording: "v1", IP: ip}}
+	}
+	batch := func(prefix string) []store.Capture {
+		return []store.Capture{
+			{Type: "form_submit", Email: prefix + "ada@acme.com", Phone: "+4915123456789", OccurredAt: at, Touch: true, Stage: "lead", CompanyDomain: "acme.com",
+				Fields: store.ContactFields{JobTitle: "Head of Marketing"}, Properties: map[string]any{"ip": "81.2.69.142"}},
+			{Type: "form_submit", Email: prefix + "info@initech.com", OccurredAt: at, Touch: true, Stage: "lead", CompanyDomain: "initech.com",
+				Fields: store.ContactFields{JobTitle: "Geschäftsführer", Country: "DE"}, Properties: map[string]any{"ip": "81.2.69.10"}},
+			{Type: "newsletter_signup", Email: prefix + "sam@gmail.com", OccurredAt: at, Touch: true, Stage: "subscriber",
+				Fields: store.ContactFields{JobTitle: "VP Sales", City: "Leeds"}, Consents: consent("81.2.69.7")},
+			{Type: "form_submit", Email: prefix + "kim@mailinator.com", Phone: "+442079460000", OccurredAt: at, Touch: true, Stage: "lead",
+				Fields: store.ContactFields{JobTitle: "Software Engineer"}, Properties: map[string]any{"ip": "10.0.0.1"}, Consents: consent("81.2.69.8")},
+			{Type: "import", Email: prefix + "lee@example.org", OccurredAt: at, Touch: true, Channel: "events", Stage: "lead"},
+		}
+	}
+	// Each way in, in turn; each returns the contacts the captures made.
+	ways := map[string]func(s *store.Store, caps []store.Capture) ([]int64, error){
+		"Ingest": func(s *store.Store, caps []store.Capture) ([]int64, error) { return ids(s.Ingest(ctx, caps)) },
+		"IngestGrouped": func(s *store.Store, caps []store.Capture) ([]int64, error) {
+			var out []int64
+			for _, c := range caps {
+				got, err := ids(s.IngestGrouped(ctx, []store.Capture{c}))
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, got...)
+			}
+			return out, nil
+		},
+		"IngestImport": func(s *store.Store, caps []store.Capture) ([]int64, error) { return ids(s.IngestImport(ctx, caps)) },
+		// An ad-platform lead takes the capture-by-capture path (ingestOne).
+		"IngestAdLead": func(s *store.Store, caps []store.Capture) ([]int64, error) {
+			var out []int64
+			for i, c := range caps {
+				r, err := s.IngestAdLead(ctx, store.AdLead{Platform: "facebook", LeadID: fmt.Sprint(i), Capture: c})
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, r.ContactID)
+			}
+			return out, nil
+		},
+	}
+	open := func(publish bool) (*store.Store, *Enrichment) {
+		s := storetest.Open(t)
+		if err := s.SetSetting(ctx, enrich.SettingGeoIPPath, geo, "test"); err != nil {
+			t.Fatal(err)
+		}
+		e := &Enrichment{Store: s, Log: slog.New(slog.DiscardHandler)}
+		if publish {
+			e.Publish = s.SetCaptureProfiler
+		}
+		if _, err := e.Round(ctx); err != nil { // the first round reads the settings
+			t.Fatal(err)
+		}
+		return s, e
+	}
+	inline, inlineRound := open(true)
+	later, laterRound := open(false)
+	type profile struct{ Seniority, Department, EmailType, PhoneType, PhoneRegion, Country, City string }
+	read := func(s *store.Store, id int64) profile {
+		c, err := s.Contact(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return profile{c.Seniority, c.Department, c.EmailType, c.PhoneType, c.PhoneRegion, c.Country, c.City}
+	}
+	for name, way := range ways {
+		a, err := way(inline, batch(name))
+		if err != nil {
+			t.Fatal(name, err)
+		}
+		if waiting, err := inline.ContactsToEnrich(ctx, 100); err != nil || len(waiting) != 0 {
+			t.Fatalf("%s: contacts left to the background after their capture: %+v, %v", name, waiting, err)
+		}
+		b, err := way(later, batch(name))
+		if err != nil {
+			t.Fatal(name, err)
+		}
+		if n, err := laterRound.Round(ctx); err != nil || n != len(b) {
+			t.Fatalf("%s: background round enriched %d of %d: %v", name, n, len(b), err)
+		}
+		for i := range a {
+			got, want := read(inline, a[i]), read(later, b[i])
+			if got != want {
+				t.Errorf("%s capture %d: enriched on the way in %+v, by the background %+v", name, i, got, want)
+			}
+			if want.Seniority == "" && want.EmailType == "" {
+				t.Errorf("%s capture %d: the background derived nothing, so the comparison proves nothing: %+v", name, i, want)
+			}
+		}
+	}
+	if n, err := inlineRound.Round(ctx); err != nil || n != 0 {
+		t.Fatalf("round after captures that enriched their contacts: %d, %v", n, err)
+	}
+	// A contact whose title changes is enriched again by the background.
+	if _, err := inline.Ingest(ctx, []store.Capture{{Type: "form_submit", Email: "Ingestada@acme.com", OccurredAt: at.Add(time.Hour),
+		Fields: store.ContactFields{JobTitle: "Chief Executive Officer"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := inlineRound.Round(ctx); err != nil || n != 1 {
+		t.Fatalf("round after a title change: %d, %v", n, err)
+	}
+}
+
+func ids(out []store.Captured, err error) ([]int64, error) {
+	var ids []int64
+	for _, c := range out {
+		ids = append(ids, c.ContactID)
+	}
+	return ids, err
 }

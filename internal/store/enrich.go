@@ -299,3 +299,85 @@ func (s *Store) EnrichmentStatus(ctx context.Context) (*EnrichmentStatus, error)
 		Scan(&st.Companies, &st.CompaniesListed, &st.CompaniesProvided, &st.CompaniesWaiting)
 	return st, err
 }
+
+// captureProfiler derives the enrichment of a contact from what it gave; false
+// leaves the contact to the background enrichment.
+type captureProfiler func(EnrichCandidate) (ContactEnrichment, bool)
+
+// SetCaptureProfiler makes captures enrich the contacts they create as they write
+// them: f runs on the capturing caller's goroutine, before the shared transaction,
+// and its result is written with the new contact, which is then never written again
+// by the background enrichment. It must give what that enrichment would (the same
+// rules and IP database); nil turns it off. A contact that exists already is left
+// to the background enrichment, which follows its changes.
+func (s *Store) SetCaptureProfiler(f func(EnrichCandidate) (ContactEnrichment, bool)) {
+	if f == nil {
+		s.profiler.Store(nil)
+		return
+	}
+	p := captureProfiler(f)
+	s.profiler.Store(&p)
+}
+
+// profileCaptures returns caps with each capture that may create a contact carrying
+// the enrichment of that contact, when a profiler is set; caps itself is not changed.
+func (s *Store) profileCaptures(caps []Capture) []Capture {
+	p := s.profiler.Load()
+	if p == nil {
+		return caps
+	}
+	var out []Capture
+	for i := range caps {
+		c := &caps[i]
+		if c.Email == "" || c.ContactID != 0 {
+			continue // only a new email makes a contact with a whole profile
+		}
+		e, ok := (*p)(EnrichCandidate{JobTitle: c.Fields.JobTitle, Email: c.Email, Phone: c.Phone,
+			Country: c.Fields.Country, City: c.Fields.City, IP: captureIP(c)})
+		if !ok {
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(caps)
+		}
+		out[i].profile = &e
+	}
+	if out == nil {
+		return caps
+	}
+	return out
+}
+
+// captureIP is the address contactIP would find for the contact a capture creates:
+// a form submission's own, else the last consent recorded with one.
+func captureIP(c *Capture) string {
+	if c.Type == "form_submit" {
+		if ip, _ := c.Properties["ip"].(string); ip != "" {
+			return ip
+		}
+	}
+	for i := len(c.Consents) - 1; i >= 0; i-- {
+		if c.Consents[i].IP != "" {
+			return c.Consents[i].IP
+		}
+	}
+	return ""
+}
+
+// profileColumns are the values of a new contact's enrichment columns (seniority,
+// department, email_type, phone_type, phone_region, enriched_at) and its country and
+// city: the capture's own, or the enrichment's when the capture carries one.
+func profileColumns(c *Capture, now time.Time) (cols [6]any, country, city string) {
+	country, city = c.Fields.Country, c.Fields.City
+	e := c.profile
+	if e == nil {
+		return [6]any{"", "", "", "", "", nil}, country, city
+	}
+	if country == "" {
+		country = e.Country
+	}
+	if city == "" {
+		city = e.City
+	}
+	return [6]any{e.Seniority, e.Department, e.EmailType, e.PhoneType, e.PhoneRegion, ts(now)}, country, city
+}

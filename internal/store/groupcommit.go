@@ -55,7 +55,7 @@ func (g *groupCommitter) close() {
 // IngestGrouped records captures like Ingest, sharing the transaction with other
 // callers. It returns after the commit.
 func (s *Store) IngestGrouped(ctx context.Context, caps []Capture) ([]Captured, error) {
-	r := &groupReq{ctx: ctx, caps: caps, done: make(chan struct{})}
+	r := &groupReq{ctx: ctx, caps: s.profileCaptures(caps), done: make(chan struct{})}
 	select {
 	case s.ingest.reqs <- r:
 	case <-ctx.Done():
@@ -224,6 +224,7 @@ func (g *groupCommitter) run1(tx *Tx, batch []*groupReq) error {
 // returns each one's error: for background streams (page views) where one bad item
 // must not cost the others.
 func (s *Store) IngestEach(ctx context.Context, caps []Capture) []error {
+	caps = s.profileCaptures(caps)
 	reqs := make([]*groupReq, len(caps))
 	for i := range caps {
 		reqs[i] = &groupReq{ctx: ctx, caps: caps[i : i+1], done: make(chan struct{})}

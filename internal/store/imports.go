@@ -281,6 +281,7 @@ var ErrImportOvertaken = errors.New("another run of this import recorded these r
 // the rows it rejected, and how far the import got (rowsDone data rows read) with
 // its counters. A resumed import starts after rows_done, so no row is recorded twice.
 func (s *Store) RecordImportBatch(ctx context.Context, id int64, caps []Capture, rejected []ImportRejection, rowsDone int) ([]Captured, error) {
+	caps = s.profileCaptures(caps)
 	out := make([]Captured, len(caps))
 	err := s.runImportTx(ctx, caps, out, func(tx *Tx, ingest func() error) error {
 		res, err := tx.exec(ctx, `UPDATE imports SET rows_done = ? WHERE id = ? AND rows_done < ? AND status = ?`, rowsDone, id, rowsDone, ImportRunning)

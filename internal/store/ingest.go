@@ -66,6 +66,10 @@ type Capture struct {
 	// OnlyNew skips a capture whose contact exists already (an import told to leave
 	// existing contacts alone): nothing is written for it.
 	OnlyNew bool
+
+	// profile is the enrichment of the contact this capture creates, when the store
+	// derives it on the way in (SetCaptureProfiler).
+	profile *ContactEnrichment
 }
 
 // Captured tells what a capture did.
@@ -78,6 +82,7 @@ type Captured struct {
 
 // Ingest records captures in one transaction: all of them or, on error, none.
 func (s *Store) Ingest(ctx context.Context, caps []Capture) ([]Captured, error) {
+	caps = s.profileCaptures(caps)
 	out := make([]Captured, len(caps))
 	return out, s.ingestTx(ctx, caps, out, nil)
 }
@@ -337,13 +342,16 @@ func insertProfiled(ctx context.Context, tx *Tx, c *Capture, now time.Time, touc
 	if touch.channel != "" {
 		touchAt = sql.NullInt64{Int64: ts(c.OccurredAt), Valid: true}
 	}
+	prof, country, city := profileColumns(c, now)
 	var id int64
 	err := tx.queryRow(ctx, `INSERT INTO contacts (email, phone, first_name, last_name, job_title, company_name, street, postal_code, city, region, country,
-		custom, company_id, dedupe_key, search, stage, created_at, updated_at, first_touch_at, first_touch_channel, first_touch_campaign_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		custom, company_id, dedupe_key, search, stage, created_at, updated_at, first_touch_at, first_touch_channel, first_touch_campaign_id,
+		seniority, department, email_type, phone_type, phone_region, enriched_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (email) DO NOTHING RETURNING id`,
-		c.Email, nullString(c.Phone), f.FirstName, f.LastName, f.JobTitle, f.CompanyName, f.Street, f.PostalCode, f.City, f.Region, f.Country,
-		custom, companyID, key, search, initialStage(c), ts(c.OccurredAt), ts(now), touchAt, nullString(touch.channel), nullID(touch.campaignID)).Scan(&id)
+		c.Email, nullString(c.Phone), f.FirstName, f.LastName, f.JobTitle, f.CompanyName, f.Street, f.PostalCode, city, f.Region, country,
+		custom, companyID, key, search, initialStage(c), ts(c.OccurredAt), ts(now), touchAt, nullString(touch.channel), nullID(touch.campaignID),
+		prof[0], prof[1], prof[2], prof[3], prof[4], prof[5]).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return resolution{}, nil
 	}

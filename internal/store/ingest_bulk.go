@@ -33,6 +33,7 @@ var errBulkFallback = errors.New("the batch is recorded again one capture at a t
 // IngestImport records an import's batch of captures in one transaction, all or none,
 // with the result Ingest would give.
 func (s *Store) IngestImport(ctx context.Context, caps []Capture) ([]Captured, error) {
+	caps = s.profileCaptures(caps)
 	out := make([]Captured, len(caps))
 	return out, s.runImportTx(ctx, caps, out, nil)
 }
@@ -305,12 +306,15 @@ func insertFreshContacts(ctx context.Context, tx *Tx, run []*bulkCapture, now ti
 			touchAt = ts(c.OccurredAt)
 		}
 		byEmail[c.Email] = k
-		args = append(args, c.Email, nullString(c.Phone), f.FirstName, f.LastName, f.JobTitle, f.CompanyName, f.Street, f.PostalCode, f.City, f.Region,
-			f.Country, nc.custom, company, nc.key, nc.search, initialStage(c), ts(c.OccurredAt), ts(now), touchAt, nullString(channel), nullID(campaign))
+		prof, country, city := profileColumns(c, now)
+		args = append(args, c.Email, nullString(c.Phone), f.FirstName, f.LastName, f.JobTitle, f.CompanyName, f.Street, f.PostalCode, city, f.Region,
+			country, nc.custom, company, nc.key, nc.search, initialStage(c), ts(c.OccurredAt), ts(now), touchAt, nullString(channel), nullID(campaign))
+		args = append(args, prof[:]...)
 	}
 	inserted := 0
 	err := insertBulk(ctx, tx, `INSERT INTO contacts (email, phone, first_name, last_name, job_title, company_name, street, postal_code, city, region, country,
-		custom, company_id, dedupe_key, search, stage, created_at, updated_at, first_touch_at, first_touch_channel, first_touch_campaign_id) VALUES `, 21,
+		custom, company_id, dedupe_key, search, stage, created_at, updated_at, first_touch_at, first_touch_channel, first_touch_campaign_id,
+		seniority, department, email_type, phone_type, phone_region, enriched_at) VALUES `, 27,
 		` ON CONFLICT (email) DO NOTHING RETURNING id, email`, args, func(r *sql.Rows) error {
 			var id int64
 			var email string

@@ -336,6 +336,7 @@ func (s *Store) IngestAdLead(ctx context.Context, l AdLead) (AdLeadResult, error
 
 func (s *Store) ingestAdLead(ctx context.Context, l AdLead) (AdLeadResult, error) {
 	var out AdLeadResult
+	l.Capture = s.profileCaptures([]Capture{l.Capture})[0]
 	err := s.RunInTx(ctx, func(tx *Tx) error {
 		out = AdLeadResult{}
 		// Ingesting transactions take turns (see lockIngest); within its turn, the

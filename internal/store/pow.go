@@ -16,7 +16,7 @@ var ProofSpent = errs.E(errs.Conflict, "altcha", "this proof of work was used al
 // spent before refuses the submission with ProofSpent and writes nothing. Every node
 // sharing the database sees the spent challenge.
 func (s *Store) IngestProved(ctx context.Context, challenge string, expires time.Time, caps []Capture) ([]Captured, error) {
-	r := &groupReq{ctx: ctx, caps: caps, done: make(chan struct{}), before: func(ctx context.Context, tx *Tx) error {
+	r := &groupReq{ctx: ctx, caps: s.profileCaptures(caps), done: make(chan struct{}), before: func(ctx context.Context, tx *Tx) error {
 		return spendProof(ctx, tx, challenge, expires)
 	}}
 	select {

@@ -42,6 +42,9 @@ type Store struct {
 	Now func() time.Time
 
 	ingest *groupCommitter
+	// profiler, when set, derives a new contact's enrichment from its capture on the
+	// caller's goroutine (see SetCaptureProfiler).
+	profiler atomic.Pointer[captureProfiler]
 	// analyseAbove is the contact id past which keepPlannerInformed looks again
 	// (PostgreSQL).
 	analyseAbove atomic.Int64
