@@ -11,3 +11,7 @@ func LockIngestingFor(ctx context.Context, s *Store, fn func() error) error {
 		return fn()
 	})
 }
+
+// WaitForBackgroundForTest waits for the work the store started on its own
+// goroutines (planner statistics after group commits).
+func WaitForBackgroundForTest(s *Store) { s.background.Wait() }

@@ -58,6 +58,7 @@ func TestGroupCommitKeepsPlannerInformed(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	store.WaitForBackgroundForTest(s)
 	rows, err := store.RowsForTest(ctx, s, `SELECT reltuples::bigint FROM pg_class WHERE oid = 'contacts'::regclass`)
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -48,6 +49,9 @@ type Store struct {
 	// analyseAbove is the contact id past which keepPlannerInformed looks again
 	// (PostgreSQL).
 	analyseAbove atomic.Int64
+	// background counts the work the store started on its own goroutines (planner
+	// statistics); Close waits for it.
+	background sync.WaitGroup
 }
 
 // Options says where the database is.
@@ -161,6 +165,7 @@ func (s *Store) Close() error {
 	if s.ingest != nil {
 		s.ingest.close()
 	}
+	s.background.Wait()
 	return s.closeDBs()
 }
 
