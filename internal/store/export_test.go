@@ -105,8 +105,8 @@ func LeaveSearchTail(s *Store) {
 	}
 }
 
-// SetWordGather changes how long the word indexer lets new contacts gather, and
-// returns the undo.
+// SetWordGather changes how long the word indexer of stores opened from now on
+// lets new contacts gather, and returns the undo.
 func SetWordGather(d time.Duration) func() {
 	old := wordGather
 	wordGather = d

@@ -47,6 +47,7 @@ const wordPoll = 5 * time.Second
 // wordIndexer runs the indexing of a SQLite store in the background.
 type wordIndexer struct {
 	s       *Store
+	gather  time.Duration // wordGather when the store opened
 	wake    chan struct{}
 	stop    chan struct{}
 	done    chan struct{}
@@ -56,7 +57,7 @@ type wordIndexer struct {
 }
 
 func newWordIndexer(s *Store) *wordIndexer {
-	x := &wordIndexer{s: s, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	x := &wordIndexer{s: s, gather: wordGather, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	go x.run()
 	return x
 }
@@ -84,7 +85,7 @@ func (x *wordIndexer) run() {
 			select {
 			case <-x.stop:
 				return
-			case <-time.After(wordGather):
+			case <-time.After(x.gather):
 			}
 		case <-tick.C:
 		}
