@@ -29,7 +29,11 @@ import (
 // to index.
 //
 // PostgreSQL keeps writing the words with the contact: its transactions commit ids
-// out of order, so a watermark of ids could pass a contact not yet committed.
+// out of order, so a watermark of ids could pass a contact not yet committed. On
+// SQLite the one writer commits them in order. Contacts are never deleted; if
+// they were, the newest one's id could be given again below the watermark
+// (contacts.id is not AUTOINCREMENT), and its new contact's words would have to
+// be written with it.
 
 // wordBatch is the most contacts one indexing transaction reads: a few thousand
 // contacts' words make inserts that touch each index page once, and the writer is
