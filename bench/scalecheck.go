@@ -121,9 +121,16 @@ func (e *env) checkShape(ctx context.Context, s *server, c *client, raw *sql.DB,
 	}
 	slices.Sort(captureStages)
 	diff("contact_stages", stages, captureStages)
-	gotTerms, err := list(`SELECT term FROM contact_terms WHERE contact_id = ?`)
-	if err != nil {
-		return err
+	// On SQLite the server indexes a new contact's words in the background, a
+	// moment after the capture (internal/store/search_index.go).
+	var gotTerms []string
+	for wait := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if gotTerms, err = list(`SELECT term FROM contact_terms WHERE contact_id = ?`); err != nil {
+			return err
+		}
+		if len(gotTerms) > 0 || time.Now().After(wait) {
+			break
+		}
 	}
 	terms = slices.Clone(terms)
 	slices.Sort(terms)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
 	"path/filepath"
 	"slices"
@@ -132,6 +133,13 @@ func (e *env) topUp(ctx context.Context, db database, from, to int) error {
 	if err != nil {
 		return err
 	}
+	// SQLite's search watermark (internal/store/search_index.go), when the schema has it.
+	var mark bool
+	if db.engine != "postgres" {
+		if err := conn.QueryRowContext(ctx, `SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'search_watermark'`).Scan(&mark); err != nil {
+			return err
+		}
+	}
 	q := func(s string) string { return rebind(db.engine, s) }
 	now := time.Now()
 	companies := map[string]int64{}
@@ -162,7 +170,7 @@ func (e *env) topUp(ctx context.Context, db database, from, to int) error {
 			}
 			rows = append(rows, r)
 		}
-		if err := topUpBatch(ctx, conn, q, companies, rows, terms, now); err != nil {
+		if err := topUpBatch(ctx, conn, q, companies, rows, terms, mark, now); err != nil {
 			return err
 		}
 	}
@@ -170,7 +178,7 @@ func (e *env) topUp(ctx context.Context, db database, from, to int) error {
 }
 
 // topUpBatch writes rows in one transaction, with multi-row inserts.
-func topUpBatch(ctx context.Context, conn *sql.DB, q func(string) string, companies map[string]int64, rows []topRow, terms bool, now time.Time) error {
+func topUpBatch(ctx context.Context, conn *sql.DB, q func(string) string, companies map[string]int64, rows []topRow, terms, mark bool, now time.Time) error {
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -227,6 +235,15 @@ func topUpBatch(ctx context.Context, conn *sql.DB, q func(string) string, compan
 	if terms {
 		if _, err := tx.ExecContext(ctx, q(`INSERT INTO contact_terms (term, contact_id) VALUES `+values(len(words)/2, 2)), words...); err != nil {
 			return err
+		}
+		// The words are written: on SQLite the search watermark moves past these
+		// contacts when it stood just below them, so the server does not index them
+		// again when it starts.
+		if mark {
+			if _, err := tx.ExecContext(ctx, `UPDATE search_watermark SET contact_id = (SELECT MAX(id) FROM contacts) WHERE contact_id = ?`,
+				slices.Min(slices.Collect(maps.Values(ids)))-1); err != nil {
+				return err
+			}
 		}
 	}
 	return tx.Commit()

@@ -89,6 +89,11 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	opt.Counted = prog.counted
 	start := time.Now()
 	rep, err := capture.ImportCSV(ctx, func() (io.ReadCloser, error) { return os.Open(path) }, s.IngestImport, opt, rejects, prog.update)
+	if err == nil {
+		// On SQLite the search words of the last contacts are still being indexed
+		// in the background; the import's time includes them.
+		err = s.IndexSearchWords(ctx)
+	}
 	prog.finish()
 	if cerr := rejects.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("writing the rejected rows: %w", cerr)

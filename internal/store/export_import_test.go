@@ -11,6 +11,10 @@ import (
 // DumpTables returns every row of every table but schema_migrations (whose times are
 // the clock's), each row as text, sorted: two stores that dump the same hold the same.
 func (s *Store) DumpTables(ctx context.Context) (map[string][]string, error) {
+	// The search words of new contacts, as inline writing would have left them.
+	if err := s.IndexSearchWords(ctx); err != nil {
+		return nil, err
+	}
 	q := `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`
 	if s.engine == Postgres {
 		q = `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`

@@ -2,7 +2,11 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
+	"slices"
 	"strings"
+	"time"
 )
 
 // Hooks for the package's external tests.
@@ -81,4 +85,64 @@ func (s *Store) SearchPlan(ctx context.Context, query string) (string, error) {
 		return "scan", nil
 	}
 	return "", nil
+}
+
+// HoldSearchIndexer stops the background indexing of new contacts' search words
+// (SQLite), as if it were behind, and returns the undo.
+func HoldSearchIndexer(s *Store) func() {
+	if s.words == nil {
+		return func() {}
+	}
+	s.words.held.Store(true)
+	return func() { s.words.held.Store(false); s.words.signal() }
+}
+
+// LeaveSearchTail makes Close leave the words of the contacts not yet indexed
+// unwritten, as a crash would.
+func LeaveSearchTail(s *Store) {
+	if s.words != nil {
+		s.words.noFlush.Store(true)
+	}
+}
+
+// SetWordGather changes how long the word indexer of stores opened from now on
+// lets new contacts gather, and returns the undo.
+func SetWordGather(d time.Duration) func() {
+	old := wordGather
+	wordGather = d
+	return func() { wordGather = old }
+}
+
+// SearchWatermark is the highest contact id whose search words are all indexed
+// (SQLite).
+func (s *Store) SearchWatermark(ctx context.Context) (int64, error) { return s.searchWatermark(ctx) }
+
+// SearchIndex returns the rows of contact_terms ("word id"), and the rows writing
+// every contact's words with it would have left: the words of its search column.
+// Both sorted.
+func (s *Store) SearchIndex(ctx context.Context) (got, want []string, err error) {
+	rows, err := s.query(ctx, `SELECT term, contact_id FROM contact_terms`)
+	err = eachRow(rows, err, func(r *sql.Rows) error {
+		var w string
+		var id int64
+		err := r.Scan(&w, &id)
+		got = append(got, fmt.Sprintf("%s %d", w, id))
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	rows, err = s.query(ctx, `SELECT id, search FROM contacts`)
+	err = eachRow(rows, err, func(r *sql.Rows) error {
+		var search string
+		var id int64
+		err := r.Scan(&id, &search)
+		for _, w := range strings.Fields(search) {
+			want = append(want, fmt.Sprintf("%s %d", w, id))
+		}
+		return err
+	})
+	slices.Sort(got)
+	slices.Sort(want)
+	return got, want, err
 }

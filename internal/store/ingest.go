@@ -295,6 +295,7 @@ func resolveContact(ctx context.Context, tx *Tx, c *Capture, now time.Time, touc
 		if err != nil {
 			return resolution{}, err
 		}
+		tx.contactsCreated()
 		return resolution{id: id, created: true}, insertStage(ctx, tx, id, initialStage(c), c.OccurredAt)
 	case c.VisitorID != "":
 		var id sql.NullInt64
@@ -358,7 +359,7 @@ func insertProfiled(ctx context.Context, tx *Tx, c *Capture, now time.Time, touc
 	if err != nil {
 		return resolution{}, err
 	}
-	if err := insertTerms(ctx, tx, id, search); err != nil {
+	if err := newContactTerms(ctx, tx, id, search); err != nil {
 		return resolution{}, err
 	}
 	return resolution{id: id, created: true, profiled: true, phone: c.Phone, key: key, touched: touch.channel != ""}, insertStage(ctx, tx, id, initialStage(c), c.OccurredAt)

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -337,27 +336,20 @@ func insertFreshContacts(ctx context.Context, tx *Tx, run []*bulkCapture, now ti
 		return errors.New("some emails of the batch exist after all")
 	}
 
-	// Search words; their order in the table is not visible (SQLite keeps them by word
-	// and contact), so they go in sorted, which keeps the index pages it touches few.
-	type term struct {
-		word string
-		id   int64
-	}
-	var terms []term
-	for _, nc := range run {
-		for _, w := range strings.Fields(nc.search) {
-			terms = append(terms, term{w, nc.id})
-		}
-	}
+	// Search words: on SQLite the word indexer writes them after the commit
+	// (search_index.go).
 	if tx.s.engine == SQLite {
-		slices.SortFunc(terms, func(a, b term) int { return cmp.Or(strings.Compare(a.word, b.word), cmp.Compare(a.id, b.id)) })
-	}
-	args = args[:0]
-	for _, t := range terms {
-		args = append(args, t.word, t.id)
-	}
-	if err := insertBulk(ctx, tx, `INSERT INTO contact_terms (term, contact_id) VALUES `, 2, ` ON CONFLICT DO NOTHING`, args, nil); err != nil {
-		return err
+		tx.contactsCreated()
+	} else {
+		args = args[:0]
+		for _, nc := range run {
+			for _, w := range strings.Fields(nc.search) {
+				args = append(args, w, nc.id)
+			}
+		}
+		if err := insertBulk(ctx, tx, `INSERT INTO contact_terms (term, contact_id) VALUES `, 2, ` ON CONFLICT DO NOTHING`, args, nil); err != nil {
+			return err
+		}
 	}
 
 	// First stages.

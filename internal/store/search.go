@@ -12,6 +12,9 @@ import (
 // jo@acme.com. Each contact's words are kept twice: in contact_terms, indexed, for
 // rare words, and in contacts.search, for common words, where scanning the newest
 // contacts finds a page of matches sooner than reading thousands of index entries.
+// On SQLite the index is written behind the captures, by a background indexer, and
+// searches read the newest contacts it has not reached from contacts.search
+// (search_index.go).
 
 const (
 	maxTerms = 32
@@ -56,6 +59,16 @@ func writeTerms(ctx context.Context, tx *Tx, id int64, oldText, newText string) 
 		return err
 	}
 	return insertTerms(ctx, tx, id, newText)
+}
+
+// newContactTerms writes the words of a contact just created, on PostgreSQL; on
+// SQLite the word indexer writes them after the commit (search_index.go).
+func newContactTerms(ctx context.Context, tx *Tx, id int64, search string) error {
+	if tx.s.engine == SQLite {
+		tx.contactsCreated()
+		return nil
+	}
+	return insertTerms(ctx, tx, id, search)
 }
 
 // insertTerms writes the words of a contact's search text, for a contact that has
@@ -123,14 +136,41 @@ func (s *Store) searchFilter(ctx context.Context, query string) (textSearch, err
 			return ts, nil
 		}
 	}
-	// Count each word's index rows, up to one more than rare; the rarest word's
-	// contacts, when it is rare, come from the index.
+	// On SQLite the words of the contacts above the watermark may not be in the
+	// index yet (search_index.go): those contacts, the tail, are matched on their
+	// search column, a range of ids read after the watermark and the index. The
+	// watermark is read first: the index holds, from then on, the words of every
+	// contact up to it, and the tail holds every contact above it. The index is
+	// read up to the watermark only, so that the words the indexer adds meanwhile
+	// neither count twice nor push older contacts past the read's limit.
+	var mark int64
+	upto, uptoArgs := "", []any(nil)
+	tails := map[string][]int64{}
+	if s.engine == SQLite {
+		var err error
+		if mark, err = s.searchWatermark(ctx); err != nil {
+			return ts, err
+		}
+		// The unary plus keeps SQLite on the word key, off the contact index.
+		upto, uptoArgs = ` AND +contact_id <= ?`, []any{mark}
+	}
+	// Count each word's index rows (with its tail's contacts), up to one more than
+	// rare; the rarest word's contacts, when it is rare, come from the index and
+	// the tail.
 	rarest, fewest := "", rareLimit+2
 	for _, w := range words {
 		var n int
-		if err := s.queryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM contact_terms WHERE term >= ? AND term < ? LIMIT ?) t`,
-			w, prefixEnd(w), rareLimit+1).Scan(&n); err != nil {
+		if err := s.queryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM contact_terms WHERE term >= ? AND term < ?`+upto+` LIMIT ?) t`,
+			slices.Concat([]any{w, prefixEnd(w)}, uptoArgs, []any{rareLimit + 1})...).Scan(&n); err != nil {
 			return ts, err
+		}
+		if s.engine == SQLite && n <= rareLimit {
+			ids, err := idRows(s.query(ctx, `SELECT id FROM contacts WHERE id > ? AND search LIKE ? ESCAPE '\' LIMIT ?`,
+				mark, "% "+likeEscape(w)+"%", rareLimit+1))
+			if err != nil {
+				return ts, err
+			}
+			tails[w], n = ids, n+len(ids)
 		}
 		if n < fewest {
 			rarest, fewest = w, n
@@ -148,10 +188,11 @@ func (s *Store) searchFilter(ctx context.Context, query string) (textSearch, err
 		}
 		return ts, nil
 	}
-	ids, err := s.termContacts(ctx, rarest)
+	ids, err := s.termContacts(ctx, rarest, upto, uptoArgs)
 	if err != nil {
 		return ts, err
 	}
+	ids = append(ids, tails[rarest]...)
 	slices.SortFunc(ids, func(a, b int64) int { return cmp.Compare(b, a) })
 	ts.rare, ts.ids = true, slices.Compact(ids)
 	return ts, nil
@@ -159,9 +200,10 @@ func (s *Store) searchFilter(ctx context.Context, query string) (textSearch, err
 
 // termContacts returns the contacts that have a word starting with w, once per
 // such word, up to rare ones (the LIMIT keeps PostgreSQL on the index when it has
-// no statistics).
-func (s *Store) termContacts(ctx context.Context, w string) ([]int64, error) {
-	return idRows(s.query(ctx, `SELECT contact_id FROM contact_terms WHERE term >= ? AND term < ? LIMIT ?`, w, prefixEnd(w), rareLimit+1))
+// no statistics), with the further condition cond on contact_id.
+func (s *Store) termContacts(ctx context.Context, w, cond string, condArgs []any) ([]int64, error) {
+	return idRows(s.query(ctx, `SELECT contact_id FROM contact_terms WHERE term >= ? AND term < ?`+cond+` LIMIT ?`,
+		slices.Concat([]any{w, prefixEnd(w)}, condArgs, []any{rareLimit + 1})...))
 }
 
 // streamTerms is the most indexed words a common word may stand for ("oskar"

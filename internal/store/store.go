@@ -46,6 +46,8 @@ type Store struct {
 	// profiler, when set, derives a new contact's enrichment from its capture on the
 	// caller's goroutine (see SetCaptureProfiler).
 	profiler atomic.Pointer[captureProfiler]
+	// words indexes new contacts' search words in the background (SQLite).
+	words *wordIndexer
 	// analyseAbove is the contact id past which keepPlannerInformed looks again
 	// (PostgreSQL).
 	analyseAbove atomic.Int64
@@ -119,6 +121,9 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: planner statistics: %w", err)
 	}
 	s.ingest = newGroupCommitter(s)
+	if s.engine == SQLite {
+		s.words = newWordIndexer(s)
+	}
 	return s, nil
 }
 
@@ -160,13 +165,18 @@ func (s *Store) Optimize(ctx context.Context) error {
 // Engine tells which database this is.
 func (s *Store) Engine() Engine { return s.engine }
 
-// Close stops the group committer and closes the connections.
+// Close stops the group committer, indexes the search words of the contacts it
+// created, and closes the connections.
 func (s *Store) Close() error {
 	if s.ingest != nil {
 		s.ingest.close()
 	}
 	s.background.Wait()
-	return s.closeDBs()
+	var err error
+	if s.words != nil {
+		err = s.words.close()
+	}
+	return errors.Join(err, s.closeDBs())
 }
 
 func (s *Store) closeDBs() error {
@@ -216,6 +226,9 @@ type Tx struct {
 	s     *Store
 	tx    *sql.Tx
 	after []func()
+	// wakeWords: the transaction created contacts, and the word indexer is told
+	// after the commit.
+	wakeWords bool
 }
 
 func (t *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
