@@ -127,7 +127,7 @@ func (g *groupCommitter) informPlanner(batch []*groupReq) {
 	var created []Captured
 	for _, r := range batch {
 		for _, c := range r.out {
-			if c.Created && c.ContactID > g.s.analyseAbove.Load() {
+			if c.Created && c.ContactID > g.s.analyseAbove.Load() || c.EventID > g.s.analyseEventsAbove.Load() {
 				created = append(created, c)
 			}
 		}

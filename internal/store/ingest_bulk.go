@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/lodestone-hq/lodestone/internal/contact"
@@ -107,39 +108,53 @@ func ingestOneByOne(ctx context.Context, tx *Tx, caps []Capture, out []Captured)
 	return nil
 }
 
-// keepPlannerInformed analyses the tables captures grow, on PostgreSQL, once contacts
-// hold more than twice the rows the planner last counted. Imports and bursts of form
-// posts take a table from nothing to a million rows faster than autovacuum analyses
-// it (and some servers run without it), and a planner that still believes the table
-// empty answers lookups by reading every contact: on an unanalysed table the
-// duplicate check of a group of new contacts read every live contact through the
-// merged-contact index, growing with the table. Between checks it costs nothing: the
-// next contact id worth a look is kept in memory.
+// keepPlannerInformed analyses the tables captures grow, on PostgreSQL, once they
+// hold more than twice the rows the planner last counted: the capture tables when
+// contacts double, events (and visitors) when events double. Imports and bursts of
+// form posts take a table from nothing to a million rows faster than autovacuum
+// analyses it (and some servers run without it), and a planner that still believes
+// a table small picks lookups that read all of it: on an unanalysed contacts table
+// the duplicate check of a group of new contacts read every live contact through the
+// merged-contact index; on an events table analysed at 1,500 rows and grown to
+// 140,000 by events about known contacts, the previous page view of each one was
+// found through the type index, reading every page view of every contact (5 ms a
+// lookup under the API ingest load, instead of a few microseconds through the
+// contact's own). Between checks it costs nothing: the next id worth a look is kept
+// in memory.
 func (s *Store) keepPlannerInformed(ctx context.Context, out []Captured) {
 	if s.engine != Postgres {
 		return
 	}
-	var newest int64
+	var contact, event int64
 	for _, r := range out {
 		if r.Created {
-			newest = max(newest, r.ContactID)
+			contact = max(contact, r.ContactID)
 		}
+		event = max(event, r.EventID)
 	}
-	above := s.analyseAbove.Load()
-	if newest <= above || !s.analyseAbove.CompareAndSwap(above, newest) {
+	s.analyseWhenGrown(ctx, &s.analyseAbove, contact, "contacts", "contacts, companies, contact_stages, contact_terms, events, visitors")
+	s.analyseWhenGrown(ctx, &s.analyseEventsAbove, event, "events", "events, visitors")
+}
+
+// analyseWhenGrown analyses tables when the newest id of table passed *above and the
+// table holds more than twice the rows the planner counted, then sets *above to the
+// next id worth a look.
+func (s *Store) analyseWhenGrown(ctx context.Context, above *atomic.Int64, newest int64, table, tables string) {
+	was := above.Load()
+	if newest <= was || !above.CompareAndSwap(was, newest) {
 		return // nothing new enough, or another caller is looking
 	}
 	var counted float64
-	if s.write.QueryRowContext(ctx, `SELECT reltuples FROM pg_class WHERE oid = 'contacts'::regclass`).Scan(&counted) != nil {
+	if s.write.QueryRowContext(ctx, `SELECT reltuples FROM pg_class WHERE oid = '`+table+`'::regclass`).Scan(&counted) != nil {
 		return
 	}
 	if float64(newest) > 2*max(counted, 0)+1000 {
-		if _, err := s.write.ExecContext(ctx, `ANALYZE contacts, companies, contact_stages, contact_terms, events, visitors`); err != nil {
+		if _, err := s.write.ExecContext(ctx, `ANALYZE `+tables); err != nil {
 			return
 		}
 		counted = float64(newest)
 	}
-	s.analyseAbove.Store(int64(2*max(counted, 0) + 1000))
+	above.Store(int64(2*max(counted, 0) + 1000))
 }
 
 // writeRun writes a run of captures set-based: the fresh contacts with their

@@ -62,8 +62,36 @@ func (s *Store) IngestViews(ctx context.Context, caps []Capture) []error {
 		for i := range out {
 			out[i] = errors.Join(errors.New("group commit failed"), err)
 		}
+		return out
 	}
+	s.viewsWritten(len(caps))
 	return out
+}
+
+// viewsCheckEvery is how many tracking hits pass between two looks at the events
+// table's growth (one read of its newest id).
+const viewsCheckEvery = 10000
+
+// viewsWritten counts the tracking hits written and, every viewsCheckEvery of them,
+// keeps PostgreSQL's planner informed of the events table as keepPlannerInformed
+// does for other captures, beside the tracking writer.
+func (s *Store) viewsWritten(n int) {
+	if s.engine != Postgres {
+		return
+	}
+	total := s.views.Add(int64(n))
+	if total/viewsCheckEvery == (total-int64(n))/viewsCheckEvery {
+		return
+	}
+	s.background.Add(1)
+	go func() {
+		defer s.background.Done()
+		ctx := context.Background()
+		var newest int64
+		if s.write.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM events`).Scan(&newest) == nil {
+			s.analyseWhenGrown(ctx, &s.analyseEventsAbove, newest, "events", "events, visitors")
+		}
+	}()
 }
 
 // ingestViews records caps in order: runs of plain page views set-based, every other

@@ -67,3 +67,73 @@ func TestGroupCommitKeepsPlannerInformed(t *testing.T) {
 		t.Fatalf("the planner counts %s contacts after 1,200 form posts", rows[0])
 	}
 }
+
+// Events about known people (API batches through group commit, tracking hits
+// through the tracking writer) that take the events table from nothing to
+// thousands of rows keep PostgreSQL's planner informed of it too, though no contact
+// is created: believing the table small, it found each page view's previous view by
+// reading every page view of every contact.
+func TestEventsKeepPlannerInformed(t *testing.T) {
+	counted := func(s *store.Store) int {
+		t.Helper()
+		store.WaitForBackgroundForTest(s)
+		rows, err := store.RowsForTest(ctx, s, `SELECT reltuples::bigint FROM pg_class WHERE oid = 'events'::regclass`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, _ := strconv.Atoi(rows[0])
+		return n
+	}
+	view := func(i int) store.Capture {
+		return store.Capture{Type: "page_view", Email: fmt.Sprintf("k%d@shop.example", i%20), OccurredAt: time.Unix(1700000000+int64(i), 0),
+			Properties: map[string]any{"page_url": fmt.Sprintf("https://shop.example/p/%d", i)}}
+	}
+	t.Run("group commit", func(t *testing.T) {
+		s := storetest.Open(t)
+		if s.Engine() != store.Postgres {
+			t.Skip("SQLite's statistics are kept by Optimize")
+		}
+		for i := range 20 {
+			if _, err := s.IngestGrouped(ctx, []store.Capture{{Type: "form_submit", Email: fmt.Sprintf("k%d@shop.example", i)}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for b := range 60 {
+			caps := make([]store.Capture, 100)
+			for i := range caps {
+				caps[i] = view(b*100 + i)
+			}
+			if _, err := s.IngestGrouped(ctx, caps); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := counted(s); n < 3000 {
+			t.Fatalf("the planner counts %d events after 6,020", n)
+		}
+	})
+	t.Run("tracking writer", func(t *testing.T) {
+		s := storetest.Open(t)
+		if s.Engine() != store.Postgres {
+			t.Skip("SQLite's statistics are kept by Optimize")
+		}
+		for i := range 20 {
+			if _, err := s.IngestGrouped(ctx, []store.Capture{{Type: "form_submit", Email: fmt.Sprintf("k%d@shop.example", i)}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for b := range 12 {
+			caps := make([]store.Capture, 1000)
+			for i := range caps {
+				caps[i] = view(b*1000 + i)
+			}
+			for _, err := range s.IngestViews(ctx, caps) {
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if n := counted(s); n < 10000 {
+			t.Fatalf("the planner counts %d events after 12,020", n)
+		}
+	})
+}

@@ -51,6 +51,10 @@ type Store struct {
 	// analyseAbove is the contact id past which keepPlannerInformed looks again
 	// (PostgreSQL).
 	analyseAbove atomic.Int64
+	// analyseEventsAbove is the event id past which it looks at events again.
+	analyseEventsAbove atomic.Int64
+	// views counts the tracking hits written, for viewsWritten.
+	views atomic.Int64
 	// background counts the work the store started on its own goroutines (planner
 	// statistics); Close waits for it.
 	background sync.WaitGroup
