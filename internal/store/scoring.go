@@ -386,8 +386,11 @@ func recycles(e scoring.Event) bool {
 }
 
 // applyScores writes computed scores into contacts, a history row for each change,
-// and the forward stage moves the thresholds earn.
-func applyScores(ctx context.Context, tx *Tx, run *scoreRun, scores []contactScore, reason func(id int64) string) error {
+// and the forward stage moves the thresholds earn. With onlyChanged, a contact whose
+// scores come out as stored is left as it is (see below); otherwise every contact is
+// written, its scored_at stamped now: the decay refresh must stamp the contacts it
+// looked at, or it would find the same ones again.
+func applyScores(ctx context.Context, tx *Tx, run *scoreRun, scores []contactScore, reason func(id int64) string, onlyChanged bool) error {
 	if len(scores) == 0 {
 		return nil
 	}
@@ -419,7 +422,12 @@ func applyScores(ctx context.Context, tx *Tx, run *scoreRun, scores []contactSco
 	}
 	// The scores and their history go in set-based (one statement per table for a
 	// batch of up to 500 contacts, not two per contact); a stage move is rare and
-	// goes one by one.
+	// goes one by one. With onlyChanged (the event and enrichment scorers), a
+	// contact whose scores come out as they are stored is not written: its stored
+	// engagement is still right, and the decay refresh finds it by its older
+	// scored_at when it is due. Under a stream of events most contacts sit at the cap
+	// of 100, and rewriting each one every batch (a new row version and three index
+	// entries on PostgreSQL) was most of the scorer's time.
 	var set, history []any
 	now := ts(run.now)
 	for _, sc := range scores {
@@ -428,8 +436,11 @@ func applyScores(ctx context.Context, tx *Tx, run *scoreRun, scores []contactSco
 			continue
 		}
 		b := sc.breakdown
-		set = append(set, sc.id, b.Fit, b.Engagement)
-		if b.Fit != c.fit || b.Engagement != c.eng {
+		changed := b.Fit != c.fit || b.Engagement != c.eng
+		if changed || !onlyChanged {
+			set = append(set, sc.id, b.Fit, b.Engagement)
+		}
+		if changed {
 			history = append(history, sc.id, now, c.fit, b.Fit, c.eng, b.Engagement, reason(sc.id))
 		}
 	}

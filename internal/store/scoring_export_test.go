@@ -115,7 +115,7 @@ func (s *Store) RescoreOneByOneForTest(ctx context.Context, version int64) error
 			if err != nil {
 				return err
 			}
-			if err := applyScores(ctx, tx, run, scores, func(int64) string { return reason }); err != nil {
+			if err := applyScores(ctx, tx, run, scores, func(int64) string { return reason }, false); err != nil {
 				return err
 			}
 			after = ids[len(ids)-1]

@@ -120,7 +120,7 @@ func (s *Store) ScoreNewEvents(ctx context.Context, limit int) (int, error) {
 					if err != nil {
 						return err
 					}
-					if err := applyScores(ctx, tx, run, scores, func(id int64) string { return "event #" + itoa(last[id]) }); err != nil {
+					if err := applyScores(ctx, tx, run, scores, func(id int64) string { return "event #" + itoa(last[id]) }, true); err != nil {
 						return err
 					}
 					ids = ids[k:]
@@ -214,7 +214,7 @@ func (s *Store) RefreshDecay(ctx context.Context, age time.Duration, limit int) 
 		if err != nil {
 			return err
 		}
-		return applyScores(ctx, tx, run, scores, func(int64) string { return "decay" })
+		return applyScores(ctx, tx, run, scores, func(int64) string { return "decay" }, false)
 	})
 	return n, err
 }
@@ -387,7 +387,7 @@ func (s *Store) ScoreEnriched(ctx context.Context, limit int) (int, error) {
 			if err != nil {
 				return err
 			}
-			if err := applyScores(ctx, tx, run, scores, func(int64) string { return "profile enriched" }); err != nil {
+			if err := applyScores(ctx, tx, run, scores, func(int64) string { return "profile enriched" }, true); err != nil {
 				return err
 			}
 			list = list[k:]

@@ -264,7 +264,7 @@ func finishRecompute(ctx context.Context, tx *Tx, id int64, run *scoreRun, start
 		if err != nil {
 			return err
 		}
-		if err := applyScores(ctx, tx, run, scores, func(int64) string { return reason }); err != nil {
+		if err := applyScores(ctx, tx, run, scores, func(int64) string { return reason }, false); err != nil {
 			return err
 		}
 		late = late[n:]

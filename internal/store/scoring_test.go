@@ -439,3 +439,51 @@ func TestEnrichmentRescoresFit(t *testing.T) {
 		t.Errorf("history %+v", sc.History)
 	}
 }
+
+// An event that leaves a contact's scores as stored (engagement at its cap) does not
+// rewrite the contact: no new scored_at, no history row. The decay refresh still
+// stamps every contact it looked at, so it moves on to the next ones instead of
+// finding the same contacts again.
+func TestUnchangedScoresAreNotRewritten(t *testing.T) {
+	s, clk := scoringStore(t)
+	start := clk.t
+	caps := []store.Capture{{Type: "form_submit", Email: "ada@acme.example", OccurredAt: start, Stage: lifecycle.Lead}}
+	for i := range 6 { // 6 × 20 = 120: capped at 100
+		caps = append(caps, pageView("ada@acme.example", "/pricing", start.Add(time.Duration(i)*time.Minute)))
+	}
+	ada := mustIngest(t, s, caps...)[0].ContactID
+	_, rc, err := s.PutScoringRules(ctx, testRules, "user:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	finishRecompute(t, s, rc, 10)
+	if _, err := s.ScoreNewEvents(ctx, 1000); err != nil {
+		t.Fatal(err)
+	}
+	before, err := s.ContactScores(ctx, ada, 100)
+	if err != nil || before.Engagement != 100 {
+		t.Fatalf("scores %+v, %v", before, err)
+	}
+	clk.t = start.Add(10 * time.Minute)
+	mustIngest(t, s, pageView("ada@acme.example", "/pricing", clk.t))
+	if n, err := s.ScoreNewEvents(ctx, 1000); err != nil || n != 1 {
+		t.Fatalf("scored %d events: %v", n, err)
+	}
+	after, err := s.ContactScores(ctx, ada, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Engagement != 100 || !after.ScoredAt.Equal(before.ScoredAt) || len(after.History) != len(before.History) {
+		t.Fatalf("an event that changed no score rewrote the contact: scored at %v then %v, history %d then %d rows",
+			before.ScoredAt, after.ScoredAt, len(before.History), len(after.History))
+	}
+	// Two hours on, ada's engagement is still over the cap and her stored value is
+	// stale by its stamp: the refresh rescores her once and stamps her.
+	clk.t = start.Add(2 * time.Hour)
+	if n, err := s.RefreshDecay(ctx, time.Hour, 10); err != nil || n != 1 {
+		t.Fatalf("first refresh: %d, %v", n, err)
+	}
+	if n, err := s.RefreshDecay(ctx, time.Hour, 10); err != nil || n != 0 {
+		t.Fatalf("second refresh found the same contact again: %d, %v", n, err)
+	}
+}
