@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -138,23 +139,31 @@ func (s *Store) keepPlannerInformed(ctx context.Context, out []Captured) {
 
 // analyseWhenGrown analyses tables when the newest id of table passed *above and the
 // table holds more than twice the rows the planner counted, then sets *above to the
-// next id worth a look.
+// next id worth a look. One look at a time: while it runs, *above is at its
+// highest, so the group commits that land meanwhile (it runs beside the committer)
+// do not start an ANALYZE each.
 func (s *Store) analyseWhenGrown(ctx context.Context, above *atomic.Int64, newest int64, table, tables string) {
 	was := above.Load()
-	if newest <= was || !above.CompareAndSwap(was, newest) {
-		return // nothing new enough, or another caller is looking
+	if newest <= was || !above.CompareAndSwap(was, math.MaxInt64) {
+		return // nothing new enough, or a look is under way
 	}
+	next := newest // after a failure, look again once the table has grown
+	defer func() { above.Store(next) }()
 	var counted float64
 	if s.write.QueryRowContext(ctx, `SELECT reltuples FROM pg_class WHERE oid = '`+table+`'::regclass`).Scan(&counted) != nil {
 		return
 	}
 	if float64(newest) > 2*max(counted, 0)+1000 {
+		s.analyses.Add(1)
+		if s.beforeAnalyse != nil {
+			s.beforeAnalyse()
+		}
 		if _, err := s.write.ExecContext(ctx, `ANALYZE `+tables); err != nil {
 			return
 		}
 		counted = float64(newest)
 	}
-	above.Store(int64(2*max(counted, 0) + 1000))
+	next = max(newest, int64(2*max(counted, 0)+1000))
 }
 
 // writeRun writes a run of captures set-based: the fresh contacts with their

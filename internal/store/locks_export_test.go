@@ -1,6 +1,9 @@
 package store
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // LockIngestingFor runs fn while a transaction of s holds the ingest lock.
 func LockIngestingFor(ctx context.Context, s *Store, fn func() error) error {
@@ -15,3 +18,10 @@ func LockIngestingFor(ctx context.Context, s *Store, fn func() error) error {
 // WaitForBackgroundForTest waits for the work the store started on its own
 // goroutines (planner statistics after group commits).
 func WaitForBackgroundForTest(s *Store) { s.background.Wait() }
+
+// AnalysesForTest is how many times the store analysed tables as they grew.
+func AnalysesForTest(s *Store) int64 { return s.analyses.Load() }
+
+// SlowAnalyseForTest makes each ANALYZE of a growing table wait d first, as one of a
+// large table takes a while.
+func SlowAnalyseForTest(s *Store, d time.Duration) { s.beforeAnalyse = func() { time.Sleep(d) } }

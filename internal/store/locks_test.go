@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -98,17 +99,38 @@ func TestEventsKeepPlannerInformed(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		for b := range 60 {
-			caps := make([]store.Capture, 100)
-			for i := range caps {
-				caps[i] = view(b*100 + i)
-			}
-			if _, err := s.IngestGrouped(ctx, caps); err != nil {
-				t.Fatal(err)
-			}
+		// Eight callers at once, and an ANALYZE that takes a while: group commits
+		// land while it runs beside the committer, and must not start one each.
+		store.SlowAnalyseForTest(s, 300*time.Millisecond)
+		var wg sync.WaitGroup
+		errc := make(chan error, 8)
+		for w := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for b := w; b < 60; b += 8 {
+					caps := make([]store.Capture, 100)
+					for i := range caps {
+						caps[i] = view(b*100 + i)
+					}
+					if _, err := s.IngestGrouped(ctx, caps); err != nil {
+						errc <- err
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errc)
+		for err := range errc {
+			t.Fatal(err)
 		}
 		if n := counted(s); n < 3000 {
 			t.Fatalf("the planner counts %d events after 6,020", n)
+		}
+		// Events doubled about three times (1,000 → 6,000), so about three looks.
+		if n := store.AnalysesForTest(s); n > 4 {
+			t.Fatalf("%d ANALYZE statements for 6,020 events: looks overlapped", n)
 		}
 	})
 	t.Run("tracking writer", func(t *testing.T) {

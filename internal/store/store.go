@@ -55,6 +55,10 @@ type Store struct {
 	analyseEventsAbove atomic.Int64
 	// views counts the tracking hits written, for viewsWritten.
 	views atomic.Int64
+	// analyses counts the ANALYZE statements analyseWhenGrown ran.
+	analyses atomic.Int64
+	// beforeAnalyse, set by tests, runs before each such ANALYZE.
+	beforeAnalyse func()
 	// background counts the work the store started on its own goroutines (planner
 	// statistics); Close waits for it.
 	background sync.WaitGroup
