@@ -56,18 +56,5 @@ func (s *Store) migrate(ctx context.Context) error {
 
 // Migrations lists the names of the migrations the database has recorded.
 func (s *Store) Migrations(ctx context.Context) ([]string, error) {
-	rows, err := s.query(ctx, `SELECT name FROM schema_migrations ORDER BY name`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
+	return columnRows[string](s.query(ctx, `SELECT name FROM schema_migrations ORDER BY name`))
 }

@@ -394,15 +394,18 @@ func eachRow(rows *sql.Rows, err error, scan func(*sql.Rows) error) error {
 }
 
 // idRows reads a query's answer of one id column.
-func idRows(rows *sql.Rows, err error) ([]int64, error) {
-	var ids []int64
+func idRows(rows *sql.Rows, err error) ([]int64, error) { return columnRows[int64](rows, err) }
+
+// columnRows reads a query's answer of one column.
+func columnRows[T any](rows *sql.Rows, err error) ([]T, error) {
+	var out []T
 	err = eachRow(rows, err, func(rows *sql.Rows) error {
-		var id int64
-		err := rows.Scan(&id)
-		ids = append(ids, id)
+		var v T
+		err := rows.Scan(&v)
+		out = append(out, v)
 		return err
 	})
-	return ids, err
+	return out, err
 }
 
 // insertRows inserts the values, per columns to a row, in statements of at most a

@@ -28,18 +28,7 @@ const rollupsBefore = "0017"
 func TestRollupsExactAfterMultiRowStatements(t *testing.T) {
 	opt := storetest.Options(t)
 	o := openOldDatabase(t, opt)
-	names, bodies, err := store.MigrationFiles(o.engine)
-	if err != nil {
-		t.Fatal(err)
-	}
-	o.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`)
-	for _, base := range names {
-		if base[:4] > rollupsBefore {
-			continue
-		}
-		o.exec(string(bodies[base]))
-		o.exec(`INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`, base, time.Now().UnixMicro())
-	}
+	o.migrateTo(rollupsBefore, nil)
 
 	const day = 86400000000
 	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)

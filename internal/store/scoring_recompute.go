@@ -303,19 +303,6 @@ func dropStaged(ctx context.Context, tx *Tx, id int64) error {
 // contactsWithEventsAfter lists the contacts (merged ones as the contact they were
 // merged into) with events after an event id.
 func contactsWithEventsAfter(ctx context.Context, tx *Tx, eventID int64) ([]int64, error) {
-	rows, err := tx.query(ctx, `SELECT DISTINCT COALESCE(c.merged_into_id, c.id) FROM events e JOIN contacts c ON c.id = e.contact_id
-		WHERE e.id > ? ORDER BY 1`, eventID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return idRows(tx.query(ctx, `SELECT DISTINCT COALESCE(c.merged_into_id, c.id) FROM events e JOIN contacts c ON c.id = e.contact_id
+		WHERE e.id > ? ORDER BY 1`, eventID))
 }

@@ -215,25 +215,12 @@ var streamTerms = 16
 // wordTerms lists up to max of the distinct indexed words that start with w, in
 // order, one index probe each.
 func (s *Store) wordTerms(ctx context.Context, w string, max int) ([]string, error) {
-	rows, err := s.query(ctx, `WITH RECURSIVE t(term, n) AS (
+	return columnRows[string](s.query(ctx, `WITH RECURSIVE t(term, n) AS (
 		SELECT (SELECT term FROM contact_terms WHERE term >= ? AND term < ? ORDER BY term LIMIT 1), 1
 		UNION ALL
 		SELECT (SELECT k.term FROM contact_terms k WHERE k.term > t.term AND k.term < ? ORDER BY k.term LIMIT 1), t.n + 1
 		FROM t WHERE t.term IS NOT NULL AND t.n < ?)
-		SELECT term FROM t WHERE term IS NOT NULL`, w, prefixEnd(w), prefixEnd(w), max)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+		SELECT term FROM t WHERE term IS NOT NULL`, w, prefixEnd(w), prefixEnd(w), max))
 }
 
 // termIDs returns the newest n contacts below the id hi that hold one of the

@@ -71,6 +71,30 @@ func (o *oldDatabase) insert(name, q string, args ...any) int64 {
 	return id
 }
 
+// migrateTo applies the migrations numbered up to last, as a release with them
+// applied them, after check (when set) has seen each one; it returns how many.
+func (o *oldDatabase) migrateTo(last string, check func(base string, body []byte)) int {
+	o.t.Helper()
+	names, bodies, err := store.MigrationFiles(o.engine)
+	if err != nil {
+		o.t.Fatal(err)
+	}
+	o.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`)
+	applied := 0
+	for _, base := range names {
+		if base[:4] > last {
+			continue
+		}
+		if check != nil {
+			check(base, bodies[base])
+		}
+		o.exec(string(bodies[base]))
+		o.exec(`INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`, base, time.Now().UnixMicro())
+		applied++
+	}
+	return applied
+}
+
 func (o *oldDatabase) exec(q string, args ...any) {
 	o.t.Helper()
 	if _, err := o.db.Exec(store.Rebind(o.engine, q), args...); err != nil {
@@ -91,25 +115,12 @@ func TestUpgradeFromPreviousRelease(t *testing.T) {
 	o := openOldDatabase(t, opt)
 
 	// The previous release's migrations, unchanged, applied as it applied them.
-	names, bodies, err := store.MigrationFiles(o.engine)
-	if err != nil {
-		t.Fatal(err)
-	}
-	o.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`)
-	applied := 0
-	for _, base := range names {
-		if base[:4] > previousRelease {
-			continue
-		}
-		body := bodies[base]
+	applied := o.migrateTo(previousRelease, func(base string, body []byte) {
 		sum := sha256.Sum256(body)
 		if want := releasedMigrations[string(o.engine)+"/"+base]; hex.EncodeToString(sum[:]) != want {
 			t.Fatalf("released migration %s/%s was changed (or is unknown to this test): write a new migration instead", o.engine, base)
 		}
-		o.exec(string(body))
-		o.exec(`INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`, base, time.Now().UnixMicro())
-		applied++
-	}
+	})
 	if applied != 6 {
 		t.Fatalf("%d released migrations found, want 6", applied)
 	}
@@ -171,6 +182,10 @@ func TestUpgradeFromPreviousRelease(t *testing.T) {
 	}
 	defer s.Close()
 	got, err := s.Migrations(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, _, err := store.MigrationFiles(o.engine)
 	if err != nil {
 		t.Fatal(err)
 	}
