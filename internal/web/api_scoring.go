@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -206,24 +207,20 @@ func readReason(r *http.Request) (string, error) {
 	return reason, checkText("reason", reason, 1000)
 }
 
+// handleRejectSQL is POST /api/v1/contacts/{id}/reject: sales sends an SQL back to
+// lead, with the reason.
 func (s *Server) handleRejectSQL(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	reason, err := readReason(r)
-	if err != nil {
-		return err
-	}
-	c, err := s.store.RejectSQL(r.Context(), id, reason, principalOf(r.Context()).Actor())
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, toContactJSON(c))
-	return nil
+	return s.moveWithReason(w, r, s.store.RejectSQL)
 }
 
+// handleDisqualify is POST /api/v1/contacts/{id}/disqualify, with the reason.
 func (s *Server) handleDisqualify(w http.ResponseWriter, r *http.Request) error {
+	return s.moveWithReason(w, r, s.store.Disqualify)
+}
+
+// moveWithReason reads the contact's id and the JSON reason, makes the move as the
+// caller and answers with the contact as it now is.
+func (s *Server) moveWithReason(w http.ResponseWriter, r *http.Request, move func(ctx context.Context, id int64, reason, actor string) (*store.Contact, error)) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
@@ -232,7 +229,7 @@ func (s *Server) handleDisqualify(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	c, err := s.store.Disqualify(r.Context(), id, reason, principalOf(r.Context()).Actor())
+	c, err := move(r.Context(), id, reason, principalOf(r.Context()).Actor())
 	if err != nil {
 		return err
 	}
