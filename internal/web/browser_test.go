@@ -31,11 +31,8 @@ const xssName = `<img src=x onerror=alert(1)>`
 // the contact list's live search, a contact's timeline and a note added through
 // the page. Every page must load without console errors or CSP violations.
 func TestBrowser(t *testing.T) {
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("chromium is not installed; the browser test needs Debian's chromium package (CI installs it)")
-	}
-	browser := startBrowser(t, chromium)
+	skipWithoutChromium(t)
+	browser := startBrowser(t)
 
 	t.Run("first-run setup", func(t *testing.T) {
 		var out bytes.Buffer
@@ -116,8 +113,12 @@ func TestBrowser(t *testing.T) {
 }
 
 // startBrowser starts one headless Chromium for the whole test.
-func startBrowser(t *testing.T, path string) context.Context {
+func startBrowser(t *testing.T) context.Context {
 	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatalf("find chromium: %v", err)
+	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(path),
 		chromedp.Headless,
@@ -138,6 +139,28 @@ func startBrowser(t *testing.T, path string) context.Context {
 		t.Fatalf("start chromium: %v", err)
 	}
 	return ctx
+}
+
+// skipWithoutChromium skips a browser test on a machine without Debian's chromium.
+func skipWithoutChromium(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("chromium"); err != nil {
+		t.Skip("chromium is not installed; the browser test needs Debian's chromium package (CI installs it)")
+	}
+}
+
+// addUser creates a user who logs in with testPassword.
+func addUser(t *testing.T, s *store.Store, email, name, role string) *store.User {
+	t.Helper()
+	hash, err := auth.HashPassword(testPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := s.CreateUser(context.Background(), store.User{Email: email, Name: name, Role: role, PasswordHash: hash}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }
 
 // startApp boots the whole server on a free port over a fresh database.

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -17,7 +16,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/lodestone-hq/lodestone/internal/auth"
 	"github.com/lodestone-hq/lodestone/internal/capture"
 	"github.com/lodestone-hq/lodestone/internal/store"
 )
@@ -27,20 +25,11 @@ import (
 // the proof of work (the form requires it), and becomes a contact; a list is uploaded,
 // its columns checked, and the import watched to the end.
 func TestCaptureBrowser(t *testing.T) {
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("chromium is not installed; the browser test needs Debian's chromium package (CI installs it)")
-	}
-	browser := startBrowser(t, chromium)
+	skipWithoutChromium(t)
+	browser := startBrowser(t)
 	a := startApp(t, nil)
 	ctx := context.Background()
-	hash, err := auth.HashPassword(testPassword)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.Store.CreateUser(ctx, store.User{Email: "mia@example.com", Name: "Mia Marketer", Role: store.RoleMarketer, PasswordHash: hash}, "test"); err != nil {
-		t.Fatal(err)
-	}
+	addUser(t, a.Store, "mia@example.com", "Mia Marketer", store.RoleMarketer)
 	if _, err := a.Store.CreateCampaign(ctx, store.Campaign{Name: "Spring trade fair", Channel: "event"}, "test"); err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package web_test
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/lodestone-hq/lodestone/internal/auth"
 	"github.com/lodestone-hq/lodestone/internal/demo"
 	"github.com/lodestone-hq/lodestone/internal/store"
 )
@@ -21,26 +19,17 @@ import (
 // the background enrichment at work, and trains the predictive score from
 // /scoring/predictive over the demo workspace, as a marketer would.
 func TestEnrichmentAndPredictiveInBrowser(t *testing.T) {
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("chromium is not installed; the browser test needs Debian's chromium package (CI installs it)")
-	}
+	skipWithoutChromium(t)
 	if testing.Short() {
 		t.Skip("loads the demo data")
 	}
-	browser := startBrowser(t, chromium)
+	browser := startBrowser(t)
 	a := startApp(t, nil)
 	ctx := context.Background()
 	if _, err := demo.Load(ctx, a.Store, demo.Options{Contacts: 600, Now: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	hash, err := auth.HashPassword(testPassword)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.Store.CreateUser(ctx, store.User{Email: "mia@example.com", Name: "Mia Marketer", Role: store.RoleAdmin, PasswordHash: hash}, "test"); err != nil {
-		t.Fatal(err)
-	}
+	addUser(t, a.Store, "mia@example.com", "Mia Marketer", store.RoleAdmin)
 	shots := screenshotDir(t)
 	tab := newTab(t, browser)
 	tab.do(chromedp.Navigate(a.URL() + "/enrichment"))

@@ -2,14 +2,12 @@ package web_test
 
 import (
 	"context"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/lodestone-hq/lodestone/internal/auth"
 	"github.com/lodestone-hq/lodestone/internal/demo"
 	"github.com/lodestone-hq/lodestone/internal/store"
 )
@@ -19,23 +17,14 @@ import (
 // must load without console errors or CSP violations. LODESTONE_SCREENSHOTS=1 saves
 // dashboard-demo.png, insights.png and contacts-filtered.png to docs/screenshots.
 func TestInsightsBrowser(t *testing.T) {
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("chromium is not installed; the browser test needs Debian's chromium package (CI installs it)")
-	}
-	browser := startBrowser(t, chromium)
+	skipWithoutChromium(t)
+	browser := startBrowser(t)
 	a := startApp(t, nil)
 	ctx := context.Background()
 	if _, err := demo.Load(ctx, a.Store, demo.Options{Contacts: 1500, Seed: 1}); err != nil {
 		t.Fatal(err)
 	}
-	hash, err := auth.HashPassword(testPassword)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.Store.CreateUser(ctx, store.User{Email: "owner@example.com", Name: "Olivia Owner", Role: store.RoleAdmin, PasswordHash: hash}, "test"); err != nil {
-		t.Fatal(err)
-	}
+	addUser(t, a.Store, "owner@example.com", "Olivia Owner", store.RoleAdmin)
 	tab := newTab(t, browser)
 	shots := screenshotDir(t)
 	tab.do(chromedp.Navigate(a.URL() + "/login"))

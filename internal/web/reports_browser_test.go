@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/lodestone-hq/lodestone/internal/auth"
 	"github.com/lodestone-hq/lodestone/internal/demo"
 	"github.com/lodestone-hq/lodestone/internal/store"
 )
@@ -19,24 +17,15 @@ import (
 // Chromium, follows a number to the contacts behind it, and saves screenshots
 // (LODESTONE_SCREENSHOTS=1 writes them to docs/screenshots).
 func TestReportsBrowser(t *testing.T) {
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("chromium is not installed; the browser test needs Debian's chromium package (CI installs it)")
-	}
-	browser := startBrowser(t, chromium)
+	skipWithoutChromium(t)
+	browser := startBrowser(t)
 	a := startApp(t, nil)
 	ctx := context.Background()
 	now := time.Now().UTC()
 	if _, err := demo.Load(ctx, a.Store, demo.Options{Contacts: 1200, Now: now}); err != nil {
 		t.Fatal(err)
 	}
-	hash, err := auth.HashPassword(testPassword)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.Store.CreateUser(ctx, store.User{Email: "owner@example.com", Name: "Olga Owner", Role: store.RoleAdmin, PasswordHash: hash}, "test"); err != nil {
-		t.Fatal(err)
-	}
+	addUser(t, a.Store, "owner@example.com", "Olga Owner", store.RoleAdmin)
 	if err := a.Store.SetSetting(ctx, "hourly_rate", "45.00", "test"); err != nil {
 		t.Fatal(err)
 	}

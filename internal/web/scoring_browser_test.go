@@ -3,7 +3,6 @@ package web_test
 import (
 	"context"
 	"fmt"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,11 +17,8 @@ import (
 // row), watches the recompute finish, and works a contact's page: scores with their
 // reasons, the profile, qualification, and sales rejecting an SQL.
 func TestScoringBrowser(t *testing.T) {
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("chromium is not installed; the browser test needs Debian's chromium package (CI installs it)")
-	}
-	browser := startBrowser(t, chromium)
+	skipWithoutChromium(t)
+	browser := startBrowser(t)
 	a := startApp(t, nil)
 	adaID := seedCRM(t, a.Store)
 	ctx := context.Background()

@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -21,11 +20,8 @@ const htmxIdle = `document.querySelectorAll('.htmx-request, .htmx-swapping, .htm
 // event condition, adds a condition, watches the count and the text form follow,
 // edits the filter as text, saves, and finds the segment with its members.
 func TestSegmentsBrowser(t *testing.T) {
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("chromium is not installed; the browser test needs Debian's chromium package (CI installs it)")
-	}
-	browser := startBrowser(t, chromium)
+	skipWithoutChromium(t)
+	browser := startBrowser(t)
 	a := startApp(t, nil)
 	seedCRM(t, a.Store)
 	// Ada looked at pricing twice this week, Grace once.

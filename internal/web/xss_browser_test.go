@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"os/exec"
 	"regexp"
 	"slices"
 	"strconv"
@@ -87,10 +86,7 @@ const pageCheck = `(() => {
 // run (the flag a payload sets stays unset, no dialog opens, no CSP violation is
 // reported) and no element or attribute a payload would create may be in the DOM.
 func TestStoredXSSNeverRuns(t *testing.T) {
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("chromium is not installed; the browser test needs Debian's chromium package (CI installs it)")
-	}
+	skipWithoutChromium(t)
 	a := startApp(t, nil)
 	ctx := context.Background()
 	base := a.URL()
@@ -302,7 +298,7 @@ func TestStoredXSSNeverRuns(t *testing.T) {
 	}
 	pages = append(pages, "/f/xss", "/f/xss/thanks", "/f/xss?utm_source="+url.QueryEscape(xssPayloads[1])+"&ref="+url.QueryEscape(xssPayloads[2]))
 
-	browser := startBrowser(t, chromium)
+	browser := startBrowser(t)
 	tab := newTab(t, browser)
 	host := strings.TrimPrefix(base, "http://")
 	host, _, _ = strings.Cut(host, ":")
