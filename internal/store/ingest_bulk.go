@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -296,7 +297,8 @@ func insertFreshContacts(ctx context.Context, tx *Tx, run []*bulkCapture, now ti
 		}
 		for len(list) > 0 {
 			n := min(len(list), 1000)
-			err := txRows(ctx, tx, `SELECT id, domain FROM companies WHERE domain IN (`+placeholders(n)+`)`, list[:n], func(r *sql.Rows) error {
+			in := inList(list[:n])
+			err := txRows(ctx, tx, `SELECT id, domain FROM companies WHERE domain IN (`+placeholders(len(in))+`)`, in, func(r *sql.Rows) error {
 				var id int64
 				var d string
 				if err := r.Scan(&id, &d); err != nil {
@@ -406,10 +408,11 @@ func flagNewDuplicates(ctx context.Context, tx *Tx, run []*bulkCapture, now time
 			// One index lookup per value, stopping at the second contact: a plain IN
 			// with GROUP BY lets PostgreSQL choose to scan the whole table. The
 			// repeated condition lets both engines use the partial index.
-			q := `SELECT column1 FROM (VALUES ` + strings.TrimSuffix(strings.Repeat("(?), ", n), ", ") + `) AS v
+			in := inList(list[:n])
+			q := `SELECT column1 FROM (VALUES ` + strings.TrimSuffix(strings.Repeat("(?), ", len(in)), ", ") + `) AS v
 				WHERE (SELECT COUNT(*) FROM (SELECT 1 FROM contacts c WHERE c.` + col + ` = v.column1 AND c.` + col + ` IS NOT NULL AND c.` + col + ` <> ''
 					AND c.merged_into_id IS NULL LIMIT 2) AS two) > 1`
-			err := txRows(ctx, tx, q, list[:n], func(r *sql.Rows) error {
+			err := txRows(ctx, tx, q, in, func(r *sql.Rows) error {
 				var v string
 				if err := r.Scan(&v); err != nil {
 					return err
@@ -464,13 +467,19 @@ func flagNewDuplicates(ctx context.Context, tx *Tx, run []*bulkCapture, now time
 		` ON CONFLICT (contact_id, other_id) DO NOTHING`, args, nil)
 }
 
-// insertBulk runs a multi-row insert of args, cols values a row, in as few statements
-// as the engines' limits allow; scan, when set, reads each row the suffix returns.
+// insertBulk runs a multi-row insert of args, cols values a row, in statements of a
+// power of two rows each (the largest that fit, within the engines' limits); scan,
+// when set, reads each row the suffix returns, statement after statement.
+//
+// A statement of any other size is a text the engine has not seen: SQLite compiles it
+// again and PostgreSQL parses and plans it again, which cost a group commit of form
+// posts more than running it. Powers of two give each insert a handful of texts that
+// the drivers' statement caches keep, for about as many statements as rows' bits.
 func insertBulk(ctx context.Context, tx *Tx, prefix string, cols int, suffix string, args []any, scan func(*sql.Rows) error) error {
 	row := "(" + placeholders(cols) + ")"
 	per := maxBulkParams / cols
 	for len(args) > 0 {
-		n := min(len(args)/cols, per)
+		n := stmtRows(len(args)/cols, per)
 		q := prefix + strings.TrimSuffix(strings.Repeat(row+", ", n), ", ") + suffix
 		var err error
 		if scan != nil {
@@ -484,4 +493,25 @@ func insertBulk(ctx context.Context, tx *Tx, prefix string, cols int, suffix str
 		args = args[n*cols:]
 	}
 	return nil
+}
+
+// stmtRows is the largest power of two not above rows or limit (at least 1).
+func stmtRows(rows, limit int) int {
+	return 1 << (bits.Len(uint(max(min(rows, limit), 1))) - 1)
+}
+
+// inList pads a list of values for an IN (...) or VALUES list to the next power of two
+// by repeating its last value, so that the statement's text is one of a few that the
+// drivers keep prepared (see insertBulk); a repeated value matches nothing new.
+func inList(list []any) []any {
+	n := len(list)
+	if n == 0 || n&(n-1) == 0 {
+		return list
+	}
+	padded := make([]any, 1<<bits.Len(uint(n)))
+	copy(padded, list)
+	for i := n; i < len(padded); i++ {
+		padded[i] = list[n-1]
+	}
+	return padded
 }
