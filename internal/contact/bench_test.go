@@ -53,3 +53,10 @@ func BenchmarkPhoneInfo(b *testing.B) {
 		})
 	}
 }
+
+// Most names and companies are ASCII, as the form benchmark's are.
+func BenchmarkNameCompanyKeyASCII(b *testing.B) {
+	for b.Loop() {
+		NameCompanyKey("Ann123", "Lee2", "acme Corp")
+	}
+}
