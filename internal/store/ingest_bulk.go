@@ -297,7 +297,7 @@ func insertFreshContacts(ctx context.Context, tx *Tx, run []*bulkCapture, now ti
 		}
 		for len(list) > 0 {
 			n := min(len(list), 1000)
-			in := inList(list[:n])
+			in := tx.inList(list[:n])
 			err := txRows(ctx, tx, `SELECT id, domain FROM companies WHERE domain IN (`+placeholders(len(in))+`)`, in, func(r *sql.Rows) error {
 				var id int64
 				var d string
@@ -408,7 +408,7 @@ func flagNewDuplicates(ctx context.Context, tx *Tx, run []*bulkCapture, now time
 			// One index lookup per value, stopping at the second contact: a plain IN
 			// with GROUP BY lets PostgreSQL choose to scan the whole table. The
 			// repeated condition lets both engines use the partial index.
-			in := inList(list[:n])
+			in := tx.inList(list[:n])
 			q := `SELECT column1 FROM (VALUES ` + strings.TrimSuffix(strings.Repeat("(?), ", len(in)), ", ") + `) AS v
 				WHERE (SELECT COUNT(*) FROM (SELECT 1 FROM contacts c WHERE c.` + col + ` = v.column1 AND c.` + col + ` IS NOT NULL AND c.` + col + ` <> ''
 					AND c.merged_into_id IS NULL LIMIT 2) AS two) > 1`
@@ -467,19 +467,14 @@ func flagNewDuplicates(ctx context.Context, tx *Tx, run []*bulkCapture, now time
 		` ON CONFLICT (contact_id, other_id) DO NOTHING`, args, nil)
 }
 
-// insertBulk runs a multi-row insert of args, cols values a row, in statements of a
-// power of two rows each (the largest that fit, within the engines' limits); scan,
-// when set, reads each row the suffix returns, statement after statement.
-//
-// A statement of any other size is a text the engine has not seen: SQLite compiles it
-// again and PostgreSQL parses and plans it again, which cost a group commit of form
-// posts more than running it. Powers of two give each insert a handful of texts that
-// the drivers' statement caches keep, for about as many statements as rows' bits.
+// insertBulk runs a multi-row insert of args, cols values a row, in as few statements
+// as the engines' limits allow (on SQLite, see stmtRows); scan, when set, reads each
+// row the suffix returns, statement after statement.
 func insertBulk(ctx context.Context, tx *Tx, prefix string, cols int, suffix string, args []any, scan func(*sql.Rows) error) error {
 	row := "(" + placeholders(cols) + ")"
 	per := maxBulkParams / cols
 	for len(args) > 0 {
-		n := stmtRows(len(args)/cols, per)
+		n := tx.stmtRows(len(args)/cols, per)
 		q := prefix + strings.TrimSuffix(strings.Repeat(row+", ", n), ", ") + suffix
 		var err error
 		if scan != nil {
@@ -495,17 +490,27 @@ func insertBulk(ctx context.Context, tx *Tx, prefix string, cols int, suffix str
 	return nil
 }
 
-// stmtRows is the largest power of two not above rows or limit (at least 1).
-func stmtRows(rows, limit int) int {
-	return 1 << (bits.Len(uint(max(min(rows, limit), 1))) - 1)
+// stmtRows is how many of rows one statement takes, at most limit. On SQLite it is
+// the largest power of two that fits: a statement of another size is a text the
+// driver has not prepared (it keeps 256, and a group commit's dozen inserts at every
+// group size are more), and compiling it cost a group of form posts more than running
+// it; powers of two give each insert a few texts, for as many statements as the
+// rows' bits. PostgreSQL's driver keeps 512 statements a connection, so each size is
+// prepared once anyway, and every statement there is a round trip: one takes them all.
+func (t *Tx) stmtRows(rows, limit int) int {
+	n := max(min(rows, limit), 1)
+	if t.s.engine != SQLite {
+		return n
+	}
+	return 1 << (bits.Len(uint(n)) - 1)
 }
 
-// inList pads a list of values for an IN (...) or VALUES list to the next power of two
-// by repeating its last value, so that the statement's text is one of a few that the
-// drivers keep prepared (see insertBulk); a repeated value matches nothing new.
-func inList(list []any) []any {
+// inList pads the values of an IN (...) or VALUES list on SQLite to the next power of
+// two by repeating the last one, so that the statement is one of a few the driver
+// keeps prepared (see stmtRows); a repeated value matches nothing new.
+func (t *Tx) inList(list []any) []any {
 	n := len(list)
-	if n == 0 || n&(n-1) == 0 {
+	if t.s.engine != SQLite || n == 0 || n&(n-1) == 0 {
 		return list
 	}
 	padded := make([]any, 1<<bits.Len(uint(n)))
