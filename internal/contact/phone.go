@@ -30,6 +30,9 @@ func NormalizePhone(s, defaultRegion string) (string, error) {
 	if s == "" || len(s) > maxPhoneInput {
 		return "", ErrInvalidPhone
 	}
+	if plainE164(s) {
+		return s, nil
+	}
 	region := strings.ToUpper(strings.TrimSpace(defaultRegion))
 	if region == "" {
 		// The parser's name for "no region": only numbers with a country code parse.
@@ -107,6 +110,26 @@ func PhoneInfo(e164 string) (region, lineType string) {
 		lineType = "unknown"
 	}
 	return region, lineType
+}
+
+// plainE164 reports whether s is a valid number written in E.164 already ("+" and
+// digits, as phone widgets post them) that the parser would give back unchanged, so
+// that NormalizePhone may skip the parser, whose patterns (the extension's above all)
+// cost three quarters of its time. The parser reads such a number the same in every
+// default region: the country calling code, then the national number, from which it
+// strips a national prefix only when the prefix's pattern matches at its start; when
+// it does, s is left to the parser.
+func plainE164(s string) bool {
+	cc, nsn, ok := splitE164(s)
+	if !ok || len(s)-1 > maxE164Digits {
+		return false
+	}
+	rp := loadPlans().forRegion(cc, phonenumbers.GetRegionCodeForCountryCode(cc))
+	if rp == nil || rp.nationalPrefix != nil && rp.nationalPrefix.MatchString(nsn) {
+		return false
+	}
+	_, _, valid := phonePlan(cc, nsn)
+	return valid
 }
 
 // splitE164 cuts "+" digits into a known country calling code and the rest, as the

@@ -41,8 +41,11 @@ func (d *planDesc) matches(nsn string) bool {
 type regionPlan struct {
 	countryCode   int32
 	leadingDigits *regexp.Regexp // nil when the region has none
-	sameMobile    bool           // fixed line and mobile numbers share one pattern
-	general       planDesc
+	// nationalPrefix matches a national prefix the parser would strip at the start of
+	// a national number (the prefix for parsing); nil when the region has none.
+	nationalPrefix *regexp.Regexp
+	sameMobile     bool // fixed line and mobile numbers share one pattern
+	general        planDesc
 	// In the order phonenumbers tries them.
 	premium, tollFree, sharedCost, voip, personal, pager, uan, voicemail, fixed, mobile planDesc
 }
@@ -60,6 +63,9 @@ func newRegionPlan(m *phonenumbers.PhoneMetadata) *regionPlan {
 		fixed: newPlanDesc(m.GetFixedLine()), mobile: newPlanDesc(m.GetMobile())}
 	if ld := m.GetLeadingDigits(); ld != "" {
 		p.leadingDigits = regexp.MustCompile("^(?:" + ld + ")")
+	}
+	if np := m.GetNationalPrefixForParsing(); np != "" {
+		p.nationalPrefix = regexp.MustCompile("^(?:" + np + ")")
 	}
 	return p
 }

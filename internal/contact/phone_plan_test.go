@@ -94,7 +94,9 @@ func TestNormalizePhoneMatchesParser(t *testing.T) {
 			continue // a third of the invalid ones is plenty
 		}
 		region := phonenumbers.GetRegionCodeForNumber(n)
+		e164 := phonenumbers.Format(n, phonenumbers.E164)
 		for _, in := range []struct{ s, region string }{
+			{e164, ""}, {e164, "DE"}, {e164, "US"}, {e164, region},
 			{phonenumbers.Format(n, phonenumbers.INTERNATIONAL), ""},
 			{phonenumbers.Format(n, phonenumbers.NATIONAL), region},
 			{phonenumbers.Format(n, phonenumbers.RFC3966), "DE"},
@@ -137,4 +139,34 @@ func parserNormalizePhone(s, region string) (string, error) {
 		}
 	}
 	return "", ErrInvalidPhone
+}
+
+// TestPlainE164 holds NormalizePhone's shortcut for numbers posted in E.164 to the
+// parser: whenever it takes a number, the parser gives that number back in every
+// region; and it takes most valid ones.
+func TestPlainE164(t *testing.T) {
+	taken, valid := 0, 0
+	for _, n := range planNumbers(t) {
+		s := phonenumbers.Format(n, phonenumbers.E164)
+		want, err := parserNormalizePhone(s, "")
+		if err == nil {
+			valid++
+		}
+		if !plainE164(s) {
+			continue
+		}
+		taken++
+		for _, region := range []string{"", "DE", "US", "GB", "IT", "AR", phonenumbers.GetRegionCodeForNumber(n)} {
+			if got, err := parserNormalizePhone(s, region); err != nil || got != s {
+				t.Errorf("plainE164(%q) is true, but the parser gives %q, %v in region %q", s, got, err, region)
+			}
+		}
+		if want != s {
+			t.Errorf("plainE164(%q) is true, but the parser gives %q", s, want)
+		}
+	}
+	if taken < valid*9/10 {
+		t.Errorf("the shortcut took %d of %d valid numbers", taken, valid)
+	}
+	t.Logf("the shortcut took %d of %d valid numbers", taken, valid)
 }
