@@ -3,6 +3,7 @@ package contact
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
@@ -44,8 +45,13 @@ func NameCompanyKey(firstName, lastName, company string) string {
 // "GmbH & Co. KG" use them.
 func foldWords(s string) []string {
 	// Full case folding, not lower-casing, so that "STRASSE" meets "Straße" and the
-	// long s meets s. A Caser keeps state, hence one per call.
-	s = norm.NFD.String(cases.Fold().String(s))
+	// long s meets s. A Caser keeps state, hence one per call. ASCII folds to its lower
+	// case and has nothing to decompose: most names and companies skip both passes.
+	if isASCII(s) {
+		s = strings.ToLower(s)
+	} else {
+		s = norm.NFD.String(cases.Fold().String(s))
+	}
 	var b strings.Builder
 	var base rune // the last letter kept, whose script decides whether marks go
 	for _, r := range s {
@@ -147,4 +153,13 @@ func legalFormLen(words []string) int {
 		}
 	}
 	return 0
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }

@@ -1,6 +1,14 @@
 package contact
 
-import "testing"
+import (
+	"slices"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
+)
 
 func TestNameCompanyKey(t *testing.T) {
 	tests := []struct {
@@ -76,4 +84,24 @@ func TestNameCompanyKeyMatches(t *testing.T) {
 			t.Errorf("keys meet: %v and %v -> %q", pair[0], pair[1], a)
 		}
 	}
+}
+
+// The ASCII shortcut of foldWords gives what full case folding and decomposition give.
+func TestFoldWordsASCII(t *testing.T) {
+	var all strings.Builder
+	for c := 0; c < utf8.RuneSelf; c++ {
+		all.WriteByte(byte(c))
+	}
+	for _, s := range []string{all.String(), "Jean-Luc O'NEIL", "ACME GmbH & Co. KG", "Procter+Gamble S.A.", "  Mixed\tCASE  words 42 "} {
+		want := slowFoldWords(s)
+		if got := foldWords(s); !slices.Equal(got, want) {
+			t.Errorf("foldWords(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+// slowFoldWords is foldWords without its ASCII shortcut: the input folded and
+// decomposed in full, then split by foldWords (on text that is ASCII by then).
+func slowFoldWords(s string) []string {
+	return foldWords(norm.NFD.String(cases.Fold().String(s)))
 }

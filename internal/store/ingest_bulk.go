@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -296,7 +297,8 @@ func insertFreshContacts(ctx context.Context, tx *Tx, run []*bulkCapture, now ti
 		}
 		for len(list) > 0 {
 			n := min(len(list), 1000)
-			err := txRows(ctx, tx, `SELECT id, domain FROM companies WHERE domain IN (`+placeholders(n)+`)`, list[:n], func(r *sql.Rows) error {
+			in := tx.inList(list[:n])
+			err := txRows(ctx, tx, `SELECT id, domain FROM companies WHERE domain IN (`+placeholders(len(in))+`)`, in, func(r *sql.Rows) error {
 				var id int64
 				var d string
 				if err := r.Scan(&id, &d); err != nil {
@@ -406,10 +408,11 @@ func flagNewDuplicates(ctx context.Context, tx *Tx, run []*bulkCapture, now time
 			// One index lookup per value, stopping at the second contact: a plain IN
 			// with GROUP BY lets PostgreSQL choose to scan the whole table. The
 			// repeated condition lets both engines use the partial index.
-			q := `SELECT column1 FROM (VALUES ` + strings.TrimSuffix(strings.Repeat("(?), ", n), ", ") + `) AS v
+			in := tx.inList(list[:n])
+			q := `SELECT column1 FROM (VALUES ` + strings.TrimSuffix(strings.Repeat("(?), ", len(in)), ", ") + `) AS v
 				WHERE (SELECT COUNT(*) FROM (SELECT 1 FROM contacts c WHERE c.` + col + ` = v.column1 AND c.` + col + ` IS NOT NULL AND c.` + col + ` <> ''
 					AND c.merged_into_id IS NULL LIMIT 2) AS two) > 1`
-			err := txRows(ctx, tx, q, list[:n], func(r *sql.Rows) error {
+			err := txRows(ctx, tx, q, in, func(r *sql.Rows) error {
 				var v string
 				if err := r.Scan(&v); err != nil {
 					return err
@@ -465,12 +468,13 @@ func flagNewDuplicates(ctx context.Context, tx *Tx, run []*bulkCapture, now time
 }
 
 // insertBulk runs a multi-row insert of args, cols values a row, in as few statements
-// as the engines' limits allow; scan, when set, reads each row the suffix returns.
+// as the engines' limits allow (on SQLite, see stmtRows); scan, when set, reads each
+// row the suffix returns, statement after statement.
 func insertBulk(ctx context.Context, tx *Tx, prefix string, cols int, suffix string, args []any, scan func(*sql.Rows) error) error {
 	row := "(" + placeholders(cols) + ")"
 	per := maxBulkParams / cols
 	for len(args) > 0 {
-		n := min(len(args)/cols, per)
+		n := tx.stmtRows(len(args)/cols, per)
 		q := prefix + strings.TrimSuffix(strings.Repeat(row+", ", n), ", ") + suffix
 		var err error
 		if scan != nil {
@@ -484,4 +488,35 @@ func insertBulk(ctx context.Context, tx *Tx, prefix string, cols int, suffix str
 		args = args[n*cols:]
 	}
 	return nil
+}
+
+// stmtRows is how many of rows one statement takes, at most limit. On SQLite it is
+// the largest power of two that fits: a statement of another size is a text the
+// driver has not prepared (it keeps 256, and a group commit's dozen inserts at every
+// group size are more), and compiling it cost a group of form posts more than running
+// it; powers of two give each insert a few texts, for as many statements as the
+// rows' bits. PostgreSQL's driver keeps 512 statements a connection, so each size is
+// prepared once anyway, and every statement there is a round trip: one takes them all.
+func (t *Tx) stmtRows(rows, limit int) int {
+	n := max(min(rows, limit), 1)
+	if t.s.engine != SQLite {
+		return n
+	}
+	return 1 << (bits.Len(uint(n)) - 1)
+}
+
+// inList pads the values of an IN (...) or VALUES list on SQLite to the next power of
+// two by repeating the last one, so that the statement is one of a few the driver
+// keeps prepared (see stmtRows); a repeated value matches nothing new.
+func (t *Tx) inList(list []any) []any {
+	n := len(list)
+	if t.s.engine != SQLite || n == 0 || n&(n-1) == 0 {
+		return list
+	}
+	padded := make([]any, 1<<bits.Len(uint(n)))
+	copy(padded, list)
+	for i := n; i < len(padded); i++ {
+		padded[i] = list[n-1]
+	}
+	return padded
 }

@@ -142,6 +142,7 @@ func readBatch(ctx context.Context, tx *Tx, caps []Capture) (*batchState, error)
 	clear(b.emails)
 	clear(b.campaigns)
 	err := inChunks(emails, 1000, func(list []any) error {
+		list = tx.inList(list)
 		return txRows(ctx, tx, `SELECT email, id, merged_into_id, company_id, stage, first_touch_at FROM contacts WHERE email IN (`+placeholders(len(list))+`)`,
 			list, func(r *sql.Rows) error {
 				var email string
