@@ -158,6 +158,15 @@ func scoreContacts(ctx context.Context, q querier, run *scoreRun, ids []int64) (
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	if !run.explain && len(run.rules.Engagement) <= maxPackedRules {
+		return scoreListPacked(ctx, q, run, ids, all, owner)
+	}
+	return scoreListWhole(ctx, q, run, ids, all, owner)
+}
+
+// scoreListWhole is scoreContacts from whole events, as the explanation of a
+// contact's scores needs them (and rule sets too large to pack).
+func scoreListWhole(ctx context.Context, q querier, run *scoreRun, ids, all []int64, owner map[int64]int64) ([]contactScore, error) {
 	ef := run.eventFilter()
 	events := map[int64][]scoring.Event{}
 	if err := ef.eventsOf(ctx, q, events, func(id int64) int64 { return owner[id] }, all); err != nil {
@@ -457,24 +466,18 @@ func applyScores(ctx context.Context, tx *Tx, run *scoreRun, scores []contactSco
 		``, history, nil); err != nil {
 		return err
 	}
+	// The forward moves the scores earn (stages only move forward by themselves,
+	// SPEC section 3), a few hundred a statement: while a stream of events lifts
+	// contacts past the thresholds, a batch moves hundreds of them.
+	var moves []stageMove
 	for _, sc := range scores {
 		if c, ok := cur[sc.id]; ok {
-			if err := advanceByScore(ctx, tx, run.settings, sc.id, c.stage, sc.breakdown.Fit, sc.stageScore, run.now); err != nil {
-				return err
+			if m, ok := scoreMove(run.settings, sc.id, c.stage, sc.breakdown.Fit, sc.stageScore); ok {
+				moves = append(moves, m)
 			}
 		}
 	}
-	return nil
-}
-
-// advanceByScore moves a contact forward to MQL or SQL when its scores reach the
-// thresholds; stages only move forward by themselves (SPEC section 3).
-func advanceByScore(ctx context.Context, tx *Tx, set scoring.Settings, id int64, stage string, fit, engagement int, now time.Time) error {
-	m, ok := scoreMove(set, id, stage, fit, engagement)
-	if !ok {
-		return nil
-	}
-	return moveStage(ctx, tx, id, m.from, m.to, ActorScoring, m.reason, now)
+	return moveStages(ctx, tx, moves, ActorScoring, run.now)
 }
 
 // stageMove is a move of a contact from one stage to another, with its reason.

@@ -89,9 +89,11 @@ func (s *Store) EnrichForTest(ctx context.Context, contactID int64, seniority st
 }
 
 // RescoreOneByOneForTest puts a rule version in force as the scorer did before
-// recomputes were set-based: every live contact scored through the live path's
-// lookups and written contact by contact with applyScores, in one transaction.
-// It is the reference the recompute is compared with.
+// recomputes were set-based: every live contact scored from whole events as a
+// contact's explanation is (scoring.Score, none of the packed reading) and written
+// contact by contact, its stage moves one by one with moveStage, in one
+// transaction. It is the reference the recompute and the event scorer are compared
+// with.
 func (s *Store) RescoreOneByOneForTest(ctx context.Context, version int64) error {
 	return s.RunInTx(ctx, func(tx *Tx) error {
 		rs, err := s.ruleSet(ctx, tx.tx, `SELECT `+ruleSetColumns+` FROM scoring_rule_sets WHERE version = ?`, version)
@@ -102,6 +104,7 @@ func (s *Store) RescoreOneByOneForTest(ctx context.Context, version int64) error
 		if err != nil {
 			return err
 		}
+		run.explain = true
 		reason := "rules version " + itoa(version)
 		for after := int64(0); ; {
 			ids, err := contactIDsAfter(ctx, tx, after, 500)
@@ -115,7 +118,7 @@ func (s *Store) RescoreOneByOneForTest(ctx context.Context, version int64) error
 			if err != nil {
 				return err
 			}
-			if err := applyScores(ctx, tx, run, scores, func(int64) string { return reason }, false); err != nil {
+			if err := applyOneByOne(ctx, tx, run, scores, reason); err != nil {
 				return err
 			}
 			after = ids[len(ids)-1]
@@ -129,6 +132,50 @@ func (s *Store) RescoreOneByOneForTest(ctx context.Context, version int64) error
 		_, err = tx.exec(ctx, `UPDATE scoring_rule_sets SET state = 'active' WHERE version = ?`, version)
 		return err
 	})
+}
+
+// ScoreOneByOneForTest scores contacts under the active rules as
+// RescoreOneByOneForTest does, without touching the rule versions.
+func (s *Store) ScoreOneByOneForTest(ctx context.Context, ids []int64) error {
+	return s.RunInTx(ctx, func(tx *Tx) error {
+		run, err := activeRun(ctx, tx)
+		if err != nil {
+			return err
+		}
+		run.explain = true
+		scores, err := scoreContacts(ctx, tx, run, ids)
+		if err != nil {
+			return err
+		}
+		return applyOneByOne(ctx, tx, run, scores, "one by one")
+	})
+}
+
+// applyOneByOne is applyScores for every contact, statement by statement.
+func applyOneByOne(ctx context.Context, tx *Tx, run *scoreRun, scores []contactScore, reason string) error {
+	for _, sc := range scores {
+		var fit, eng int
+		var stage string
+		if err := tx.queryRow(ctx, `SELECT fit_score, engagement_score, stage FROM contacts WHERE id = ?`, sc.id).Scan(&fit, &eng, &stage); err != nil {
+			return err
+		}
+		b := sc.breakdown
+		if _, err := tx.exec(ctx, `UPDATE contacts SET fit_score = ?, engagement_score = ?, scored_at = ? WHERE id = ?`, b.Fit, b.Engagement, ts(run.now), sc.id); err != nil {
+			return err
+		}
+		if b.Fit != fit || b.Engagement != eng {
+			if _, err := tx.exec(ctx, `INSERT INTO score_history (contact_id, at, fit_old, fit_new, engagement_old, engagement_new, reason) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+				sc.id, ts(run.now), fit, b.Fit, eng, b.Engagement, reason); err != nil {
+				return err
+			}
+		}
+		if m, ok := scoreMove(run.settings, sc.id, stage, b.Fit, sc.stageScore); ok {
+			if err := moveStage(ctx, tx, sc.id, m.from, m.to, ActorScoring, m.reason, run.now); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // RowsForTest runs a query and returns each row as text, for comparing tables.

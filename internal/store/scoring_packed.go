@@ -113,6 +113,49 @@ func (pr *packedReader) decode(b []byte) map[string]any {
 	return m
 }
 
+// newPackedReader is a packedReader for run's rules, with the columns of its
+// queries and their arguments (see columns).
+func newPackedReader(run *scoreRun) (pr *packedReader, cols string, colArgs []any) {
+	pr = &packedReader{ef: run.eventFilter(), rules: run.rules.Engagement, props: map[string]any{}}
+	cols, colArgs = pr.columns()
+	return pr, cols, colArgs
+}
+
+// where is the condition on an events query's horizon and types that follows the
+// condition on contacts, and its arguments after those of the contacts.
+func (pr *packedReader) where(args []any) (string, []any) {
+	args = append(args, pr.ef.horizon)
+	for _, t := range pr.ef.types {
+		args = append(args, t)
+	}
+	// "type || ''" keeps the planner on the contact index: through the type index it
+	// would read every event of the type for each batch of contacts.
+	return ` AND e.occurred_at >= ? AND e.type || '' IN (` + placeholders(len(pr.ef.types)) + `)`, args
+}
+
+// readOf reads the events of contacts by id, in batches; pos gives the index in
+// the batch of the contact an event counts for.
+func (pr *packedReader) readOf(ctx context.Context, q querier, out []packedEvent, pos func(int64) int32, ids []int64, from, cols string, colArgs []any) ([]packedEvent, error) {
+	for part := range slices.Chunk(ids, 500) {
+		cond, args := pr.where(append(slices.Clone(colArgs), int64Args(part)...))
+		var err error
+		if out, err = pr.read(ctx, q, out, pos, `SELECT `+cols+` FROM `+from+` WHERE e.contact_id IN (`+placeholders(len(part))+`)`+cond, args...); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// eventsFrom is the FROM of the packed events queries: on SQLite through the index
+// that holds every column but the properties, so the table row is read only for
+// the events whose properties matter.
+func (run *scoreRun) eventsFrom() string {
+	if run.fit.d == filter.SQLite {
+		return `events e INDEXED BY events_contact_type`
+	}
+	return `events e`
+}
+
 // scoreRangePacked is scoreContactRange for rule sets of at most maxPackedRules
 // engagement rules: ids are every live contact from the first to the last, in
 // order; children are the contacts merged into them, and their ids.
@@ -122,68 +165,94 @@ func scoreRangePacked(ctx context.Context, q querier, run *scoreRun, ids []int64
 	for i, id := range ids {
 		index[id] = int32(i)
 	}
-	pr := &packedReader{ef: run.eventFilter(), rules: run.rules.Engagement, props: map[string]any{}}
-	cols, colArgs := pr.columns()
-	inTypes := `e.type || '' IN (` + placeholders(len(pr.ef.types)) + `)`
-	indexed := ""
-	if run.fit.d == filter.SQLite {
-		indexed = ` INDEXED BY events_contact_type`
-	}
-	args := append(slices.Clone(colArgs), lo, hi, pr.ef.horizon)
-	for _, t := range pr.ef.types {
-		args = append(args, t)
-	}
+	pr, cols, colArgs := newPackedReader(run)
+	cond, args := pr.where(append(slices.Clone(colArgs), lo, hi))
 	evs := make([]packedEvent, 0, 16*len(ids))
 	evs, err := pr.read(ctx, q, evs, func(id int64) int32 {
 		if p, ok := index[id]; ok {
 			return p
 		}
 		return -1
-	}, `SELECT `+cols+` FROM events e`+indexed+` WHERE e.contact_id >= ? AND e.contact_id <= ? AND e.occurred_at >= ? AND `+inTypes, args...)
+	}, `SELECT `+cols+` FROM `+run.eventsFrom()+` WHERE e.contact_id >= ? AND e.contact_id <= ?`+cond, args...)
 	if err != nil {
 		return nil, err
 	}
-	for len(childIDs) > 0 {
-		n := min(len(childIDs), 500)
-		args := append(slices.Clone(colArgs), int64Args(childIDs[:n])...)
-		args = append(args, pr.ef.horizon)
-		for _, t := range pr.ef.types {
-			args = append(args, t)
+	if evs, err = pr.readOf(ctx, q, evs, func(id int64) int32 {
+		if parent, ok := children[id]; ok {
+			return index[parent]
 		}
-		if evs, err = pr.read(ctx, q, evs, func(id int64) int32 {
-			if parent, ok := children[id]; ok {
-				return index[parent]
-			}
-			return -1
-		}, `SELECT `+cols+` FROM events e WHERE e.contact_id IN (`+placeholders(n)+`) AND e.occurred_at >= ? AND `+inTypes, args...); err != nil {
-			return nil, err
-		}
-		childIDs = childIDs[n:]
+		return -1
+	}, childIDs, `events e`, cols, colArgs); err != nil {
+		return nil, err
 	}
 	matched, err := run.fit.matches(ctx, q, `c.id >= ? AND c.id <= ?`, []any{lo, hi})
 	if err != nil {
 		return nil, err
 	}
-	// Each contact's events together, in time order (then id), as the sums add them.
-	slices.SortFunc(evs, func(a, b packedEvent) int {
-		if c := cmp.Compare(a.pos, b.pos); c != 0 {
-			return c
+	return run.packedScores(ids, evs, matched), nil
+}
+
+// scoreListPacked is scoreContacts for rule sets of at most maxPackedRules
+// engagement rules: ids are the contacts to score, all are ids and the contacts
+// merged into them, and owner names the contact of ids each of all counts for.
+// The event scorer reads the events of a few thousand contacts each batch; packed,
+// each event is a few words instead of a type string and a map of properties.
+func scoreListPacked(ctx context.Context, q querier, run *scoreRun, ids, all []int64, owner map[int64]int64) ([]contactScore, error) {
+	index := make(map[int64]int32, len(all))
+	for i, id := range ids {
+		index[id] = int32(i)
+	}
+	for _, id := range all {
+		index[id] = index[owner[id]]
+	}
+	pr, cols, colArgs := newPackedReader(run)
+	evs, err := pr.readOf(ctx, q, make([]packedEvent, 0, 16*len(ids)), func(id int64) int32 {
+		if p, ok := index[id]; ok {
+			return p
 		}
-		if c := cmp.Compare(a.at, b.at); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.id, b.id)
-	})
+		return -1
+	}, all, run.eventsFrom(), cols, colArgs)
+	if err != nil {
+		return nil, err
+	}
+	matched, err := run.fit.matches(ctx, q, `c.id IN (`+placeholders(len(ids))+`)`, int64Args(ids))
+	if err != nil {
+		return nil, err
+	}
+	return run.packedScores(ids, evs, matched), nil
+}
+
+// packedScores scores contacts ids from the packed events of all of them and
+// their fit matches.
+func (run *scoreRun) packedScores(ids []int64, evs []packedEvent, matched map[int64][]bool) []contactScore {
+	// Each contact's events together (a counting sort on the contact), then each
+	// contact's in time order (then id), as the sums add them. Events are read
+	// nearly in time order, so sorting each contact's few leaves little to do.
+	start := make([]int, len(ids)+1)
+	for _, e := range evs {
+		start[e.pos+1]++
+	}
+	for i := 1; i < len(start); i++ {
+		start[i] += start[i-1]
+	}
+	grouped := make([]packedEvent, len(evs))
+	next := slices.Clone(start[:len(ids)])
+	for _, e := range evs {
+		grouped[next[e.pos]] = e
+		next[e.pos]++
+	}
 	out := make([]contactScore, len(ids))
 	for i, id := range ids {
-		j := 0
-		for j < len(evs) && evs[j].pos == int32(i) {
-			j++
-		}
-		out[i] = run.computePacked(id, evs[:j], matched[id])
-		evs = evs[j:]
+		own := grouped[start[i]:start[i+1]]
+		slices.SortFunc(own, func(a, b packedEvent) int {
+			if c := cmp.Compare(a.at, b.at); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.id, b.id)
+		})
+		out[i] = run.computePacked(id, own, matched[id])
 	}
-	return out, nil
+	return out
 }
 
 // computePacked is compute for one contact from packed events in time order: the

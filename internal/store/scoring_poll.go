@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lodestone-hq/lodestone/internal/scoring"
@@ -114,16 +115,8 @@ func (s *Store) ScoreNewEvents(ctx context.Context, limit int) (int, error) {
 					ids = append(ids, id)
 				}
 				slices.Sort(ids) // one lock order for every writer of these rows
-				for len(ids) > 0 {
-					k := min(len(ids), 500)
-					scores, err := scoreContacts(ctx, tx, run, ids[:k])
-					if err != nil {
-						return err
-					}
-					if err := applyScores(ctx, tx, run, scores, func(id int64) string { return "event #" + itoa(last[id]) }, true); err != nil {
-						return err
-					}
-					ids = ids[k:]
+				if err := scoreAhead(ctx, tx, run, ids, func(id int64) string { return "event #" + itoa(last[id]) }); err != nil {
+					return err
 				}
 			}
 		}
@@ -381,18 +374,58 @@ func (s *Store) ScoreEnriched(ctx context.Context, limit int) (int, error) {
 		}
 		slices.Sort(list)
 		n = len(list)
-		for len(list) > 0 {
-			k := min(len(list), 500)
-			scores, err := scoreContacts(ctx, tx, run, list[:k])
-			if err != nil {
-				return err
-			}
-			if err := applyScores(ctx, tx, run, scores, func(int64) string { return "profile enriched" }, true); err != nil {
-				return err
-			}
-			list = list[k:]
-		}
-		return nil
+		return scoreAhead(ctx, tx, run, list, func(int64) string { return "profile enriched" })
 	})
 	return n, err
+}
+
+// scoreAhead scores contacts (sorted by id) 500 at a time and writes each batch's
+// changed scores with applyScores in tx, in order. The batches are read and scored
+// on the store's readers, two at a time, ahead of the writes, instead of the reads
+// and writes of a few thousand contacts taking turns on the transaction's
+// connection. Reading outside tx reads the same: the scoring lock is held, so no
+// other scorer writes meanwhile; a batch's writes touch only its own contacts (their
+// scores, history, stages and stage_changed events), so the reads of the others
+// miss nothing of tx's; and a PostgreSQL transaction sees each statement's own
+// snapshot of what is committed anyway, as SQLite's writer sees what its readers
+// do plus its own writes.
+func scoreAhead(ctx context.Context, tx *Tx, run *scoreRun, ids []int64, reason func(int64) string) error {
+	type batch struct {
+		scores []contactScore
+		err    error
+	}
+	parts := slices.Collect(slices.Chunk(ids, 500))
+	done := make([]chan batch, len(parts))
+	for i := range done {
+		done[i] = make(chan batch, 1)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	next := make(chan int, len(parts))
+	for i := range parts {
+		next <- i
+	}
+	close(next)
+	for range min(2, len(parts)) {
+		wg.Go(func() {
+			for i := range next {
+				scores, err := scoreContacts(ctx, tx.s, run, parts[i])
+				done[i] <- batch{scores, err}
+			}
+		})
+	}
+	defer func() {
+		cancel()
+		wg.Wait() // the readers are done before tx ends
+	}()
+	for i := range parts {
+		b := <-done[i]
+		if b.err != nil {
+			return b.err
+		}
+		if err := applyScores(ctx, tx, run, b.scores, reason, true); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -251,6 +251,78 @@ func TestRecomputeMatchesOneByOne(t *testing.T) {
 	}
 }
 
+// The event scorer (packed events, scores and stage moves written a few hundred a
+// statement) leaves what scoring the same contacts one by one from whole events
+// leaves: the same scores, history, stages and stage_changed events.
+func TestEventScorerMatchesOneByOne(t *testing.T) {
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		seed uint64
+		many bool // more engagement rules than a packed event can name
+	}{{1, false}, {2, false}, {3, false}, {1, true}} {
+		t.Run(fmt.Sprint(tc.seed, tc.many), func(t *testing.T) {
+			rules := randomRules(tc.seed)
+			for i := 0; tc.many && len(rules.Engagement) <= 64; i++ {
+				rules.Engagement = append(rules.Engagement, scoring.EngagementRule{EventType: fmt.Sprintf("never_%d", i), Points: 1})
+			}
+			fast, slow := storetest.Open(t), storetest.Open(t)
+			for _, s := range []*store.Store{fast, slow} {
+				s.Now = func() time.Time { return now }
+				seedRandomScoring(t, s, tc.seed, now)
+				// The rules in force without any contact scored under them yet.
+				if _, _, err := s.PutScoringRules(ctx, rules, "test"); err != nil {
+					t.Fatal(err)
+				}
+				for _, q := range []string{`UPDATE scoring_rule_sets SET state = 'active'`, `UPDATE scoring_recomputes SET state = 'done'`} {
+					if err := store.ExecForTest(ctx, s, q); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			if n, err := fast.ScoreNewEvents(ctx, 1_000_000); err != nil || n == 0 {
+				t.Fatalf("ScoreNewEvents: %d events, %v", n, err)
+			}
+			owners, err := store.RowsForTest(ctx, slow, `SELECT DISTINCT COALESCE(c.merged_into_id, c.id) FROM events e JOIN contacts c ON c.id = e.contact_id ORDER BY 1`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []int64
+			for _, o := range owners {
+				var id int64
+				fmt.Sscan(o, &id)
+				ids = append(ids, id)
+			}
+			if err := slow.ScoreOneByOneForTest(ctx, ids); err != nil {
+				t.Fatal(err)
+			}
+			moved := 0
+			for _, q := range []string{
+				`SELECT id, fit_score, engagement_score, stage, merged_into_id FROM contacts ORDER BY id`,
+				`SELECT contact_id, at, fit_old, fit_new, engagement_old, engagement_new FROM score_history ORDER BY contact_id, id`,
+				`SELECT contact_id, stage, entered_at FROM contact_stages ORDER BY contact_id, stage`,
+				`SELECT id, contact_id, type, occurred_at, received_at, properties, actor FROM events WHERE type = 'stage_changed' AND actor = 'scoring' ORDER BY id`,
+			} {
+				a, b := rowsOfBoth(t, fast, slow, q)
+				if strings.Contains(q, "stage_changed") {
+					moved = len(a)
+				}
+				if !reflect.DeepEqual(a, b) {
+					t.Errorf("%s\nevent scorer: %d rows\none by one: %d rows", q, len(a), len(b))
+					for i := range min(len(a), len(b)) {
+						if a[i] != b[i] {
+							t.Errorf("first difference at row %d:\nevent scorer: %s\none by one:   %s", i, a[i], b[i])
+							break
+						}
+					}
+				}
+			}
+			if moved == 0 {
+				t.Fatal("no contact moved: the comparison says nothing of stage moves")
+			}
+		})
+	}
+}
+
 // The direct reader of event properties reads what encoding/json reads, or
 // declines.
 func TestFlatProps(t *testing.T) {
