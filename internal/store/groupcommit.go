@@ -52,7 +52,7 @@ func (g *groupCommitter) close() {
 // IngestGrouped records captures like Ingest, sharing the transaction with other
 // callers. It returns after the commit.
 func (s *Store) IngestGrouped(ctx context.Context, caps []Capture) ([]Captured, error) {
-	r := &groupReq{ctx: ctx, caps: s.profileCaptures(caps), done: make(chan struct{})}
+	r := &groupReq{ctx: ctx, caps: prepareStored(s.profileCaptures(caps)), done: make(chan struct{})}
 	select {
 	case s.ingest.reqs <- r:
 	case <-ctx.Done():

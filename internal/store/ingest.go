@@ -70,6 +70,9 @@ type Capture struct {
 	// profile is the enrichment of the contact this capture creates, when the store
 	// derives it on the way in (SetCaptureProfiler).
 	profile *ContactEnrichment
+	// stored is what the batch path works out of the capture alone, when the caller
+	// worked it out before handing the capture over (IngestGrouped).
+	stored *storedForm
 }
 
 // Captured tells what a capture did.

@@ -229,9 +229,9 @@ func TestBulkImportRecordsBatchWhole(t *testing.T) {
 	compareDumps(t, after, before)
 }
 
-// TestPrepareForImportLetsTheLogGrow: the import command's store copies its
-// write-ahead log into the database every 20,000 pages instead of SQLite's 1,000;
-// readers keep the default.
+// TestPrepareForImportLetsTheLogGrow: a server's writer copies its write-ahead log
+// into the database every 10,000 pages instead of SQLite's 1,000, the import
+// command's every 20,000; readers keep the default.
 func TestPrepareForImportLetsTheLogGrow(t *testing.T) {
 	s := storetest.Open(t)
 	if s.Engine() != store.SQLite {
@@ -240,8 +240,8 @@ func TestPrepareForImportLetsTheLogGrow(t *testing.T) {
 		}
 		t.Skip("PostgreSQL has no write-ahead log setting here")
 	}
-	if w, _, err := s.SQLitePragma("wal_autocheckpoint"); err != nil || w != "1000" {
-		t.Fatalf("before: %s, %v", w, err)
+	if w, r, err := s.SQLitePragma("wal_autocheckpoint"); err != nil || w != "10000" || r != "1000" {
+		t.Fatalf("before: writer %s, reader %s, %v; want 10000 and 1000", w, r, err)
 	}
 	if err := s.PrepareForImport(ctx); err != nil {
 		t.Fatal(err)

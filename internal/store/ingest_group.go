@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -127,7 +128,10 @@ func readBatch(ctx context.Context, tx *Tx, caps []Capture) (*batchState, error)
 	var emails, keys []any
 	for i := range caps {
 		c := &caps[i]
-		b.web[i] = completeWeb(c.Web, c.Properties)
+		if c.stored == nil {
+			c.stored = storedFormOf(c)
+		}
+		b.web[i] = c.stored.web
 		if c.Email != "" && b.emails[c.Email] == nil {
 			b.emails[c.Email] = &knownContact{}
 			emails = append(emails, c.Email)
@@ -262,18 +266,18 @@ func (b *batchState) prepare(c *Capture, i int) (bulkCapture, bool) {
 		bc.skip = true
 		return bc, true
 	}
-	web := b.web[i]
-	props, ok := eventProps(c.Properties, web)
-	if !ok {
+	web, props := b.web[i], c.stored.text
+	if !c.stored.ok {
 		return bulkCapture{}, false
 	}
 	at := c.OccurredAt
 	if at.IsZero() {
 		at = b.now
 	}
-	view := attribution.PageView{At: fromTS(ts(at)), Touch: attribution.FromProperties(stringProps(props))}
+	var view attribution.PageView
 	touch := c.Touch
 	if c.Type == "page_view" {
+		view = attribution.PageView{At: fromTS(ts(at)), Touch: c.stored.touch}
 		touch = attribution.StartsSession(b.previousView(i, k.id, view.At), attribution.PageView{At: at, Touch: web})
 	}
 	var channel string
@@ -291,7 +295,7 @@ func (b *batchState) prepare(c *Capture, i int) (bulkCapture, bool) {
 	if c.Stage != "" && lifecycle.AutoAdvance(k.stage, c.Stage) {
 		return bulkCapture{}, false
 	}
-	c.OccurredAt, c.Web, c.Properties = at, web, withWebIfAny(c.Properties, web)
+	c.OccurredAt, c.Web, c.Properties = at, web, c.stored.props
 	bc.props, bc.channel, bc.campaign = props, channel, campaign
 	if c.Type == "page_view" {
 		b.views[k.id] = append(b.views[k.id], view)
@@ -340,9 +344,8 @@ func (b *batchState) prepareFresh(c *Capture, i int) (bulkCapture, bool) {
 		}
 		bc.custom = string(raw)
 	}
-	web := b.web[i]
-	props, ok := eventProps(c.Properties, web)
-	if !ok {
+	web, props := b.web[i], c.stored.text
+	if !c.stored.ok {
 		return bulkCapture{}, false
 	}
 	if c.Touch {
@@ -353,7 +356,7 @@ func (b *batchState) prepareFresh(c *Capture, i int) (bulkCapture, bool) {
 	if c.OccurredAt.IsZero() {
 		c.OccurredAt = b.now
 	}
-	c.Web, c.Properties = web, withWebIfAny(c.Properties, web)
+	c.Web, c.Properties = web, c.stored.props
 	bc.props = props
 	bc.key = contact.NameCompanyKey(f.FirstName, f.LastName, f.CompanyName)
 	bc.search = searchText(f.FirstName, f.LastName, c.Email, f.CompanyName, strings.TrimPrefix(c.Phone, "+"))
@@ -370,15 +373,40 @@ func (b *batchState) prepareFresh(c *Capture, i int) (bulkCapture, bool) {
 	return bc, true
 }
 
-// eventProps is the stored text of an event's properties with its web fields, as
-// insertEvent writes it.
-func eventProps(props map[string]any, web attribution.WebTouch) (string, bool) {
-	props = withWebIfAny(props, web)
-	if len(props) == 0 {
-		return "{}", true
+// storedForm is what the batch path works out of a capture alone: its completed web
+// fields, its properties with them, their stored text as insertEvent writes it, and
+// the touch a later page view reads back from that text (lastPageView). It costs a
+// JSON encoding and decoding a capture, so IngestGrouped has each caller work it out
+// before the committer, which records one group at a time, takes the captures.
+type storedForm struct {
+	web   attribution.WebTouch
+	props map[string]any
+	text  string
+	ok    bool // the properties can be stored
+	touch attribution.WebTouch
+}
+
+// prepareStored returns a copy of caps with each capture's stored form worked out.
+func prepareStored(caps []Capture) []Capture {
+	out := slices.Clone(caps)
+	for i := range out {
+		out[i].stored = storedFormOf(&out[i])
 	}
-	raw, err := json.Marshal(props)
-	return string(raw), err == nil
+	return out
+}
+
+func storedFormOf(c *Capture) *storedForm {
+	f := &storedForm{web: completeWeb(c.Web, c.Properties)}
+	f.props = withWebIfAny(c.Properties, f.web)
+	f.text, f.ok = "{}", true
+	if len(f.props) > 0 {
+		raw, err := json.Marshal(f.props)
+		f.text, f.ok = string(raw), err == nil
+	}
+	if f.ok && c.Type == "page_view" {
+		f.touch = attribution.FromProperties(stringProps(f.text))
+	}
+	return f
 }
 
 func withWebIfAny(props map[string]any, web attribution.WebTouch) map[string]any {

@@ -120,6 +120,12 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 		s.closeDBs()
 		return nil, fmt.Errorf("connect to %s: %w", s.engine, err)
 	}
+	if s.engine == SQLite {
+		if _, err := s.write.ExecContext(ctx, `PRAGMA wal_autocheckpoint = `+strconv.Itoa(serverCheckpointPages)); err != nil {
+			s.closeDBs()
+			return nil, err
+		}
+	}
 	if err := s.migrate(ctx); err != nil {
 		s.closeDBs()
 		return nil, err
