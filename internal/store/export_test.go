@@ -37,6 +37,21 @@ func (s *Store) SQLitePragma(name string) (write, read string, err error) {
 	return
 }
 
+// SQLiteWriterConnection says whether the writer's connection is the one of the
+// call before (a temporary table, which only its own connection sees, marks it) and
+// how often it checkpoints.
+func (s *Store) SQLiteWriterConnection() (same bool, pages string, err error) {
+	var n int
+	if err = s.write.QueryRow(`SELECT count(*) FROM temp.sqlite_master WHERE name = 'writer_mark'`).Scan(&n); err != nil {
+		return
+	}
+	if _, err = s.write.Exec(`CREATE TEMP TABLE IF NOT EXISTS writer_mark (x)`); err != nil {
+		return
+	}
+	err = s.write.QueryRow("PRAGMA wal_autocheckpoint").Scan(&pages)
+	return n == 1, pages, err
+}
+
 // SetFirstWindow changes the first id window of a common-word search on
 // PostgreSQL, and returns the undo.
 func SetFirstWindow(n int) func() {

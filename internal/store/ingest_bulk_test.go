@@ -252,6 +252,39 @@ func TestPrepareForImportLetsTheLogGrow(t *testing.T) {
 	}
 }
 
+// TestWriterKeepsItsCheckpointAfterACancelledTransaction: database/sql throws away
+// the writer's connection when a transaction's context is cancelled (a client that
+// hangs up mid-request) and opens another; the new one checkpoints every 10,000
+// pages too.
+func TestWriterKeepsItsCheckpointAfterACancelledTransaction(t *testing.T) {
+	s := storetest.Open(t)
+	if s.Engine() != store.SQLite {
+		t.Skip("PostgreSQL has no write-ahead log setting here")
+	}
+	if _, _, err := s.SQLiteWriterConnection(); err != nil {
+		t.Fatal(err)
+	}
+	cut, cancel := context.WithCancel(ctx)
+	err := s.RunInTx(cut, func(tx *store.Tx) error {
+		cancel()
+		time.Sleep(50 * time.Millisecond) // database/sql rolls back on its own goroutine
+		return cut.Err()
+	})
+	if err == nil {
+		t.Fatal("a cancelled transaction committed")
+	}
+	same, pages, err := s.SQLiteWriterConnection()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if same {
+		t.Skip("this driver keeps the writer's connection after a cancelled transaction")
+	}
+	if pages != "10000" {
+		t.Fatalf("a new writer connection checkpoints every %s pages, want 10000", pages)
+	}
+}
+
 // TestBulkImportFailsAsCaptureByCapture: a batch whose set-based insert the database
 // refuses (on PostgreSQL an email too long for its index; SQLite takes it) is
 // recorded again capture by capture, so it ends as that path ends: the same error,

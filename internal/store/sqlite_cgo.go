@@ -5,6 +5,7 @@ package store
 import (
 	"database/sql"
 	"net/url"
+	"strconv"
 
 	"github.com/mattn/go-sqlite3" // the faster driver where cgo is available
 )
@@ -12,12 +13,24 @@ import (
 // sqliteDriver is mattn's driver with the pragmas its DSN cannot carry, run on every
 // new connection: temporary tables, sorts and statement journals stay in memory instead
 // of temporary files (a form post wrote about fifty of those pages to disk otherwise).
-const sqliteDriver = "sqlite3-lodestone"
+// sqliteWriterDriver adds the writer's checkpoint distance (serverCheckpointPages), so
+// that a writer connection database/sql discards and opens again (it does after a
+// cancelled transaction) keeps it.
+const (
+	sqliteDriver       = "sqlite3-lodestone"
+	sqliteWriterDriver = "sqlite3-lodestone-writer"
+)
 
 func init() {
 	sql.Register(sqliteDriver, &sqlite3.SQLiteDriver{
 		ConnectHook: func(c *sqlite3.SQLiteConn) error {
 			_, err := c.Exec("PRAGMA temp_store = MEMORY", nil)
+			return err
+		},
+	})
+	sql.Register(sqliteWriterDriver, &sqlite3.SQLiteDriver{
+		ConnectHook: func(c *sqlite3.SQLiteConn) error {
+			_, err := c.Exec("PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = "+strconv.Itoa(serverCheckpointPages), nil)
 			return err
 		},
 	})

@@ -4,11 +4,17 @@ package store
 
 import (
 	"net/url"
+	"strconv"
 
 	_ "modernc.org/sqlite" // registers "sqlite"; pure Go, so `go run` needs no C compiler
 )
 
-const sqliteDriver = "sqlite"
+// One driver for readers and the writer: the writer's DSN carries its checkpoint
+// distance (serverCheckpointPages), applied on every connection it opens.
+const (
+	sqliteDriver       = "sqlite"
+	sqliteWriterDriver = "sqlite"
+)
 
 // SQLiteDriverName says which SQLite driver this binary was built with.
 const SQLiteDriverName = "modernc.org/sqlite (pure Go)"
@@ -23,6 +29,8 @@ func sqliteDSN(path string, readOnly bool) string {
 	v.Add("_pragma", "temp_store(memory)")
 	if readOnly {
 		v.Add("_pragma", "query_only(1)")
+	} else {
+		v.Add("_pragma", "wal_autocheckpoint("+strconv.Itoa(serverCheckpointPages)+")")
 	}
 	v.Set("_txlock", "immediate")
 	return "file:" + path + "?" + v.Encode()

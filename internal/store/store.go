@@ -99,7 +99,7 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 		if err := os.MkdirAll(filepath.Dir(opt.Path), 0o750); err != nil {
 			return nil, err
 		}
-		w, err := sql.Open(sqliteDriver, sqliteDSN(opt.Path, false))
+		w, err := sql.Open(sqliteWriterDriver, sqliteDSN(opt.Path, false))
 		if err != nil {
 			return nil, err
 		}
@@ -119,12 +119,6 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 	if err := s.write.PingContext(ctx); err != nil {
 		s.closeDBs()
 		return nil, fmt.Errorf("connect to %s: %w", s.engine, err)
-	}
-	if s.engine == SQLite {
-		if _, err := s.write.ExecContext(ctx, `PRAGMA wal_autocheckpoint = `+strconv.Itoa(serverCheckpointPages)); err != nil {
-			s.closeDBs()
-			return nil, err
-		}
 	}
 	if err := s.migrate(ctx); err != nil {
 		s.closeDBs()
