@@ -34,6 +34,9 @@ type contactScore struct {
 	id         int64
 	breakdown  scoring.Breakdown
 	stageScore int // engagement earned since the contact was last recycled
+	// readAt is the contact's stage when it was read before its events, or "" when
+	// the reads and the write are one transaction's (see scoreAhead).
+	readAt string
 }
 
 // lockScoring makes the writers of scores take turns on PostgreSQL across nodes: the
@@ -428,6 +431,15 @@ func applyScores(ctx context.Context, tx *Tx, run *scoreRun, scores []contactSco
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
+	}
+	// A contact whose stage someone else moved between the read of its events and
+	// now (sales rejected it, a rep moved it) is left to the next poll, which reads
+	// the move's event: its scores here are from before the move, and a forward
+	// move by them could undo a rejection.
+	for _, sc := range scores {
+		if c, ok := cur[sc.id]; ok && sc.readAt != "" && sc.readAt != c.stage {
+			delete(cur, sc.id)
+		}
 	}
 	// The scores and their history go in set-based (one statement per table for a
 	// batch of up to 500 contacts, not two per contact); a stage move is rare and

@@ -192,3 +192,11 @@ func FlatPropsForTest(s string) (map[string]any, bool) { return flatProps(s) }
 var LastRecomputeSwap time.Duration
 
 func init() { recomputeFinished = func(d time.Duration) { LastRecomputeSwap = d } }
+
+// AfterScoreReadForTest makes f run after the event scorer has read and scored a
+// batch, before it writes it.
+func AfterScoreReadForTest(s *Store, f func()) { s.afterScoreRead = f }
+
+// LimitReadersForTest caps the connections of the store's read pool (on PostgreSQL
+// the one pool that reads and writes).
+func LimitReadersForTest(s *Store, n int) { s.read.SetMaxOpenConns(n) }

@@ -381,35 +381,74 @@ func (s *Store) ScoreEnriched(ctx context.Context, limit int) (int, error) {
 
 // scoreAhead scores contacts (sorted by id) 500 at a time and writes each batch's
 // changed scores with applyScores in tx, in order. The batches are read and scored
-// on the store's readers, two at a time, ahead of the writes, instead of the reads
-// and writes of a few thousand contacts taking turns on the transaction's
-// connection. Reading outside tx reads the same: the scoring lock is held, so no
-// other scorer writes meanwhile; a batch's writes touch only its own contacts (their
-// scores, history, stages and stage_changed events), so the reads of the others
-// miss nothing of tx's; and a PostgreSQL transaction sees each statement's own
-// snapshot of what is committed anyway, as SQLite's writer sees what its readers
-// do plus its own writes.
+// on up to two reader connections while the transaction writes the batches before
+// them, instead of the reads and writes of a few thousand contacts taking turns on
+// the transaction's connection; at most two batches are read ahead of the writes.
+//
+// The readers are taken from the pool for a moment only: on PostgreSQL reads and
+// writes share one pool, and a transaction that held its locks while waiting for a
+// connection that others, waiting on those locks, hold would never end. With no
+// reader free at once the batches are read in tx, one after the other.
+//
+// Reading outside tx reads what tx would: the scoring lock is held, so no other
+// scorer writes meanwhile; a batch's writes touch only its own contacts (their
+// scores, history, stages and stage_changed events), so the reads of later batches
+// miss nothing of tx's; a PostgreSQL transaction sees each statement's own snapshot
+// of what is committed anyway, as SQLite's writer sees what its readers do plus its
+// own writes. What others commit between a batch's read and its write (sales
+// rejecting a contact, a manual move) is caught by the stage read before the
+// events: applyScores leaves a contact whose stage moved meanwhile to the next poll,
+// which reads the move's event.
 func scoreAhead(ctx context.Context, tx *Tx, run *scoreRun, ids []int64, reason func(int64) string) error {
+	parts := slices.Collect(slices.Chunk(ids, 500))
+	readers := reserveReaders(ctx, tx.s, min(2, len(parts)-1))
+	if len(readers) == 0 {
+		for _, part := range parts {
+			scores, err := scoreBatch(ctx, tx, run, part)
+			if err != nil {
+				return err
+			}
+			if h := tx.s.afterScoreRead; h != nil {
+				h()
+			}
+			if err := applyScores(ctx, tx, run, scores, reason, true); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	type batch struct {
 		scores []contactScore
 		err    error
 	}
-	parts := slices.Collect(slices.Chunk(ids, 500))
 	done := make([]chan batch, len(parts))
 	for i := range done {
 		done[i] = make(chan batch, 1)
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
 	next := make(chan int, len(parts))
 	for i := range parts {
 		next <- i
 	}
 	close(next)
-	for range min(2, len(parts)) {
+	// A reader takes a token before it reads a batch; each batch written gives one
+	// back, so no more than len(readers) batches wait read but unwritten.
+	tokens := make(chan struct{}, len(parts))
+	for range readers {
+		tokens <- struct{}{}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	for _, r := range readers {
 		wg.Go(func() {
+			defer r.c.Close()
 			for i := range next {
-				scores, err := scoreContacts(ctx, tx.s, run, parts[i])
+				select {
+				case <-tokens:
+				case <-ctx.Done():
+					done[i] <- batch{err: ctx.Err()}
+					continue
+				}
+				scores, err := scoreBatch(ctx, r, run, parts[i])
 				done[i] <- batch{scores, err}
 			}
 		})
@@ -423,9 +462,57 @@ func scoreAhead(ctx context.Context, tx *Tx, run *scoreRun, ids []int64, reason 
 		if b.err != nil {
 			return b.err
 		}
+		if h := tx.s.afterScoreRead; h != nil {
+			h()
+		}
 		if err := applyScores(ctx, tx, run, b.scores, reason, true); err != nil {
 			return err
 		}
+		tokens <- struct{}{}
 	}
 	return nil
+}
+
+// reserveReaders takes up to n reader connections that the pool can give within a
+// few milliseconds; the caller closes them.
+func reserveReaders(ctx context.Context, s *Store, n int) []connQuerier {
+	var out []connQuerier
+	for range n {
+		wait, cancel := context.WithTimeout(ctx, 5*time.Millisecond)
+		c, err := s.read.Conn(wait)
+		cancel()
+		if err != nil {
+			break
+		}
+		out = append(out, connQuerier{s, c})
+	}
+	return out
+}
+
+// scoreBatch reads the contacts' stages, then scores them from their events; the
+// stage each was read at goes with its scores (see applyScores).
+func scoreBatch(ctx context.Context, q querier, run *scoreRun, ids []int64) ([]contactScore, error) {
+	stages := make(map[int64]string, len(ids))
+	rows, err := q.query(ctx, `SELECT id, stage FROM contacts WHERE id IN (`+placeholders(len(ids))+`)`, int64Args(ids)...)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var id int64
+		var stage string
+		if err := rows.Scan(&id, &stage); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		stages[id] = stage
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	scores, err := scoreContacts(ctx, q, run, ids)
+	for i := range scores {
+		scores[i].readAt = stages[scores[i].id]
+	}
+	return scores, err
 }

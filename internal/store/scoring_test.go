@@ -1,6 +1,8 @@
 package store_test
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -485,5 +487,105 @@ func TestUnchangedScoresAreNotRewritten(t *testing.T) {
 	}
 	if n, err := s.RefreshDecay(ctx, time.Hour, 10); err != nil || n != 0 {
 		t.Fatalf("second refresh found the same contact again: %d, %v", n, err)
+	}
+}
+
+// TestScoresReadBeforeARejectionDoNotUndoIt: the event scorer reads a batch's
+// events, then writes their scores; on PostgreSQL sales can reject a contact in
+// between. The scores read before the rejection would move the recycled lead
+// straight back to SQL; the scorer leaves that contact to its next poll instead,
+// which reads the rejection. SQLite's single writer lets nobody commit while the
+// scorer's transaction is open.
+func TestScoresReadBeforeARejectionDoNotUndoIt(t *testing.T) {
+	s, clk := scoringStore(t)
+	if s.Engine() == store.SQLite {
+		t.Skip("SQLite's single writer: nothing commits inside the scorer's transaction")
+	}
+	start := clk.t
+	r := mustIngest(t, s, store.Capture{Type: "form_submit", Email: "ada@acme.example", OccurredAt: start, CompanyDomain: "acme.example",
+		Fields: store.ContactFields{JobTitle: "Head of Operations", Country: "DE"}, Stage: lifecycle.Lead})
+	ada := r[0].ContactID
+	_, rc, err := s.PutScoringRules(ctx, testRules, "user:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	finishRecompute(t, s, rc, 100)
+	for range 4 {
+		mustIngest(t, s, pageView("ada@acme.example", "/pricing", start))
+	}
+	if _, err := s.ScoreNewEvents(ctx, 100); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, st := scoresOf(t, s, ada); st != lifecycle.SQL {
+		t.Fatalf("stage %s, want sql", st)
+	}
+	// One more view to score; sales rejects ada while the scorer holds her scores.
+	clk.t = start.Add(time.Hour)
+	mustIngest(t, s, pageView("ada@acme.example", "/pricing", start))
+	rejected := false
+	store.AfterScoreReadForTest(s, func() {
+		if !rejected {
+			rejected = true
+			if _, err := s.RejectSQL(ctx, ada, "No budget this year", "user:2"); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	if _, err := s.ScoreNewEvents(ctx, 100); err != nil {
+		t.Fatal(err)
+	}
+	store.AfterScoreReadForTest(s, nil)
+	if !rejected {
+		t.Fatal("the scorer read no batch")
+	}
+	if _, _, st := scoresOf(t, s, ada); st != lifecycle.Lead {
+		t.Fatalf("the scorer moved the rejected lead to %s with scores read before the rejection", st)
+	}
+	clk.t = start.Add(2 * time.Hour)
+	if _, err := s.ScoreNewEvents(ctx, 100); err != nil {
+		t.Fatal(err)
+	}
+	if _, e, st := scoresOf(t, s, ada); st != lifecycle.Lead || e != 100 {
+		t.Fatalf("after the next poll: engagement %d, stage %s; want 100 and lead", e, st)
+	}
+}
+
+// TestEventScorerNeverWaitsForAConnectionItHolds: the event scorer reads batches
+// ahead on reader connections while its transaction holds one; on PostgreSQL both
+// come from one pool. With the pool down to a single connection, the transaction's,
+// the scorer must read in its transaction instead of waiting for ever.
+func TestEventScorerNeverWaitsForAConnectionItHolds(t *testing.T) {
+	s, clk := scoringStore(t)
+	start := clk.t
+	var caps []store.Capture
+	for i := range 1200 {
+		caps = append(caps, store.Capture{Type: "form_submit", Email: fmt.Sprintf("p%d@acme.example", i), OccurredAt: start, Stage: lifecycle.Lead})
+	}
+	mustIngest(t, s, caps...)
+	_, rc, err := s.PutScoringRules(ctx, testRules, "user:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	finishRecompute(t, s, rc, 1000)
+	if _, err := s.ScoreNewEvents(ctx, 5000); err != nil {
+		t.Fatal(err)
+	}
+	caps = caps[:0]
+	for i := range 1200 {
+		caps = append(caps, pageView(fmt.Sprintf("p%d@acme.example", i), "/pricing", start))
+	}
+	mustIngest(t, s, caps...)
+	store.LimitReadersForTest(s, 1)
+	wait, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	n, err := s.ScoreNewEvents(wait, 5000)
+	if err != nil {
+		t.Fatalf("scoring 1,200 contacts with one connection: %v", err)
+	}
+	if n != 1200 {
+		t.Fatalf("scored %d events, want 1200", n)
+	}
+	if _, e, _ := scoresOf(t, s, mustIngest(t, s, pageView("p7@acme.example", "/blog", start))[0].ContactID); e != 20 {
+		t.Fatalf("engagement %d, want 20", e)
 	}
 }

@@ -59,6 +59,9 @@ type Store struct {
 	analyses atomic.Int64
 	// beforeAnalyse, set by tests, runs before each such ANALYZE.
 	beforeAnalyse func()
+	// afterScoreRead, set by tests, runs after the event scorer has read and scored
+	// a batch and before it writes the batch.
+	afterScoreRead func()
 	// background counts the work the store started on its own goroutines (planner
 	// statistics); Close waits for it.
 	background sync.WaitGroup
