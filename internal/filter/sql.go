@@ -328,20 +328,25 @@ func memberTextHolds(value string) bool {
 // Contacts' custom fields are written by Go's encoding/json from a map: compact,
 // no space around ':' or ','. A contact whose member equals value therefore
 // holds the text "key":"value" (key and value need no escaping), and without it
-// the answer is no. With it, the answer is yes when the text proves that the
-// member is the top-level one: the text's first quote follows '{' or ',' (so it
-// opens a key, not an escaped quote inside a longer key or a value), and the
-// first '}' is the last character (so no object is nested in another). Anything
-// else is left to the parse, as before.
+// the answer is no. With it, the answer is yes when the whole text has no
+// backslash and no '}' before its last character. Without a backslash no quote
+// is escaped, so the four quotes of "key":"value" are JSON's own: the text is a
+// member, not part of a longer key or a value. Without a '}' before the end no
+// object is nested in another, so that member is a top-level one. Anything else
+// is left to the parse, as before.
+//
+// Both tests are GLOB patterns that start with '*' and then a plain character:
+// SQLite looks for that character with strcspn, which makes them nearly free,
+// where instr, length and substr count UTF-8 characters one at a time (the
+// earlier form, which looked at the character before the member, cost a fifth
+// more on a million contacts).
 //
 // A key written twice (never by encoding/json from a map) matches when either
 // value does; the engines read such a text differently anyway: memory and
 // PostgreSQL take the last, SQLite's parse the first.
 func (c *compiler) customEq(key, value string) {
 	member := `"` + key + `":"` + value + `"`
-	at := func() string { return "instr(c.custom, " + c.arg(member) + ")" }
-	c.b.WriteString("CASE WHEN " + at() + " = 0 THEN 0 WHEN substr(c.custom, " + at() + " - 1, 1) IN ('{', ',')" +
-		" AND instr(c.custom, '}') = length(c.custom) THEN 1 ELSE ")
+	c.b.WriteString("instr(c.custom, " + c.arg(member) + ") > 0 AND CASE WHEN c.custom NOT GLOB '*\\*' AND c.custom NOT GLOB '*}?*' THEN 1 ELSE ")
 	c.b.WriteString(c.text(c.jsonText("c.custom", key), OpEq, Text(value)))
 	c.b.WriteString(" END")
 }

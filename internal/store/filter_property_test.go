@@ -309,7 +309,9 @@ func memoryMatches(f filter.Filter, recs []*filter.Record) []int64 {
 // that only look like it — the member nested in another object, inside a longer
 // key, inside a value, in an array, a prefix of a longer value, a duplicate key —
 // must give the answer the parsed JSON gives, as must values that are no string
-// (true, numbers) and values JSON writers escape. Every stored text is one
+// (true, numbers) and values JSON writers escape. A backslash or a '}' before the
+// end anywhere in the text leaves the answer to the parse, which must still find
+// the member that is there. Every stored text is one
 // encoding/json can write, as the store's writers use it, except the duplicate
 // keys at the end.
 func TestCustomEqualityOnStoredText(t *testing.T) {
@@ -326,6 +328,10 @@ func TestCustomEqualityOnStoredText(t *testing.T) {
 		`{"plans":"enterprise"}`,
 		`{"xplan":"enterprise"}`,
 		`{"x\"plan":"enterprise"}`,
+		`{"a\\\"plan":"enterprise"}`,
+		`{"a":"x\\","plan":"enterprise"}`,
+		`{"a":"line\nbreak","plan":"enterprise"}`,
+		`{"a":[{"b":"c"}],"plan":"enterprise"}`,
 		`{"note":"\"plan\":\"enterprise\""}`,
 		`{"note":"{\"plan\":\"enterprise\"}"}`,
 		`{"note":",\"plan\":\"enterprise\""}`,
