@@ -11,6 +11,7 @@ import (
 	"github.com/lodestone-hq/lodestone/internal/attribution"
 	"github.com/lodestone-hq/lodestone/internal/contact"
 	"github.com/lodestone-hq/lodestone/internal/errs"
+	"github.com/lodestone-hq/lodestone/internal/flatjson"
 	"github.com/lodestone-hq/lodestone/internal/lifecycle"
 )
 
@@ -590,6 +591,15 @@ func lastPageView(ctx context.Context, tx *Tx, visitorID string, contactID int64
 
 // stringProps reads the string-valued properties of a stored event.
 func stringProps(raw string) map[string]string {
+	// Stored properties are nearly always a flat object of strings, read here without
+	// encoding/json's interface values; anything else is read by encoding/json.
+	fast := map[string]string{}
+	if flatjson.Each([]byte(raw), func(k, v string, isString, _ bool) bool {
+		fast[k] = v
+		return isString
+	}) {
+		return fast
+	}
 	var m map[string]any
 	_ = json.Unmarshal([]byte(raw), &m)
 	out := make(map[string]string, len(m))
