@@ -29,7 +29,7 @@ import (
 const (
 	maxHit       = 16 << 10
 	trackerQueue = 20000
-	trackerBatch = 500
+	trackerBatch = 2000
 	// trackerLinger is how long a small batch waits for more hits: one transaction
 	// of a hundred page views costs the writer little more than one of ten, and the
 	// browser, answered already, does not wait for it.
@@ -307,7 +307,7 @@ func (s *Server) hitCapture(r *http.Request, h hitIn) (store.Capture, error) {
 	switch h.Type {
 	case "page_view":
 		c.Type = "page_view"
-		c.Web = attribution.FromProperties(map[string]string{"page_url": h.PageURL, "referrer": h.Referrer})
+		c.Web = attribution.FromFields(attribution.WebTouch{PageURL: h.PageURL, Referrer: h.Referrer})
 	case "identify":
 		e, err := contact.NormalizeEmail(h.Email)
 		if err != nil {
