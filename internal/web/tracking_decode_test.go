@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -41,4 +42,22 @@ func FuzzDecodeHit(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, in []byte) { checkDecodeHit(t, in) })
+}
+
+func TestValidVisitorEqualsVisitorRe(t *testing.T) {
+	long := strings.Repeat("a", 128)
+	for _, id := range []string{"", "a", "A.b_c:d-9", long, long + "a", "a b", "a/b", "é", "a\n", "a\x00", "ab\u212a"} {
+		if got, want := validVisitor(id), visitorRe.MatchString(id); got != want {
+			t.Errorf("validVisitor(%q) = %v, visitorRe %v", id, got, want)
+		}
+	}
+}
+
+func FuzzValidVisitor(f *testing.F) {
+	f.Add("run01000000")
+	f.Fuzz(func(t *testing.T, id string) {
+		if got, want := validVisitor(id), visitorRe.MatchString(id); got != want {
+			t.Fatalf("validVisitor(%q) = %v, visitorRe %v", id, got, want)
+		}
+	})
 }
