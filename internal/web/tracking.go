@@ -29,7 +29,7 @@ import (
 const (
 	maxHit       = 16 << 10
 	trackerQueue = 20000
-	trackerBatch = 2000
+	trackerBatch = 500
 	// trackerLinger is how long a small batch waits for more hits: one transaction
 	// of a hundred page views costs the writer little more than one of ten, and the
 	// browser, answered already, does not wait for it.
