@@ -21,14 +21,21 @@ type WebTouch struct {
 // string of page_url, because the tracking snippet often sends only the URL it landed on.
 // Values are trimmed of surrounding spaces; case is kept, since campaign keys are shown to people.
 func FromProperties(props map[string]string) WebTouch {
+	return FromFields(WebTouch{PageURL: props["page_url"], Referrer: props["referrer"], UTMSource: props["utm_source"],
+		UTMMedium: props["utm_medium"], UTMCampaign: props["utm_campaign"], UTMTerm: props["utm_term"], UTMContent: props["utm_content"]})
+}
+
+// FromFields is FromProperties of the properties page_url, referrer and utm_* holding
+// raw's fields (an empty field is a missing property), without building a map.
+func FromFields(raw WebTouch) WebTouch {
 	t := WebTouch{
-		PageURL:     strings.TrimSpace(props["page_url"]),
-		Referrer:    strings.TrimSpace(props["referrer"]),
-		UTMSource:   strings.TrimSpace(props["utm_source"]),
-		UTMMedium:   strings.TrimSpace(props["utm_medium"]),
-		UTMCampaign: strings.TrimSpace(props["utm_campaign"]),
-		UTMTerm:     strings.TrimSpace(props["utm_term"]),
-		UTMContent:  strings.TrimSpace(props["utm_content"]),
+		PageURL:     strings.TrimSpace(raw.PageURL),
+		Referrer:    strings.TrimSpace(raw.Referrer),
+		UTMSource:   strings.TrimSpace(raw.UTMSource),
+		UTMMedium:   strings.TrimSpace(raw.UTMMedium),
+		UTMCampaign: strings.TrimSpace(raw.UTMCampaign),
+		UTMTerm:     strings.TrimSpace(raw.UTMTerm),
+		UTMContent:  strings.TrimSpace(raw.UTMContent),
 	}
 	fields := []struct {
 		key   string

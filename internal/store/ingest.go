@@ -11,6 +11,7 @@ import (
 	"github.com/lodestone-hq/lodestone/internal/attribution"
 	"github.com/lodestone-hq/lodestone/internal/contact"
 	"github.com/lodestone-hq/lodestone/internal/errs"
+	"github.com/lodestone-hq/lodestone/internal/flatjson"
 	"github.com/lodestone-hq/lodestone/internal/lifecycle"
 )
 
@@ -371,23 +372,24 @@ func insertProfiled(ctx context.Context, tx *Tx, c *Capture, now time.Time, touc
 // completeWeb fills the web fields from the event's properties and the UTM
 // parameters in the page URL's query string.
 func completeWeb(w attribution.WebTouch, props map[string]any) attribution.WebTouch {
-	m := map[string]string{}
-	for k, v := range props {
-		if s, ok := v.(string); ok {
-			m[k] = s
+	raw := w
+	for _, f := range webFields(&raw) {
+		if *f.value == "" {
+			*f.value, _ = props[f.key].(string)
 		}
 	}
-	for k, v := range webFields(w) {
-		if v != "" {
-			m[k] = v
-		}
-	}
-	return attribution.FromProperties(m)
+	return attribution.FromFields(raw)
 }
 
-func webFields(w attribution.WebTouch) map[string]string {
-	return map[string]string{"page_url": w.PageURL, "referrer": w.Referrer, "utm_source": w.UTMSource, "utm_medium": w.UTMMedium,
-		"utm_campaign": w.UTMCampaign, "utm_term": w.UTMTerm, "utm_content": w.UTMContent}
+// webField is one web field of a WebTouch with its property name.
+type webField struct {
+	key   string
+	value *string
+}
+
+func webFields(w *attribution.WebTouch) [7]webField {
+	return [7]webField{{"page_url", &w.PageURL}, {"referrer", &w.Referrer}, {"utm_source", &w.UTMSource}, {"utm_medium", &w.UTMMedium},
+		{"utm_campaign", &w.UTMCampaign}, {"utm_term", &w.UTMTerm}, {"utm_content", &w.UTMContent}}
 }
 
 // withWeb keeps the web fields in the stored properties, so history can be
@@ -397,9 +399,9 @@ func withWeb(props map[string]any, w attribution.WebTouch) map[string]any {
 	for k, v := range props {
 		out[k] = v
 	}
-	for k, v := range webFields(w) {
-		if _, ok := out[k]; !ok && v != "" {
-			out[k] = v
+	for _, f := range webFields(&w) {
+		if _, ok := out[f.key]; !ok && *f.value != "" {
+			out[f.key] = *f.value
 		}
 	}
 	return out
@@ -590,6 +592,15 @@ func lastPageView(ctx context.Context, tx *Tx, visitorID string, contactID int64
 
 // stringProps reads the string-valued properties of a stored event.
 func stringProps(raw string) map[string]string {
+	// Stored properties are nearly always a flat object of strings, read here without
+	// encoding/json's interface values; anything else is read by encoding/json.
+	fast := map[string]string{}
+	if flatjson.Each([]byte(raw), func(k, v string, isString, _ bool) bool {
+		fast[k] = v
+		return isString
+	}) {
+		return fast
+	}
 	var m map[string]any
 	_ = json.Unmarshal([]byte(raw), &m)
 	out := make(map[string]string, len(m))

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/lodestone-hq/lodestone/internal/attribution"
+	"github.com/lodestone-hq/lodestone/internal/flatjson"
 )
 
 // Tracking hits come in hundreds a second, nearly all of them page views of visitors
@@ -286,7 +287,7 @@ func recordViews(ctx context.Context, tx *Tx, orig []Capture, base int, out []er
 			}
 		}
 		// The view as lastPageView would read it back for the visitor's next one.
-		v.views = append(v.views, attribution.PageView{At: fromTS(h.at), Touch: attribution.FromProperties(storedStrings(c.Properties, h.props))})
+		v.views = append(v.views, attribution.PageView{At: fromTS(h.at), Touch: storedTouch(c.Properties, h.props)})
 		run = append(run, h)
 		if h.contact == 0 || h.channel == "" {
 			continue
@@ -317,19 +318,38 @@ func recordViews(ctx context.Context, tx *Tx, orig []Capture, base int, out []er
 	return writeViews(ctx, tx, run, now)
 }
 
-// storedStrings is stringProps of the stored properties, read from the map when
-// marshalling kept its strings as they were.
-func storedStrings(props map[string]any, stored string) map[string]string {
-	out := make(map[string]string, len(props))
+// storedTouch is the touch of a view's properties as they will be read back
+// (attribution.FromProperties of stringProps of the stored text), taken from the map
+// when marshalling keeps its strings as they are.
+func storedTouch(props map[string]any, stored string) attribution.WebTouch {
 	for k, v := range props {
-		if s, ok := v.(string); ok {
-			if !utf8.ValidString(k) || !utf8.ValidString(s) {
-				return stringProps(stored)
-			}
-			out[k] = s
+		if s, ok := v.(string); ok && (!utf8.ValidString(k) || !utf8.ValidString(s)) {
+			return attribution.FromProperties(stringProps(stored))
 		}
 	}
-	return out
+	var raw attribution.WebTouch
+	for _, f := range webFields(&raw) {
+		*f.value, _ = props[f.key].(string)
+	}
+	return attribution.FromFields(raw)
+}
+
+// storedWeb is attribution.FromProperties(stringProps(stored)), read without a map
+// when the stored properties are a flat object.
+func storedWeb(stored string) attribution.WebTouch {
+	var raw attribution.WebTouch
+	fields := webFields(&raw)
+	if flatjson.Each([]byte(stored), func(k, v string, isString, _ bool) bool {
+		for _, f := range fields {
+			if f.key == k {
+				*f.value = v
+			}
+		}
+		return isString
+	}) {
+		return attribution.FromFields(raw)
+	}
+	return attribution.FromProperties(stringProps(stored))
 }
 
 // lookupViewVisitors reads, for each visitor of a run, its contact (following
@@ -366,7 +386,7 @@ func lookupViewVisitors(ctx context.Context, tx *Tx, order []string, visitors ma
 				return errors.New("store: the visitor lookup answered a visitor it was not asked for")
 			}
 			if f.at.Valid {
-				v.stored = &attribution.PageView{At: fromTS(f.at.Int64), Touch: attribution.FromProperties(stringProps(f.props.String))}
+				v.stored = &attribution.PageView{At: fromTS(f.at.Int64), Touch: storedWeb(f.props.String)}
 			}
 			switch {
 			case f.contact.Valid && !f.row.Valid, f.at.Valid && f.at.Int64 > v.minAt:

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"github.com/lodestone-hq/lodestone/internal/attribution"
 	"github.com/lodestone-hq/lodestone/internal/contact"
 	"github.com/lodestone-hq/lodestone/internal/errs"
+	"github.com/lodestone-hq/lodestone/internal/flatjson"
 	"github.com/lodestone-hq/lodestone/internal/store"
 )
 
@@ -42,18 +44,54 @@ var botWords = []string{"bot", "crawl", "spider", "slurp", "headless", "lighthou
 	"facebookexternalhit", "embedly", "quora link", "whatsapp", "curl/", "wget/", "python-requests", "go-http-client",
 	"httpclient", "java/", "okhttp", "phantomjs", "selenium", "puppeteer", "playwright"}
 
-// isBot tells whether a user agent is a robot's (or missing).
+// botBytes are botWords as bytes, for isBot's search in a lowered copy.
+var botBytes = func() [][]byte {
+	out := make([][]byte, len(botWords))
+	for i, w := range botWords {
+		out[i] = []byte(w)
+	}
+	return out
+}()
+
+// isBot tells whether a user agent is a robot's (or missing). A user agent in ASCII
+// is lowered into a buffer on the stack: this runs on every hit.
 func isBot(ua string) bool {
 	if ua == "" {
 		return true
 	}
-	ua = strings.ToLower(ua)
-	for _, w := range botWords {
-		if strings.Contains(ua, w) {
+	var buf [512]byte
+	if len(ua) > len(buf) || !isASCII(ua) {
+		ua = strings.ToLower(ua)
+		for _, w := range botWords {
+			if strings.Contains(ua, w) {
+				return true
+			}
+		}
+		return false
+	}
+	lower := buf[:len(ua)]
+	for i := 0; i < len(ua); i++ {
+		c := ua[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		lower[i] = c
+	}
+	for _, w := range botBytes {
+		if bytes.Contains(lower, w) {
 			return true
 		}
 	}
 	return false
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 type tracker struct {
@@ -171,6 +209,41 @@ type hitIn struct {
 	Consent   bool              `json:"consent"`
 }
 
+// decodeHit is json.Unmarshal of a hit, read without reflection when it is the flat
+// object the snippet sends with its fields named exactly; anything else (traits, a
+// differently cased or unknown name, a null) goes through encoding/json.
+func decodeHit(body []byte, h *hitIn) error {
+	ok := flatjson.Each(body, func(k, v string, isString, truth bool) bool {
+		var f *string
+		switch k {
+		case "consent":
+			h.Consent = truth
+			return !isString
+		case "type":
+			f = &h.Type
+		case "visitor_id":
+			f = &h.VisitorID
+		case "page_url":
+			f = &h.PageURL
+		case "referrer":
+			f = &h.Referrer
+		case "title":
+			f = &h.Title
+		case "email":
+			f = &h.Email
+		default:
+			return false
+		}
+		*f = v
+		return isString
+	})
+	if ok {
+		return nil
+	}
+	*h = hitIn{}
+	return json.Unmarshal(body, h)
+}
+
 // handleCollect is POST /collect. It answers 204 for a hit it keeps and for one it
 // ignores on purpose (robots, Global Privacy Control, no consent), so bots learn
 // nothing; a malformed hit is a 400; a hit it cannot keep because its write queue
@@ -192,7 +265,7 @@ func (s *Server) handleCollect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var h hitIn
-	if err := json.Unmarshal(body, &h); err != nil {
+	if err := decodeHit(body, &h); err != nil {
 		s.writeError(w, r, jsonError(err))
 		return
 	}
@@ -214,8 +287,24 @@ func (s *Server) handleCollect(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// validVisitor is visitorRe.MatchString without the regular expression machinery, on
+// every hit: 1 to 128 letters, digits or . _ : -.
+func validVisitor(id string) bool {
+	if len(id) == 0 || len(id) > 128 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		switch c := id[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '_', c == '.', c == ':', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 func (s *Server) hitCapture(r *http.Request, h hitIn) (store.Capture, error) {
-	if !visitorRe.MatchString(h.VisitorID) {
+	if !validVisitor(h.VisitorID) {
 		return store.Capture{}, errs.Field("visitor_id", "must be 1 to 128 letters, digits or . _ : -")
 	}
 	for _, f := range [...]struct{ name, value string }{{"page_url", h.PageURL}, {"referrer", h.Referrer}, {"title", h.Title}} {
@@ -234,7 +323,7 @@ func (s *Server) hitCapture(r *http.Request, h hitIn) (store.Capture, error) {
 	switch h.Type {
 	case "page_view":
 		c.Type = "page_view"
-		c.Web = attribution.FromProperties(map[string]string{"page_url": h.PageURL, "referrer": h.Referrer})
+		c.Web = attribution.FromFields(attribution.WebTouch{PageURL: h.PageURL, Referrer: h.Referrer})
 	case "identify":
 		e, err := contact.NormalizeEmail(h.Email)
 		if err != nil {
