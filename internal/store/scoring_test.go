@@ -159,9 +159,10 @@ func TestScoringFollowsRulesEventsAndTime(t *testing.T) {
 	}
 }
 
-func TestHandRaiseRejectRecycleAndDisqualify(t *testing.T) {
-	s, clk := scoringStore(t)
-	start := clk.t
+// adaAtSQL captures Ada (fit 75) under testRules and scores four pricing views
+// (engagement 80), which make her an SQL by score.
+func adaAtSQL(t *testing.T, s *store.Store, start time.Time) int64 {
+	t.Helper()
 	r := mustIngest(t, s, store.Capture{Type: "form_submit", Email: "ada@acme.example", OccurredAt: start, CompanyDomain: "acme.example",
 		Fields: store.ContactFields{JobTitle: "Head of Operations", Country: "DE"}, Stage: lifecycle.Lead})
 	ada := r[0].ContactID
@@ -170,7 +171,6 @@ func TestHandRaiseRejectRecycleAndDisqualify(t *testing.T) {
 		t.Fatal(err)
 	}
 	finishRecompute(t, s, rc, 100)
-	// Four pricing views now: 80 engagement, fit 75 → SQL by score.
 	for range 4 {
 		mustIngest(t, s, pageView("ada@acme.example", "/pricing", start))
 	}
@@ -180,6 +180,13 @@ func TestHandRaiseRejectRecycleAndDisqualify(t *testing.T) {
 	if _, e, st := scoresOf(t, s, ada); e != 80 || st != lifecycle.SQL {
 		t.Fatalf("engagement %d stage %s", e, st)
 	}
+	return ada
+}
+
+func TestHandRaiseRejectRecycleAndDisqualify(t *testing.T) {
+	s, clk := scoringStore(t)
+	start := clk.t
+	ada := adaAtSQL(t, s, start)
 	if _, err := s.RejectSQL(ctx, ada, "", "user:2"); errs.Code(err) != errs.Invalid {
 		t.Fatalf("reject without reason: %v", err)
 	}
@@ -502,23 +509,7 @@ func TestScoresReadBeforeARejectionDoNotUndoIt(t *testing.T) {
 		t.Skip("SQLite's single writer: nothing commits inside the scorer's transaction")
 	}
 	start := clk.t
-	r := mustIngest(t, s, store.Capture{Type: "form_submit", Email: "ada@acme.example", OccurredAt: start, CompanyDomain: "acme.example",
-		Fields: store.ContactFields{JobTitle: "Head of Operations", Country: "DE"}, Stage: lifecycle.Lead})
-	ada := r[0].ContactID
-	_, rc, err := s.PutScoringRules(ctx, testRules, "user:1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	finishRecompute(t, s, rc, 100)
-	for range 4 {
-		mustIngest(t, s, pageView("ada@acme.example", "/pricing", start))
-	}
-	if _, err := s.ScoreNewEvents(ctx, 100); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, st := scoresOf(t, s, ada); st != lifecycle.SQL {
-		t.Fatalf("stage %s, want sql", st)
-	}
+	ada := adaAtSQL(t, s, start)
 	// One more view to score; sales rejects ada while the scorer holds her scores.
 	clk.t = start.Add(time.Hour)
 	mustIngest(t, s, pageView("ada@acme.example", "/pricing", start))
