@@ -313,20 +313,30 @@ func (s *Store) ScoreEnriched(ctx context.Context, limit int) (int, error) {
 				return err
 			}
 			markID, _ := strconv.ParseInt(markIDText, 10, 64)
-			rows, err := tx.query(ctx, `SELECT id, enriched_at FROM `+src.table+` WHERE enriched_at IS NOT NULL AND enriched_at <= ?
+			// A contact merged into another is passed over (the watermark still moves
+			// past it): scoreContacts scores live contacts only, the loser's scores are
+			// no longer shown or used, and the merge's own event on the winner has the
+			// event scorer rescore the winner.
+			live := "1"
+			if src.table == "contacts" {
+				live = "CASE WHEN merged_into_id IS NULL THEN 1 ELSE 0 END"
+			}
+			rows, err := tx.query(ctx, `SELECT id, enriched_at, `+live+` FROM `+src.table+` WHERE enriched_at IS NOT NULL AND enriched_at <= ?
 				AND (enriched_at > ? OR (enriched_at = ? AND id > ?)) ORDER BY enriched_at, id LIMIT ?`, upto, markAt, markAt, markID, limit)
 			if err != nil {
 				return err
 			}
 			var found []int64
 			for rows.Next() {
-				var id int64
-				if err := rows.Scan(&id, &markAt); err != nil {
+				var id, alive int64
+				if err := rows.Scan(&id, &markAt, &alive); err != nil {
 					rows.Close()
 					return err
 				}
 				markID = id
-				found = append(found, id)
+				if alive == 1 {
+					found = append(found, id)
+				}
 			}
 			rows.Close()
 			if err := rows.Err(); err != nil {

@@ -409,6 +409,46 @@ func TestWatermarkWaitsForLateCommits(t *testing.T) {
 	}
 }
 
+// Enrichment that lands on a contact after it was merged away (a job queued before
+// the merge) does not rescore it: only live contacts are scored, and the watermark
+// still moves past it.
+func TestEnrichmentSkipsMergedContacts(t *testing.T) {
+	s, clk := scoringStore(t)
+	r := mustIngest(t, s,
+		store.Capture{Type: "form_submit", Email: "ada@acme.example", OccurredAt: clk.t, Stage: lifecycle.Lead},
+		store.Capture{Type: "form_submit", Email: "ada.l@acme.example", OccurredAt: clk.t, Stage: lifecycle.Lead})
+	winner, loser := r[0].ContactID, r[1].ContactID
+	_, rc, err := s.PutScoringRules(ctx, scoring.Rules{Fit: []scoring.FitRule{{Filter: `seniority = "vp"`, Points: 40}}}, "user:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	finishRecompute(t, s, rc, 10)
+	if _, err := s.MergeContacts(ctx, winner, loser, "user:1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.EnrichForTest(ctx, loser, "vp", 0, ""); err != nil {
+		t.Fatal(err)
+	}
+	clk.t = clk.t.Add(3 * time.Second)
+	if n, err := s.ScoreEnriched(ctx, 100); err != nil || n != 0 {
+		t.Fatalf("rescored %d contacts (%v), want none: the only one enriched was merged away", n, err)
+	}
+	if f, _, _ := scoresOf(t, s, loser); f != 0 {
+		t.Errorf("merged-away contact scored: fit %d", f)
+	}
+	// The watermark moved past it: a live contact enriched later is still found.
+	if err := s.EnrichForTest(ctx, winner, "vp", 0, ""); err != nil {
+		t.Fatal(err)
+	}
+	clk.t = clk.t.Add(3 * time.Second)
+	if n, err := s.ScoreEnriched(ctx, 100); err != nil || n != 1 {
+		t.Fatalf("rescored %d, %v; want the winner", n, err)
+	}
+	if f, _, _ := scoresOf(t, s, winner); f != 40 {
+		t.Errorf("winner fit %d, want 40", f)
+	}
+}
+
 // Enrichment changes the fit without an event: the scorer follows it.
 func TestEnrichmentRescoresFit(t *testing.T) {
 	s, clk := scoringStore(t)
