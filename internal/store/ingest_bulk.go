@@ -375,13 +375,15 @@ func insertFreshContacts(ctx context.Context, tx *Tx, run []*bulkCapture, now ti
 	if tx.s.engine == SQLite {
 		tx.contactsCreated()
 	} else {
-		args = args[:0]
+		var terms []string
+		var ids []int64
 		for _, nc := range run {
 			for _, w := range strings.Fields(nc.search) {
-				args = append(args, w, nc.id)
+				terms = append(terms, w)
+				ids = append(ids, nc.id)
 			}
 		}
-		if err := insertBulk(ctx, tx, `INSERT INTO contact_terms (term, contact_id) VALUES `, 2, ` ON CONFLICT DO NOTHING`, args, nil); err != nil {
+		if err := insertTermArrays(ctx, tx, terms, ids); err != nil {
 			return err
 		}
 	}
