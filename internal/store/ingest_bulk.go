@@ -235,8 +235,8 @@ func writeRun(ctx context.Context, tx *Tx, run []bulkCapture, out []Captured, b 
 		}
 	}
 	var ids []int64
-	err := insertBulk(ctx, tx, `INSERT INTO events (contact_id, visitor_id, type, occurred_at, received_at, properties, channel, campaign_id, actor) VALUES `, 9,
-		` RETURNING id`, args, func(r *sql.Rows) error {
+	err := insertArrays(ctx, tx, `events`, `contact_id, visitor_id, type, occurred_at, received_at, properties, channel, campaign_id, actor`,
+		[]string{"BIGINT", "TEXT", "TEXT", "BIGINT", "BIGINT", "JSONB", "TEXT", "BIGINT", "TEXT"}, ` RETURNING id`, args, func(r *sql.Rows) error {
 			var id int64
 			err := r.Scan(&id)
 			ids = append(ids, id)
@@ -274,6 +274,11 @@ func writeRun(ctx context.Context, tx *Tx, run []bulkCapture, out []Captured, b 
 	}
 	return flagNewDuplicates(ctx, tx, fresh, now)
 }
+
+// contactTypes are the PostgreSQL types of the columns insertFreshContacts writes.
+var contactTypes = []string{"TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT",
+	"JSONB", "BIGINT", "TEXT", "TEXT", "TEXT", "BIGINT", "BIGINT", "BIGINT", "TEXT", "BIGINT",
+	"TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "BIGINT"}
 
 // insertFreshContacts writes a run's new contacts with their companies, search words
 // and first stage, and gives each its id.
@@ -345,9 +350,9 @@ func insertFreshContacts(ctx context.Context, tx *Tx, run []*bulkCapture, now ti
 		args = append(args, prof[:]...)
 	}
 	inserted := 0
-	err := insertBulk(ctx, tx, `INSERT INTO contacts (email, phone, first_name, last_name, job_title, company_name, street, postal_code, city, region, country,
+	err := insertArrays(ctx, tx, `contacts`, `email, phone, first_name, last_name, job_title, company_name, street, postal_code, city, region, country,
 		custom, company_id, dedupe_key, search, stage, created_at, updated_at, first_touch_at, first_touch_channel, first_touch_campaign_id,
-		seniority, department, email_type, phone_type, phone_region, enriched_at) VALUES `, 27,
+		seniority, department, email_type, phone_type, phone_region, enriched_at`, contactTypes,
 		` ON CONFLICT (email) DO NOTHING RETURNING id, email`, args, func(r *sql.Rows) error {
 			var id int64
 			var email string
@@ -375,13 +380,15 @@ func insertFreshContacts(ctx context.Context, tx *Tx, run []*bulkCapture, now ti
 	if tx.s.engine == SQLite {
 		tx.contactsCreated()
 	} else {
-		args = args[:0]
+		var terms []string
+		var ids []int64
 		for _, nc := range run {
 			for _, w := range strings.Fields(nc.search) {
-				args = append(args, w, nc.id)
+				terms = append(terms, w)
+				ids = append(ids, nc.id)
 			}
 		}
-		if err := insertBulk(ctx, tx, `INSERT INTO contact_terms (term, contact_id) VALUES `, 2, ` ON CONFLICT DO NOTHING`, args, nil); err != nil {
+		if err := insertTermArrays(ctx, tx, terms, ids); err != nil {
 			return err
 		}
 	}
@@ -391,7 +398,8 @@ func insertFreshContacts(ctx context.Context, tx *Tx, run []*bulkCapture, now ti
 	for _, nc := range run {
 		args = append(args, nc.id, initialStage(nc.c), ts(nc.c.OccurredAt))
 	}
-	if err := insertBulk(ctx, tx, `INSERT INTO contact_stages (contact_id, stage, entered_at) VALUES `, 3, ` ON CONFLICT (contact_id, stage) DO NOTHING`, args, nil); err != nil {
+	if err := insertArrays(ctx, tx, `contact_stages`, `contact_id, stage, entered_at`, []string{"BIGINT", "TEXT", "BIGINT"},
+		` ON CONFLICT (contact_id, stage) DO NOTHING`, args, nil); err != nil {
 		return err
 	}
 	return nil
@@ -527,4 +535,99 @@ func (t *Tx) inList(list []any) []any {
 		padded[i] = list[n-1]
 	}
 	return padded
+}
+
+// insertArrays inserts args, one value a column of cols a row, into table: on SQLite as
+// insertBulk does, on PostgreSQL as one statement of one array a column through
+// unnest. types are the columns' PostgreSQL types (TEXT, BIGINT or JSONB). An array
+// statement has the same text for any number of rows, so the server plans it once
+// per connection; a multi-row VALUES list of a group commit's twenty posts (540
+// parameters for the contacts) was a new text at nearly every group size, parsed and
+// planned again. unnest gives the rows in the order of the arrays, and the insert
+// numbers them in that order, as it does a VALUES list.
+func insertArrays(ctx context.Context, tx *Tx, table, cols string, types []string, suffix string, args []any, scan func(*sql.Rows) error) error {
+	if tx.s.engine != Postgres {
+		return insertBulk(ctx, tx, `INSERT INTO `+table+` (`+cols+`) VALUES `, len(types), suffix, args, scan)
+	}
+	if len(args) == 0 {
+		return nil
+	}
+	n := len(args) / len(types)
+	arrays := make([]any, len(types))
+	casts := make([]string, len(types))
+	sel := make([]string, len(types))
+	names := make([]string, len(types))
+	for j, typ := range types {
+		names[j] = "c" + strconv.Itoa(j)
+		sel[j] = "u." + names[j]
+		switch typ {
+		case "BIGINT":
+			a := make([]*int64, n)
+			for i := range n {
+				v, err := arrayInt(args[i*len(types)+j])
+				if err != nil {
+					return err
+				}
+				a[i] = v
+			}
+			arrays[j], casts[j] = a, "CAST(? AS BIGINT[])"
+		case "TEXT", "JSONB":
+			a := make([]*string, n)
+			for i := range n {
+				v, err := arrayText(args[i*len(types)+j])
+				if err != nil {
+					return err
+				}
+				a[i] = v
+			}
+			arrays[j], casts[j] = a, "CAST(? AS TEXT[])"
+			if typ == "JSONB" {
+				sel[j] += "::jsonb"
+			}
+		default:
+			return errors.New("insertArrays: no array of " + typ)
+		}
+	}
+	q := `INSERT INTO ` + table + ` (` + cols + `) SELECT ` + strings.Join(sel, ", ") + ` FROM unnest(` + strings.Join(casts, ", ") + `) AS u(` +
+		strings.Join(names, ", ") + `)` + suffix
+	if scan != nil {
+		return txRows(ctx, tx, q, arrays, scan)
+	}
+	_, err := tx.exec(ctx, q, arrays...)
+	return err
+}
+
+// arrayInt is a BIGINT value of insertArrays, nil for NULL.
+func arrayInt(v any) (*int64, error) {
+	switch x := v.(type) {
+	case nil:
+		return nil, nil
+	case int64:
+		return &x, nil
+	case int:
+		n := int64(x)
+		return &n, nil
+	case sql.NullInt64:
+		if !x.Valid {
+			return nil, nil
+		}
+		return &x.Int64, nil
+	}
+	return nil, errors.New("insertArrays: a BIGINT column holds another type")
+}
+
+// arrayText is a TEXT value of insertArrays, nil for NULL.
+func arrayText(v any) (*string, error) {
+	switch x := v.(type) {
+	case nil:
+		return nil, nil
+	case string:
+		return &x, nil
+	case sql.NullString:
+		if !x.Valid {
+			return nil, nil
+		}
+		return &x.String, nil
+	}
+	return nil, errors.New("insertArrays: a TEXT column holds another type")
 }

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 
@@ -30,5 +31,56 @@ func TestSearchPlansAgree(t *testing.T) {
 	}
 	if p, _ := s.Contacts(ctx, store.ContactFilter{Query: "lovelace"}); len(p.Contacts) != 2 {
 		t.Fatalf("old name still finds the renamed contact: %d", len(p.Contacts))
+	}
+}
+
+// On PostgreSQL the words have no foreign key to their contact (migration 0021): a
+// statement that deletes contacts deletes their words with them, and leaves no word
+// of a deleted contact behind.
+func TestDeletedContactsLeaveNoWords(t *testing.T) {
+	s := storetest.Open(t)
+	if s.Engine() != store.Postgres {
+		t.Skip("on SQLite the words keep their foreign key: a contact with words is not deleted")
+	}
+	var ids []int64
+	for i := range 3 {
+		r, err := s.IngestGrouped(ctx, []store.Capture{{Type: "form_submit", Email: fmt.Sprintf("gone%d@words.example", i), Touch: true,
+			Fields: store.ContactFields{FirstName: "Grace", LastName: fmt.Sprint("Hopper", i), CompanyName: "Words"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, r[0].ContactID)
+	}
+	words := func(cond string) int64 {
+		var n int64
+		if err := store.ScanForTest(ctx, s, `SELECT COUNT(*) FROM contact_terms t WHERE `+cond, &n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for _, id := range ids {
+		if words(fmt.Sprint(`t.contact_id = `, id)) == 0 {
+			t.Fatalf("contact %d has no words", id)
+		}
+	}
+	// Two of the three go, with what else refers to them, the contacts in one statement.
+	for _, table := range []string{"events", "contact_stages", "contacts"} {
+		col := "contact_id"
+		if table == "contacts" {
+			col = "id"
+		}
+		if err := store.ExecForTest(ctx, s, `DELETE FROM `+table+` WHERE `+col+` IN (?, ?)`, ids[0], ids[1]); err != nil {
+			t.Fatalf("delete from %s: %v", table, err)
+		}
+	}
+	if n := words(`NOT EXISTS (SELECT 1 FROM contacts c WHERE c.id = t.contact_id)`); n != 0 {
+		t.Fatalf("%d words of deleted contacts are left", n)
+	}
+	if words(fmt.Sprint(`t.contact_id = `, ids[2])) == 0 {
+		t.Fatal("the kept contact lost its words")
+	}
+	p, err := s.Contacts(ctx, store.ContactFilter{Query: "hopper2"})
+	if err != nil || len(p.Contacts) != 1 || p.Contacts[0].ID != ids[2] {
+		t.Fatalf("the kept contact is not found by its words: %v %v", p, err)
 	}
 }
