@@ -137,7 +137,7 @@ func (e *env) counts(ctx context.Context, db database, total int) error {
 	}
 	k := "count." + db.engine
 	for range e.opt.runs {
-		ms, _, err := timed(`SELECT COUNT(*) FROM contacts WHERE stage = 'lead'`)
+		ms, _, err := timed(`SELECT COUNT(*) FROM contacts WHERE stage = 'lead' AND merged_into_id IS NULL`)
 		if err != nil {
 			return err
 		}
