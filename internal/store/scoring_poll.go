@@ -327,12 +327,14 @@ func (s *Store) ScoreEnriched(ctx context.Context, limit int) (int, error) {
 				return err
 			}
 			var found []int64
+			read := 0
 			for rows.Next() {
 				var id, alive int64
 				if err := rows.Scan(&id, &markAt, &alive); err != nil {
 					rows.Close()
 					return err
 				}
+				read++
 				markID = id
 				if alive == 1 {
 					found = append(found, id)
@@ -342,10 +344,13 @@ func (s *Store) ScoreEnriched(ctx context.Context, limit int) (int, error) {
 			if err := rows.Err(); err != nil {
 				return err
 			}
-			if len(found) == 0 {
+			if read == 0 {
 				continue
 			}
-			if src.table == "companies" {
+			if _, err := tx.exec(ctx, `UPDATE scoring_watermark SET event_id = ?, gaps = ? WHERE name = ?`, markAt, itoa(markID), src.name); err != nil {
+				return err
+			}
+			if src.table == "companies" && len(found) > 0 {
 				rows, err := tx.query(ctx, `SELECT id FROM contacts WHERE merged_into_id IS NULL AND company_id IN (`+placeholders(len(found))+`)`, int64Args(found)...)
 				if err != nil {
 					return err
@@ -366,9 +371,6 @@ func (s *Store) ScoreEnriched(ctx context.Context, limit int) (int, error) {
 			}
 			for _, id := range found {
 				ids[id] = true
-			}
-			if _, err := tx.exec(ctx, `UPDATE scoring_watermark SET event_id = ?, gaps = ? WHERE name = ?`, markAt, itoa(markID), src.name); err != nil {
-				return err
 			}
 		}
 		if len(ids) == 0 {
