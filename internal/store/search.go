@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Contact search matches word prefixes: "lov" finds "Ada Lovelace", "acme" finds
@@ -30,7 +31,13 @@ func searchTerms(parts ...string) []string {
 	for _, p := range parts {
 		for _, w := range strings.FieldsFunc(strings.ToLower(p), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
 			if len(w) > maxTerm {
-				w = w[:maxTerm]
+				// Cut on a character boundary: half a letter is invalid UTF-8,
+				// which PostgreSQL refuses to store.
+				n := maxTerm
+				for n > 0 && !utf8.RuneStart(w[n]) {
+					n--
+				}
+				w = w[:n]
 			}
 			if !slices.Contains(out, w) && len(out) < maxTerms {
 				out = append(out, w)

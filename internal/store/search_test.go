@@ -3,7 +3,9 @@ package store_test
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/lodestone-hq/lodestone/internal/store"
 	"github.com/lodestone-hq/lodestone/internal/store/storetest"
@@ -14,6 +16,26 @@ func TestSearchTerms(t *testing.T) {
 	want := []string{"zoë", "o", "brien", "smith", "zoe", "obrien", "acme", "widgets", "co", "uk", "4930", "123"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("terms = %q", got)
+	}
+}
+
+// A word longer than the index keeps is cut on a character boundary: cut in the
+// middle of a multi-byte letter it was invalid UTF-8, which PostgreSQL refuses, so
+// the capture of a lead with such a name failed. The contact is found by its word.
+func TestLongWordsAreCutOnACharacterBoundary(t *testing.T) {
+	long := "a" + strings.Repeat("ä", 40) // 81 bytes: byte 64 falls inside an "ä"
+	for _, w := range store.SearchTerms(long, strings.Repeat("日本", 20)) {
+		if !utf8.ValidString(w) || len(w) > 64 {
+			t.Fatalf("word %q: valid %v, %d bytes", w, utf8.ValidString(w), len(w))
+		}
+	}
+	s := storetest.Open(t)
+	id := mustIngest(t, s, store.Capture{Type: "form_submit", Email: "long@acme.example", Fields: store.ContactFields{LastName: long}})[0].ContactID
+	for _, q := range []string{long, long[:20]} {
+		p, err := s.Contacts(ctx, store.ContactFilter{Query: q})
+		if err != nil || len(p.Contacts) != 1 || p.Contacts[0].ID != id {
+			t.Fatalf("search %q: %v, %d found", q, err, len(p.Contacts))
+		}
 	}
 }
 
