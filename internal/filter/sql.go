@@ -246,7 +246,7 @@ func (c *compiler) event(x EventCond) {
 	// planner turns them into a semi- or anti-join and picks between probing the
 	// (contact_id, type, occurred_at) index for each contact the other conditions
 	// leave and reading the window once. SQLite runs a correlated subquery once a
-	// contact, which measured slower than reading the window once (docs/benchmarks.md).
+	// contact, which measured slower than reading the window once (docs/benchmark-log.md).
 	if c.d == PostgreSQL && (isAtLeastOne(x) || isNone(x)) {
 		own := "EXISTS (SELECT 1 FROM events e WHERE e.contact_id = c.id AND " + conds() + ")"
 		merged := "EXISTS (SELECT 1 FROM contacts m JOIN events e ON e.contact_id = m.id WHERE m.merged_into_id = c.id AND " + conds() + ")"

@@ -142,7 +142,7 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 // much since they were last analysed (PRAGMA optimize, reading a sample of each
 // index); Open runs it too. Without them SQLite guesses: it counted segments on
 // an unindexed field by walking a partial index and looking up every contact, five to
-// eight times slower than reading the table (docs/benchmarks.md). PostgreSQL's
+// eight times slower than reading the table (docs/benchmark-log.md). PostgreSQL's
 // autovacuum keeps its own statistics.
 func (s *Store) Optimize(ctx context.Context) error {
 	if s.engine != SQLite {
