@@ -552,7 +552,6 @@ func insertArrays(ctx context.Context, tx *Tx, table, cols string, types []strin
 	if len(args) == 0 {
 		return nil
 	}
-	n := len(args) / len(types)
 	arrays := make([]any, len(types))
 	casts := make([]string, len(types))
 	sel := make([]string, len(types))
@@ -560,32 +559,22 @@ func insertArrays(ctx context.Context, tx *Tx, table, cols string, types []strin
 	for j, typ := range types {
 		names[j] = "c" + strconv.Itoa(j)
 		sel[j] = "u." + names[j]
+		var err error
 		switch typ {
 		case "BIGINT":
-			a := make([]*int64, n)
-			for i := range n {
-				v, err := arrayInt(args[i*len(types)+j])
-				if err != nil {
-					return err
-				}
-				a[i] = v
-			}
-			arrays[j], casts[j] = a, "CAST(? AS BIGINT[])"
+			arrays[j], err = arrayColumn(args, j, len(types), arrayInt)
+			casts[j] = "CAST(? AS BIGINT[])"
 		case "TEXT", "JSONB":
-			a := make([]*string, n)
-			for i := range n {
-				v, err := arrayText(args[i*len(types)+j])
-				if err != nil {
-					return err
-				}
-				a[i] = v
-			}
-			arrays[j], casts[j] = a, "CAST(? AS TEXT[])"
+			arrays[j], err = arrayColumn(args, j, len(types), arrayText)
+			casts[j] = "CAST(? AS TEXT[])"
 			if typ == "JSONB" {
 				sel[j] += "::jsonb"
 			}
 		default:
-			return errors.New("insertArrays: no array of " + typ)
+			err = errors.New("insertArrays: no array of " + typ)
+		}
+		if err != nil {
+			return err
 		}
 	}
 	q := `INSERT INTO ` + table + ` (` + cols + `) SELECT ` + strings.Join(sel, ", ") + ` FROM unnest(` + strings.Join(casts, ", ") + `) AS u(` +
@@ -595,6 +584,19 @@ func insertArrays(ctx context.Context, tx *Tx, table, cols string, types []strin
 	}
 	_, err := tx.exec(ctx, q, arrays...)
 	return err
+}
+
+// arrayColumn is column j of the rows of width values in args, as one array.
+func arrayColumn[T any](args []any, j, width int, value func(any) (*T, error)) ([]*T, error) {
+	a := make([]*T, len(args)/width)
+	for i := range a {
+		v, err := value(args[i*width+j])
+		if err != nil {
+			return nil, err
+		}
+		a[i] = v
+	}
+	return a, nil
 }
 
 // arrayInt is a BIGINT value of insertArrays, nil for NULL.
