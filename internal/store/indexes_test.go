@@ -103,3 +103,68 @@ func TestSQLiteStageReadsUseTheLiveStageIndex(t *testing.T) {
 		}
 	}
 }
+
+// TestSQLiteEventsHaveOneIndexByContact: on SQLite the events of a contact are
+// indexed once, by (contact_id, occurred_at, id, type) (migration 0024), and the
+// search words not by contact at all: each event and word is one B-tree insert
+// fewer for the single writer. The reads of a contact's events still walk that
+// index without sorting: the timeline newest first, the previous page view, the
+// newest event of a rare type, a count of one type, the first touch, and the
+// scorer's packed read, which reads no table row but of the events whose
+// properties it needs.
+func TestSQLiteEventsHaveOneIndexByContact(t *testing.T) {
+	s := storetest.Open(t)
+	if s.Engine() != store.SQLite {
+		t.Skip("SQLite only")
+	}
+	byContact, err := store.RowsForTest(ctx, s, `SELECT l.name FROM pragma_index_list('events') l
+		WHERE (SELECT name FROM pragma_index_info(l.name) WHERE seqno = 0) = 'contact_id' ORDER BY l.name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(byContact) != "[events_contact]" {
+		t.Errorf("indexes of events by contact: %v, want [events_contact]", byContact)
+	}
+	cols, err := store.RowsForTest(ctx, s, `SELECT name FROM pragma_index_info('events_contact') ORDER BY seqno`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(cols) != "[contact_id occurred_at id type]" {
+		t.Errorf("events_contact holds %v", cols)
+	}
+	terms, err := store.RowsForTest(ctx, s, `SELECT name FROM pragma_index_list('contact_terms') WHERE origin = 'c'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(terms) != 0 {
+		t.Errorf("contact_terms has indexes %v besides its key", terms)
+	}
+	if err := store.ExecForTest(ctx, s, `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200)
+		INSERT INTO contacts (email, stage, created_at, updated_at) SELECT 'e' || i || '@example.com', 'lead', i, i FROM n`); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.ExecForTest(ctx, s, `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
+		INSERT INTO events (contact_id, type, occurred_at, received_at, properties)
+		SELECT 1 + i % 200, CASE i % 3 WHEN 0 THEN 'page_view' WHEN 1 THEN 'email_open' ELSE 'email_click' END, i, i, '{}' FROM n`); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Optimize(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`SELECT e.* FROM events e WHERE e.contact_id = 7 AND e.occurred_at < 9000 ORDER BY e.occurred_at DESC, e.id DESC LIMIT 50`,
+		`SELECT occurred_at, properties FROM events WHERE contact_id = 7 AND type = 'page_view' AND occurred_at <= 9000 ORDER BY occurred_at DESC, id DESC LIMIT 1`,
+		`SELECT properties FROM events WHERE contact_id = 7 AND type = 'form_submit' ORDER BY occurred_at DESC, id DESC LIMIT 1`,
+		`SELECT COUNT(*) FROM events e WHERE e.contact_id = 7 AND e.type = 'referral'`,
+		`SELECT occurred_at, id, channel, campaign_id FROM events WHERE contact_id = 7 AND channel IS NOT NULL ORDER BY occurred_at, id LIMIT 1`,
+		`SELECT e.id, e.contact_id, e.occurred_at, e.type FROM events e INDEXED BY events_contact WHERE e.contact_id >= 1 AND e.contact_id <= 50 AND e.type || '' IN ('page_view')`,
+	} {
+		plan, err := s.QueryPlan(q)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		if !strings.Contains(plan, "INDEX events_contact") || strings.Contains(plan, "TEMP B-TREE") || strings.Contains(plan, "SCAN e") {
+			t.Errorf("%s\nplan:\n%s", q, plan)
+		}
+	}
+}

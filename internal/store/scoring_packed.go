@@ -19,7 +19,7 @@ import (
 // contact are found as the event is read, its properties decoded into one reused map
 // and dropped; the SQL returns the type as a number and the properties only of the
 // types whose properties matter, so SQLite does not read the table row of the others
-// (their columns are all in the events_contact_type index). The scores are summed
+// (their columns are all in the events_contact index). The scores are summed
 // from these exactly as scoring.Totals and recycledAt do from whole events, in the
 // same order (see TestRecomputeMatchesOneByOne).
 
@@ -151,7 +151,7 @@ func (pr *packedReader) readOf(ctx context.Context, q querier, out []packedEvent
 // the events whose properties matter.
 func (run *scoreRun) eventsFrom() string {
 	if run.fit.d == filter.SQLite {
-		return `events e INDEXED BY events_contact_type`
+		return `events e INDEXED BY events_contact`
 	}
 	return `events e`
 }

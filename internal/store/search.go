@@ -62,10 +62,34 @@ func writeTerms(ctx context.Context, tx *Tx, id int64, oldText, newText string) 
 	if oldText == newText {
 		return nil
 	}
-	if _, err := tx.exec(ctx, `DELETE FROM contact_terms WHERE contact_id = ?`, id); err != nil {
+	if err := deleteTerms(ctx, tx, id, oldText); err != nil {
 		return err
 	}
 	return insertTerms(ctx, tx, id, newText)
+}
+
+// deleteTerms deletes a contact's indexed words, those of its search text oldText.
+// SQLite has no index of the words by contact (migration 0024): it deletes the words
+// of the old text through the key (term, contact_id). Those are all the contact's
+// words: every writer of contact_terms writes the words of the search column (the
+// word indexer those of contacts above its watermark, which may include none yet).
+// PostgreSQL deletes by contact.
+func deleteTerms(ctx context.Context, tx *Tx, id int64, oldText string) error {
+	if tx.s.engine != SQLite {
+		_, err := tx.exec(ctx, `DELETE FROM contact_terms WHERE contact_id = ?`, id)
+		return err
+	}
+	old := strings.Fields(oldText)
+	if len(old) == 0 {
+		return nil
+	}
+	list := make([]any, len(old))
+	for i, w := range old {
+		list[i] = w
+	}
+	list = tx.inList(list)
+	_, err := tx.exec(ctx, `DELETE FROM contact_terms WHERE term IN (`+placeholders(len(list))+`) AND contact_id = ?`, append(list, id)...)
+	return err
 }
 
 // newContactTerms writes the words of a contact just created, on PostgreSQL; on

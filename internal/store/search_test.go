@@ -106,3 +106,63 @@ func TestDeletedContactsLeaveNoWords(t *testing.T) {
 		t.Fatalf("the kept contact is not found by its words: %v %v", p, err)
 	}
 }
+
+// A contact whose search text changes keeps exactly the words of its new text in
+// the index, whether the word indexer had reached it (SQLite deletes the old words
+// through the word key, there being no index of the words by contact) or not yet:
+// the old words find it no more, the new ones do, and the index holds no other.
+func TestChangedContactKeepsOnlyItsNewWords(t *testing.T) {
+	s := storetest.Open(t)
+	indexed := mustIngest(t, s, store.Capture{Type: "form_submit", Email: "ada@engines.example", Touch: true,
+		Fields: store.ContactFields{FirstName: "Ada", LastName: "Byron", CompanyName: "Analytical Engines"}, CompanyDomain: "engines.example"})[0].ContactID
+	if err := s.IndexSearchWords(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The second is created while the indexer is behind, and changed before it runs.
+	release := store.HoldSearchIndexer(s)
+	tail := mustIngest(t, s, store.Capture{Type: "form_submit", Email: "grace@navy.example", Touch: true,
+		Fields: store.ContactFields{FirstName: "Grace", LastName: "Murray"}})[0].ContactID
+	mustIngest(t, s,
+		store.Capture{Type: "form_submit", Email: "ada@engines.example", Fields: store.ContactFields{LastName: "Lovelace", JobTitle: "Countess"}},
+		store.Capture{Type: "form_submit", Email: "grace@navy.example", Fields: store.ContactFields{LastName: "Hopper"}, Phone: "+4930123456"})
+	words := func(id int64) []string {
+		got, err := store.RowsForTest(ctx, s, `SELECT term FROM contact_terms WHERE contact_id = ? ORDER BY term`, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	want := func(id int64) []string {
+		var search string
+		if err := store.ScanForTest(ctx, s, fmt.Sprint(`SELECT search FROM contacts WHERE id = `, id), &search); err != nil {
+			t.Fatal(err)
+		}
+		w := strings.Fields(search)
+		slices.Sort(w)
+		return w
+	}
+	check := func(when string) {
+		t.Helper()
+		if got, w := words(indexed), want(indexed); !slices.Equal(got, w) {
+			t.Errorf("%s: the indexed contact's words are %q, want %q", when, got, w)
+		}
+		for q, n := range map[string]int{"byron": 0, "lovelace": 1, "ada": 1, "murray": 0, "hopper": 1, "grace": 1, "4930123456": 1} {
+			p, err := s.Contacts(ctx, store.ContactFilter{Query: q})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(p.Contacts) != n {
+				t.Errorf("%s: %q finds %d contacts, want %d", when, q, len(p.Contacts), n)
+			}
+		}
+	}
+	check("before the indexer reached the second")
+	release()
+	if err := s.IndexSearchWords(ctx); err != nil {
+		t.Fatal(err)
+	}
+	check("after")
+	if got, w := words(tail), want(tail); !slices.Equal(got, w) {
+		t.Errorf("the second contact's words are %q, want %q", got, w)
+	}
+}
