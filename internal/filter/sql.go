@@ -351,6 +351,10 @@ func (c *compiler) customEq(key, value string) {
 	c.b.WriteString(" END")
 }
 
+// ZeroPasses reports whether a contact without any of the condition's events
+// meets it (count = 0, count < 3, ...).
+func ZeroPasses(x EventCond) bool { return compareCount(0, x.Op, x.Count) }
+
 // isAtLeastOne reports whether a count condition means "one or more".
 func isAtLeastOne(x EventCond) bool {
 	return (x.Op == OpGe && x.Count == 1) || (x.Op == OpGt && x.Count == 0) || (x.Op == OpNe && x.Count == 0)

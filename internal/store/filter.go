@@ -30,13 +30,79 @@ func filterFrom(f filter.Filter) string {
 
 // CountMatching counts the contacts a filter matches now.
 func (s *Store) CountMatching(ctx context.Context, f filter.Filter) (int64, error) {
-	where, args, err := f.SQL(s.Dialect(), s.Now())
+	q, args, err := s.countQuery(f)
 	if err != nil {
 		return 0, err
 	}
 	var n int64
-	err = s.queryRow(ctx, `SELECT COUNT(*)`+filterFrom(f)+` WHERE `+where, args...).Scan(&n)
-	return n, err
+	if s.engine != Postgres {
+		err = s.queryRow(ctx, q, args...).Scan(&n)
+		return n, err
+	}
+	// PostgreSQL compiles a count over a million contacts or a window of events to
+	// machine code first (its JIT), which took 0.15–0.35 s a count, more than it saved.
+	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `SET LOCAL jit = off`); err != nil {
+		return 0, err
+	}
+	if err := tx.QueryRowContext(ctx, s.rebind(q), args...).Scan(&n); err != nil {
+		return 0, err
+	}
+	return n, tx.Commit()
+}
+
+// countQuery is the statement that counts a filter's contacts.
+func (s *Store) countQuery(f filter.Filter) (string, []any, error) {
+	where, args, err := f.SQL(s.Dialect(), s.Now())
+	if err != nil {
+		return "", nil, err
+	}
+	from := filterFrom(f)
+	if s.engine == SQLite && scansLiveContacts(f) {
+		// The filter reads events only and no list of contacts bounds it: every live
+		// contact is visited, and the partial index of live contacts' stages holds
+		// their ids in a small part of the table's pages. SQLite's planner reads the
+		// table instead (1,000,000 contacts: 0.4 s against 0.03 s).
+		from = ` FROM contacts c INDEXED BY contacts_live_stage`
+	}
+	return `SELECT COUNT(*)` + from + ` WHERE ` + where, args, nil
+}
+
+// scansLiveContacts reports whether a filter reads only event conditions and
+// no "at least" condition bounds it from the top (SQLite then starts from the few
+// contacts such a condition collects): the count visits every live contact.
+func scansLiveContacts(f filter.Filter) bool {
+	if f.Expr == nil {
+		return false
+	}
+	events := true
+	filter.Walk(f.Expr, func(x filter.Expr) {
+		if _, ok := x.(filter.Cond); ok {
+			events = false
+		}
+	})
+	if !events {
+		return false
+	}
+	var bounded func(e filter.Expr) bool
+	bounded = func(e filter.Expr) bool {
+		switch x := e.(type) {
+		case filter.EventCond:
+			return !filter.ZeroPasses(x)
+		case filter.And:
+			for _, t := range x.Terms {
+				if bounded(t) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return !bounded(f.Expr)
 }
 
 // MatchingIDs lists the ids of the contacts a filter matches now, in id order.

@@ -1,6 +1,10 @@
 package store
 
-import "context"
+import (
+	"context"
+
+	"github.com/lodestone-hq/lodestone/internal/filter"
+)
 
 // ExecForTest runs a statement on the writer, so filter tests and benchmarks can lay
 // down rows of every shape directly.
@@ -15,3 +19,6 @@ func QueryCountForTest(ctx context.Context, s *Store, q string, args ...any) err
 	var n int64
 	return s.queryRow(ctx, q, args...).Scan(&n)
 }
+
+// CountQueryForTest is the statement CountMatching runs for a filter.
+func CountQueryForTest(s *Store, f filter.Filter) (string, []any, error) { return s.countQuery(f) }
