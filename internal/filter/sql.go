@@ -236,10 +236,12 @@ func (c *compiler) event(x EventCond) {
 	}
 	// The contacts merged into others are few: SQLite must start from them (CROSS
 	// JOIN fixes its join order), not look up the contact of every event of the
-	// window, which took seconds over a million contacts.
-	mergedJoin := " JOIN "
+	// window, which took seconds over a million contacts; and it must then read
+	// each one's events through the index by contact, not the whole window again
+	// through the index by type and time, which its statistics can prefer.
+	mergedJoin := " JOIN events e"
 	if c.d == SQLite {
-		mergedJoin = " CROSS JOIN "
+		mergedJoin = " CROSS JOIN events e INDEXED BY events_contact"
 	}
 	// On PostgreSQL, "at least one" and "none" are a correlated EXISTS / NOT EXISTS
 	// on each contact's events, then on those of the contacts merged into it: the
@@ -261,7 +263,7 @@ func (c *compiler) event(x EventCond) {
 	// the (type, occurred_at) index: a subquery collects the contacts whose count
 	// passes.
 	sub := "SELECT e.contact_id AS who FROM events e WHERE e.contact_id IS NOT NULL AND " + conds() +
-		" UNION ALL SELECT m.merged_into_id FROM contacts m" + mergedJoin + "events e ON e.contact_id = m.id WHERE m.merged_into_id IS NOT NULL AND " + conds()
+		" UNION ALL SELECT m.merged_into_id FROM contacts m" + mergedJoin + " ON e.contact_id = m.id WHERE m.merged_into_id IS NOT NULL AND " + conds()
 	// A contact without any such event has the count 0: when 0 passes, the
 	// condition is "not among those whose count fails".
 	zeroPasses := compareCount(0, x.Op, x.Count)
