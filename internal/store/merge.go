@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"strings"
 
+	"github.com/lodestone-hq/lodestone/internal/contact"
 	"github.com/lodestone-hq/lodestone/internal/errs"
 	"github.com/lodestone-hq/lodestone/internal/lifecycle"
 )
@@ -142,10 +144,23 @@ func mergeRows(ctx context.Context, tx *Tx, ids ...int64) (mergeFields, mergeFie
 	return out[0], out[1], nil
 }
 
+// writeMergeFields sets the fields a merge (or its undo) gives the winner, with the
+// search text and words and the name-and-company duplicate key that follow from
+// them, so that the winner is found by the name or company it took over.
 func writeMergeFields(ctx context.Context, tx *Tx, id int64, phone, first, last, title, company, city, country, stage string, companyID, ownerID int64) error {
+	var email sql.NullString
+	var oldSearch string
+	if err := tx.queryRow(ctx, `SELECT email, search FROM contacts WHERE id = ?`, id).Scan(&email, &oldSearch); err != nil {
+		return err
+	}
+	search := searchText(first, last, email.String, company, strings.TrimPrefix(phone, "+"))
+	if err := writeTerms(ctx, tx, id, oldSearch, search); err != nil {
+		return err
+	}
 	_, err := tx.exec(ctx, `UPDATE contacts SET phone = ?, first_name = ?, last_name = ?, job_title = ?, company_name = ?, city = ?, country = ?,
-		stage = ?, company_id = ?, owner_id = ?, updated_at = ? WHERE id = ?`,
-		nullString(phone), first, last, title, company, city, country, stage, nullID(companyID), nullID(ownerID), ts(tx.s.Now()), id)
+		stage = ?, company_id = ?, owner_id = ?, dedupe_key = ?, search = ?, updated_at = ? WHERE id = ?`,
+		nullString(phone), first, last, title, company, city, country, stage, nullID(companyID), nullID(ownerID),
+		contact.NameCompanyKey(first, last, company), search, ts(tx.s.Now()), id)
 	return err
 }
 

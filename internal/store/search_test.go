@@ -166,3 +166,49 @@ func TestChangedContactKeepsOnlyItsNewWords(t *testing.T) {
 		t.Errorf("the second contact's words are %q, want %q", got, w)
 	}
 }
+
+// TestMergedContactIsFoundByWhatItTookOver: a merge gives the winner the name,
+// company and phone it lacked from the loser, and a search finds the winner by them;
+// undoing the merge takes them back, and the words stay those of each search text.
+func TestMergedContactIsFoundByWhatItTookOver(t *testing.T) {
+	s := storetest.Open(t)
+	winner := mustIngest(t, s, store.Capture{Type: "form_submit", Email: "ada@engines.example", Touch: true})[0].ContactID
+	loser := mustIngest(t, s, store.Capture{Type: "import", Email: "countess@lovelace.example", Phone: "+4930123456", Touch: true, Channel: "event",
+		Fields: store.ContactFields{FirstName: "Augusta", LastName: "King", CompanyName: "Analytical Engines"}})[0].ContactID
+	if err := s.IndexSearchWords(ctx); err != nil {
+		t.Fatal(err)
+	}
+	finds := func(when string, want map[string][]int64) {
+		t.Helper()
+		for q, ids := range want {
+			p, err := s.Contacts(ctx, store.ContactFilter{Query: q})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []int64
+			for _, c := range p.Contacts {
+				got = append(got, c.ID)
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, ids) {
+				t.Errorf("%s: %q finds %v, want %v", when, q, got, ids)
+			}
+		}
+		words, texts, err := s.SearchIndex(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(words, texts) {
+			t.Errorf("%s: words %q, want those of the search texts %q", when, words, texts)
+		}
+	}
+	m, err := s.MergeContacts(ctx, winner, loser, "user:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	finds("after the merge", map[string][]int64{"augusta": {winner}, "analytical": {winner}, "4930123456": {winner}, "ada": {winner}})
+	if err := s.UndoMerge(ctx, m.ID, "user:1"); err != nil {
+		t.Fatal(err)
+	}
+	finds("after the undo", map[string][]int64{"augusta": {loser}, "analytical": {loser}, "4930123456": {loser}, "ada": {winner}})
+}
