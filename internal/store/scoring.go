@@ -523,11 +523,26 @@ type querier interface {
 // stages entered on the way and a stage_changed event each, in the order of the
 // moves — with a statement for each few hundred contacts instead of a few each.
 func moveStages(ctx context.Context, tx *Tx, moves []stageMove, actor string, at time.Time) error {
+	return moveStagesScored(ctx, tx, moves, actor, at, 0)
+}
+
+// moveStagesScored is moveStages that, when staged is a recompute's id, also copies
+// that recompute's staged scores into the moved contacts in the same update, as
+// finishRecompute's copy of the scores would (scored_at only where the scores
+// change or none were stored): one new version of each moved contact instead of
+// two, which on PostgreSQL means one set of entries in each of the contacts'
+// indexes instead of two, and no second look at its company key.
+func moveStagesScored(ctx context.Context, tx *Tx, moves []stageMove, actor string, at time.Time, staged int64) error {
 	updated := ts(tx.s.Now())
-	for part := range slices.Chunk(moves, 500) {
+	// On PostgreSQL each statement is a round trip, and its arrays keep one text for
+	// any number of rows (see insertArrays): a few thousand moves a statement.
+	per := 500
+	if tx.s.engine == Postgres {
+		per = 5000
+	}
+	for part := range slices.Chunk(moves, per) {
 		byTarget := map[string][]int64{}
 		var targets []string
-		var stageRows, eventRows []string
 		var stageArgs, eventArgs []any
 		for _, m := range part {
 			if byTarget[m.to] == nil {
@@ -538,7 +553,6 @@ func moveStages(ctx context.Context, tx *Tx, moves []stageMove, actor string, at
 				passed := st != lifecycle.Disqualified && lifecycle.Rank(st) > lifecycle.Rank(m.from) && lifecycle.Rank(st) < lifecycle.Rank(m.to) &&
 					m.from != lifecycle.Disqualified && m.to != lifecycle.Disqualified
 				if st == m.to || passed {
-					stageRows = append(stageRows, "(?, ?, ?)")
 					stageArgs = append(stageArgs, m.id, st, ts(at))
 				}
 			}
@@ -546,24 +560,33 @@ func moveStages(ctx context.Context, tx *Tx, moves []stageMove, actor string, at
 			if err != nil {
 				return err
 			}
-			eventRows = append(eventRows, "(?, 'stage_changed', ?, ?, ?, ?)")
-			eventArgs = append(eventArgs, m.id, ts(at), updated, string(props), actor)
+			eventArgs = append(eventArgs, m.id, "stage_changed", ts(at), updated, string(props), actor)
 		}
 		for _, to := range targets {
 			ids := byTarget[to]
-			if _, err := tx.exec(ctx, `UPDATE contacts SET stage = ?, updated_at = ? WHERE id IN (`+placeholders(len(ids))+`)`,
-				append([]any{to, updated}, int64Args(ids)...)...); err != nil {
+			which, idArgs := `contacts.id IN (`+placeholders(len(ids))+`)`, int64Args(ids)
+			if tx.s.engine == Postgres {
+				which, idArgs = `contacts.id = ANY(CAST(? AS BIGINT[]))`, []any{ids}
+			}
+			q, args := `UPDATE contacts SET stage = ?, updated_at = ? WHERE `+which, []any{to, updated}
+			if staged != 0 {
+				q = `UPDATE contacts SET fit_score = st.fit, engagement_score = st.engagement,
+					scored_at = CASE WHEN contacts.fit_score <> st.fit OR contacts.engagement_score <> st.engagement OR contacts.scored_at IS NULL
+						THEN st.scored_at ELSE contacts.scored_at END,
+					stage = ?, updated_at = ?
+					FROM score_staging st WHERE st.recompute_id = ? AND st.contact_id = contacts.id AND ` + which
+				args = append(args, staged)
+			}
+			if _, err := tx.exec(ctx, q, append(args, idArgs...)...); err != nil {
 				return err
 			}
 		}
-		if len(stageRows) > 0 {
-			if _, err := tx.exec(ctx, `INSERT INTO contact_stages (contact_id, stage, entered_at) VALUES `+strings.Join(stageRows, ", ")+`
-				ON CONFLICT (contact_id, stage) DO NOTHING`, stageArgs...); err != nil {
-				return err
-			}
+		if err := insertArrays(ctx, tx, "contact_stages", "contact_id, stage, entered_at", []string{"BIGINT", "TEXT", "BIGINT"},
+			` ON CONFLICT (contact_id, stage) DO NOTHING`, stageArgs, nil); err != nil {
+			return err
 		}
-		if _, err := tx.exec(ctx, `INSERT INTO events (contact_id, type, occurred_at, received_at, properties, actor) VALUES `+
-			strings.Join(eventRows, ", "), eventArgs...); err != nil {
+		if err := insertArrays(ctx, tx, "events", "contact_id, type, occurred_at, received_at, properties, actor",
+			[]string{"BIGINT", "TEXT", "BIGINT", "BIGINT", "JSONB", "TEXT"}, "", eventArgs, nil); err != nil {
 			return err
 		}
 	}
