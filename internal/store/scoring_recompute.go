@@ -243,21 +243,23 @@ func finishRecompute(ctx context.Context, tx *Tx, id int64, run *scoreRun, start
 		return err
 	}
 	var moves []stageMove
-	rows, err := tx.query(ctx, `SELECT c.id, c.stage, st.fit, st.stage_score FROM score_staging st JOIN contacts c ON c.id = st.contact_id
+	var staged []stagedScore
+	rows, err := tx.query(ctx, `SELECT c.id, c.stage, st.fit, st.stage_score, st.engagement, st.scored_at FROM score_staging st JOIN contacts c ON c.id = st.contact_id
 		WHERE st.recompute_id = ? AND st.fit >= ? AND st.stage_score >= ? ORDER BY c.id`, id, run.settings.MQLFit, run.settings.MQLEngagement)
 	if err != nil {
 		return err
 	}
 	for rows.Next() {
-		var cid int64
+		var cid, scoredAt int64
 		var stage string
-		var fit, score int
-		if err := rows.Scan(&cid, &stage, &fit, &score); err != nil {
+		var fit, score, engagement int
+		if err := rows.Scan(&cid, &stage, &fit, &score, &engagement, &scoredAt); err != nil {
 			rows.Close()
 			return err
 		}
 		if m, ok := scoreMove(run.settings, cid, stage, fit, score); ok {
 			moves = append(moves, m)
+			staged = append(staged, stagedScore{fit: fit, engagement: engagement, scoredAt: scoredAt})
 		}
 	}
 	rows.Close()
@@ -267,7 +269,7 @@ func finishRecompute(ctx context.Context, tx *Tx, id int64, run *scoreRun, start
 	mark("find moves")
 	// The moved contacts get their new scores with their new stage, in one update;
 	// the copy of the scores below then finds them up to date and leaves them.
-	if err := moveStagesScored(ctx, tx, moves, ActorScoring, run.now, id); err != nil {
+	if err := moveStagesScored(ctx, tx, moves, ActorScoring, run.now, id, staged); err != nil {
 		return err
 	}
 	mark("moves " + itoa(int64(len(moves))))
