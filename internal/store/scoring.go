@@ -523,22 +523,40 @@ type querier interface {
 // stages entered on the way and a stage_changed event each, in the order of the
 // moves — with a statement for each few hundred contacts instead of a few each.
 func moveStages(ctx context.Context, tx *Tx, moves []stageMove, actor string, at time.Time) error {
+	return moveStagesScored(ctx, tx, moves, actor, at, 0, nil)
+}
+
+// stagedScore is a contact's staged scores, for moveStagesScored.
+type stagedScore struct {
+	fit, engagement int
+	scoredAt        int64
+}
+
+// moveStagesScored is moveStages that, when staged is a recompute's id, also copies
+// that recompute's staged scores (scores, one for each move) into the moved contacts
+// in the same update, as finishRecompute's copy of the scores would (scored_at only
+// where the scores change or none were stored): one new version of each moved
+// contact instead of two, which on PostgreSQL means one set of entries in each of
+// the contacts' indexes instead of two, and no second look at its company key. On
+// PostgreSQL the scores come as arrays, not from score_staging: the planner, which
+// knows nothing of score_staging's size, would read all of its rows for each
+// statement.
+func moveStagesScored(ctx context.Context, tx *Tx, moves []stageMove, actor string, at time.Time, staged int64, scores []stagedScore) error {
 	updated := ts(tx.s.Now())
-	for part := range slices.Chunk(moves, 500) {
-		byTarget := map[string][]int64{}
+	for start := 0; start < len(moves); start += 500 {
+		part := moves[start:min(start+500, len(moves))]
+		byTarget := map[string][]int{}
 		var targets []string
-		var stageRows, eventRows []string
 		var stageArgs, eventArgs []any
-		for _, m := range part {
+		for i, m := range part {
 			if byTarget[m.to] == nil {
 				targets = append(targets, m.to)
 			}
-			byTarget[m.to] = append(byTarget[m.to], m.id)
+			byTarget[m.to] = append(byTarget[m.to], start+i)
 			for _, st := range lifecycle.Stages {
 				passed := st != lifecycle.Disqualified && lifecycle.Rank(st) > lifecycle.Rank(m.from) && lifecycle.Rank(st) < lifecycle.Rank(m.to) &&
 					m.from != lifecycle.Disqualified && m.to != lifecycle.Disqualified
 				if st == m.to || passed {
-					stageRows = append(stageRows, "(?, ?, ?)")
 					stageArgs = append(stageArgs, m.id, st, ts(at))
 				}
 			}
@@ -546,24 +564,50 @@ func moveStages(ctx context.Context, tx *Tx, moves []stageMove, actor string, at
 			if err != nil {
 				return err
 			}
-			eventRows = append(eventRows, "(?, 'stage_changed', ?, ?, ?, ?)")
-			eventArgs = append(eventArgs, m.id, ts(at), updated, string(props), actor)
+			eventArgs = append(eventArgs, m.id, "stage_changed", ts(at), updated, string(props), actor)
 		}
 		for _, to := range targets {
-			ids := byTarget[to]
-			if _, err := tx.exec(ctx, `UPDATE contacts SET stage = ?, updated_at = ? WHERE id IN (`+placeholders(len(ids))+`)`,
-				append([]any{to, updated}, int64Args(ids)...)...); err != nil {
+			ids := make([]int64, len(byTarget[to]))
+			for j, k := range byTarget[to] {
+				ids[j] = moves[k].id
+			}
+			var q string
+			var args []any
+			switch {
+			case staged != 0 && tx.s.engine == Postgres:
+				fit, eng, sat := make([]int64, len(ids)), make([]int64, len(ids)), make([]int64, len(ids))
+				for j, k := range byTarget[to] {
+					fit[j], eng[j], sat[j] = int64(scores[k].fit), int64(scores[k].engagement), scores[k].scoredAt
+				}
+				q = `UPDATE contacts SET fit_score = u.fit, engagement_score = u.eng,
+					scored_at = CASE WHEN contacts.fit_score <> u.fit OR contacts.engagement_score <> u.eng OR contacts.scored_at IS NULL
+						THEN u.sat ELSE contacts.scored_at END,
+					stage = ?, updated_at = ?
+					FROM unnest(CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS BIGINT[])) AS u(id, fit, eng, sat)
+					WHERE contacts.id = u.id AND contacts.id = ANY(CAST(? AS BIGINT[]))`
+				args = []any{to, updated, ids, fit, eng, sat, ids}
+			case staged != 0:
+				q = `UPDATE contacts SET fit_score = st.fit, engagement_score = st.engagement,
+					scored_at = CASE WHEN contacts.fit_score <> st.fit OR contacts.engagement_score <> st.engagement OR contacts.scored_at IS NULL
+						THEN st.scored_at ELSE contacts.scored_at END,
+					stage = ?, updated_at = ?
+					FROM score_staging st WHERE st.recompute_id = ? AND st.contact_id = contacts.id AND contacts.id IN (` + placeholders(len(ids)) + `)`
+				args = append([]any{to, updated, staged}, int64Args(ids)...)
+			case tx.s.engine == Postgres:
+				q, args = `UPDATE contacts SET stage = ?, updated_at = ? WHERE id = ANY(CAST(? AS BIGINT[]))`, []any{to, updated, ids}
+			default:
+				q, args = `UPDATE contacts SET stage = ?, updated_at = ? WHERE id IN (`+placeholders(len(ids))+`)`, append([]any{to, updated}, int64Args(ids)...)
+			}
+			if _, err := tx.exec(ctx, q, args...); err != nil {
 				return err
 			}
 		}
-		if len(stageRows) > 0 {
-			if _, err := tx.exec(ctx, `INSERT INTO contact_stages (contact_id, stage, entered_at) VALUES `+strings.Join(stageRows, ", ")+`
-				ON CONFLICT (contact_id, stage) DO NOTHING`, stageArgs...); err != nil {
-				return err
-			}
+		if err := insertArrays(ctx, tx, "contact_stages", "contact_id, stage, entered_at", []string{"BIGINT", "TEXT", "BIGINT"},
+			` ON CONFLICT (contact_id, stage) DO NOTHING`, stageArgs, nil); err != nil {
+			return err
 		}
-		if _, err := tx.exec(ctx, `INSERT INTO events (contact_id, type, occurred_at, received_at, properties, actor) VALUES `+
-			strings.Join(eventRows, ", "), eventArgs...); err != nil {
+		if err := insertArrays(ctx, tx, "events", "contact_id, type, occurred_at, received_at, properties, actor",
+			[]string{"BIGINT", "TEXT", "BIGINT", "BIGINT", "JSONB", "TEXT"}, "", eventArgs, nil); err != nil {
 			return err
 		}
 	}

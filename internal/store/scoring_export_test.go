@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"time"
 )
 
@@ -191,7 +193,14 @@ func FlatPropsForTest(s string) (map[string]any, bool) { return flatProps(s) }
 // (finishRecompute), for the benchmarks.
 var LastRecomputeSwap time.Duration
 
-func init() { recomputeFinished = func(d time.Duration) { LastRecomputeSwap = d } }
+func init() {
+	recomputeFinished = func(d time.Duration) { LastRecomputeSwap = d }
+	if os.Getenv("LODESTONE_BENCH_TRACE") != "" {
+		recomputeTrace = func(step string, d time.Duration) {
+			fmt.Fprintf(os.Stderr, "swap: %s %v\n", step, d.Round(time.Millisecond))
+		}
+	}
+}
 
 // AfterScoreReadForTest makes f run after the event scorer has read and scored a
 // batch, before it writes it.

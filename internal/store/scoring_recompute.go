@@ -202,13 +202,18 @@ func stageScores(ctx context.Context, tx *Tx, id int64, scores []contactScore, n
 // its commit included.
 var recomputeFinished func(time.Duration)
 
+// recomputeTrace, when set (by benchmarks), is told how long each step of a final
+// swap took.
+var recomputeTrace func(step string, d time.Duration)
+
 func contactIDsAfter(ctx context.Context, tx *Tx, after int64, n int) ([]int64, error) {
 	return idRows(tx.query(ctx, `SELECT id FROM contacts WHERE id > ? AND merged_into_id IS NULL ORDER BY id LIMIT ?`, after, n))
 }
 
 // finishRecompute copies the staged scores that differ from the stored ones into
 // contacts in one transaction, with a history row per change and the stage moves the
-// new scores earn, written a few hundred contacts a statement; rescores the contacts
+// new scores earn, written a few hundred contacts a statement (a moved contact gets
+// its scores and its stage in one update, then the others their scores); rescores the contacts
 // whose events arrived while the recompute ran (they were staged before those
 // events); and puts the rule version in force. A contact whose scores did not change
 // keeps its row as it was, scored_at included: its stored scores are those of the
@@ -216,6 +221,14 @@ func contactIDsAfter(ctx context.Context, tx *Tx, after int64, n int) ([]int64, 
 func finishRecompute(ctx context.Context, tx *Tx, id int64, run *scoreRun, startEvent int64) error {
 	now := ts(run.now)
 	reason := "rules version " + itoa(run.version)
+	tt := time.Now()
+	mark := func(step string) {
+		if recomputeTrace != nil {
+			recomputeTrace(step, time.Since(tt))
+		}
+		tt = time.Now()
+	}
+	defer mark("rest")
 	if _, err := tx.exec(ctx, `INSERT INTO score_history (contact_id, at, fit_old, fit_new, engagement_old, engagement_new, reason)
 		SELECT c.id, ?, c.fit_score, st.fit, c.engagement_score, st.engagement, ?
 		FROM score_staging st JOIN contacts c ON c.id = st.contact_id
@@ -223,41 +236,50 @@ func finishRecompute(ctx context.Context, tx *Tx, id int64, run *scoreRun, start
 		ORDER BY c.id`, now, reason, id); err != nil {
 		return err
 	}
-	if _, err := tx.exec(ctx, `UPDATE contacts SET fit_score = st.fit, engagement_score = st.engagement, scored_at = st.scored_at
-		FROM score_staging st WHERE st.recompute_id = ? AND st.contact_id = contacts.id
-		AND (contacts.fit_score <> st.fit OR contacts.engagement_score <> st.engagement OR contacts.scored_at IS NULL)`, id); err != nil {
-		return err
-	}
+	mark("history")
 	// Read before the stage moves below add their own events.
 	late, err := contactsWithEventsAfter(ctx, tx, startEvent)
 	if err != nil {
 		return err
 	}
 	var moves []stageMove
-	rows, err := tx.query(ctx, `SELECT c.id, c.stage, st.fit, st.stage_score FROM score_staging st JOIN contacts c ON c.id = st.contact_id
+	var staged []stagedScore
+	rows, err := tx.query(ctx, `SELECT c.id, c.stage, st.fit, st.stage_score, st.engagement, st.scored_at FROM score_staging st JOIN contacts c ON c.id = st.contact_id
 		WHERE st.recompute_id = ? AND st.fit >= ? AND st.stage_score >= ? ORDER BY c.id`, id, run.settings.MQLFit, run.settings.MQLEngagement)
 	if err != nil {
 		return err
 	}
 	for rows.Next() {
-		var cid int64
+		var cid, scoredAt int64
 		var stage string
-		var fit, score int
-		if err := rows.Scan(&cid, &stage, &fit, &score); err != nil {
+		var fit, score, engagement int
+		if err := rows.Scan(&cid, &stage, &fit, &score, &engagement, &scoredAt); err != nil {
 			rows.Close()
 			return err
 		}
 		if m, ok := scoreMove(run.settings, cid, stage, fit, score); ok {
 			moves = append(moves, m)
+			staged = append(staged, stagedScore{fit: fit, engagement: engagement, scoredAt: scoredAt})
 		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	if err := moveStages(ctx, tx, moves, ActorScoring, run.now); err != nil {
+	mark("find moves")
+	// The moved contacts get their new scores with their new stage, in one update;
+	// the copy of the scores below then finds them up to date and leaves them.
+	if err := moveStagesScored(ctx, tx, moves, ActorScoring, run.now, id, staged); err != nil {
 		return err
 	}
+	mark("moves " + itoa(int64(len(moves))))
+	if _, err := tx.exec(ctx, `UPDATE contacts SET fit_score = st.fit, engagement_score = st.engagement, scored_at = st.scored_at
+		FROM score_staging st WHERE st.recompute_id = ? AND st.contact_id = contacts.id
+		AND (contacts.fit_score <> st.fit OR contacts.engagement_score <> st.engagement OR contacts.scored_at IS NULL)`, id); err != nil {
+		return err
+	}
+	mark("update")
+
 	for len(late) > 0 {
 		n := min(len(late), 500)
 		scores, err := scoreContacts(ctx, tx, run, late[:n])
@@ -269,9 +291,11 @@ func finishRecompute(ctx context.Context, tx *Tx, id int64, run *scoreRun, start
 		}
 		late = late[n:]
 	}
+	mark("late")
 	if err := dropStaged(ctx, tx, id); err != nil {
 		return err
 	}
+	mark("drop staged")
 	if _, err := tx.exec(ctx, `UPDATE scoring_rule_sets SET state = 'superseded' WHERE state IN ('active', 'pending') AND version <> ?`, run.version); err != nil {
 		return err
 	}
