@@ -211,7 +211,8 @@ func contactIDsAfter(ctx context.Context, tx *Tx, after int64, n int) ([]int64, 
 }
 
 // finishRecompute copies the staged scores that differ from the stored ones into
-// contacts in one transaction, with a history row per change and the stage moves the
+// contacts in one transaction (not into contacts merged into others since they were
+// staged: the live path leaves those as the merge left them), with a history row per change and the stage moves the
 // new scores earn, written a few hundred contacts a statement (a moved contact gets
 // its scores and its stage in one update, then the others their scores); rescores the contacts
 // whose events arrived while the recompute ran (they were staged before those
@@ -232,7 +233,7 @@ func finishRecompute(ctx context.Context, tx *Tx, id int64, run *scoreRun, start
 	if _, err := tx.exec(ctx, `INSERT INTO score_history (contact_id, at, fit_old, fit_new, engagement_old, engagement_new, reason)
 		SELECT c.id, ?, c.fit_score, st.fit, c.engagement_score, st.engagement, ?
 		FROM score_staging st JOIN contacts c ON c.id = st.contact_id
-		WHERE st.recompute_id = ? AND (c.fit_score <> st.fit OR c.engagement_score <> st.engagement)
+		WHERE st.recompute_id = ? AND c.merged_into_id IS NULL AND (c.fit_score <> st.fit OR c.engagement_score <> st.engagement)
 		ORDER BY c.id`, now, reason, id); err != nil {
 		return err
 	}
@@ -245,7 +246,7 @@ func finishRecompute(ctx context.Context, tx *Tx, id int64, run *scoreRun, start
 	var moves []stageMove
 	var staged []stagedScore
 	rows, err := tx.query(ctx, `SELECT c.id, c.stage, st.fit, st.stage_score, st.engagement, st.scored_at FROM score_staging st JOIN contacts c ON c.id = st.contact_id
-		WHERE st.recompute_id = ? AND st.fit >= ? AND st.stage_score >= ? ORDER BY c.id`, id, run.settings.MQLFit, run.settings.MQLEngagement)
+		WHERE st.recompute_id = ? AND c.merged_into_id IS NULL AND st.fit >= ? AND st.stage_score >= ? ORDER BY c.id`, id, run.settings.MQLFit, run.settings.MQLEngagement)
 	if err != nil {
 		return err
 	}
@@ -274,7 +275,7 @@ func finishRecompute(ctx context.Context, tx *Tx, id int64, run *scoreRun, start
 	}
 	mark("moves " + itoa(int64(len(moves))))
 	if _, err := tx.exec(ctx, `UPDATE contacts SET fit_score = st.fit, engagement_score = st.engagement, scored_at = st.scored_at
-		FROM score_staging st WHERE st.recompute_id = ? AND st.contact_id = contacts.id
+		FROM score_staging st WHERE st.recompute_id = ? AND st.contact_id = contacts.id AND contacts.merged_into_id IS NULL
 		AND (contacts.fit_score <> st.fit OR contacts.engagement_score <> st.engagement OR contacts.scored_at IS NULL)`, id); err != nil {
 		return err
 	}

@@ -478,3 +478,71 @@ func TestContactWithScoreHistoryIsNotDeleted(t *testing.T) {
 		t.Fatalf("contacts left: %v %v, want 2 only", left, err)
 	}
 }
+
+// TestRecomputeLeavesContactsMergedWhileItRan: a contact whose new scores were
+// staged and that is then merged into another before the recompute finishes is
+// left as the merge left it, as the live path leaves merged contacts: no new
+// scores, no score history, no stage move of its own. The contact it was merged
+// into is scored with the merged history.
+func TestRecomputeLeavesContactsMergedWhileItRan(t *testing.T) {
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	ref, s := storetest.Open(t), storetest.Open(t)
+	for _, st := range []*store.Store{ref, s} {
+		st.Now = func() time.Time { return now }
+		seedRandomScoring(t, st, 2, now)
+	}
+	rules := randomRules(2)
+	// Which contacts this recompute moves up, left alone.
+	_, rc, err := ref.PutScoringRules(ctx, rules, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	finishRecompute(t, ref, rc, 1000)
+	movers, err := store.RowsForTest(ctx, ref, `SELECT DISTINCT e.contact_id FROM events e JOIN contacts c ON c.id = e.contact_id
+		WHERE e.type = 'stage_changed' AND e.actor = 'scoring' AND c.merged_into_id IS NULL ORDER BY e.contact_id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(movers) < 2 {
+		t.Fatalf("%d contacts moved: too few to merge one into another", len(movers))
+	}
+	var loser, winner int64
+	fmt.Sscan(movers[0], &loser)
+	fmt.Sscan(movers[1], &winner)
+
+	_, rc, err = s.PutScoringRules(ctx, rules, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every contact staged, then the merge, then the finish.
+	if done, err := s.RecomputeStep(ctx, rc.ID, 1_000_000); err != nil || done {
+		t.Fatalf("first step: over %v, %v", done, err)
+	}
+	const loserRow = `SELECT fit_score, engagement_score, stage, scored_at FROM contacts WHERE id = ?`
+	if _, err := s.MergeContacts(ctx, winner, loser, "user:1"); err != nil {
+		t.Fatal(err)
+	}
+	merged, err := store.RowsForTest(ctx, s, loserRow, loser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for done := false; !done; {
+		if done, err = s.RecomputeStep(ctx, rc.ID, 1_000_000); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := store.RowsForTest(ctx, s, loserRow, loser); err != nil || !reflect.DeepEqual(got, merged) {
+		t.Errorf("the merged contact after the recompute: %v, as merged: %v (%v)", got, merged, err)
+	}
+	for what, q := range map[string]string{
+		"score history":       `SELECT at, fit_old, fit_new FROM score_history WHERE contact_id = ?`,
+		"scoring stage moves": `SELECT properties FROM events WHERE contact_id = ? AND type = 'stage_changed' AND actor = 'scoring'`,
+	} {
+		if got, err := store.RowsForTest(ctx, s, q, loser); err != nil || len(got) != 0 {
+			t.Errorf("the merged contact's %s: %v (%v)", what, got, err)
+		}
+	}
+	if got, err := store.RowsForTest(ctx, s, `SELECT stage FROM contacts WHERE id = ?`, winner); err != nil || got[0] == "lead" {
+		t.Errorf("the contact merged into: stage %v (%v), want moved up", got, err)
+	}
+}
