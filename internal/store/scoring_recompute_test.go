@@ -546,3 +546,102 @@ func TestRecomputeLeavesContactsMergedWhileItRan(t *testing.T) {
 		t.Errorf("the contact merged into: stage %v (%v), want moved up", got, err)
 	}
 }
+
+// TestRecomputeMovesContactsWhoseScoresStayed: a rule version that changes no
+// score (the same rules again, an hour later) still moves up the contacts sent back
+// to lead since, as scoring them one by one does; a contact whose scores stayed
+// keeps the scored_at of the scores it has and gets no history row.
+func TestRecomputeMovesContactsWhoseScoresStayed(t *testing.T) {
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	later := now.Add(time.Hour)
+	fast, slow := storetest.Open(t), storetest.Open(t)
+	rules := randomRules(3)
+	for _, s := range []*store.Store{fast, slow} {
+		s.Now = func() time.Time { return now }
+		seedRandomScoring(t, s, 3, now)
+		rs, rc, err := s.PutScoringRules(ctx, rules, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s == fast {
+			finishRecompute(t, s, rc, 1000)
+		} else if err := s.RescoreOneByOneForTest(ctx, rs.Version); err != nil {
+			t.Fatal(err)
+		}
+		// Sales sends the qualified leads back.
+		sent, err := store.RowsForTest(ctx, s, `SELECT id FROM contacts WHERE stage IN ('mql', 'sql') AND merged_into_id IS NULL ORDER BY id`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(sent) < 3 {
+			t.Fatalf("%d qualified contacts: too few to send back", len(sent))
+		}
+		for _, id := range sent {
+			var n int64
+			fmt.Sscan(id, &n)
+			if _, err := s.SetStage(ctx, n, "lead", "not now", "user:1"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	before, err := store.RowsForTest(ctx, fast, `SELECT id, fit_score, engagement_score, scored_at FROM contacts ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same rules again, an hour later: no score changes.
+	for _, s := range []*store.Store{fast, slow} {
+		s.Now = func() time.Time { return later }
+		rs, rc, err := s.PutScoringRules(ctx, rules, "again")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s == fast {
+			finishRecompute(t, s, rc, 1000)
+		} else if err := s.RescoreOneByOneForTest(ctx, rs.Version); err != nil {
+			t.Fatal(err)
+		}
+	}
+	moves, err := store.RowsForTest(ctx, fast, `SELECT contact_id FROM events WHERE type = 'stage_changed' AND actor = 'scoring' AND occurred_at = ?`, later.UnixMicro())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(moves) == 0 {
+		t.Fatal("no contact moved up again: the test says nothing")
+	}
+	for _, q := range []string{
+		`SELECT id, fit_score, engagement_score, stage, merged_into_id FROM contacts ORDER BY id`,
+		`SELECT contact_id, at, fit_old, fit_new, engagement_old, engagement_new, reason FROM score_history ORDER BY contact_id, id`,
+		`SELECT contact_id, stage, entered_at FROM contact_stages ORDER BY contact_id, stage`,
+		`SELECT contact_id, type, occurred_at, properties, actor FROM events WHERE type = 'stage_changed' ORDER BY contact_id, id`,
+		`SELECT stage, contacts FROM stage_now WHERE contacts <> 0 ORDER BY stage`,
+	} {
+		if a, b := rowsOfBoth(t, fast, slow, q); !reflect.DeepEqual(a, b) {
+			t.Errorf("%s\nrecompute:  %v\none by one: %v", q, a, b)
+		}
+	}
+	after, err := store.RowsForTest(ctx, fast, `SELECT id, fit_score, engagement_score, scored_at FROM contacts ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An hour of decay changes a few engagement scores; the others keep their row.
+	moved := map[string]bool{}
+	for _, id := range moves {
+		moved[id] = true
+	}
+	stayedAndMoved := 0
+	for i := range after {
+		a, b := strings.Split(after[i], " | "), strings.Split(before[i], " | ")
+		want := b[3]
+		if a[1] != b[1] || a[2] != b[2] {
+			want = fmt.Sprint(later.UnixMicro())
+		} else if moved[a[0]] {
+			stayedAndMoved++
+		}
+		if a[3] != want {
+			t.Errorf("contact %s: scored_at %s, want %s (scores %s, were %s)", a[0], a[3], want, after[i], before[i])
+		}
+	}
+	if stayedAndMoved == 0 {
+		t.Error("no contact moved up with the scores it had: the test says nothing of them")
+	}
+}
