@@ -112,6 +112,17 @@ func seedRandomScoring(t *testing.T, s *store.Store, seed uint64, now time.Time)
 	}
 }
 
+// twoSeeded opens two stores holding the same random scoring data for a seed, their
+// clocks stopped at now: one to recompute, one to compare with.
+func twoSeeded(t *testing.T, seed uint64, now time.Time) (*store.Store, *store.Store) {
+	a, b := storetest.Open(t), storetest.Open(t)
+	for _, s := range []*store.Store{a, b} {
+		s.Now = func() time.Time { return now }
+		seedRandomScoring(t, s, seed, now)
+	}
+	return a, b
+}
+
 // randomRules are scoring rules drawn for a seed, past the fit and engagement
 // thresholds often enough that contacts move up.
 func randomRules(seed uint64) scoring.Rules {
@@ -156,11 +167,7 @@ func TestRecomputeMatchesOneByOne(t *testing.T) {
 			name += "/many_rules"
 		}
 		t.Run(name, func(t *testing.T) {
-			fast, slow := storetest.Open(t), storetest.Open(t)
-			for _, s := range []*store.Store{fast, slow} {
-				s.Now = func() time.Time { return now }
-				seedRandomScoring(t, s, seed, now)
-			}
+			fast, slow := twoSeeded(t, seed, now)
 			before, err := store.RowsForTest(ctx, fast, `SELECT id, scored_at FROM contacts ORDER BY id`)
 			if err != nil {
 				t.Fatal(err)
@@ -378,11 +385,7 @@ func TestRecomputeDropsOnlyItsStagedScores(t *testing.T) {
 func TestRecomputeRunResumesAndRunsAlone(t *testing.T) {
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 	for _, twice := range []bool{false, true} {
-		fast, slow := storetest.Open(t), storetest.Open(t)
-		for _, s := range []*store.Store{fast, slow} {
-			s.Now = func() time.Time { return now }
-			seedRandomScoring(t, s, 2, now)
-		}
+		fast, slow := twoSeeded(t, 2, now)
 		rules := randomRules(2)
 		_, rc, err := fast.PutScoringRules(ctx, rules, "test")
 		if err != nil {
@@ -486,11 +489,7 @@ func TestContactWithScoreHistoryIsNotDeleted(t *testing.T) {
 // into is scored with the merged history.
 func TestRecomputeLeavesContactsMergedWhileItRan(t *testing.T) {
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
-	ref, s := storetest.Open(t), storetest.Open(t)
-	for _, st := range []*store.Store{ref, s} {
-		st.Now = func() time.Time { return now }
-		seedRandomScoring(t, st, 2, now)
-	}
+	ref, s := twoSeeded(t, 2, now)
 	rules := randomRules(2)
 	// Which contacts this recompute moves up, left alone.
 	_, rc, err := ref.PutScoringRules(ctx, rules, "test")
@@ -554,11 +553,9 @@ func TestRecomputeLeavesContactsMergedWhileItRan(t *testing.T) {
 func TestRecomputeMovesContactsWhoseScoresStayed(t *testing.T) {
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 	later := now.Add(time.Hour)
-	fast, slow := storetest.Open(t), storetest.Open(t)
+	fast, slow := twoSeeded(t, 3, now)
 	rules := randomRules(3)
 	for _, s := range []*store.Store{fast, slow} {
-		s.Now = func() time.Time { return now }
-		seedRandomScoring(t, s, 3, now)
 		rs, rc, err := s.PutScoringRules(ctx, rules, "test")
 		if err != nil {
 			t.Fatal(err)
