@@ -555,8 +555,10 @@ func TestRecomputeMovesContactsWhoseScoresStayed(t *testing.T) {
 	later := now.Add(time.Hour)
 	fast, slow := twoSeeded(t, 3, now)
 	rules := randomRules(3)
-	for _, s := range []*store.Store{fast, slow} {
-		rs, rc, err := s.PutScoringRules(ctx, rules, "test")
+	// Puts the rules in force on both: fast by the recompute, slow one by one.
+	rescore := func(s *store.Store, label string) {
+		t.Helper()
+		rs, rc, err := s.PutScoringRules(ctx, rules, label)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -565,6 +567,9 @@ func TestRecomputeMovesContactsWhoseScoresStayed(t *testing.T) {
 		} else if err := s.RescoreOneByOneForTest(ctx, rs.Version); err != nil {
 			t.Fatal(err)
 		}
+	}
+	for _, s := range []*store.Store{fast, slow} {
+		rescore(s, "test")
 		// Sales sends the qualified leads back.
 		sent, err := store.RowsForTest(ctx, s, `SELECT id FROM contacts WHERE stage IN ('mql', 'sql') AND merged_into_id IS NULL ORDER BY id`)
 		if err != nil {
@@ -588,15 +593,7 @@ func TestRecomputeMovesContactsWhoseScoresStayed(t *testing.T) {
 	// The same rules again, an hour later: no score changes.
 	for _, s := range []*store.Store{fast, slow} {
 		s.Now = func() time.Time { return later }
-		rs, rc, err := s.PutScoringRules(ctx, rules, "again")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if s == fast {
-			finishRecompute(t, s, rc, 1000)
-		} else if err := s.RescoreOneByOneForTest(ctx, rs.Version); err != nil {
-			t.Fatal(err)
-		}
+		rescore(s, "again")
 	}
 	moves, err := store.RowsForTest(ctx, fast, `SELECT contact_id FROM events WHERE type = 'stage_changed' AND actor = 'scoring' AND occurred_at = ?`, later.UnixMicro())
 	if err != nil {
