@@ -553,12 +553,8 @@ func moveStagesScored(ctx context.Context, tx *Tx, moves []stageMove, actor stri
 				targets = append(targets, m.to)
 			}
 			byTarget[m.to] = append(byTarget[m.to], start+i)
-			for _, st := range lifecycle.Stages {
-				passed := st != lifecycle.Disqualified && lifecycle.Rank(st) > lifecycle.Rank(m.from) && lifecycle.Rank(st) < lifecycle.Rank(m.to) &&
-					m.from != lifecycle.Disqualified && m.to != lifecycle.Disqualified
-				if st == m.to || passed {
-					stageArgs = append(stageArgs, m.id, st, ts(at))
-				}
+			for _, st := range stagesEntered(m.from, m.to) {
+				stageArgs = append(stageArgs, m.id, st, ts(at))
 			}
 			props, err := json.Marshal(map[string]any{"from": m.from, "to": m.to, "reason": m.reason})
 			if err != nil {

@@ -32,19 +32,29 @@ func autoAdvance(ctx context.Context, tx *Tx, id int64, stage, actor, reason str
 	return moveStage(ctx, tx, id, cur, stage, actor, reason, at)
 }
 
-func moveStage(ctx context.Context, tx *Tx, id int64, from, to, actor, reason string, at time.Time) error {
-	if _, err := tx.exec(ctx, `UPDATE contacts SET stage = ?, updated_at = ? WHERE id = ?`, to, ts(tx.s.Now()), id); err != nil {
-		return err
-	}
-	// A forward move also records the stages it passes (a lead that becomes an SQL has
-	// been an MQL on the way); a move back or aside records only its target.
+// stagesEntered are the stages a move from one stage to another enters, in the
+// lifecycle's order: a forward move also records the stages it passes (a lead that
+// becomes an SQL has been an MQL on the way); a move back or aside records only its
+// target.
+func stagesEntered(from, to string) []string {
+	var out []string
 	for _, st := range lifecycle.Stages {
 		passed := st != lifecycle.Disqualified && lifecycle.Rank(st) > lifecycle.Rank(from) && lifecycle.Rank(st) < lifecycle.Rank(to) &&
 			from != lifecycle.Disqualified && to != lifecycle.Disqualified
 		if st == to || passed {
-			if err := insertStage(ctx, tx, id, st, at); err != nil {
-				return err
-			}
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+func moveStage(ctx context.Context, tx *Tx, id int64, from, to, actor, reason string, at time.Time) error {
+	if _, err := tx.exec(ctx, `UPDATE contacts SET stage = ?, updated_at = ? WHERE id = ?`, to, ts(tx.s.Now()), id); err != nil {
+		return err
+	}
+	for _, st := range stagesEntered(from, to) {
+		if err := insertStage(ctx, tx, id, st, at); err != nil {
+			return err
 		}
 	}
 	_, err := insertEvent(ctx, tx, Event{ContactID: id, Type: "stage_changed", OccurredAt: at, Actor: actor,
