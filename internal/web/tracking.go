@@ -27,6 +27,9 @@ import (
 // loses at most the last fraction of a second of page views, never a form post.
 
 const (
+	// collectPattern is the route of tracking hits.
+	collectPattern = "POST /collect"
+
 	maxHit       = 16 << 10
 	trackerQueue = 20000
 	trackerBatch = 500
