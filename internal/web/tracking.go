@@ -214,9 +214,10 @@ type hitIn struct {
 
 // decodeHit is json.Unmarshal of a hit, read without reflection when it is the flat
 // object the snippet sends with its fields named exactly; anything else (traits, a
-// differently cased or unknown name, a null) goes through encoding/json.
+// differently cased or unknown name, a null) goes through encoding/json. The body is
+// copied into one string, whose parts the fields then are.
 func decodeHit(body []byte, h *hitIn) error {
-	ok := flatjson.Each(body, func(k, v string, isString, truth bool) bool {
+	ok := flatjson.EachString(string(body), func(k, v string, isString, truth bool) bool {
 		var f *string
 		switch k {
 		case "consent":
