@@ -562,9 +562,12 @@ func writeViews(ctx context.Context, tx *Tx, run []*viewHit, now time.Time) erro
 		v := visitors[id]
 		rows = append(rows, id, nullID(v.contact), v.first, v.latest)
 	}
+	// joinVisitor's contact_id = COALESCE(visitors.contact_id, excluded.contact_id)
+	// changes nothing here: a stored visitor's contact is what the lookup read (the
+	// row's own, or none), and setting it would make the engine rewrite the visitor's
+	// entry in the index of contacts on every page view.
 	if err := insertBulk(ctx, tx, `INSERT INTO visitors (id, contact_id, first_seen_at, last_seen_at) VALUES `, 4,
-		` ON CONFLICT (id) DO UPDATE SET last_seen_at = CASE WHEN excluded.last_seen_at > visitors.last_seen_at THEN excluded.last_seen_at ELSE visitors.last_seen_at END,
-		contact_id = COALESCE(visitors.contact_id, excluded.contact_id)`, rows, nil); err != nil {
+		` ON CONFLICT (id) DO UPDATE SET last_seen_at = CASE WHEN excluded.last_seen_at > visitors.last_seen_at THEN excluded.last_seen_at ELSE visitors.last_seen_at END`, rows, nil); err != nil {
 		return err
 	}
 	return insertBulk(ctx, tx, `INSERT INTO events (contact_id, visitor_id, type, occurred_at, received_at, properties, channel, campaign_id, actor) VALUES `, 9,
