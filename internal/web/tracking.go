@@ -290,7 +290,7 @@ func (s *Server) handleCollect(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxHit))
+	body, err := readHit(w, r)
 	if err != nil {
 		s.writeError(w, r, jsonError(err))
 		return
@@ -316,6 +316,17 @@ func (s *Server) handleCollect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// readHit reads a hit's body, at most maxHit bytes: one of a length given and within
+// bounds into a buffer of its size, any other through a MaxBytesReader.
+func readHit(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if n := r.ContentLength; n >= 0 && n <= maxHit {
+		b := make([]byte, n)
+		_, err := io.ReadFull(r.Body, b)
+		return b, err
+	}
+	return io.ReadAll(http.MaxBytesReader(w, r.Body, maxHit))
 }
 
 // validVisitor is visitorRe.MatchString without the regular expression machinery, on
