@@ -29,7 +29,8 @@ func gcPercent(live uint64) int {
 	return int(min(max(p/50*50, 100), 400))
 }
 
-// gcHeadroom sets GOGC from the live heap, once a second, until ctx ends.
+// gcHeadroom sets GOGC from the live heap, once a second, until ctx ends, and
+// leaves the default behind.
 func gcHeadroom(ctx context.Context) {
 	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		return
@@ -48,6 +49,9 @@ func gcHeadroom(ctx context.Context) {
 		}
 		select {
 		case <-ctx.Done():
+			if cur != 100 {
+				debug.SetGCPercent(100)
+			}
 			return
 		case <-tick.C:
 		}
