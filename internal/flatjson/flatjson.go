@@ -15,9 +15,19 @@ import (
 // (invalid UTF-8, an escaped surrogate) or when fn returns false; fn may have been
 // called already for the members before.
 func Each(b []byte, fn func(key string, value string, isString, truth bool) bool) bool {
-	if !utf8.Valid(b) {
-		return false
-	}
+	return utf8.Valid(b) && each(b, fn)
+}
+
+// EachString is Each of a string. The keys and values it passes are parts of s
+// where they hold no escape, so reading a text costs no copy of its members.
+func EachString(s string, fn func(key string, value string, isString, truth bool) bool) bool {
+	return utf8.ValidString(s) && each(s, fn)
+}
+
+// text is what the reader reads: a body's bytes or a stored text.
+type text interface{ ~string | ~[]byte }
+
+func each[T text](b T, fn func(key string, value string, isString, truth bool) bool) bool {
 	i := skipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return false
@@ -73,7 +83,7 @@ func Each(b []byte, fn func(key string, value string, isString, truth bool) bool
 	}
 }
 
-func skipSpace(b []byte, i int) int {
+func skipSpace[T text](b T, i int) int {
 	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
 		i++
 	}
@@ -82,7 +92,7 @@ func skipSpace(b []byte, i int) int {
 
 // str reads the JSON string starting at b[i] (a quote) and returns it unescaped and
 // the index after its closing quote.
-func str(b []byte, i int) (string, int, bool) {
+func str[T text](b T, i int) (string, int, bool) {
 	if i >= len(b) || b[i] != '"' {
 		return "", 0, false
 	}
@@ -146,12 +156,13 @@ func str(b []byte, i int) (string, int, bool) {
 	return "", 0, false
 }
 
-func hex4(b []byte, i int) (rune, bool) {
+func hex4[T text](b T, i int) (rune, bool) {
 	if len(b)-i < 4 {
 		return 0, false
 	}
 	var r rune
-	for _, c := range b[i : i+4] {
+	for k := i; k < i+4; k++ {
+		c := b[k]
 		switch {
 		case '0' <= c && c <= '9':
 			c -= '0'

@@ -29,8 +29,25 @@ func members(b []byte) (map[string]any, bool) {
 	return m, ok
 }
 
+// stringMembers is members read by EachString.
+func stringMembers(s string) (map[string]any, bool) {
+	m := map[string]any{}
+	ok := EachString(s, func(k, v string, isString, truth bool) bool {
+		if isString {
+			m[k] = v
+		} else {
+			m[k] = truth
+		}
+		return true
+	})
+	return m, ok
+}
+
 func check(t *testing.T, in []byte) {
 	got, ok := members(in)
+	if fromString, sok := stringMembers(string(in)); sok != ok || !reflect.DeepEqual(fromString, got) {
+		t.Fatalf("EachString read %q as %#v (%v), Each as %#v (%v)", in, fromString, sok, got, ok)
+	}
 	if !ok {
 		return
 	}

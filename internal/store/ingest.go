@@ -595,7 +595,7 @@ func stringProps(raw string) map[string]string {
 	// Stored properties are nearly always a flat object of strings, read here without
 	// encoding/json's interface values; anything else is read by encoding/json.
 	fast := map[string]string{}
-	if flatjson.Each([]byte(raw), func(k, v string, isString, _ bool) bool {
+	if flatjson.EachString(raw, func(k, v string, isString, _ bool) bool {
 		fast[k] = v
 		return isString
 	}) {

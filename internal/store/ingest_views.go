@@ -182,6 +182,8 @@ type viewHit struct {
 	c     *Capture
 	at    int64  // occurred_at as stored
 	props string // properties as stored
+	// touch is the web touch the stored properties will be read back as.
+	touch attribution.WebTouch
 	// alone sends the hit through ingestOne: its properties cannot be stored, and
 	// ingestOne says so.
 	alone    bool
@@ -234,18 +236,23 @@ func recordViews(ctx context.Context, tx *Tx, orig []Capture, base int, out []er
 			c.OccurredAt = now
 		}
 		c.Web = completeWeb(c.Web, c.Properties)
-		if c.Web != (attribution.WebTouch{}) {
-			c.Properties = withWeb(c.Properties, c.Web)
-		}
 		h := &hits[k]
-		h.c, h.at, h.props = c, ts(c.OccurredAt), "{}"
-		if len(c.Properties) > 0 {
-			b, err := json.Marshal(c.Properties)
-			if err != nil {
-				h.alone = true
-				continue
+		h.c, h.at = c, ts(c.OccurredAt)
+		var ok bool
+		if h.props, h.touch, ok = viewProps(c.Properties, c.Web); !ok {
+			if c.Web != (attribution.WebTouch{}) {
+				c.Properties = withWeb(c.Properties, c.Web)
 			}
-			h.props = string(b)
+			h.props = "{}"
+			if len(c.Properties) > 0 {
+				b, err := json.Marshal(c.Properties)
+				if err != nil {
+					h.alone = true
+					continue
+				}
+				h.props = string(b)
+			}
+			h.touch = storedTouch(c.Properties, h.props)
 		}
 		v := visitors[c.VisitorID]
 		if v == nil {
@@ -287,7 +294,7 @@ func recordViews(ctx context.Context, tx *Tx, orig []Capture, base int, out []er
 			}
 		}
 		// The view as lastPageView would read it back for the visitor's next one.
-		v.views = append(v.views, attribution.PageView{At: fromTS(h.at), Touch: storedTouch(c.Properties, h.props)})
+		v.views = append(v.views, attribution.PageView{At: fromTS(h.at), Touch: h.touch})
 		run = append(run, h)
 		if h.contact == 0 || h.channel == "" {
 			continue
@@ -334,12 +341,75 @@ func storedTouch(props map[string]any, stored string) attribution.WebTouch {
 	return attribution.FromFields(raw)
 }
 
+// viewProps is the stored text of a view's properties with its web fields,
+// json.Marshal(withWeb(props, web)), and the touch it is read back as,
+// storedTouch(withWeb(props, web), stored), written without the merged map and
+// encoding/json's reflection. It declines (ok false) unless every property is a
+// string and every key and value valid UTF-8; a text in need of escapes is quoted
+// by encoding/json, so the result is encoding/json's byte for byte.
+func viewProps(props map[string]any, web attribution.WebTouch) (stored string, touch attribution.WebTouch, ok bool) {
+	type member struct{ key, value string }
+	var buf [16]member
+	ms := buf[:0]
+	size := 2
+	for k, v := range props {
+		s, isString := v.(string)
+		if !isString || !utf8.ValidString(k) || !utf8.ValidString(s) {
+			return "", attribution.WebTouch{}, false
+		}
+		ms = append(ms, member{k, s})
+		size += len(k) + len(s) + 6
+	}
+	var raw attribution.WebTouch
+	rawFields := webFields(&raw)
+	for i, f := range webFields(&web) {
+		if v, in := props[f.key]; in {
+			*rawFields[i].value = v.(string)
+		} else if *f.value != "" {
+			*rawFields[i].value = *f.value
+			ms = append(ms, member{f.key, *f.value})
+			size += len(f.key) + len(*f.value) + 6
+		}
+	}
+	if len(ms) == 0 {
+		return "{}", attribution.WebTouch{}, true
+	}
+	slices.SortFunc(ms, func(a, b member) int { return strings.Compare(a.key, b.key) })
+	b := make([]byte, 0, size)
+	b = append(b, '{')
+	for i, m := range ms {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, m.key)
+		b = append(b, ':')
+		b = appendJSONString(b, m.value)
+	}
+	b = append(b, '}')
+	return string(b), attribution.FromFields(raw), true
+}
+
+// appendJSONString appends s quoted as encoding/json quotes it: a text of printable
+// ASCII with no quote, backslash or HTML character as it is, any other through
+// encoding/json itself.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
 // storedWeb is attribution.FromProperties(stringProps(stored)), read without a map
 // when the stored properties are a flat object.
 func storedWeb(stored string) attribution.WebTouch {
 	var raw attribution.WebTouch
 	fields := webFields(&raw)
-	if flatjson.Each([]byte(stored), func(k, v string, isString, _ bool) bool {
+	if flatjson.EachString(stored, func(k, v string, isString, _ bool) bool {
 		for _, f := range fields {
 			if f.key == k {
 				*f.value = v
@@ -492,9 +562,12 @@ func writeViews(ctx context.Context, tx *Tx, run []*viewHit, now time.Time) erro
 		v := visitors[id]
 		rows = append(rows, id, nullID(v.contact), v.first, v.latest)
 	}
+	// joinVisitor's contact_id = COALESCE(visitors.contact_id, excluded.contact_id)
+	// changes nothing here: a stored visitor's contact is what the lookup read (the
+	// row's own, or none), and setting it would make the engine rewrite the visitor's
+	// entry in the index of contacts on every page view.
 	if err := insertBulk(ctx, tx, `INSERT INTO visitors (id, contact_id, first_seen_at, last_seen_at) VALUES `, 4,
-		` ON CONFLICT (id) DO UPDATE SET last_seen_at = CASE WHEN excluded.last_seen_at > visitors.last_seen_at THEN excluded.last_seen_at ELSE visitors.last_seen_at END,
-		contact_id = COALESCE(visitors.contact_id, excluded.contact_id)`, rows, nil); err != nil {
+		` ON CONFLICT (id) DO UPDATE SET last_seen_at = CASE WHEN excluded.last_seen_at > visitors.last_seen_at THEN excluded.last_seen_at ELSE visitors.last_seen_at END`, rows, nil); err != nil {
 		return err
 	}
 	return insertBulk(ctx, tx, `INSERT INTO events (contact_id, visitor_id, type, occurred_at, received_at, properties, channel, campaign_id, actor) VALUES `, 9,

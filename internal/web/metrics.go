@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -23,11 +24,25 @@ type metrics struct {
 	reg      *prometheus.Registry
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	// series holds each route's and status's counter and histogram once found:
+	// WithLabelValues hashes and looks its labels up again on every request.
+	mu     sync.RWMutex
+	series map[routeStatus]routeSeries
+}
+
+type routeStatus struct {
+	route  string
+	status int
+}
+
+type routeSeries struct {
+	requests prometheus.Counter
+	duration prometheus.Observer
 }
 
 func newMetrics(s *store.Store) *metrics {
 	m := &metrics{
-		reg: prometheus.NewRegistry(),
+		reg: prometheus.NewRegistry(), series: map[routeStatus]routeSeries{},
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "lodestone_http_requests_total", Help: "HTTP requests by route and status.",
 		}, []string{"route", "status"}),
@@ -53,8 +68,19 @@ func newMetrics(s *store.Store) *metrics {
 }
 
 func (m *metrics) observe(route string, status int, d time.Duration) {
-	m.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
-	m.duration.WithLabelValues(route).Observe(d.Seconds())
+	k := routeStatus{route, status}
+	m.mu.RLock()
+	rs, ok := m.series[k]
+	m.mu.RUnlock()
+	if !ok {
+		// A series appears in /metrics from its first request, as before.
+		rs = routeSeries{requests: m.requests.WithLabelValues(route, strconv.Itoa(status)), duration: m.duration.WithLabelValues(route)}
+		m.mu.Lock()
+		m.series[k] = rs
+		m.mu.Unlock()
+	}
+	rs.requests.Inc()
+	rs.duration.Observe(d.Seconds())
 }
 
 func (m *metrics) handler() http.Handler {

@@ -24,7 +24,7 @@ func (s *Server) routes() []route {
 		{pattern: "OPTIONS /f/{slug}", handler: http.HandlerFunc(s.handleFormPreflight)},
 		{pattern: "GET /t.js", handler: http.HandlerFunc(s.handleSnippet)},
 		{pattern: "GET /c/{code}", handler: http.HandlerFunc(s.handleShortLink)},
-		{pattern: "POST /collect", handler: http.HandlerFunc(s.handleCollect)},
+		{pattern: collectPattern, handler: http.HandlerFunc(s.handleCollect)},
 
 		// Ad-platform lead forms: signed or keyed by the platform, bodies up to 1 MiB.
 		{pattern: "POST /webhooks/google-ads", handler: limitBody(http.HandlerFunc(s.handleGoogleLead))},

@@ -51,7 +51,7 @@ func New(s *store.Store, cfg config.Config, log *slog.Logger) *Server {
 	for _, rt := range srv.routes() {
 		srv.mux.Handle(rt.pattern, rt.handler)
 	}
-	srv.handler = srv.recoverPanics(srv.logRequests(srv.securityHeaders(srv.crossOrigin(srv.mux))))
+	srv.handler = srv.recoverPanics(srv.logRequests(srv.securityHeaders(srv.route(srv.crossOrigin(srv.mux)))))
 	return srv
 }
 

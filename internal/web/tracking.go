@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"hash/maphash"
 	"io"
 	"log/slog"
 	"net/http"
@@ -27,6 +28,9 @@ import (
 // loses at most the last fraction of a second of page views, never a form post.
 
 const (
+	// collectPattern is the route of tracking hits.
+	collectPattern = "POST /collect"
+
 	maxHit       = 16 << 10
 	trackerQueue = 20000
 	trackerBatch = 500
@@ -83,6 +87,32 @@ func isBot(ua string) bool {
 		}
 	}
 	return false
+}
+
+// botVerdicts remembers isBot's answer for user agents seen lately, one a slot chosen
+// by the user agent's hash: a site's visitors come with a few hundred browsers' user
+// agents, each then searched for the robot words once rather than on every hit.
+var (
+	botVerdicts [256]atomic.Pointer[botVerdict]
+	botSeed     = maphash.MakeSeed()
+)
+
+type botVerdict struct {
+	ua  string
+	bot bool
+}
+
+// isBotSeen is isBot, answered from botVerdicts when the user agent is there.
+func isBotSeen(ua string) bool {
+	slot := &botVerdicts[maphash.String(botSeed, ua)%uint64(len(botVerdicts))]
+	if v := slot.Load(); v != nil && v.ua == ua {
+		return v.bot
+	}
+	bot := isBot(ua)
+	if len(ua) <= 512 {
+		slot.Store(&botVerdict{ua: strings.Clone(ua), bot: bot})
+	}
+	return bot
 }
 
 func isASCII(s string) bool {
@@ -211,9 +241,10 @@ type hitIn struct {
 
 // decodeHit is json.Unmarshal of a hit, read without reflection when it is the flat
 // object the snippet sends with its fields named exactly; anything else (traits, a
-// differently cased or unknown name, a null) goes through encoding/json.
+// differently cased or unknown name, a null) goes through encoding/json. The body is
+// copied into one string, whose parts the fields then are.
 func decodeHit(body []byte, h *hitIn) error {
-	ok := flatjson.Each(body, func(k, v string, isString, truth bool) bool {
+	ok := flatjson.EachString(string(body), func(k, v string, isString, truth bool) bool {
 		var f *string
 		switch k {
 		case "consent":
@@ -255,11 +286,11 @@ func (s *Server) handleCollect(w http.ResponseWriter, r *http.Request) {
 		s.tooMany(w, r, wait)
 		return
 	}
-	if r.Header.Get("Sec-GPC") == "1" || isBot(r.UserAgent()) {
+	if r.Header.Get("Sec-GPC") == "1" || isBotSeen(r.UserAgent()) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxHit))
+	body, err := readHit(w, r)
 	if err != nil {
 		s.writeError(w, r, jsonError(err))
 		return
@@ -285,6 +316,17 @@ func (s *Server) handleCollect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// readHit reads a hit's body, at most maxHit bytes: one of a length given and within
+// bounds into a buffer of its size, any other through a MaxBytesReader.
+func readHit(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if n := r.ContentLength; n >= 0 && n <= maxHit {
+		b := make([]byte, n)
+		_, err := io.ReadFull(r.Body, b)
+		return b, err
+	}
+	return io.ReadAll(http.MaxBytesReader(w, r.Body, maxHit))
 }
 
 // validVisitor is visitorRe.MatchString without the regular expression machinery, on

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -48,6 +50,24 @@ func TestIsBot(t *testing.T) {
 	} {
 		if got := isBot(ua); got != want {
 			t.Errorf("isBot(%q) = %v, want %v", ua, got, want)
+		}
+	}
+}
+
+// TestIsBotSeen holds the remembered verdicts to isBot's, for more user agents than
+// there are slots, asked twice over.
+func TestIsBotSeen(t *testing.T) {
+	var uas []string
+	for i := range 2000 {
+		uas = append(uas, fmt.Sprintf("Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/%d.0 Safari/537.36", i),
+			fmt.Sprintf("Mozilla/5.0 (compatible; Examplebot/%d.1)", i))
+	}
+	uas = append(uas, "", strings.Repeat("a", 600), strings.Repeat("a", 600)+"bot")
+	for round := range 2 {
+		for _, ua := range uas {
+			if got, want := isBotSeen(ua), isBot(ua); got != want {
+				t.Fatalf("round %d: isBotSeen(%q) = %v, isBot %v", round, ua, got, want)
+			}
 		}
 	}
 }

@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -115,6 +117,58 @@ func TestTrackingWaitsForConsent(t *testing.T) {
 		}
 		if views != want {
 			t.Errorf("%s has %d page views, want %d", email, views, want)
+		}
+	}
+}
+
+// TestCollectAnswer holds what a page view's answer carries now that POST /collect
+// skips the mux and the cross-origin check: a cross-site beacon is taken, the answer
+// has its CORS and security headers, the metrics count it under its route, and other
+// methods on the path still get the mux's answer.
+func TestCollectAnswer(t *testing.T) {
+	e := newAPIEnv(t)
+	r := e.do("POST", "/collect", "", `{"type":"page_view","visitor_id":"vis-h","page_url":"https://shop.example/"}`,
+		"Content-Type", "text/plain;charset=UTF-8", "User-Agent", browserUA, "Origin", "https://shop.example", "Sec-Fetch-Site", "cross-site")
+	if r.status != 204 {
+		t.Fatalf("cross-site page view: %d %s", r.status, r.body)
+	}
+	for k, want := range map[string]string{"Access-Control-Allow-Origin": "*", "X-Content-Type-Options": "nosniff",
+		"Referrer-Policy": "strict-origin-when-cross-origin", "X-Frame-Options": "DENY"} {
+		if got := r.header.Get(k); got != want {
+			t.Errorf("%s: %q, want %q", k, got, want)
+		}
+	}
+	if csp := r.header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") {
+		t.Errorf("Content-Security-Policy: %q", csp)
+	}
+	if r := e.do("POST", "/collect", "", `not json`, "User-Agent", browserUA); r.status != 400 || r.header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("malformed hit: %d %v", r.status, r.header)
+	}
+	// A body past 16 KiB is refused, whether its length is given or it comes chunked.
+	big := `{"type":"page_view","visitor_id":"vis-big","title":"` + strings.Repeat("x", 17<<10) + `"}`
+	if r := e.do("POST", "/collect", "", big, "User-Agent", browserUA); r.status != 413 {
+		t.Errorf("a hit of 17 KiB: %d %s", r.status, r.body)
+	}
+	for body, want := range map[string]int{big: 413, `{"type":"page_view","visitor_id":"vis-chunked","page_url":"https://shop.example/"}`: 204} {
+		req, _ := http.NewRequest("POST", e.srv.URL+"/collect", io.MultiReader(strings.NewReader(body)))
+		req.Header.Set("User-Agent", browserUA)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Errorf("a chunked hit of %d bytes: %d, want %d", len(body), res.StatusCode, want)
+		}
+	}
+	if r := e.do("GET", "/collect", "", ""); r.status != 405 {
+		t.Errorf("GET /collect: %d", r.status)
+	}
+	m := e.do("GET", "/metrics", "", "")
+	for _, line := range []string{`lodestone_http_requests_total{route="POST /collect",status="204"} 2`, `lodestone_http_requests_total{route="POST /collect",status="400"} 1`,
+		`lodestone_http_request_duration_seconds_count{route="POST /collect"} 5`} {
+		if !strings.Contains(string(m.body), line) {
+			t.Errorf("metrics lack %s", line)
 		}
 	}
 }
