@@ -55,6 +55,7 @@ func runProfileServe(args []string) error {
 		a.Close(context.Background())
 		return err
 	}
+	go app.GCHeadroom(ctx)
 	select {
 	case <-begin:
 		if err := pprof.StartCPUProfile(f); err != nil {

@@ -69,7 +69,13 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return err
 	}
 	fmt.Fprintf(stdout, "Lodestone is running at %s (%s). Press Ctrl+C to stop.\n", a.URL(), a.Store.Engine())
+	gcDone := make(chan struct{})
+	go func() {
+		defer close(gcDone)
+		app.GCHeadroom(ctx)
+	}()
 	<-ctx.Done()
+	<-gcDone
 	fmt.Fprintln(stdout, "Stopping…")
 	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()

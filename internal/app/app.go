@@ -88,12 +88,8 @@ func (a *App) Run(ctx context.Context) error {
 	}()
 	wctx, cancel := context.WithCancel(context.Background())
 	a.stopWorkers = cancel
-	a.workers.Add(2)
+	a.workers.Add(1)
 	go a.housekeeping(wctx)
-	go func() {
-		defer a.workers.Done()
-		gcHeadroom(wctx)
-	}()
 	// The job worker drains the durable queue (ad leads to fetch, …); on Close it
 	// finishes the jobs in flight, or leaves their leases to expire for another node.
 	fetcher := &capture.AdLeadFetcher{Store: a.Store, Region: a.Config.Region, Client: &http.Client{Timeout: 30 * time.Second}}
