@@ -11,6 +11,15 @@ import (
 //go:embed migrations
 var migrationFS embed.FS
 
+// afterMigration is a statement that cannot run inside a transaction, run once right
+// after a migration (engine/name) is applied.
+var afterMigration = map[string]string{
+	// The rewritten contacts table has no page marked all-visible: until a vacuum,
+	// counts answered from an index alone (by stage, of live contacts) read every
+	// row of the table too (1,000,000 contacts: 0.45 s against 0.06 s).
+	string(Postgres) + "/0025_contacts_scores_in_place.sql": `VACUUM (ANALYZE) contacts`,
+}
+
 // migrate applies, in name order, the embedded migrations of this engine that the
 // database has not recorded yet, each in its own transaction. On PostgreSQL an
 // advisory lock keeps two nodes starting together from applying one twice.
@@ -30,6 +39,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			return err
 		}
 		base := name[len(dir)+1:]
+		applied := false
 		err = s.RunInTx(ctx, func(tx *Tx) error {
 			if err := advisoryLock(ctx, tx, lockMigrate); err != nil {
 				return err
@@ -45,10 +55,16 @@ func (s *Store) migrate(ctx context.Context) error {
 				return err
 			}
 			_, err := tx.exec(ctx, `INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)`, base, ts(s.Now()))
+			applied = err == nil
 			return err
 		})
 		if err != nil {
 			return fmt.Errorf("migration %s: %w", base, err)
+		}
+		if q := afterMigration[string(s.engine)+"/"+base]; q != "" && applied {
+			if _, err := s.write.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("after migration %s: %w", base, err)
+			}
 		}
 	}
 	return nil

@@ -171,8 +171,12 @@ func formatGaps(g map[int64]time.Time) string {
 }
 
 // RefreshDecay rescores up to limit contacts whose engagement was last scored more
-// than age ago, oldest first, so stored engagement follows time. It reports how many
-// it rescored.
+// than age ago, so stored engagement follows time. It reports how many it rescored.
+// SQLite takes the oldest first, through an index of scored_at. PostgreSQL has no
+// such index (a change of scores would then be a new row version in every index of
+// contacts, see migration 0025): it walks the live contacts in id order from where its
+// last call stopped, and wraps around at the end, so a pass of calls reads each
+// contact once however many are due.
 func (s *Store) RefreshDecay(ctx context.Context, age time.Duration, limit int) (int, error) {
 	var n int
 	err := s.retryTx(ctx, func(tx *Tx) error {
@@ -183,23 +187,18 @@ func (s *Store) RefreshDecay(ctx context.Context, age time.Duration, limit int) 
 		if err != nil || run.version == 0 {
 			return err
 		}
-		rows, err := tx.query(ctx, `SELECT id FROM contacts WHERE engagement_score > 0 AND merged_into_id IS NULL
-			AND (scored_at IS NULL OR scored_at < ?) ORDER BY scored_at LIMIT ?`, ts(run.now.Add(-age)), limit)
-		if err != nil {
-			return err
-		}
+		cutoff := ts(run.now.Add(-age))
 		var ids []int64
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
+		if s.engine == Postgres {
+			if ids, err = s.decayDue(ctx, tx, cutoff, limit); err != nil {
 				return err
 			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil || len(ids) == 0 {
+		} else if ids, err = idRows(tx.query(ctx, `SELECT id FROM contacts WHERE engagement_score > 0 AND merged_into_id IS NULL
+			AND (scored_at IS NULL OR scored_at < ?) ORDER BY scored_at LIMIT ?`, cutoff, limit)); err != nil {
 			return err
+		}
+		if len(ids) == 0 {
+			return nil
 		}
 		slices.Sort(ids)
 		n = len(ids)
@@ -210,6 +209,31 @@ func (s *Store) RefreshDecay(ctx context.Context, age time.Duration, limit int) 
 		return applyScores(ctx, tx, run, scores, func(int64) string { return "decay" }, false)
 	})
 	return n, err
+}
+
+// decayDue lists up to limit contacts due for the decay refresh on PostgreSQL, in id
+// order from after the last call's, wrapping around to the first contact; the next
+// call starts after the last one listed, or from the start when fewer were due.
+func (s *Store) decayDue(ctx context.Context, tx *Tx, cutoff int64, limit int) ([]int64, error) {
+	const due = ` AND engagement_score > 0 AND merged_into_id IS NULL AND (scored_at IS NULL OR scored_at < ?) ORDER BY id LIMIT ?`
+	after := s.decayAfter.Load()
+	ids, err := idRows(tx.query(ctx, `SELECT id FROM contacts WHERE id > ?`+due, after, cutoff, limit))
+	if err != nil {
+		return nil, err
+	}
+	if len(ids) < limit && after > 0 {
+		more, err := idRows(tx.query(ctx, `SELECT id FROM contacts WHERE id <= ?`+due, after, cutoff, limit-len(ids)))
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, more...)
+	}
+	if len(ids) < limit {
+		s.decayAfter.Store(0)
+	} else {
+		s.decayAfter.Store(ids[len(ids)-1])
+	}
+	return ids, nil
 }
 
 // ScoreChange is one row of a contact's score history.

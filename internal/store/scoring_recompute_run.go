@@ -168,6 +168,11 @@ func (s *Store) readSnapshot(ctx context.Context, fn func(q querier) error) erro
 			return err
 		}
 		defer sqlTx.Rollback()
+		// Each batch's events query is costed over the JIT's threshold: it would be
+		// compiled (about 10 ms) every batch for a plan that reads rows and computes little.
+		if _, err := sqlTx.ExecContext(ctx, `SET LOCAL jit = off`); err != nil {
+			return err
+		}
 		return fn(&Tx{s: s, tx: sqlTx})
 	}
 	conn, err := s.read.Conn(ctx)

@@ -639,3 +639,119 @@ func TestRecomputeMovesContactsWhoseScoresStayed(t *testing.T) {
 		t.Error("no contact moved up with the scores it had: the test says nothing of them")
 	}
 }
+
+// TestRecomputeRewritesContactsInPlace: on PostgreSQL a recompute that changes
+// contacts' scores but not their stage leaves them on their pages, as a
+// heap-only update that writes no index entry can: no index of contacts holds a
+// score, and the pages keep room for a second version of their rows.
+func TestRecomputeRewritesContactsInPlace(t *testing.T) {
+	s := storetest.Open(t)
+	if s.Engine() != store.Postgres {
+		t.Skip("PostgreSQL only: SQLite rewrites a row in place by itself")
+	}
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	s.Now = func() time.Time { return now }
+	seedRandomScoring(t, s, 5, now)
+	var scoreIndexes int
+	if err := store.ScanForTest(ctx, s, `SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'contacts'
+		AND (indexdef LIKE '%fit_score%' OR indexdef LIKE '%engagement_score%' OR indexdef LIKE '%scored_at%')`, &scoreIndexes); err != nil {
+		t.Fatal(err)
+	}
+	if scoreIndexes != 0 {
+		t.Errorf("%d indexes of contacts hold a score: a change of scores writes an entry in every index", scoreIndexes)
+	}
+	const q = `SELECT id, fit_score, engagement_score, stage, (ctid::text::point)[0]::bigint FROM contacts ORDER BY id`
+	type row struct {
+		fit, engagement int
+		stage           string
+		page            int64
+	}
+	read := func() map[int64]row {
+		t.Helper()
+		lines, err := store.RowsForTest(ctx, s, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[int64]row{}
+		for _, l := range lines {
+			var id int64
+			var r row
+			if _, err := fmt.Sscanf(strings.NewReplacer("|", " ", "\t", " ").Replace(l), "%d %d %d %s %d", &id, &r.fit, &r.engagement, &r.stage, &r.page); err != nil {
+				t.Fatalf("%q: %v", l, err)
+			}
+			out[id] = r
+		}
+		return out
+	}
+	before := read()
+	_, rc, err := s.PutScoringRules(ctx, randomRules(5), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	finishRecompute(t, s, rc, 100)
+	changed, moved := 0, 0
+	for id, a := range read() {
+		b := before[id]
+		if a.stage != b.stage || (a.fit == b.fit && a.engagement == b.engagement) {
+			continue
+		}
+		changed++
+		if a.page != b.page {
+			moved++
+		}
+	}
+	if changed < 50 {
+		t.Fatalf("%d contacts changed scores only: too few to say anything", changed)
+	}
+	// A page whose rows the seeding rewrote several times may hold versions not yet
+	// pruned and no room left; without the free half of each page nearly all move.
+	if moved*10 > changed {
+		t.Errorf("%d of the %d contacts whose scores changed went to another page", moved, changed)
+	}
+}
+
+// TestDecayRefreshReachesEveryDueContactOnce: calls of the decay refresh, a few
+// contacts each, rescore every contact whose engagement is stale exactly once, and
+// then find none (on PostgreSQL they walk the contacts by id and wrap around).
+func TestDecayRefreshReachesEveryDueContactOnce(t *testing.T) {
+	s := storetest.Open(t)
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	s.Now = func() time.Time { return now }
+	seedRandomScoring(t, s, 6, now)
+	_, rc, err := s.PutScoringRules(ctx, randomRules(6), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	finishRecompute(t, s, rc, 100)
+	later := now.Add(2 * time.Hour)
+	s.Now = func() time.Time { return later }
+	var due int
+	if err := store.ScanForTest(ctx, s, `SELECT COUNT(*) FROM contacts WHERE engagement_score > 0 AND merged_into_id IS NULL`, &due); err != nil {
+		t.Fatal(err)
+	}
+	if due < 20 {
+		t.Fatalf("%d contacts with engagement: too few", due)
+	}
+	// A first call stops part of the way, so the walk below starts in the middle.
+	first, err := s.RefreshDecay(ctx, time.Hour, 3)
+	if err != nil || first != 3 {
+		t.Fatalf("first call: %d, %v", first, err)
+	}
+	total := first
+	for range 1000 {
+		n, err := s.RefreshDecay(ctx, time.Hour, 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total += n
+		if n < 7 {
+			break
+		}
+	}
+	if total != due {
+		t.Errorf("the refresh rescored %d contacts, %d were due", total, due)
+	}
+	if n, err := s.RefreshDecay(ctx, time.Hour, 7); err != nil || n != 0 {
+		t.Errorf("after the walk: %d rescored again, %v", n, err)
+	}
+}

@@ -55,6 +55,9 @@ type Store struct {
 	analyseEventsAbove atomic.Int64
 	// views counts the tracking hits written, for viewsWritten.
 	views atomic.Int64
+	// decayAfter is the contact id after which the decay refresh looks next
+	// (PostgreSQL; see RefreshDecay).
+	decayAfter atomic.Int64
 	// analyses counts the ANALYZE statements analyseWhenGrown ran.
 	analyses atomic.Int64
 	// beforeAnalyse, set by tests, runs before each such ANALYZE.
