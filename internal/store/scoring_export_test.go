@@ -209,3 +209,12 @@ func AfterScoreReadForTest(s *Store, f func()) { s.afterScoreRead = f }
 // LimitReadersForTest caps the connections of the store's read pool (on PostgreSQL
 // the one pool that reads and writes).
 func LimitReadersForTest(s *Store, n int) { s.read.SetMaxOpenConns(n) }
+
+// EventScanForTest has recomputes read events by scans of the events table (scanPass)
+// from minContacts contacts left, holding at most budget events a pass, until the
+// returned function puts the defaults back.
+func EventScanForTest(minContacts, budget int) func() {
+	m, b := scanMinContacts, scanBudget
+	scanMinContacts, scanBudget = minContacts, budget
+	return func() { scanMinContacts, scanBudget = m, b }
+}

@@ -157,7 +157,9 @@ func TestRecomputeMatchesOneByOne(t *testing.T) {
 		seed     uint64
 		pipeline bool
 		many     bool // more engagement rules than a packed event can name
-	}{{1, false, false}, {2, false, false}, {3, false, false}, {1, true, false}, {2, true, false}, {3, true, false}, {4, true, false}, {1, true, true}} {
+		scan     int  // with RecomputeRun, read events by scans of the events table holding this many at most
+	}{{1, false, false, 0}, {2, false, false, 0}, {3, false, false, 0}, {1, true, false, 0}, {2, true, false, 0}, {3, true, false, 0},
+		{4, true, false, 0}, {1, true, true, 0}, {1, true, false, 1 << 30}, {2, true, false, 1 << 30}, {3, true, false, 200}, {4, true, false, 1}, {1, true, true, 1 << 30}} {
 		seed := tc.seed
 		name := fmt.Sprint(seed)
 		if tc.pipeline {
@@ -166,7 +168,13 @@ func TestRecomputeMatchesOneByOne(t *testing.T) {
 		if tc.many {
 			name += "/many_rules"
 		}
+		if tc.scan > 0 {
+			name += fmt.Sprintf("/scan_%d", tc.scan)
+		}
 		t.Run(name, func(t *testing.T) {
+			if tc.scan > 0 {
+				defer store.EventScanForTest(1, tc.scan)()
+			}
 			fast, slow := twoSeeded(t, seed, now)
 			before, err := store.RowsForTest(ctx, fast, `SELECT id, scored_at FROM contacts ORDER BY id`)
 			if err != nil {
