@@ -218,3 +218,7 @@ func EventScanForTest(minContacts, budget int) func() {
 	scanMinContacts, scanBudget = minContacts, budget
 	return func() { scanMinContacts, scanBudget = m, b }
 }
+
+// AfterScanPassForTest makes f run after each scan pass of a recompute has read its
+// events and before its batches are staged.
+func AfterScanPassForTest(s *Store, f func()) { s.afterScanPass = f }

@@ -97,6 +97,9 @@ func (s *Store) RecomputeRun(ctx context.Context, id int64, batch int, until tim
 					scan = false
 					continue
 				}
+				if h := s.afterScanPass; h != nil {
+					h()
+				}
 				for _, sb := range p.batches {
 					if !time.Now().Before(until) {
 						return

@@ -647,3 +647,95 @@ func TestRecomputeMovesContactsWhoseScoresStayed(t *testing.T) {
 		t.Error("no contact moved up with the scores it had: the test says nothing of them")
 	}
 }
+
+// A recompute that reads events by scans of the events table (SQLite) scores the
+// contacts changed after a scan as scoring them one by one after the changes does:
+// events arriving for contacts the scan read, and a contact created with its events.
+// The changes land after the first pass was read and before it is staged, with one
+// pass and with several.
+func TestRecomputeScanScoresChangesMadeWhileItRan(t *testing.T) {
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	for _, budget := range []int{1 << 30, 300} {
+		t.Run(fmt.Sprint(budget), func(t *testing.T) {
+			fast, slow := twoSeeded(t, 2, now)
+			if fast.Engine() != store.SQLite {
+				t.Skip("the scan of the events table is SQLite's")
+			}
+			defer store.EventScanForTest(1, budget)()
+			leads, err := store.RowsForTest(ctx, slow, `SELECT id FROM contacts WHERE merged_into_id IS NULL AND stage IN ('subscriber', 'lead') ORDER BY id`)
+			if err != nil || len(leads) < 3 {
+				t.Fatalf("leads %v (%v)", leads, err)
+			}
+			change := func(s *store.Store) {
+				t.Helper()
+				for _, q := range []struct {
+					q    string
+					args []any
+				}{
+					{`INSERT INTO events (contact_id, type, occurred_at, received_at, properties) VALUES (?, 'demo_request', ?, ?, '{}')`,
+						[]any{leads[0], now.Add(-time.Hour).UnixMicro(), now.UnixMicro()}},
+					{`INSERT INTO events (contact_id, type, occurred_at, received_at, properties) VALUES (?, 'page_view', ?, ?, '{"page_url":"/pricing"}')`,
+						[]any{leads[len(leads)-1], now.Add(-time.Minute).UnixMicro(), now.UnixMicro()}},
+					{`INSERT INTO contacts (id, email, job_title, country, email_type, stage, created_at, updated_at)
+						VALUES (1000, 'new@x.example', 'CTO', 'DE', 'work', 'lead', 0, 0)`, nil},
+					{`INSERT INTO events (contact_id, type, occurred_at, received_at, properties) VALUES (1000, 'demo_request', ?, ?, '{}'),
+						(1000, 'page_view', ?, ?, '{"page_url":"/pricing"}')`,
+						[]any{now.Add(-2 * time.Hour).UnixMicro(), now.UnixMicro(), now.Add(-time.Hour).UnixMicro(), now.UnixMicro()}},
+				} {
+					if err := store.ExecForTest(ctx, s, q.q, q.args...); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			rules := randomRules(2)
+			_, rc, err := fast.PutScoringRules(ctx, rules, "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			passes := 0
+			store.AfterScanPassForTest(fast, func() {
+				if passes++; passes == 1 {
+					change(fast)
+				}
+			})
+			if done, err := fast.RecomputeRun(ctx, rc.ID, 7, time.Now().Add(time.Hour)); err != nil || !done {
+				t.Fatalf("RecomputeRun: over %v, %v", done, err)
+			}
+			// One pass reads every contact; with a small budget, several. (A last one
+			// reads the contact created since.)
+			if passes == 0 || (budget < 1000) != (passes > 2) {
+				t.Fatalf("%d scan passes with a budget of %d events", passes, budget)
+			}
+			change(slow)
+			rs, _, err := slow.PutScoringRules(ctx, rules, "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := slow.RescoreOneByOneForTest(ctx, rs.Version); err != nil {
+				t.Fatal(err)
+			}
+			for _, q := range []string{
+				`SELECT id, fit_score, engagement_score, stage, merged_into_id FROM contacts ORDER BY id`,
+				`SELECT contact_id, stage, entered_at FROM contact_stages ORDER BY contact_id, stage`,
+				`SELECT version, state FROM scoring_rule_sets ORDER BY version`,
+			} {
+				a, b := rowsOfBoth(t, fast, slow, q)
+				if !reflect.DeepEqual(a, b) {
+					t.Errorf("%s\nrecompute: %d rows\none by one: %d rows", q, len(a), len(b))
+					for i := range min(len(a), len(b)) {
+						if a[i] != b[i] {
+							t.Errorf("first difference at row %d:\nrecompute:  %s\none by one: %s", i, a[i], b[i])
+							break
+						}
+					}
+				}
+			}
+			// The changes moved scores: the comparison says something of them.
+			for _, id := range []string{leads[0], "1000"} {
+				if got, err := store.RowsForTest(ctx, fast, `SELECT engagement_score FROM contacts WHERE id = ?`, id); err != nil || got[0] == "0" {
+					t.Errorf("contact %s: engagement %v (%v)", id, got, err)
+				}
+			}
+		})
+	}
+}
