@@ -213,10 +213,11 @@ func LimitReadersForTest(s *Store, n int) { s.read.SetMaxOpenConns(n) }
 // EventScanForTest has recomputes read events by scans of the events table (scanPass)
 // from minContacts contacts left, holding at most budget events a pass, until the
 // returned function puts the defaults back.
+// Each pass is read by scanReaders readers, however few the events.
 func EventScanForTest(minContacts, budget int) func() {
-	m, b := scanMinContacts, scanBudget
-	scanMinContacts, scanBudget = minContacts, budget
-	return func() { scanMinContacts, scanBudget = m, b }
+	m, b, p := scanMinContacts, scanBudget, scanPartMin
+	scanMinContacts, scanBudget, scanPartMin = minContacts, budget, 1
+	return func() { scanMinContacts, scanBudget, scanPartMin = m, b, p }
 }
 
 // AfterScanPassForTest makes f run after each scan pass of a recompute has read its

@@ -52,7 +52,7 @@ func (s *Store) RecomputeRun(ctx context.Context, id int64, batch int, until tim
 	type job struct {
 		lo, hi int64 // the batch: live contacts with ids from lo to hi
 		scan   *scanBatch
-		kinds  []scanKind
+		kinds  [][]scanKind
 		done   chan result
 	}
 	jobs := make(chan *job)
