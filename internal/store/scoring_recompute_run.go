@@ -20,7 +20,9 @@ const recomputeWorkers = 2
 // the last staged batch and the writer is held only for the writes. Once every
 // contact is staged, RecomputeStep stages any contact added since and puts the rules
 // in force (finishRecompute). Staged scores are those RecomputeStep would stage: the
-// same reads (scoreContactRange) at the time of this run.
+// same reads (scoreContactRange) at the time of this run. On SQLite, while many
+// contacts are left, the batches' events are read instead by a scan of the events
+// table (scanPass), and every batch a scan read is staged, even past until.
 func (s *Store) RecomputeRun(ctx context.Context, id int64, batch int, until time.Time) (bool, error) {
 	if batch <= 0 {
 		batch = 5000
@@ -100,10 +102,9 @@ func (s *Store) RecomputeRun(ctx context.Context, id int64, batch int, until tim
 				if h := s.afterScanPass; h != nil {
 					h()
 				}
+				// Every batch of the pass is staged, even past until: its events are read,
+				// and a run whose scan outlasted its time would otherwise never move on.
 				for _, sb := range p.batches {
-					if !time.Now().Before(until) {
-						return
-					}
 					j := &job{lo: sb.ids[0], hi: sb.ids[len(sb.ids)-1], scan: sb, kinds: p.kinds, done: make(chan result, 1)}
 					if !send(j) {
 						return

@@ -739,3 +739,31 @@ func TestRecomputeScanScoresChangesMadeWhileItRan(t *testing.T) {
 		})
 	}
 }
+
+// A run whose scan of the events table outlasts its time still stages the contacts
+// the scan read, so a recompute whose runs are shorter than a scan moves on.
+func TestRecomputeScanOutlastingItsRunMovesOn(t *testing.T) {
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	s, _ := twoSeeded(t, 1, now)
+	if s.Engine() != store.SQLite {
+		t.Skip("the scan of the events table is SQLite's")
+	}
+	defer store.EventScanForTest(1, 1<<30)()
+	_, rc, err := s.PutScoringRules(ctx, randomRules(1), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	until := time.Now().Add(50 * time.Millisecond)
+	store.AfterScanPassForTest(s, func() { time.Sleep(time.Until(until) + 10*time.Millisecond) })
+	if done, err := s.RecomputeRun(ctx, rc.ID, 10, until); err != nil || done {
+		t.Fatalf("first run: over %v, %v", done, err)
+	}
+	p, err := s.Recompute(ctx, rc.ID)
+	if err != nil || p.Done != p.Total {
+		t.Fatalf("after the first run: %+v (%v), want every contact staged", p, err)
+	}
+	store.AfterScanPassForTest(s, nil)
+	if done, err := s.RecomputeRun(ctx, rc.ID, 10, time.Now().Add(time.Hour)); err != nil || !done {
+		t.Fatalf("second run: over %v, %v", done, err)
+	}
+}
