@@ -23,9 +23,9 @@ import (
 // they are summed in (occurred_at, id) order.
 //
 // What the scan holds is bounded by scanBudget events: past it, the pass gives up
-// its last batches, which a further pass (a further scan) takes. One pass reads in
-// one snapshot, a long read transaction (the time of one scan of the events table),
-// during which SQLite cannot complete a checkpoint.
+// its last batches, which a further pass (a further scan) takes. A pass is read by
+// scanReaders readers, each a range of event ids in a read transaction that lasts
+// its part of the scan, during which SQLite cannot complete a checkpoint.
 
 // scanBudget is how many events a scan pass holds at most (16 bytes each, with the
 // slices' room to grow about 24).
@@ -43,7 +43,8 @@ var scanReaders = 2
 var scanPartMin int64 = 100_000
 
 // heldEvent is an event a scan kept: when, the contact it counts for (its place in
-// its batch) and its kind (an index in scanPass.kinds).
+// its batch) and its kind (an index in the kinds of the part of the scan that read
+// it).
 type heldEvent struct {
 	at   int64
 	pos  int32
@@ -72,8 +73,8 @@ type scanPass struct {
 }
 
 // scanPass reads the live contacts with ids after after, in batches of batch, and
-// their events of the scoring window in one scan of the events table, in one
-// snapshot. It returns nil when fewer than scanMinContacts contacts are left (then
+// their events of the scoring window in one scan of the events table (see
+// readScanPart for its parts and their snapshots). It returns nil when fewer than scanMinContacts contacts are left (then
 // none, or too few to be worth a scan: see scanMinContacts), with left their count.
 // The pass may hold fewer batches than the contacts left make (see scanBudget).
 func (s *Store) scanPass(ctx context.Context, run *scoreRun, after int64, batch int) (p *scanPass, left int, err error) {
