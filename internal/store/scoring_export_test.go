@@ -209,3 +209,17 @@ func AfterScoreReadForTest(s *Store, f func()) { s.afterScoreRead = f }
 // LimitReadersForTest caps the connections of the store's read pool (on PostgreSQL
 // the one pool that reads and writes).
 func LimitReadersForTest(s *Store, n int) { s.read.SetMaxOpenConns(n) }
+
+// EventScanForTest has recomputes read events by scans of the events table (scanPass)
+// from minContacts contacts left, holding at most budget events a pass, until the
+// returned function puts the defaults back.
+// Each pass is read by scanReaders readers, however few the events.
+func EventScanForTest(minContacts, budget int) func() {
+	m, b, p := scanMinContacts, scanBudget, scanPartMin
+	scanMinContacts, scanBudget, scanPartMin = minContacts, budget, 1
+	return func() { scanMinContacts, scanBudget, scanPartMin = m, b, p }
+}
+
+// AfterScanPassForTest makes f run after each scan pass of a recompute has read its
+// events and before its batches are staged.
+func AfterScanPassForTest(s *Store, f func()) { s.afterScanPass = f }

@@ -20,7 +20,9 @@ const recomputeWorkers = 2
 // the last staged batch and the writer is held only for the writes. Once every
 // contact is staged, RecomputeStep stages any contact added since and puts the rules
 // in force (finishRecompute). Staged scores are those RecomputeStep would stage: the
-// same reads (scoreContactRange) at the time of this run.
+// same reads (scoreContactRange) at the time of this run. On SQLite, while many
+// contacts are left, the batches' events are read instead by a scan of the events
+// table (scanPass), and every batch a scan read is staged, even past until.
 func (s *Store) RecomputeRun(ctx context.Context, id int64, batch int, until time.Time) (bool, error) {
 	if batch <= 0 {
 		batch = 5000
@@ -51,6 +53,8 @@ func (s *Store) RecomputeRun(ctx context.Context, id int64, batch int, until tim
 	}
 	type job struct {
 		lo, hi int64 // the batch: live contacts with ids from lo to hi
+		scan   *scanBatch
+		kinds  [][]scanKind
 		done   chan result
 	}
 	jobs := make(chan *job)
@@ -59,7 +63,56 @@ func (s *Store) RecomputeRun(ctx context.Context, id int64, batch int, until tim
 	go func() {
 		defer close(order)
 		defer close(jobs)
+		send := func(j *job) bool {
+			select {
+			case order <- j:
+			case <-ctx.Done():
+				return false
+			}
+			select {
+			case jobs <- j:
+			case <-ctx.Done():
+				return false
+			}
+			return true
+		}
+		// On SQLite, with rules that pack, the batches are read by scans of the events
+		// table while enough contacts are left (see scanPass).
+		scan := s.engine == SQLite && len(run.rules.Engagement) <= maxPackedRules
 		for cursor := after; time.Now().Before(until); {
+			if scan {
+				p, left, err := s.scanPass(ctx, run, cursor, batch)
+				if err != nil {
+					j := &job{done: make(chan result, 1)}
+					j.done <- result{err: err}
+					select {
+					case order <- j:
+					case <-ctx.Done():
+					}
+					return
+				}
+				if left == 0 {
+					exhausted = true
+					return
+				}
+				if p == nil {
+					scan = false
+					continue
+				}
+				if h := s.afterScanPass; h != nil {
+					h()
+				}
+				// Every batch of the pass is staged, even past until: its events are read,
+				// and a run whose scan outlasted its time would otherwise never move on.
+				for _, sb := range p.batches {
+					j := &job{lo: sb.ids[0], hi: sb.ids[len(sb.ids)-1], scan: sb, kinds: p.kinds, done: make(chan result, 1)}
+					if !send(j) {
+						return
+					}
+					cursor = j.hi
+				}
+				continue
+			}
 			ids, err := idRows(s.query(ctx, `SELECT id FROM contacts WHERE id > ? AND merged_into_id IS NULL ORDER BY id LIMIT ?`, cursor, batch))
 			j := &job{done: make(chan result, 1)}
 			if err != nil {
@@ -92,6 +145,16 @@ func (s *Store) RecomputeRun(ctx context.Context, id int64, batch int, until tim
 		go func() {
 			for j := range jobs {
 				var scores []contactScore
+				if j.scan != nil {
+					// The events were read by the scan; the fit, from now.
+					matched, err := run.fit.matches(ctx, s, `c.id >= ? AND c.id <= ?`, []any{j.lo, j.hi})
+					if err == nil {
+						scores = run.scannedScores(j.scan, j.kinds, matched)
+					}
+					j.scan = nil
+					j.done <- result{scores, err}
+					continue
+				}
 				err := s.readSnapshot(ctx, func(q querier) error {
 					ids, err := idRows(q.query(ctx, `SELECT id FROM contacts WHERE id >= ? AND id <= ? AND merged_into_id IS NULL ORDER BY id`, j.lo, j.hi))
 					if err != nil || len(ids) == 0 {

@@ -157,7 +157,9 @@ func TestRecomputeMatchesOneByOne(t *testing.T) {
 		seed     uint64
 		pipeline bool
 		many     bool // more engagement rules than a packed event can name
-	}{{1, false, false}, {2, false, false}, {3, false, false}, {1, true, false}, {2, true, false}, {3, true, false}, {4, true, false}, {1, true, true}} {
+		scan     int  // with RecomputeRun, read events by scans of the events table holding this many at most
+	}{{1, false, false, 0}, {2, false, false, 0}, {3, false, false, 0}, {1, true, false, 0}, {2, true, false, 0}, {3, true, false, 0},
+		{4, true, false, 0}, {1, true, true, 0}, {1, true, false, 1 << 30}, {2, true, false, 1 << 30}, {3, true, false, 200}, {4, true, false, 1}, {1, true, true, 1 << 30}} {
 		seed := tc.seed
 		name := fmt.Sprint(seed)
 		if tc.pipeline {
@@ -166,7 +168,13 @@ func TestRecomputeMatchesOneByOne(t *testing.T) {
 		if tc.many {
 			name += "/many_rules"
 		}
+		if tc.scan > 0 {
+			name += fmt.Sprintf("/scan_%d", tc.scan)
+		}
 		t.Run(name, func(t *testing.T) {
+			if tc.scan > 0 {
+				defer store.EventScanForTest(1, tc.scan)()
+			}
 			fast, slow := twoSeeded(t, seed, now)
 			before, err := store.RowsForTest(ctx, fast, `SELECT id, scored_at FROM contacts ORDER BY id`)
 			if err != nil {
@@ -753,5 +761,125 @@ func TestDecayRefreshReachesEveryDueContactOnce(t *testing.T) {
 	}
 	if n, err := s.RefreshDecay(ctx, time.Hour, 7); err != nil || n != 0 {
 		t.Errorf("after the walk: %d rescored again, %v", n, err)
+	}
+}
+
+// A recompute that reads events by scans of the events table (SQLite) scores the
+// contacts changed after a scan as scoring them one by one after the changes does:
+// events arriving for contacts the scan read, and a contact created with its events.
+// The changes land after the first pass was read and before it is staged, with one
+// pass and with several.
+func TestRecomputeScanScoresChangesMadeWhileItRan(t *testing.T) {
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	for _, budget := range []int{1 << 30, 300} {
+		t.Run(fmt.Sprint(budget), func(t *testing.T) {
+			fast, slow := twoSeeded(t, 2, now)
+			if fast.Engine() != store.SQLite {
+				t.Skip("the scan of the events table is SQLite's")
+			}
+			defer store.EventScanForTest(1, budget)()
+			leads, err := store.RowsForTest(ctx, slow, `SELECT id FROM contacts WHERE merged_into_id IS NULL AND stage IN ('subscriber', 'lead') ORDER BY id`)
+			if err != nil || len(leads) < 3 {
+				t.Fatalf("leads %v (%v)", leads, err)
+			}
+			change := func(s *store.Store) {
+				t.Helper()
+				for _, q := range []struct {
+					q    string
+					args []any
+				}{
+					{`INSERT INTO events (contact_id, type, occurred_at, received_at, properties) VALUES (?, 'demo_request', ?, ?, '{}')`,
+						[]any{leads[0], now.Add(-time.Hour).UnixMicro(), now.UnixMicro()}},
+					{`INSERT INTO events (contact_id, type, occurred_at, received_at, properties) VALUES (?, 'page_view', ?, ?, '{"page_url":"/pricing"}')`,
+						[]any{leads[len(leads)-1], now.Add(-time.Minute).UnixMicro(), now.UnixMicro()}},
+					{`INSERT INTO contacts (id, email, job_title, country, email_type, stage, created_at, updated_at)
+						VALUES (1000, 'new@x.example', 'CTO', 'DE', 'work', 'lead', 0, 0)`, nil},
+					{`INSERT INTO events (contact_id, type, occurred_at, received_at, properties) VALUES (1000, 'demo_request', ?, ?, '{}'),
+						(1000, 'page_view', ?, ?, '{"page_url":"/pricing"}')`,
+						[]any{now.Add(-2 * time.Hour).UnixMicro(), now.UnixMicro(), now.Add(-time.Hour).UnixMicro(), now.UnixMicro()}},
+				} {
+					if err := store.ExecForTest(ctx, s, q.q, q.args...); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			rules := randomRules(2)
+			_, rc, err := fast.PutScoringRules(ctx, rules, "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			passes := 0
+			store.AfterScanPassForTest(fast, func() {
+				if passes++; passes == 1 {
+					change(fast)
+				}
+			})
+			if done, err := fast.RecomputeRun(ctx, rc.ID, 7, time.Now().Add(time.Hour)); err != nil || !done {
+				t.Fatalf("RecomputeRun: over %v, %v", done, err)
+			}
+			// One pass reads every contact; with a small budget, several. (A last one
+			// reads the contact created since.)
+			if passes == 0 || (budget < 1000) != (passes > 2) {
+				t.Fatalf("%d scan passes with a budget of %d events", passes, budget)
+			}
+			change(slow)
+			rs, _, err := slow.PutScoringRules(ctx, rules, "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := slow.RescoreOneByOneForTest(ctx, rs.Version); err != nil {
+				t.Fatal(err)
+			}
+			for _, q := range []string{
+				`SELECT id, fit_score, engagement_score, stage, merged_into_id FROM contacts ORDER BY id`,
+				`SELECT contact_id, stage, entered_at FROM contact_stages ORDER BY contact_id, stage`,
+				`SELECT version, state FROM scoring_rule_sets ORDER BY version`,
+			} {
+				a, b := rowsOfBoth(t, fast, slow, q)
+				if !reflect.DeepEqual(a, b) {
+					t.Errorf("%s\nrecompute: %d rows\none by one: %d rows", q, len(a), len(b))
+					for i := range min(len(a), len(b)) {
+						if a[i] != b[i] {
+							t.Errorf("first difference at row %d:\nrecompute:  %s\none by one: %s", i, a[i], b[i])
+							break
+						}
+					}
+				}
+			}
+			// The changes moved scores: the comparison says something of them.
+			for _, id := range []string{leads[0], "1000"} {
+				if got, err := store.RowsForTest(ctx, fast, `SELECT engagement_score FROM contacts WHERE id = ?`, id); err != nil || got[0] == "0" {
+					t.Errorf("contact %s: engagement %v (%v)", id, got, err)
+				}
+			}
+		})
+	}
+}
+
+// A run whose scan of the events table outlasts its time still stages the contacts
+// the scan read, so a recompute whose runs are shorter than a scan moves on.
+func TestRecomputeScanOutlastingItsRunMovesOn(t *testing.T) {
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	s, _ := twoSeeded(t, 1, now)
+	if s.Engine() != store.SQLite {
+		t.Skip("the scan of the events table is SQLite's")
+	}
+	defer store.EventScanForTest(1, 1<<30)()
+	_, rc, err := s.PutScoringRules(ctx, randomRules(1), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	until := time.Now().Add(50 * time.Millisecond)
+	store.AfterScanPassForTest(s, func() { time.Sleep(time.Until(until) + 10*time.Millisecond) })
+	if done, err := s.RecomputeRun(ctx, rc.ID, 10, until); err != nil || done {
+		t.Fatalf("first run: over %v, %v", done, err)
+	}
+	p, err := s.Recompute(ctx, rc.ID)
+	if err != nil || p.Done != p.Total {
+		t.Fatalf("after the first run: %+v (%v), want every contact staged", p, err)
+	}
+	store.AfterScanPassForTest(s, nil)
+	if done, err := s.RecomputeRun(ctx, rc.ID, 10, time.Now().Add(time.Hour)); err != nil || !done {
+		t.Fatalf("second run: over %v, %v", done, err)
 	}
 }

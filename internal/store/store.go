@@ -65,6 +65,9 @@ type Store struct {
 	// afterScoreRead, set by tests, runs after the event scorer has read and scored
 	// a batch and before it writes the batch.
 	afterScoreRead func()
+	// afterScanPass, set by tests, runs after a recompute's scan of the events table
+	// has read a pass and before its batches are staged.
+	afterScanPass func()
 	// background counts the work the store started on its own goroutines (planner
 	// statistics); Close waits for it.
 	background sync.WaitGroup

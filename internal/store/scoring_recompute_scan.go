@@ -1,0 +1,366 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/lodestone-hq/lodestone/internal/scoring"
+)
+
+// On SQLite a full rescore reads the scoring window of events in table order, each
+// page once, instead of stepping the contact index batch by batch and looking up the
+// table row of every event whose properties matter (page views and stage changes,
+// most of them): at a million contacts that was 7.2 million lookups, most of a
+// rescore's time. The scan keeps of each event that counts only what the scores need
+// (heldEvent, 16 bytes), filed under its contact's batch; once the scan is over, the
+// batches are scored from what they hold and staged as before, their fit read on the
+// readers batch by batch. The sums are those of scoreRangePacked, in the same order:
+// a contact's events are kept in id order (the scan's) and sorted stably by time, so
+// they are summed in (occurred_at, id) order.
+//
+// What the scan holds is bounded by scanBudget events: past it, the pass gives up
+// its last batches, which a further pass (a further scan) takes. A pass is read by
+// scanReaders readers, each a range of event ids in a read transaction that lasts
+// its part of the scan, during which SQLite cannot complete a checkpoint.
+
+// scanBudget is how many events a scan pass holds at most (16 bytes each, with the
+// slices' room to grow about 24).
+var scanBudget = 12_000_000
+
+// scanMinContacts is how many live contacts must be left to stage for a recompute to
+// read them by a scan of the events table; fewer are read by batches of the contact
+// index, as a scan reads every event of the window whoever it belongs to.
+var scanMinContacts = 50_000
+
+// scanReaders is how many readers share a scan pass, each a range of event ids.
+var scanReaders = 2
+
+// scanPartMin is how many events each reader of a scan pass reads at least.
+var scanPartMin int64 = 100_000
+
+// heldEvent is an event a scan kept: when, the contact it counts for (its place in
+// its batch) and its kind (an index in the kinds of the part of the scan that read
+// it).
+type heldEvent struct {
+	at   int64
+	pos  int32
+	kind uint32
+}
+
+// scanKind is what scoring needs of an event besides its time: which engagement
+// rules count it (bit k for rule k) and whether it recycles its contact.
+type scanKind struct {
+	rules   uint64
+	recycle bool
+}
+
+// scanBatch is one batch of a scan pass: its live contacts in id order and the
+// events that count for them, in id order.
+type scanBatch struct {
+	ids []int64
+	evs [][]heldEvent // by part of the scan (see readScanPart), each in id order
+}
+
+// scanPass is what one scan read: batches of consecutive live contacts with their
+// events, and the kinds the events name.
+type scanPass struct {
+	batches []*scanBatch
+	kinds   [][]scanKind // by part of the scan
+}
+
+// scanPass reads the live contacts with ids after after, in batches of batch, and
+// their events of the scoring window in one scan of the events table (see
+// readScanPart for its parts and their snapshots). It returns nil when fewer than scanMinContacts contacts are left (then
+// none, or too few to be worth a scan: see scanMinContacts), with left their count.
+// The pass may hold fewer batches than the contacts left make (see scanBudget).
+func (s *Store) scanPass(ctx context.Context, run *scoreRun, after int64, batch int) (p *scanPass, left int, err error) {
+	t0 := time.Now()
+	held := 0
+	defer func() {
+		if recomputeTrace != nil && p != nil {
+			recomputeTrace("scan pass of "+itoa(int64(len(p.batches)))+" batches, "+itoa(int64(held))+" events", time.Since(t0))
+		}
+	}()
+	err = s.readSnapshot(ctx, func(q querier) error {
+		ids, err := idRows(q.query(ctx, `SELECT id FROM contacts WHERE id > ? AND merged_into_id IS NULL ORDER BY id`, after))
+		if err != nil {
+			return err
+		}
+		left = len(ids)
+		if len(ids) < max(scanMinContacts, 1) || ids[len(ids)-1] >= 1<<54 {
+			return nil
+		}
+		// A contact's place in ids, plus one, by its id (0: not a live contact of the
+		// pass): in an array over the ids' span when they are dense enough, as they
+		// are, else in a map. Contacts merged into a live one take its place.
+		base, span := ids[0], ids[len(ids)-1]-ids[0]+1
+		var dense []int32
+		sparse := map[int64]int32{}
+		if span <= 4*int64(len(ids))+1<<20 {
+			dense = make([]int32, span)
+		}
+		place := func(id int64) int32 {
+			if dense != nil && id >= base && id-base < span {
+				return dense[id-base]
+			}
+			return sparse[id]
+		}
+		setPlace := func(id int64, v int32) {
+			if dense != nil && id >= base && id-base < span {
+				dense[id-base] = v
+			} else {
+				sparse[id] = v
+			}
+		}
+		for i, id := range ids {
+			setPlace(id, int32(i+1))
+		}
+		rows, err := q.query(ctx, `SELECT id, merged_into_id FROM contacts WHERE merged_into_id > ?`, after)
+		if err != nil {
+			return err
+		}
+		type child struct{ id, parent int64 }
+		var children []child
+		for rows.Next() {
+			var c child
+			if err := rows.Scan(&c.id, &c.parent); err != nil {
+				rows.Close()
+				return err
+			}
+			children = append(children, c)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, c := range children {
+			// Only children of live contacts: a parent merged in turn is not read.
+			if p := place(c.parent); p > 0 && place(c.id) == 0 {
+				setPlace(c.id, p)
+			}
+		}
+
+		var maxEvent int64
+		me, err := idRows(q.query(ctx, `SELECT COALESCE(MAX(id), 0) FROM events`))
+		if err != nil {
+			return err
+		}
+		maxEvent = me[0]
+		nb := (len(ids) + batch - 1) / batch
+		parts := max(1, min(scanReaders, int(maxEvent/max(scanPartMin, 1))))
+		results := make([]*scanPart, parts)
+		errc := make(chan error, parts)
+		pctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		// Part k reads the events with ids in (from, to]: the first on this snapshot,
+		// the others each on a reader of its own, whose snapshot, taken after this
+		// one, holds the same events up to maxEvent (later ones are the late events
+		// finishRecompute rescores).
+		readPart := func(q querier, k int) error {
+			from, to := maxEvent*int64(k)/int64(parts), maxEvent*int64(k+1)/int64(parts)
+			part, err := readScanPart(pctx, q, run, place, nb, int32(batch), int32(len(ids)), from, to, scanBudget/parts)
+			results[k] = part
+			return err
+		}
+		for k := 1; k < parts; k++ {
+			go func() {
+				err := s.readSnapshot(pctx, func(q querier) error { return readPart(q, k) })
+				if err != nil {
+					cancel()
+				}
+				errc <- err
+			}()
+		}
+		err0 := readPart(q, 0)
+		if err0 != nil {
+			cancel()
+		}
+		for range parts - 1 {
+			if err := <-errc; err != nil && err0 == nil {
+				err0 = err
+			}
+		}
+		if err0 != nil {
+			return err0
+		}
+		// The batches every part holds whole.
+		limit := int32(len(ids))
+		for _, part := range results {
+			limit = min(limit, part.limit)
+		}
+		p = &scanPass{}
+		for i := 0; i < nb && int32(i*batch) < limit; i++ {
+			sb := &scanBatch{ids: ids[i*batch : min((i+1)*batch, len(ids))]}
+			for _, part := range results {
+				sb.evs = append(sb.evs, part.evs[i])
+				held += len(part.evs[i])
+			}
+			p.batches = append(p.batches, sb)
+		}
+		for _, part := range results {
+			p.kinds = append(p.kinds, part.kinds)
+		}
+		return nil
+	})
+	if err != nil || p == nil {
+		return nil, left, err
+	}
+	return p, left, nil
+}
+
+// scanPart is what one reader of a scan pass read: the events of each batch, the
+// kinds they name, and the place from which its batches were given up.
+type scanPart struct {
+	evs   [][]heldEvent
+	kinds []scanKind
+	limit int32
+}
+
+// readScanPart reads the events with ids in (from, to] of the scoring window, in id
+// order, and keeps those that count for the contacts of a pass: place gives a
+// contact's place in the pass, plus one (0 for none), nb the pass's batches of batch
+// contacts, n its contacts. Past budget events it gives up its last batches.
+func readScanPart(ctx context.Context, q querier, run *scoreRun, place func(int64) int32, nb int, batch, n int32, from, to int64, budget int) (*scanPart, error) {
+	part := &scanPart{evs: make([][]heldEvent, nb), limit: n}
+	held := 0
+	ef := run.eventFilter()
+	pr := &packedReader{ef: ef, rules: run.rules.Engagement, props: map[string]any{}}
+	kindOf := map[scanKind]uint32{}
+	kind := func(k scanKind) uint32 {
+		if v, ok := kindOf[k]; ok {
+			return v
+		}
+		v := uint32(len(part.kinds))
+		part.kinds = append(part.kinds, k)
+		kindOf[k] = v
+		return v
+	}
+	// The kind of an event whose properties do not matter follows from its type.
+	byType := make([]int64, len(ef.types)) // kind+1, or 0 when its properties matter
+	for t, name := range ef.types {
+		if ef.needProps[name] {
+			continue
+		}
+		e := scoring.Event{Type: name}
+		k := scanKind{recycle: recycles(e)}
+		for r, rule := range pr.rules {
+			if rule.Matches(e) {
+				k.rules |= 1 << r
+			}
+		}
+		byType[t] = int64(kind(k)) + 1
+	}
+	// Three columns a row: the contact and the type's index in one number, the
+	// time, and the properties where they matter.
+	var args []any
+	typ := `CASE e.type`
+	for i, t := range ef.types {
+		typ += ` WHEN ? THEN ` + strconv.Itoa(i)
+		args = append(args, t)
+	}
+	typ += ` ELSE 255 END`
+	var need []any
+	for _, t := range ef.types {
+		if ef.needProps[t] {
+			need = append(need, t)
+		}
+	}
+	props := `NULL`
+	if len(need) > 0 {
+		props = `CASE WHEN e.type IN (` + placeholders(len(need)) + `) THEN e.properties END`
+		args = append(args, need...)
+	}
+	args = append(args, from, to, ef.horizon)
+	for _, t := range ef.types {
+		args = append(args, t)
+	}
+	rows, err := q.query(ctx, `SELECT e.contact_id * 256 + `+typ+`, e.occurred_at, `+props+`
+		FROM events e NOT INDEXED WHERE e.id > ? AND e.id <= ? AND e.contact_id IS NOT NULL AND e.occurred_at >= ? AND e.type IN (`+placeholders(len(ef.types))+`)
+		ORDER BY e.id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var raw sql.RawBytes
+	for rows.Next() {
+		var ct, at int64
+		if err := rows.Scan(&ct, &at, &raw); err != nil {
+			return nil, err
+		}
+		t := int(ct & 255)
+		pl := place(ct>>8) - 1
+		if pl < 0 || pl >= part.limit || t >= len(ef.types) {
+			continue
+		}
+		var k uint32
+		if v := byType[t]; v > 0 {
+			k = uint32(v - 1)
+		} else {
+			e := scoring.Event{Type: ef.types[t]}
+			if len(raw) > 0 && string(raw) != "{}" {
+				e.Properties = pr.decode(raw)
+			}
+			sk := scanKind{recycle: recycles(e)}
+			for r, rule := range pr.rules {
+				if rule.Matches(e) {
+					sk.rules |= 1 << r
+				}
+			}
+			k = kind(sk)
+		}
+		if sk := part.kinds[k]; sk.rules == 0 && !sk.recycle {
+			continue // it adds nothing to any sum
+		}
+		bi := pl / batch
+		part.evs[bi] = append(part.evs[bi], heldEvent{at: at, pos: pl % batch, kind: k})
+		if held++; held > budget {
+			// Give up the last batches until a quarter of the budget is free again;
+			// a later pass reads them.
+			last := int(part.limit-1) / int(batch)
+			for last > 0 && held > budget*3/4 {
+				held -= len(part.evs[last])
+				part.evs[last] = nil
+				last--
+			}
+			part.limit = int32(last+1) * batch
+		}
+	}
+	return part, rows.Err()
+}
+
+// scannedScores scores a batch of a scan pass from its events and the fit matches
+// of its contacts, as scoreRangePacked does.
+func (run *scoreRun) scannedScores(sb *scanBatch, kinds [][]scanKind, matched map[int64][]bool) []contactScore {
+	// Each contact's events together, in the scan's (id) order: a stable counting
+	// sort on the contact, over the parts in order.
+	start := make([]int, len(sb.ids)+1)
+	for _, evs := range sb.evs {
+		for _, e := range evs {
+			start[e.pos+1]++
+		}
+	}
+	for i := 1; i < len(start); i++ {
+		start[i] += start[i-1]
+	}
+	grouped := make([]packedEvent, start[len(sb.ids)])
+	next := slices.Clone(start[:len(sb.ids)])
+	for k, evs := range sb.evs {
+		for _, e := range evs {
+			kd := kinds[k][e.kind]
+			grouped[next[e.pos]] = packedEvent{at: e.at, rules: kd.rules, recycle: kd.recycle}
+			next[e.pos]++
+		}
+	}
+	out := make([]contactScore, len(sb.ids))
+	for i, id := range sb.ids {
+		own := grouped[start[i]:start[i+1]]
+		// In time order; events of the same time stay in id order.
+		slices.SortStableFunc(own, func(a, b packedEvent) int { return cmp.Compare(a.at, b.at) })
+		out[i] = run.computePacked(id, own, matched[id])
+	}
+	return out
+}
