@@ -220,6 +220,14 @@ func EventScanForTest(minContacts, budget int) func() {
 	return func() { scanMinContacts, scanBudget, scanPartMin = m, b, p }
 }
 
+// MaxScanEventsForTest sets the largest events table a recompute reads by scans,
+// until the returned function puts the default back.
+func MaxScanEventsForTest(n int64) func() {
+	m := scanMaxEvents
+	scanMaxEvents = n
+	return func() { scanMaxEvents = m }
+}
+
 // AfterScanPassForTest makes f run after each scan pass of a recompute has read its
 // events and before its batches are staged.
 func AfterScanPassForTest(s *Store, f func()) { s.afterScanPass = f }

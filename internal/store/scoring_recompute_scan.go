@@ -36,6 +36,13 @@ var scanBudget = 12_000_000
 // index, as a scan reads every event of the window whoever it belongs to.
 var scanMinContacts = 50_000
 
+// scanMaxEvents is the largest events table a recompute reads by scans. A pass must
+// read the whole table and stage every batch it holds within one run of the job
+// (its lease, minutes): 1,000,000 contacts with 10,000,000 events take about 30 s.
+// Past this size the batches are read from the contact index as before, which
+// moves on at every run however large the tables.
+var scanMaxEvents int64 = 40_000_000
+
 // scanReaders is how many readers share a scan pass, each a range of event ids.
 var scanReaders = 2
 
@@ -74,8 +81,9 @@ type scanPass struct {
 
 // scanPass reads the live contacts with ids after after, in batches of batch, and
 // their events of the scoring window in one scan of the events table (see
-// readScanPart for its parts and their snapshots). It returns nil when fewer than scanMinContacts contacts are left (then
-// none, or too few to be worth a scan: see scanMinContacts), with left their count.
+// readScanPart for its parts and their snapshots). It returns nil, with left the
+// live contacts left, when fewer than scanMinContacts are left (none, or too few to
+// be worth a scan) or the events table is past scanMaxEvents.
 // The pass may hold fewer batches than the contacts left make (see scanBudget).
 func (s *Store) scanPass(ctx context.Context, run *scoreRun, after int64, batch int) (p *scanPass, left int, err error) {
 	t0 := time.Now()
@@ -150,6 +158,9 @@ func (s *Store) scanPass(ctx context.Context, run *scoreRun, after int64, batch 
 			return err
 		}
 		maxEvent = me[0]
+		if maxEvent > scanMaxEvents {
+			return nil
+		}
 		nb := (len(ids) + batch - 1) / batch
 		parts := max(1, min(scanReaders, int(maxEvent/max(scanPartMin, 1))))
 		results := make([]*scanPart, parts)

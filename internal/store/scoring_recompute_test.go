@@ -158,8 +158,10 @@ func TestRecomputeMatchesOneByOne(t *testing.T) {
 		pipeline bool
 		many     bool // more engagement rules than a packed event can name
 		scan     int  // with RecomputeRun, read events by scans of the events table holding this many at most
-	}{{1, false, false, 0}, {2, false, false, 0}, {3, false, false, 0}, {1, true, false, 0}, {2, true, false, 0}, {3, true, false, 0},
-		{4, true, false, 0}, {1, true, true, 0}, {1, true, false, 1 << 30}, {2, true, false, 1 << 30}, {3, true, false, 200}, {4, true, false, 1}, {1, true, true, 1 << 30}} {
+		tooBig   bool // the events table is past what a recompute reads by scans
+	}{{1, false, false, 0, false}, {2, false, false, 0, false}, {3, false, false, 0, false}, {1, true, false, 0, false}, {2, true, false, 0, false}, {3, true, false, 0, false},
+		{4, true, false, 0, false}, {1, true, true, 0, false}, {1, true, false, 1 << 30, false}, {2, true, false, 1 << 30, false}, {3, true, false, 200, false}, {4, true, false, 1, false},
+		{1, true, true, 1 << 30, false}, {2, true, false, 1 << 30, true}} {
 		seed := tc.seed
 		name := fmt.Sprint(seed)
 		if tc.pipeline {
@@ -171,11 +173,24 @@ func TestRecomputeMatchesOneByOne(t *testing.T) {
 		if tc.scan > 0 {
 			name += fmt.Sprintf("/scan_%d", tc.scan)
 		}
+		if tc.tooBig {
+			name += "/too_many_events_to_scan"
+		}
 		t.Run(name, func(t *testing.T) {
 			if tc.scan > 0 {
 				defer store.EventScanForTest(1, tc.scan)()
 			}
+			if tc.tooBig {
+				defer store.MaxScanEventsForTest(1)()
+			}
 			fast, slow := twoSeeded(t, seed, now)
+			passes := 0
+			store.AfterScanPassForTest(fast, func() { passes++ })
+			defer func() {
+				if tc.scan > 0 && tc.pipeline && !tc.many && fast.Engine() == store.SQLite && (passes == 0) != tc.tooBig {
+					t.Errorf("%d scan passes", passes)
+				}
+			}()
 			before, err := store.RowsForTest(ctx, fast, `SELECT id, scored_at FROM contacts ORDER BY id`)
 			if err != nil {
 				t.Fatal(err)
