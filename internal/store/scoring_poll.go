@@ -178,7 +178,11 @@ func formatGaps(g map[int64]time.Time) string {
 // last call stopped, and wraps around at the end, so a pass of calls reads each
 // contact once however many are due.
 func (s *Store) RefreshDecay(ctx context.Context, age time.Duration, limit int) (int, error) {
+	if limit <= 0 {
+		return 0, nil
+	}
 	var n int
+	var next int64 // where the next call starts, kept once this one commits
 	err := s.retryTx(ctx, func(tx *Tx) error {
 		if err := lockScoring(ctx, tx); err != nil {
 			return err
@@ -190,7 +194,7 @@ func (s *Store) RefreshDecay(ctx context.Context, age time.Duration, limit int) 
 		cutoff := ts(run.now.Add(-age))
 		var ids []int64
 		if s.engine == Postgres {
-			if ids, err = s.decayDue(ctx, tx, cutoff, limit); err != nil {
+			if ids, next, err = s.decayDue(ctx, tx, cutoff, limit); err != nil {
 				return err
 			}
 		} else if ids, err = idRows(tx.query(ctx, `SELECT id FROM contacts WHERE engagement_score > 0 AND merged_into_id IS NULL
@@ -208,32 +212,35 @@ func (s *Store) RefreshDecay(ctx context.Context, age time.Duration, limit int) 
 		}
 		return applyScores(ctx, tx, run, scores, func(int64) string { return "decay" }, false)
 	})
+	if err == nil && s.engine == Postgres {
+		s.decayAfter.Store(next)
+	}
 	return n, err
 }
 
 // decayDue lists up to limit contacts due for the decay refresh on PostgreSQL, in id
-// order from after the last call's, wrapping around to the first contact; the next
-// call starts after the last one listed, or from the start when fewer were due.
-func (s *Store) decayDue(ctx context.Context, tx *Tx, cutoff int64, limit int) ([]int64, error) {
+// order from after the last call's, wrapping around to the first contact, and where
+// the next call starts: after the last one listed, or from the start when fewer were
+// due. The caller keeps next once its transaction commits, so a retried one reads
+// the same contacts again.
+func (s *Store) decayDue(ctx context.Context, tx *Tx, cutoff int64, limit int) (ids []int64, next int64, err error) {
 	const due = ` AND engagement_score > 0 AND merged_into_id IS NULL AND (scored_at IS NULL OR scored_at < ?) ORDER BY id LIMIT ?`
 	after := s.decayAfter.Load()
-	ids, err := idRows(tx.query(ctx, `SELECT id FROM contacts WHERE id > ?`+due, after, cutoff, limit))
+	ids, err = idRows(tx.query(ctx, `SELECT id FROM contacts WHERE id > ?`+due, after, cutoff, limit))
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if len(ids) < limit && after > 0 {
 		more, err := idRows(tx.query(ctx, `SELECT id FROM contacts WHERE id <= ?`+due, after, cutoff, limit-len(ids)))
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		ids = append(ids, more...)
 	}
-	if len(ids) < limit {
-		s.decayAfter.Store(0)
-	} else {
-		s.decayAfter.Store(ids[len(ids)-1])
+	if len(ids) == limit {
+		next = ids[len(ids)-1]
 	}
-	return ids, nil
+	return ids, next, nil
 }
 
 // ScoreChange is one row of a contact's score history.

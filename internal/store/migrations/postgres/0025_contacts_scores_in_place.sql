@@ -20,4 +20,10 @@ DROP INDEX contacts_live_fit;
 DROP INDEX contacts_live_engagement;
 DROP INDEX contacts_scored;
 ALTER TABLE contacts SET (fillfactor = 50);
-CLUSTER contacts USING contacts_pkey;
+-- A new database has nothing to rewrite.
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM contacts) THEN
+        CLUSTER contacts USING contacts_pkey;
+    END IF;
+END $$;
