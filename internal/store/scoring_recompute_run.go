@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -20,9 +21,9 @@ const recomputeWorkers = 2
 // the last staged batch and the writer is held only for the writes. Once every
 // contact is staged, RecomputeStep stages any contact added since and puts the rules
 // in force (finishRecompute). Staged scores are those RecomputeStep would stage: the
-// same reads (scoreContactRange) at the time of this run. On SQLite, while many
-// contacts are left, the batches' events are read instead by a scan of the events
-// table (scanPass), and every batch a scan read is staged, even past until.
+// same reads (scoreContactRange) at the time of this run. While many contacts are
+// left, the batches' events are read instead by a scan of the events table
+// (scanPass), and every batch a scan read is staged, even past until.
 func (s *Store) RecomputeRun(ctx context.Context, id int64, batch int, until time.Time) (bool, error) {
 	if batch <= 0 {
 		batch = 5000
@@ -76,9 +77,9 @@ func (s *Store) RecomputeRun(ctx context.Context, id int64, batch int, until tim
 			}
 			return true
 		}
-		// On SQLite, with rules that pack, the batches are read by scans of the events
-		// table while enough contacts are left (see scanPass).
-		scan := s.engine == SQLite && len(run.rules.Engagement) <= maxPackedRules
+		// With rules that pack, the batches are read by scans of the events table while
+		// enough contacts are left (see scanPass).
+		scan := len(run.rules.Engagement) <= maxPackedRules
 		for cursor := after; time.Now().Before(until); {
 			if scan {
 				p, left, err := s.scanPass(ctx, run, cursor, batch)
@@ -225,12 +226,24 @@ func (s *Store) stageBatch(ctx context.Context, id, from, to int64, scores []con
 // SQLite reader connection (its readers begin IMMEDIATE ones through database/sql,
 // which would take the write lock).
 func (s *Store) readSnapshot(ctx context.Context, fn func(q querier) error) error {
+	return s.readSnapshotOf(ctx, "", fn)
+}
+
+// readSnapshotOf is readSnapshot; on PostgreSQL, with snapshot set (what
+// pg_export_snapshot returned in a transaction still open), its reads see that
+// transaction's snapshot instead of one of their own.
+func (s *Store) readSnapshotOf(ctx context.Context, snapshot string, fn func(q querier) error) error {
 	if s.engine == Postgres {
 		sqlTx, err := s.read.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 		if err != nil {
 			return err
 		}
 		defer sqlTx.Rollback()
+		if snapshot != "" {
+			if _, err := sqlTx.ExecContext(ctx, `SET TRANSACTION SNAPSHOT '`+strings.ReplaceAll(snapshot, "'", "''")+`'`); err != nil {
+				return err
+			}
+		}
 		// Each batch's events query is costed over the JIT's threshold: it would be
 		// compiled (about 10 ms) every batch for a plan that reads rows and computes little.
 		if _, err := sqlTx.ExecContext(ctx, `SET LOCAL jit = off`); err != nil {

@@ -11,24 +11,30 @@ import (
 	"github.com/lodestone-hq/lodestone/internal/scoring"
 )
 
-// On SQLite a full rescore reads the scoring window of events in table order, each
-// page once, instead of stepping the contact index batch by batch and looking up the
+// A full rescore reads the scoring window of events in table order, each page once,
+// instead of batch by batch through the contact index: on SQLite that looked up the
 // table row of every event whose properties matter (page views and stage changes,
-// most of them): at a million contacts that was 7.2 million lookups, most of a
-// rescore's time. The scan keeps of each event that counts only what the scores need
-// (heldEvent, 16 bytes), filed under its contact's batch; once the scan is over, the
-// batches are scored from what they hold and staged as before, their fit read on the
-// readers batch by batch. The sums are those of scoreRangePacked, in the same order:
-// a contact's events are kept in id order (the scan's) and sorted stably by time, so
-// they are summed in (occurred_at, id) order.
+// most of them), 7.2 million lookups at a million contacts; on PostgreSQL, whose
+// rows are not clustered by contact, each batch of 5,000 contacts read about 40,000
+// of the events table's 273,000 pages, 8 million page reads in all. The scan keeps
+// of each event that counts only what the scores need (heldEvent, 16 bytes, and on
+// PostgreSQL its id, 4 more), filed under its contact's batch; once the scan is over,
+// the batches are scored from what they hold and staged as before, their fit read on
+// the readers batch by batch. The sums are those of scoreRangePacked, in the same
+// order: a contact's events are sorted by time, then id, so they are summed in
+// (occurred_at, id) order. On SQLite the scan reads in id order, and the sort, a
+// stable one, needs no id; PostgreSQL's rows lie in the order they were written
+// (an anonymous visitor's events move when it turns into a contact), so each event
+// keeps its id.
 //
 // What the scan holds is bounded by scanBudget events: past it, the pass gives up
 // its last batches, which a further pass (a further scan) takes. A pass is read by
-// scanReaders readers, each a range of event ids in a read transaction that lasts
-// its part of the scan, during which SQLite cannot complete a checkpoint.
+// scanReaders readers, each a part of the table in a read transaction that lasts
+// its part of the scan (during which SQLite cannot complete a checkpoint): on SQLite
+// a range of event ids, on PostgreSQL a range of the table's pages.
 
-// scanBudget is how many events a scan pass holds at most (16 bytes each, with the
-// slices' room to grow about 24).
+// scanBudget is how many events a scan pass holds at most (16 bytes each, 20 on
+// PostgreSQL, with the slices' room to grow about 24 and 30).
 var scanBudget = 12_000_000
 
 // scanMinContacts is how many live contacts must be left to stage for a recompute to
@@ -66,10 +72,11 @@ type scanKind struct {
 }
 
 // scanBatch is one batch of a scan pass: its live contacts in id order and the
-// events that count for them, in id order.
+// events that count for them, in the scan's order.
 type scanBatch struct {
-	ids []int64
-	evs [][]heldEvent // by part of the scan (see readScanPart), each in id order
+	ids   []int64
+	evs   [][]heldEvent // by part of the scan (see readScanPart), each in id order on SQLite
+	evIDs [][]uint32    // by part, the ids of evs on PostgreSQL (nil on SQLite)
 }
 
 // scanPass is what one scan read: batches of consecutive live contacts with their
@@ -152,13 +159,26 @@ func (s *Store) scanPass(ctx context.Context, run *scoreRun, after int64, batch 
 			}
 		}
 
-		var maxEvent int64
-		me, err := idRows(q.query(ctx, `SELECT COALESCE(MAX(id), 0) FROM events`))
+		var maxEvent, pages int64
+		var snapshot string
+		if s.engine == Postgres {
+			// Every reader sees this snapshot (the others import it); the parts are
+			// ranges of the table's pages as it is now, the last one to its end.
+			rows, qerr := q.query(ctx, `SELECT COALESCE((SELECT MAX(id) FROM events), 0),
+				pg_relation_size(CAST('events' AS regclass)) / CAST(current_setting('block_size') AS BIGINT), pg_export_snapshot()`)
+			err = eachRow(rows, qerr, func(rows *sql.Rows) error { return rows.Scan(&maxEvent, &pages, &snapshot) })
+		} else {
+			var me []int64
+			me, err = idRows(q.query(ctx, `SELECT COALESCE(MAX(id), 0) FROM events`))
+			if len(me) > 0 {
+				maxEvent = me[0]
+			}
+		}
 		if err != nil {
 			return err
 		}
-		maxEvent = me[0]
-		if maxEvent > scanMaxEvents {
+		// A held event's id is a uint32.
+		if maxEvent > scanMaxEvents || maxEvent >= 1<<32 {
 			return nil
 		}
 		nb := (len(ids) + batch - 1) / batch
@@ -167,19 +187,28 @@ func (s *Store) scanPass(ctx context.Context, run *scoreRun, after int64, batch 
 		errc := make(chan error, parts)
 		pctx, cancel := context.WithCancel(ctx)
 		defer cancel()
-		// Part k reads the events with ids in (from, to]: the first on this snapshot,
-		// the others each on a reader of its own, whose snapshot, taken after this
-		// one, holds the same events up to maxEvent (later ones are the late events
-		// finishRecompute rescores).
+		// Part k is read the first on this snapshot, the others each on a reader of
+		// its own. On SQLite it reads the events with ids in (from, to], and the
+		// others' snapshots, taken after this one, hold the same events up to
+		// maxEvent (later ones are the late events finishRecompute rescores). On
+		// PostgreSQL it reads a range of the table's pages, the last to the end, on
+		// this very snapshot: a row whose id is below maxEvent may commit after it
+		// (ids are drawn before commit), and a reader of its own would see it.
 		readPart := func(q querier, k int) error {
-			from, to := maxEvent*int64(k)/int64(parts), maxEvent*int64(k+1)/int64(parts)
-			part, err := readScanPart(pctx, q, run, place, nb, int32(batch), int32(len(ids)), from, to, scanBudget/parts)
+			r := scanRange{from: maxEvent * int64(k) / int64(parts), to: maxEvent * int64(k+1) / int64(parts)}
+			if s.engine == Postgres {
+				r = scanRange{pg: true, page: pages * int64(k) / int64(parts)}
+				if k < parts-1 {
+					r.pageEnd = pages * int64(k+1) / int64(parts)
+				}
+			}
+			part, err := readScanPart(pctx, q, run, place, nb, int32(batch), int32(len(ids)), r, scanBudget/parts)
 			results[k] = part
 			return err
 		}
 		for k := 1; k < parts; k++ {
 			go func() {
-				err := s.readSnapshot(pctx, func(q querier) error { return readPart(q, k) })
+				err := s.readSnapshotOf(pctx, snapshot, func(q querier) error { return readPart(q, k) })
 				if err != nil {
 					cancel()
 				}
@@ -209,6 +238,9 @@ func (s *Store) scanPass(ctx context.Context, run *scoreRun, after int64, batch 
 			for _, part := range results {
 				sb.evs = append(sb.evs, part.evs[i])
 				held += len(part.evs[i])
+				if part.ids != nil {
+					sb.evIDs = append(sb.evIDs, part.ids[i])
+				}
 			}
 			p.batches = append(p.batches, sb)
 		}
@@ -223,20 +255,35 @@ func (s *Store) scanPass(ctx context.Context, run *scoreRun, after int64, batch 
 	return p, left, nil
 }
 
-// scanPart is what one reader of a scan pass read: the events of each batch, the
-// kinds they name, and the place from which its batches were given up.
+// scanPart is what one reader of a scan pass read: the events of each batch (and
+// on PostgreSQL their ids), the kinds they name, and the place from which its
+// batches were given up.
 type scanPart struct {
 	evs   [][]heldEvent
+	ids   [][]uint32
 	kinds []scanKind
 	limit int32
 }
 
-// readScanPart reads the events with ids in (from, to] of the scoring window, in id
-// order, and keeps those that count for the contacts of a pass: place gives a
-// contact's place in the pass, plus one (0 for none), nb the pass's batches of batch
-// contacts, n its contacts. Past budget events it gives up its last batches.
-func readScanPart(ctx context.Context, q querier, run *scoreRun, place func(int64) int32, nb int, batch, n int32, from, to int64, budget int) (*scanPart, error) {
+// scanRange is the part of the events table one reader of a scan pass reads: on
+// SQLite the events with ids in (from, to], in id order; on PostgreSQL (pg) those on
+// the table's pages from page on and before pageEnd (0: to the end), in the order
+// they lie there, through a TID range scan.
+type scanRange struct {
+	pg            bool
+	from, to      int64
+	page, pageEnd int64
+}
+
+// readScanPart reads the events of the scoring window in r and keeps those that
+// count for the contacts of a pass: place gives a contact's place in the pass, plus
+// one (0 for none), nb the pass's batches of batch contacts, n its contacts. Past
+// budget events it gives up its last batches.
+func readScanPart(ctx context.Context, q querier, run *scoreRun, place func(int64) int32, nb int, batch, n int32, r scanRange, budget int) (*scanPart, error) {
 	part := &scanPart{evs: make([][]heldEvent, nb), limit: n}
+	if r.pg {
+		part.ids = make([][]uint32, nb)
+	}
 	held := 0
 	ef := run.eventFilter()
 	pr := &packedReader{ef: ef, rules: run.rules.Engagement, props: map[string]any{}}
@@ -266,7 +313,7 @@ func readScanPart(ctx context.Context, q querier, run *scoreRun, place func(int6
 		byType[t] = int64(kind(k)) + 1
 	}
 	// Three columns a row: the contact and the type's index in one number, the
-	// time, and the properties where they matter.
+	// time, and the properties where they matter; on PostgreSQL the id too.
 	var args []any
 	typ := `CASE e.type`
 	for i, t := range ef.types {
@@ -285,21 +332,41 @@ func readScanPart(ctx context.Context, q querier, run *scoreRun, place func(int6
 		props = `CASE WHEN e.type IN (` + placeholders(len(need)) + `) THEN e.properties END`
 		args = append(args, need...)
 	}
-	args = append(args, from, to, ef.horizon)
+	query := `SELECT e.contact_id * 256 + ` + typ + `, e.occurred_at, ` + props
+	if r.pg {
+		// Pages, not ids: a range of ids would be read through the primary key or by
+		// scanning the whole table. A TID range scan reads only these pages (from
+		// PostgreSQL 14; an older server reads the whole table for each part, with the
+		// same answer). Tid literals: numbers only.
+		query += `, e.id FROM events e WHERE e.ctid >= '(` + itoa(r.page) + `,0)'`
+		if r.pageEnd > 0 {
+			query += ` AND e.ctid < '(` + itoa(r.pageEnd) + `,0)'`
+		}
+	} else {
+		query += ` FROM events e NOT INDEXED WHERE e.id > ? AND e.id <= ?`
+		args = append(args, r.from, r.to)
+	}
+	query += ` AND e.contact_id IS NOT NULL AND e.occurred_at >= ? AND e.type IN (` + placeholders(len(ef.types)) + `)`
+	if !r.pg {
+		query += ` ORDER BY e.id`
+	}
+	args = append(args, ef.horizon)
 	for _, t := range ef.types {
 		args = append(args, t)
 	}
-	rows, err := q.query(ctx, `SELECT e.contact_id * 256 + `+typ+`, e.occurred_at, `+props+`
-		FROM events e NOT INDEXED WHERE e.id > ? AND e.id <= ? AND e.contact_id IS NOT NULL AND e.occurred_at >= ? AND e.type IN (`+placeholders(len(ef.types))+`)
-		ORDER BY e.id`, args...)
+	rows, err := q.query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var raw sql.RawBytes
+	var ct, at, id int64
+	dest := []any{&ct, &at, &raw}
+	if r.pg {
+		dest = append(dest, &id)
+	}
 	for rows.Next() {
-		var ct, at int64
-		if err := rows.Scan(&ct, &at, &raw); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
 		t := int(ct & 255)
@@ -328,6 +395,9 @@ func readScanPart(ctx context.Context, q querier, run *scoreRun, place func(int6
 		}
 		bi := pl / batch
 		part.evs[bi] = append(part.evs[bi], heldEvent{at: at, pos: pl % batch, kind: k})
+		if r.pg {
+			part.ids[bi] = append(part.ids[bi], uint32(id))
+		}
 		if held++; held > budget {
 			// Give up the last batches until a quarter of the budget is free again;
 			// a later pass reads them.
@@ -335,6 +405,9 @@ func readScanPart(ctx context.Context, q querier, run *scoreRun, place func(int6
 			for last > 0 && held > budget*3/4 {
 				held -= len(part.evs[last])
 				part.evs[last] = nil
+				if r.pg {
+					part.ids[last] = nil
+				}
 				last--
 			}
 			part.limit = int32(last+1) * batch
@@ -346,9 +419,21 @@ func readScanPart(ctx context.Context, q querier, run *scoreRun, place func(int6
 // scannedScores scores a batch of a scan pass from its events and the fit matches
 // of its contacts, as scoreRangePacked does.
 func (run *scoreRun) scannedScores(sb *scanBatch, kinds [][]scanKind, matched map[int64][]bool) []contactScore {
-	// Each contact's events together, in the scan's (id) order: a stable counting
-	// sort on the contact, over the parts in order.
-	start := make([]int, len(sb.ids)+1)
+	start, grouped := sb.grouped(kinds)
+	out := make([]contactScore, len(sb.ids))
+	for i, id := range sb.ids {
+		out[i] = run.computePacked(id, grouped[start[i]:start[i+1]], matched[id])
+	}
+	return out
+}
+
+// grouped returns a batch's events as packedEvents, each contact's together (the
+// ith contact's from start[i] to start[i+1]) in the order they are summed: by time,
+// then id.
+func (sb *scanBatch) grouped(kinds [][]scanKind) (start []int, grouped []packedEvent) {
+	// Each contact's events together, in the scan's order: a stable counting sort on
+	// the contact, over the parts in order.
+	start = make([]int, len(sb.ids)+1)
 	for _, evs := range sb.evs {
 		for _, e := range evs {
 			start[e.pos+1]++
@@ -357,21 +442,32 @@ func (run *scoreRun) scannedScores(sb *scanBatch, kinds [][]scanKind, matched ma
 	for i := 1; i < len(start); i++ {
 		start[i] += start[i-1]
 	}
-	grouped := make([]packedEvent, start[len(sb.ids)])
+	grouped = make([]packedEvent, start[len(sb.ids)])
 	next := slices.Clone(start[:len(sb.ids)])
 	for k, evs := range sb.evs {
-		for _, e := range evs {
+		var ids []uint32
+		if sb.evIDs != nil {
+			ids = sb.evIDs[k]
+		}
+		for j, e := range evs {
 			kd := kinds[k][e.kind]
-			grouped[next[e.pos]] = packedEvent{at: e.at, rules: kd.rules, recycle: kd.recycle}
+			pe := packedEvent{at: e.at, rules: kd.rules, recycle: kd.recycle}
+			if ids != nil {
+				pe.id = int64(ids[j])
+			}
+			grouped[next[e.pos]] = pe
 			next[e.pos]++
 		}
 	}
-	out := make([]contactScore, len(sb.ids))
-	for i, id := range sb.ids {
-		own := grouped[start[i]:start[i+1]]
-		// In time order; events of the same time stay in id order.
-		slices.SortStableFunc(own, func(a, b packedEvent) int { return cmp.Compare(a.at, b.at) })
-		out[i] = run.computePacked(id, own, matched[id])
+	for i := range sb.ids {
+		// In time order, then id order: on SQLite (no ids) events of the same time
+		// stay in the scan's order, which is id order.
+		slices.SortStableFunc(grouped[start[i]:start[i+1]], func(a, b packedEvent) int {
+			if c := cmp.Compare(a.at, b.at); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.id, b.id)
+		})
 	}
-	return out
+	return start, grouped
 }
