@@ -17,22 +17,18 @@ var seeds = []string{
 
 // members is what Each gives, as encoding/json would put it in a map.
 func members(b []byte) (map[string]any, bool) {
-	m := map[string]any{}
-	ok := Each(b, func(k, v string, isString, truth bool) bool {
-		if isString {
-			m[k] = v
-		} else {
-			m[k] = truth
-		}
-		return true
-	})
-	return m, ok
+	return gather(func(fn func(k, v string, isString, truth bool) bool) bool { return Each(b, fn) })
 }
 
 // stringMembers is members read by EachString.
 func stringMembers(s string) (map[string]any, bool) {
+	return gather(func(fn func(k, v string, isString, truth bool) bool) bool { return EachString(s, fn) })
+}
+
+// gather puts the members an iteration gives in a map.
+func gather(each func(fn func(k, v string, isString, truth bool) bool) bool) (map[string]any, bool) {
 	m := map[string]any{}
-	ok := EachString(s, func(k, v string, isString, truth bool) bool {
+	ok := each(func(k, v string, isString, truth bool) bool {
 		if isString {
 			m[k] = v
 		} else {

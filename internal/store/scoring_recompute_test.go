@@ -229,13 +229,7 @@ func TestRecomputeMatchesOneByOne(t *testing.T) {
 			} else {
 				finishRecompute(t, fast, rc, batch)
 			}
-			rs, _, err := slow.PutScoringRules(ctx, rules, "test")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := slow.RescoreOneByOneForTest(ctx, rs.Version); err != nil {
-				t.Fatal(err)
-			}
+			rescoreOneByOne(t, slow, rules)
 			moved := 0
 			for _, q := range []string{
 				`SELECT id, fit_score, engagement_score, stage, merged_into_id FROM contacts ORDER BY id`,
@@ -246,20 +240,11 @@ func TestRecomputeMatchesOneByOne(t *testing.T) {
 				`SELECT day, stage, contacts FROM stage_days WHERE contacts <> 0 ORDER BY day, stage`,
 				`SELECT version, state FROM scoring_rule_sets ORDER BY version`,
 			} {
-				a, b := rowsOfBoth(t, fast, slow, q)
+				a := sameRows(t, fast, slow, q)
 				if strings.Contains(q, "stage_changed") {
 					for _, row := range a {
 						if strings.Contains(row, `"to": "sql"`) || strings.Contains(row, `"to":"sql"`) {
 							moved++
-						}
-					}
-				}
-				if !reflect.DeepEqual(a, b) {
-					t.Errorf("%s\nrecompute: %d rows\none by one: %d rows", q, len(a), len(b))
-					for i := range min(len(a), len(b)) {
-						if a[i] != b[i] {
-							t.Errorf("first difference at row %d:\nrecompute:  %s\none by one: %s", i, a[i], b[i])
-							break
 						}
 					}
 				}
@@ -454,13 +439,7 @@ func TestRecomputeRunResumesAndRunsAlone(t *testing.T) {
 		if err != nil || got.State != store.RecomputeDone || got.Done != got.Total {
 			t.Fatalf("twice %v: recompute %+v (%v)", twice, got, err)
 		}
-		rs, _, err := slow.PutScoringRules(ctx, rules, "test")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := slow.RescoreOneByOneForTest(ctx, rs.Version); err != nil {
-			t.Fatal(err)
-		}
+		rescoreOneByOne(t, slow, rules)
 		for _, q := range []string{
 			`SELECT id, fit_score, engagement_score, stage FROM contacts ORDER BY id`,
 			`SELECT contact_id, fit_old, fit_new, engagement_old, engagement_new FROM score_history ORDER BY contact_id, id`,
@@ -472,6 +451,37 @@ func TestRecomputeRunResumesAndRunsAlone(t *testing.T) {
 			}
 		}
 	}
+}
+
+// rescoreOneByOne puts rules in force on s as the scorer did before recomputes:
+// every contact scored one by one.
+func rescoreOneByOne(t *testing.T, s *store.Store, rules scoring.Rules) {
+	t.Helper()
+	rs, _, err := s.PutScoringRules(ctx, rules, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RescoreOneByOneForTest(ctx, rs.Version); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sameRows fails the test when a query's rows differ between the recompute's store
+// and the one-by-one store, and shows the first difference; it returns the
+// recompute's rows.
+func sameRows(t *testing.T, fast, slow *store.Store, q string) []string {
+	t.Helper()
+	a, b := rowsOfBoth(t, fast, slow, q)
+	if !reflect.DeepEqual(a, b) {
+		t.Errorf("%s\nrecompute: %d rows\none by one: %d rows", q, len(a), len(b))
+		for i := range min(len(a), len(b)) {
+			if a[i] != b[i] {
+				t.Errorf("first difference at row %d:\nrecompute:  %s\none by one: %s", i, a[i], b[i])
+				break
+			}
+		}
+	}
+	return a
 }
 
 // rowsOfBoth runs one query on two stores, each row as text.
@@ -850,28 +860,13 @@ func TestRecomputeScanScoresChangesMadeWhileItRan(t *testing.T) {
 				t.Fatalf("%d scan passes with a budget of %d events", passes, budget)
 			}
 			change(slow)
-			rs, _, err := slow.PutScoringRules(ctx, rules, "test")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := slow.RescoreOneByOneForTest(ctx, rs.Version); err != nil {
-				t.Fatal(err)
-			}
+			rescoreOneByOne(t, slow, rules)
 			for _, q := range []string{
 				`SELECT id, fit_score, engagement_score, stage, merged_into_id FROM contacts ORDER BY id`,
 				`SELECT contact_id, stage, entered_at FROM contact_stages ORDER BY contact_id, stage`,
 				`SELECT version, state FROM scoring_rule_sets ORDER BY version`,
 			} {
-				a, b := rowsOfBoth(t, fast, slow, q)
-				if !reflect.DeepEqual(a, b) {
-					t.Errorf("%s\nrecompute: %d rows\none by one: %d rows", q, len(a), len(b))
-					for i := range min(len(a), len(b)) {
-						if a[i] != b[i] {
-							t.Errorf("first difference at row %d:\nrecompute:  %s\none by one: %s", i, a[i], b[i])
-							break
-						}
-					}
-				}
+				sameRows(t, fast, slow, q)
 			}
 			// The changes moved scores: the comparison says something of them.
 			for _, id := range []string{leads[0], "1000"} {
