@@ -134,22 +134,15 @@ func (s *Store) scanPass(ctx context.Context, run *scoreRun, after int64, batch 
 		for i, id := range ids {
 			setPlace(id, int32(i+1))
 		}
-		rows, err := q.query(ctx, `SELECT id, merged_into_id FROM contacts WHERE merged_into_id > ?`, after)
-		if err != nil {
-			return err
-		}
 		type child struct{ id, parent int64 }
 		var children []child
-		for rows.Next() {
+		rows, err := q.query(ctx, `SELECT id, merged_into_id FROM contacts WHERE merged_into_id > ?`, after)
+		if err := eachRow(rows, err, func(rows *sql.Rows) error {
 			var c child
-			if err := rows.Scan(&c.id, &c.parent); err != nil {
-				rows.Close()
-				return err
-			}
+			err := rows.Scan(&c.id, &c.parent)
 			children = append(children, c)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+			return err
+		}); err != nil {
 			return err
 		}
 		for _, c := range children {

@@ -240,7 +240,7 @@ func TestRecomputeMatchesOneByOne(t *testing.T) {
 				`SELECT day, stage, contacts FROM stage_days WHERE contacts <> 0 ORDER BY day, stage`,
 				`SELECT version, state FROM scoring_rule_sets ORDER BY version`,
 			} {
-				a := sameRows(t, fast, slow, q)
+				a := sameRows(t, "recompute", fast, slow, q)
 				if strings.Contains(q, "stage_changed") {
 					for _, row := range a {
 						if strings.Contains(row, `"to": "sql"`) || strings.Contains(row, `"to":"sql"`) {
@@ -331,18 +331,8 @@ func TestEventScorerMatchesOneByOne(t *testing.T) {
 				`SELECT contact_id, stage, entered_at FROM contact_stages ORDER BY contact_id, stage`,
 				`SELECT id, contact_id, type, occurred_at, received_at, properties, actor FROM events WHERE type = 'stage_changed' AND actor = 'scoring' ORDER BY id`,
 			} {
-				a, b := rowsOfBoth(t, fast, slow, q)
-				if strings.Contains(q, "stage_changed") {
+				if a := sameRows(t, "event scorer", fast, slow, q); strings.Contains(q, "stage_changed") {
 					moved = len(a)
-				}
-				if !reflect.DeepEqual(a, b) {
-					t.Errorf("%s\nevent scorer: %d rows\none by one: %d rows", q, len(a), len(b))
-					for i := range min(len(a), len(b)) {
-						if a[i] != b[i] {
-							t.Errorf("first difference at row %d:\nevent scorer: %s\none by one:   %s", i, a[i], b[i])
-							break
-						}
-					}
 				}
 			}
 			if moved == 0 {
@@ -466,17 +456,17 @@ func rescoreOneByOne(t *testing.T, s *store.Store, rules scoring.Rules) {
 	}
 }
 
-// sameRows fails the test when a query's rows differ between the recompute's store
-// and the one-by-one store, and shows the first difference; it returns the
-// recompute's rows.
-func sameRows(t *testing.T, fast, slow *store.Store, q string) []string {
+// sameRows fails the test when a query's rows differ between the store scored by
+// the path named (fast) and the one scored one by one (slow), and shows the first
+// difference; it returns fast's rows.
+func sameRows(t *testing.T, path string, fast, slow *store.Store, q string) []string {
 	t.Helper()
 	a, b := rowsOfBoth(t, fast, slow, q)
 	if !reflect.DeepEqual(a, b) {
-		t.Errorf("%s\nrecompute: %d rows\none by one: %d rows", q, len(a), len(b))
+		t.Errorf("%s\n%s: %d rows\none by one: %d rows", q, path, len(a), len(b))
 		for i := range min(len(a), len(b)) {
 			if a[i] != b[i] {
-				t.Errorf("first difference at row %d:\nrecompute:  %s\none by one: %s", i, a[i], b[i])
+				t.Errorf("first difference at row %d:\n%s: %s\none by one: %s", i, path, a[i], b[i])
 				break
 			}
 		}
@@ -866,7 +856,7 @@ func TestRecomputeScanScoresChangesMadeWhileItRan(t *testing.T) {
 				`SELECT contact_id, stage, entered_at FROM contact_stages ORDER BY contact_id, stage`,
 				`SELECT version, state FROM scoring_rule_sets ORDER BY version`,
 			} {
-				sameRows(t, fast, slow, q)
+				sameRows(t, "recompute", fast, slow, q)
 			}
 			// The changes moved scores: the comparison says something of them.
 			for _, id := range []string{leads[0], "1000"} {
