@@ -375,11 +375,17 @@ func TestRecomputeSupersededAndLateEvents(t *testing.T) {
 	}
 }
 
-// An event id committed after a higher one is still scored.
-func TestWatermarkWaitsForLateCommits(t *testing.T) {
+func clickRules(points int) scoring.Rules {
+	return scoring.Rules{Engagement: []scoring.EngagementRule{{EventType: "email_click", Points: points}}}
+}
+
+// clickScoring opens a store with one lead, ada, under rules that give an email
+// click 10 points, every contact rescored and the event scorer caught up.
+func clickScoring(t *testing.T) (*store.Store, *scoreClock, []store.Captured) {
+	t.Helper()
 	s, clk := scoringStore(t)
 	r := mustIngest(t, s, store.Capture{Type: "form_submit", Email: "ada@acme.example", OccurredAt: clk.t, Stage: lifecycle.Lead})
-	_, rc, err := s.PutScoringRules(ctx, scoring.Rules{Engagement: []scoring.EngagementRule{{EventType: "email_click", Points: 10}}}, "user:1")
+	_, rc, err := s.PutScoringRules(ctx, clickRules(10), "user:1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -387,6 +393,12 @@ func TestWatermarkWaitsForLateCommits(t *testing.T) {
 	if _, err := s.ScoreNewEvents(ctx, 100); err != nil {
 		t.Fatal(err)
 	}
+	return s, clk, r
+}
+
+// An event id committed after a higher one is still scored.
+func TestWatermarkWaitsForLateCommits(t *testing.T) {
+	s, clk, r := clickScoring(t)
 	base := r[0].EventID + 100
 	if err := s.InsertEventWithID(ctx, base+2, r[0].ContactID, "email_click", clk.t); err != nil {
 		t.Fatal(err)
@@ -632,19 +644,7 @@ func TestEventScorerNeverWaitsForAConnectionItHolds(t *testing.T) {
 func TestRecomputeCountsEventsCommittedLate(t *testing.T) {
 	for _, scorerAhead := range []bool{true, false} {
 		t.Run(fmt.Sprintf("scorer_ahead=%v", scorerAhead), func(t *testing.T) {
-			s, clk := scoringStore(t)
-			r := mustIngest(t, s, store.Capture{Type: "form_submit", Email: "ada@acme.example", OccurredAt: clk.t, Stage: lifecycle.Lead})
-			click := func(points int) scoring.Rules {
-				return scoring.Rules{Engagement: []scoring.EngagementRule{{EventType: "email_click", Points: points}}}
-			}
-			_, rc, err := s.PutScoringRules(ctx, click(10), "user:1")
-			if err != nil {
-				t.Fatal(err)
-			}
-			finishRecompute(t, s, rc, 10)
-			if _, err := s.ScoreNewEvents(ctx, 100); err != nil {
-				t.Fatal(err)
-			}
+			s, clk, r := clickScoring(t)
 			base := r[0].EventID + 100
 			if err := s.InsertEventWithID(ctx, base+2, r[0].ContactID, "email_click", clk.t); err != nil {
 				t.Fatal(err)
@@ -654,7 +654,7 @@ func TestRecomputeCountsEventsCommittedLate(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			_, rc, err = s.PutScoringRules(ctx, click(25), "user:1")
+			_, rc, err := s.PutScoringRules(ctx, clickRules(25), "user:1")
 			if err != nil {
 				t.Fatal(err)
 			}
