@@ -1,6 +1,9 @@
 package store
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Contact is one person (SPEC section 2).
 type Contact struct {
@@ -174,6 +177,18 @@ func ValidRole(r string) bool {
 		}
 	}
 	return false
+}
+
+// RoleNamed returns the role a person typed, in the spellings people use: any
+// case, and "read-only" or "read only" for read_only. ok is false when no role has
+// that name.
+func RoleNamed(typed string) (role string, ok bool) {
+	r := strings.ToLower(strings.TrimSpace(typed))
+	r = strings.NewReplacer("-", "_", " ", "_").Replace(r)
+	if r == "readonly" {
+		r = RoleReadOnly
+	}
+	return r, ValidRole(r)
 }
 
 // User is a person who logs in.
