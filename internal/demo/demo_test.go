@@ -77,6 +77,23 @@ func TestLoad(t *testing.T) {
 	if len(contacts) != 300 || sum.Contacts != 300 {
 		t.Fatalf("%d contacts listed, summary says %d; want 300", len(contacts), sum.Contacts)
 	}
+	// Sales owns the leads it accepted and what came of them; nobody owns the rest.
+	owned := 0
+	for _, c := range contacts {
+		if c.Owner == nil {
+			continue
+		}
+		owned++
+		if c.Owner.Name != "Tobias Brenner" && c.Owner.Name != "Grace Okafor" {
+			t.Errorf("contact %d is owned by %q, not a sales rep", c.ID, c.Owner.Name)
+		}
+		if !slices.Contains([]string{lifecycle.SQL, lifecycle.Opportunity, lifecycle.Customer, lifecycle.Lead}, c.Stage) {
+			t.Errorf("contact %d at %s has an owner", c.ID, c.Stage)
+		}
+	}
+	if owned < 10 {
+		t.Errorf("%d contacts have an owner, want sales to own some", owned)
+	}
 	if sum.Events < 300*5 {
 		t.Errorf("only %d events for 300 contacts", sum.Events)
 	}

@@ -49,6 +49,8 @@ func (s *Server) routes() []route {
 			summary: "A contact with its timeline, deals and possible duplicates", tag: "contacts", response: "ContactDetail"}),
 		api("POST /api/v1/contacts/{id}/stage", auth.WriteLeads, s.handleSetStage, apiDoc{
 			summary: "Move a contact to a stage, with a reason", tag: "contacts", body: "StageChange", response: "Contact"}),
+		api("POST /api/v1/contacts/{id}/owner", auth.WriteLeads, s.handleAssignOwner, apiDoc{
+			summary: "Assign a contact to a user (its owner), or leave it without owner", tag: "contacts", body: "OwnerChange", response: "Contact"}),
 		api("POST /api/v1/contacts/{id}/notes", auth.WriteLeads, s.handleAddNote, apiDoc{
 			summary: "Add a note to a contact's timeline", tag: "contacts", body: "Note", response: "Event", created: true}),
 		api("POST /api/v1/contacts/{id}/merge", auth.MergeContacts, s.handleMerge, apiDoc{

@@ -27,6 +27,8 @@ type contactView struct {
 	Notice     string // a problem with the last action that belongs to no field
 	Note       formState
 	StageForm  formState
+	OwnerForm  formState
+	Owners     []*store.User // the users a contact can be assigned to
 	// Scoring and qualification.
 	Scores      *store.ContactScores
 	Reasons     []string // the workspace's disqualify reasons
@@ -106,6 +108,11 @@ func (u *ui) showContact(w http.ResponseWriter, r *http.Request, p *Principal, i
 		return err
 	}
 	v.Timeline = timeline(id, events, users)
+	for _, u := range users {
+		if !u.Disabled && u.Role != store.RoleReadOnly {
+			v.Owners = append(v.Owners, u)
+		}
+	}
 	describeQualification(v.Timeline, events)
 	if v.Deals, err = u.s.store.Deals(ctx, id); err != nil {
 		return err
@@ -212,6 +219,33 @@ func (u *ui) setStage(w http.ResponseWriter, r *http.Request, p *Principal) erro
 		_, err = u.s.store.SetStage(r.Context(), id, stage, reason, p.Actor())
 	}
 	return u.afterAction(w, r, p, id, err, &v, &v.StageForm)
+}
+
+// assignOwner gives the contact an owner, or none when owner_id is empty.
+func (u *ui) assignOwner(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return errs.E(errs.Invalid, "", "The form could not be read.")
+	}
+	owner, reason := r.PostFormValue("owner_id"), strings.TrimSpace(r.PostFormValue("reason"))
+	var v contactView
+	v.OwnerForm.Values = map[string]string{"owner_id": owner, "reason": reason}
+	var to int64
+	if owner != "" {
+		if to, err = formID(owner); err != nil {
+			err = errs.Field("owner_id", "Pick a user from the list.")
+		}
+	}
+	if err == nil {
+		err = checkText("reason", reason, 1000)
+	}
+	if err == nil {
+		_, err = u.s.store.AssignOwner(r.Context(), id, to, reason, p.Actor())
+	}
+	return u.afterAction(w, r, p, id, err, &v, &v.OwnerForm)
 }
 
 func (u *ui) merge(w http.ResponseWriter, r *http.Request, p *Principal) error {

@@ -40,7 +40,7 @@ var eventLabels = map[string]string{
 	"call": "Call", "stage_changed": "Stage changed", "deal_won": "Deal won", "deal_lost": "Deal lost",
 	"referral": "Was referred", "import": "Imported", "partner_received": "Received from a partner",
 	"newsletter_signup": "Signed up for the newsletter", "note": "Note", "merged": "Merged a duplicate into this contact",
-	"merge_undone": "Merge undone",
+	"merge_undone": "Merge undone", "owner_changed": "Owner changed",
 }
 
 var eventKinds = map[string]string{
@@ -89,6 +89,14 @@ func timeline(contactID int64, events []*store.Event, users []*store.User) []tim
 			it.Body = propString(p, "body")
 		case "stage_changed":
 			it.From, it.To, it.Reason = propString(p, "from"), propString(p, "to"), propString(p, "reason")
+		case "owner_changed":
+			for _, side := range []struct{ key, label string }{{"from_name", "From"}, {"to_name", "To"}} {
+				name := propString(p, side.key)
+				if name == "" {
+					name = "nobody"
+				}
+				it.Details = append(it.Details, detail{Label: side.label, Value: name})
+			}
 		case "merged", "merge_undone":
 			it.MergeID, it.MergedContactID = propInt(p, "merge_id"), propInt(p, "merged_contact_id")
 			it.Undone = e.Type == "merged" && undone[it.MergeID]
