@@ -85,4 +85,16 @@ func TestAssignOwnerOnTheContactPage(t *testing.T) {
 		t.Fatalf("assign: %d %s", w.Code, w.Body)
 	}
 	wantStatus(t, e.do("GET", "/contacts/"+itoa(id), nil, c), http.StatusOK, "<dd>Test sales</dd>", "Owner changed", "call today")
+	other := e.contact("other@example.com", "Other")
+	mine := e.do("GET", "/contacts?owner="+itoa(rep.ID), nil, c)
+	wantStatus(t, mine, http.StatusOK, `/contacts/`+itoa(id)+`"`, `<option value="`+itoa(rep.ID)+`" selected>`, "Owner:</span> Test sales")
+	if strings.Contains(mine.Body.String(), `/contacts/`+itoa(other)+`"`) {
+		t.Fatal("the owner filter lists a contact without owner")
+	}
+	nobody := e.do("GET", "/contacts?owner=none", nil, c)
+	wantStatus(t, nobody, http.StatusOK, `/contacts/`+itoa(other)+`"`)
+	if strings.Contains(nobody.Body.String(), `/contacts/`+itoa(id)+`"`) {
+		t.Fatal("the unassigned filter lists an owned contact")
+	}
+	wantStatus(t, e.do("GET", "/contacts?owner=x", nil, c), http.StatusUnprocessableEntity, "Owner must be a user id or none")
 }

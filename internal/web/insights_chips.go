@@ -48,6 +48,18 @@ func (u *ui) filterChips(r *http.Request, q url.Values) []filterChip {
 	if v := q.Get("stage"); v != "" {
 		add("Stage", stageLabel(v), "stage")
 	}
+	if v := q.Get("owner"); v != "" {
+		name := "nobody"
+		if v != "none" {
+			name = "user #" + v
+			if id, err := strconv.ParseInt(v, 10, 64); err == nil {
+				if us, err := u.s.store.User(r.Context(), id); err == nil {
+					name = us.Name
+				}
+			}
+		}
+		add("Owner", name, "owner")
+	}
 	if v := q.Get("reached"); v != "" {
 		add("Reached", stageLabel(v), "reached")
 	}
