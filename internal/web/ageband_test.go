@@ -95,4 +95,33 @@ func TestContactPageShowsAgeBand(t *testing.T) {
 	if w.Code != 200 || !strings.Contains(w.Body.String(), "<dt>Age band</dt><dd>65&#43;</dd>") {
 		t.Fatalf("contact page: %d, no age band:\n%s", w.Code, w.Body)
 	}
+	// The scoring screen lists it among the fields a fit rule can use.
+	if w := e.do("GET", "/scoring", nil, cookie); !strings.Contains(w.Body.String(), "<code>age_band</code>") {
+		t.Fatalf("the scoring screen does not offer age_band: %d", w.Code)
+	}
+}
+
+// TestAgeBandFitRule: a fit rule on the age band scores the contacts in the band.
+func TestAgeBandFitRule(t *testing.T) {
+	e := newAPIEnv(t)
+	r := e.do("POST", "/api/v1/events", e.token, `{"events":[
+		{"type":"form_submit","email":"older@example.com","properties":{"age_band":"35-44"}},
+		{"type":"form_submit","email":"younger@example.com","properties":{"age_band":"18–24"}}]}`)
+	if r.status != 202 {
+		t.Fatalf("ingest %d %s", r.status, r.body)
+	}
+	if r := e.do("PUT", "/api/v1/scoring/rules", e.token, `{"fit":[{"filter":"age_band in (\"35-44\", \"45-54\")","points":40,"label":"Buyer age"}]}`); r.status != 202 {
+		t.Fatalf("rules: %d %s", r.status, r.body)
+	}
+	if r := e.do("PUT", "/api/v1/scoring/rules", e.token, `{"fit":[{"filter":"age_band = \"35 to 44\"","points":40}]}`); r.status != 400 ||
+		!strings.Contains(string(r.body), `"field":"fit[0].filter"`) {
+		t.Fatalf("a rule on a band spelled otherwise: %d %s", r.status, r.body)
+	}
+	finishRecomputes(t, e.s)
+	for email, want := range map[string]float64{"older@example.com": 40, "younger@example.com": 0} {
+		c := e.contactByEmail(email)
+		if fit := c["scores"].(map[string]any)["fit"].(float64); fit != want {
+			t.Errorf("%s: fit %v, want %v", email, fit, want)
+		}
+	}
 }
