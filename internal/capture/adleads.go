@@ -152,6 +152,9 @@ func (a *leadAnswers) add(field, label, value string) {
 			a.std[field] = value
 			return
 		}
+		if field == "birth_date" {
+			return // a date of birth is read for the age band only, never kept
+		}
 	}
 	label = truncate(clean(label), 64)
 	if label == "" || len(a.answers) >= maxAnswers {
@@ -160,6 +163,38 @@ func (a *leadAnswers) add(field, label, value string) {
 	if _, seen := a.answers[label]; !seen {
 		a.answers[label] = value
 	}
+}
+
+// ageBand is the lead's age band: from its date of birth (Facebook's standard
+// question), which is read for the band and not kept, else from an answer to a
+// question headed like an import's age band or age column ("Age range", "Your
+// age"). An answer that names no band leaves the lead without one: a lead is never
+// refused for it, and the answer stays among the others.
+func (a *leadAnswers) ageBand(now time.Time) string {
+	if dob := a.std["birth_date"]; dob != "" {
+		if band, ok := contact.AgeBandOfBirthDate(dob, now); ok {
+			return band
+		}
+	}
+	for _, label := range sortedKeys(a.answers) {
+		s, _ := a.answers[label].(string)
+		key := strings.TrimPrefix(headerKey(label), "your")
+		key = strings.TrimPrefix(key, "whatisyour")
+		alias, ok := importAliases[key]
+		if !ok || s == "" {
+			continue
+		}
+		switch alias.field {
+		case impAgeBand, impAge:
+			if band, ok := contact.AgeBandOfAgeText(s); ok && alias.field == impAge {
+				return band
+			}
+			if band, err := contact.NormalizeAgeBand(s); err == nil {
+				return band
+			}
+		}
+	}
+	return ""
 }
 
 // leadMeta is what a platform says about a lead besides its answers.
@@ -204,7 +239,8 @@ func (a *leadAnswers) adLead(m leadMeta, opt Options) (store.AdLead, error) {
 		first, last = splitFullName(a.std["full_name"])
 	}
 	c.Fields = store.ContactFields{FirstName: first, LastName: last, JobTitle: a.std["job_title"], CompanyName: a.std["company"],
-		Street: a.std["street"], PostalCode: a.std["postal_code"], City: a.std["city"], Region: a.std["region"], Country: a.std["country"]}
+		Street: a.std["street"], PostalCode: a.std["postal_code"], City: a.std["city"], Region: a.std["region"], Country: a.std["country"],
+		AgeBand: a.ageBand(opt.Now)}
 	if c.Email != "" {
 		c.CompanyDomain, _ = contact.CompanyDomain(c.Email)
 	}

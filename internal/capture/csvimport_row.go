@@ -97,6 +97,11 @@ func (p *importRows) capture(rec []string, row int) (store.Capture, *Rejection) 
 	}
 	c.Fields = store.ContactFields{FirstName: first, LastName: last, JobTitle: v[impJobTitle], CompanyName: v[impCompany],
 		Street: v[impStreet], PostalCode: v[impPostalCode], City: v[impCity], Region: v[impRegion], Country: v[impCountry]}
+	band, col, ok := importAgeBand(&v, &from, p.opt.Now)
+	if !ok {
+		return reject(col, "%s", band)
+	}
+	c.Fields.AgeBand = band
 	for _, cu := range m.custom {
 		for _, i := range cu.cols {
 			s := strings.TrimSpace(rec[i])
@@ -120,6 +125,37 @@ func (p *importRows) capture(rec []string, row int) (store.Capture, *Rejection) 
 		c.CompanyDomain, _ = contact.CompanyDomain(v[impWebsite])
 	}
 	return c, nil
+}
+
+// importAgeBand is a row's age band: from its age band column, else from its age,
+// else from its date of birth, which is read for the band and then forgotten. When
+// the value is bad it returns the reason and the column, and false.
+func importAgeBand(v *[numImportFields]string, from *[numImportFields]int, now time.Time) (string, int, bool) {
+	if s := v[impAgeBand]; s != "" {
+		band, err := contact.NormalizeAgeBand(s)
+		if err != nil {
+			return "is not an age band; use one of " + strings.Join(contact.AgeBands, ", "), from[impAgeBand], false
+		}
+		return band, -1, true
+	}
+	if s := v[impAge]; s != "" {
+		if band, ok := contact.AgeBandOfAgeText(s); ok {
+			return band, -1, true
+		}
+		// A column headed "Age" may hold bands ("25-34") rather than years.
+		if band, err := contact.NormalizeAgeBand(s); err == nil {
+			return band, -1, true
+		}
+		return "is neither an age in whole years (0 to 120) nor an age band", from[impAge], false
+	}
+	if s := v[impBirthDate]; s != "" {
+		if band, ok := contact.AgeBandOfBirthDate(s, now); ok {
+			return band, -1, true
+		}
+		return "is not a date of birth Lodestone can read (such as 1990-07-31 or 31.07.1990; a date such as 03/04/1990 is " +
+			"taken only when either reading gives the same age band)", from[impBirthDate], false
+	}
+	return "", -1, true
 }
 
 // splitFullName splits "Ada Lovelace" into first and last name at the last space, and

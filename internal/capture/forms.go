@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/lodestone-hq/lodestone/internal/contact"
 	"github.com/lodestone-hq/lodestone/internal/errs"
 	"github.com/lodestone-hq/lodestone/internal/store"
 )
@@ -39,6 +40,7 @@ var StandardFields = map[string]FormField{
 	"country":     {Name: "country", Label: "Country", Type: "text"},
 	"street":      {Name: "street", Label: "Street", Type: "text"},
 	"postal_code": {Name: "postal_code", Label: "Postal code", Type: "text"},
+	"age_band":    {Name: "age_band", Label: "Age", Type: "select", Options: contact.AgeBands},
 	"message":     {Name: "message", Label: "Message", Type: "textarea"},
 }
 
@@ -170,6 +172,11 @@ func (d *FormDefinition) Check() error {
 				f.Label = std.Label
 			}
 		}
+		if f.Name == "age_band" {
+			if err := checkAgeBandField(at, f); err != nil {
+				return err
+			}
+		}
 		if f.Type == "" {
 			f.Type = "text"
 		}
@@ -229,6 +236,37 @@ func (d *FormDefinition) Check() error {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" {
 			return errs.Field(fmt.Sprintf("allowed_origins[%d]", i), "must be an origin such as https://www.example.com")
 		}
+	}
+	return nil
+}
+
+// checkAgeBandField makes the age band field a choice among the bands: a select (a
+// text box, the editor's default for a new row, becomes one) whose options are the
+// bands, all of them unless the form lists some, or a hidden field set to one band.
+func checkAgeBandField(at string, f *FormField) error {
+	switch f.Type {
+	case "", "text", "select":
+		f.Type = "select"
+		if len(f.Options) == 0 {
+			f.Options = contact.AgeBands
+		}
+		opts := make([]string, len(f.Options)) // never written into a shared slice
+		for i, o := range f.Options {
+			band, err := contact.NormalizeAgeBand(o)
+			if err != nil || band == "" {
+				return errs.Field(at+".options", "%q is not an age band; the options are some of %s", o, strings.Join(contact.AgeBands, ", "))
+			}
+			opts[i] = band
+		}
+		f.Options = opts
+	case "hidden":
+		band, err := contact.NormalizeAgeBand(f.Default)
+		if err != nil || band == "" {
+			return errs.Field(at+".default", "must be one of %s", strings.Join(contact.AgeBands, ", "))
+		}
+		f.Default = band
+	default:
+		return errs.Field(at+".type", "age_band is a select (or a hidden field set to one band)")
 	}
 	return nil
 }

@@ -97,6 +97,13 @@ func ParseSubmission(d *FormDefinition, v url.Values, m SubmissionMeta) (store.C
 			c.Fields.Street = val
 		case "postal_code":
 			c.Fields.PostalCode = val
+		case "age_band":
+			band, err := contact.NormalizeAgeBand(val)
+			if err != nil || (f.Type == "select" && !slices.Contains(f.Options, band)) {
+				bad(f.Name, "Please choose one of the options.")
+				continue
+			}
+			c.Fields.AgeBand = band
 		case "website":
 			if d, ok := contact.CompanyDomain(val); ok {
 				c.CompanyDomain = d

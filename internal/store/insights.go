@@ -27,6 +27,7 @@ var attributeColumn = map[string]string{
 	"seniority":    `c.seniority`,
 	"department":   `c.department`,
 	"email_type":   `c.email_type`,
+	"age_band":     `c.age_band`,
 }
 
 // jsonText is the text of a top-level key of a JSON column; key must be a safe name.
@@ -99,7 +100,7 @@ func (s *Store) InsightCounts(ctx context.Context, outcome string, from, to time
 	want := func(a string) bool { return only == "" || only == a }
 	wantCustom := only == "" || strings.HasPrefix(only, insights.CustomPrefix)
 	reachedOutcome := `EXISTS (SELECT 1 FROM contact_stages s WHERE s.contact_id = c.id AND s.stage = ?)`
-	cols := []string{"channel", "country", "city", "industry", "company_size", "seniority", "department", "email_type"}
+	cols := []string{"channel", "country", "city", "industry", "company_size", "seniority", "department", "email_type", "age_band"}
 	var sel strings.Builder
 	for _, a := range cols {
 		sel.WriteString(", " + attributeColumn[a])

@@ -24,6 +24,7 @@ import (
 //	cat   03-04 organic search form, GB; views https://www.example.com (the path "/");
 //	      rejected ("no budget"), later accepted; won 30.00
 //	dan   03-05 a webinar, no touch (direct), FR; made an SQL; rejected: "student"
+//	      (ann and ben are 25-34, cat 45-54, dan gave no age band)
 //	eve   02-20 Spring search form, DE; won 10.00 (not in the cohort)
 func insightWorld(t *testing.T) (*store.Store, map[string]int64, int64) {
 	t.Helper()
@@ -45,9 +46,10 @@ func insightWorld(t *testing.T) (*store.Store, map[string]int64, int64) {
 			ids[c.Email[:3]] = out[0].ContactID
 		}
 	}
+	ageBands := map[string]string{"ann": "25-34", "ben": "25-34", "cat": "45-54"}
 	create := func(who string, at time.Time, channel string, campaign int64, country, city, domain string, custom map[string]any) {
 		c := store.Capture{Type: "form_submit", Email: who + "@" + domain, OccurredAt: at, Touch: channel != "", Channel: channel, CampaignID: campaign,
-			Fields: store.ContactFields{FirstName: who, Country: country, City: city, Custom: custom}}
+			Fields: store.ContactFields{FirstName: who, Country: country, City: city, Custom: custom, AgeBand: ageBands[who]}}
 		if channel == "" {
 			c.Type = "webinar"
 		}
@@ -129,6 +131,7 @@ func TestInsightCounts(t *testing.T) {
 		"seniority":       {"director": cnt(1, 1)},
 		"department":      {"marketing": cnt(1, 1)},
 		"email_type":      {"work": cnt(1, 1), "free": cnt(1, 0)},
+		"age_band":        {"25-34": cnt(2, 1), "45-54": cnt(1, 1)},
 		"content":         {"/pricing": cnt(2, 1), "/blog": cnt(1, 0), "/": cnt(1, 1)},
 		"custom.interest": {"routing": cnt(2, 1), "scoring": cnt(1, 1)},
 	}
@@ -178,6 +181,7 @@ func TestContactFilterFollowsInsights(t *testing.T) {
 		{"custom", store.ContactFilter{Attribute: "custom.interest", AttributeValue: "routing"}, []string{"ann", "ben"}},
 		{"country", store.ContactFilter{Attribute: "country", AttributeValue: "DE", CreatedFrom: march[0], CreatedTo: march[1]}, []string{"ann", "ben"}},
 		{"industry", store.ContactFilter{Attribute: "industry", AttributeValue: "Software"}, []string{"ann"}},
+		{"age band", store.ContactFilter{Attribute: "age_band", AttributeValue: "25-34"}, []string{"ann", "ben"}},
 		{"campaign attribute", store.ContactFilter{Attribute: "campaign", AttributeValue: itoa(spring), CreatedFrom: cohort.CreatedFrom, CreatedTo: cohort.CreatedTo}, []string{"ann", "ben"}},
 	} {
 		page, err := s.Contacts(ctx, c.f)

@@ -19,6 +19,7 @@ type Contact struct {
 	City        string         `json:"city"`
 	Region      string         `json:"region"`
 	Country     string         `json:"country"`
+	AgeBand     string         `json:"age_band"` // one of contact.AgeBands, "" when unknown
 	Custom      map[string]any `json:"custom"`
 	Stage       string         `json:"stage"`
 

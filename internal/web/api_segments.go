@@ -287,7 +287,7 @@ func writeSegmentCSV(r *http.Request, s *Server, g *store.Segment, w http.Respon
 		return nil
 	}
 	out.Write("contact_id", "email", "phone", "first_name", "last_name", "job_title", "company", "city", "country",
-		"stage", "fit_score", "engagement_score", "first_touch_channel", "created_at")
+		"age_band", "stage", "fit_score", "engagement_score", "first_touch_channel", "created_at")
 	cursor := ""
 	for {
 		page, err := s.store.SegmentMembers(r.Context(), g, 500, cursor)
@@ -301,7 +301,7 @@ func writeSegmentCSV(r *http.Request, s *Server, g *store.Segment, w http.Respon
 				channel = c.FirstTouch.Channel
 			}
 			out.Write(itoa(c.ID), c.Email, c.Phone, c.FirstName, c.LastName, c.JobTitle, c.CompanyName, c.City, c.Country,
-				c.Stage, strconv.Itoa(c.FitScore), strconv.Itoa(c.EngagementScore), channel, c.CreatedAt.Format(time.RFC3339))
+				c.AgeBand, c.Stage, strconv.Itoa(c.FitScore), strconv.Itoa(c.EngagementScore), channel, c.CreatedAt.Format(time.RFC3339))
 		}
 		if page.NextCursor == "" {
 			break

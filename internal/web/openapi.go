@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+
+	"github.com/lodestone-hq/lodestone/internal/contact"
 )
 
 // apiDoc describes one API route for the OpenAPI document.
@@ -49,6 +51,7 @@ var schemas = obj{
 		"id": obj{"type": "integer"}, "email": str("normalised email; empty for phone-only contacts"), "phone": str("E.164"),
 		"first_name": str(""), "last_name": str(""), "job_title": str(""), "company_name": str("as the contact wrote it"),
 		"street": str(""), "postal_code": str(""), "city": str(""), "region": str(""), "country": str(""),
+		"age_band":  obj{"type": "string", "enum": append([]string{""}, contact.AgeBands...), "description": "the contact's age band; empty when unknown"},
 		"custom":    obj{"type": "object", "description": "custom fields"},
 		"stage":     obj{"type": "string", "enum": []string{"subscriber", "lead", "mql", "sql", "opportunity", "customer", "disqualified"}},
 		"seniority": str("from the job title"), "department": str("from the job title"),
@@ -75,7 +78,8 @@ var schemas = obj{
 		"email": str("identifies the contact; an unknown email creates it"), "phone": str("identifies a contact without email"),
 		"contact_id": obj{"type": "integer"}, "visitor_id": str("anonymous browser id; joins the contact when identified"),
 		"occurred_at": obj{"type": "string", "format": "date-time"},
-		"properties":  obj{"type": "object", "description": "page_url, referrer, utm_source, utm_medium, utm_campaign, utm_term, utm_content, first_name, last_name, company, job_title, channel, …"}},
+		"properties": obj{"type": "object", "description": "page_url, referrer, utm_source, utm_medium, utm_campaign, utm_term, utm_content, first_name, last_name, company, job_title, country, age_band (one of " +
+			strings.Join(contact.AgeBands, ", ") + "; \"25 to 34\" and such spellings are taken), channel, …"}},
 		"type"),
 	"EventBatch":       props(obj{"events": arr(ref("EventInput"))}, "events"),
 	"EventBatchResult": props(obj{"accepted": obj{"type": "integer"}, "results": arr(props(obj{"contact_id": obj{"type": "integer"}, "event_id": obj{"type": "integer"}, "created": obj{"type": "boolean"}}))}),
@@ -93,7 +97,7 @@ var schemas = obj{
 	"DealInput": props(obj{"contact_id": obj{"type": "integer"}, "name": str(""), "amount": moneyString,
 		"status": obj{"type": "string", "enum": []string{"won", "lost", "open"}}, "closed_at": obj{"type": "string", "format": "date-time", "description": "defaults to now for won and lost deals"}},
 		"contact_id", "amount", "status"),
-	"FormField": props(obj{"name": str("a standard field (email, first_name, last_name, phone, company, job_title, website, city, country, street, postal_code, message) or a custom one"),
+	"FormField": props(obj{"name": str("a standard field (email, first_name, last_name, phone, company, job_title, website, city, country, street, postal_code, age_band, message) or a custom one; age_band is a select of the age bands"),
 		"label": str(""), "type": obj{"type": "string", "enum": []string{"text", "email", "phone", "select", "checkbox", "hidden", "textarea"}},
 		"required": obj{"type": "boolean"}, "options": arr(str("")), "default": str("value of a hidden field")}, "name"),
 	"FormInput": props(obj{"slug": str("the form lives at /f/{slug}"), "name": str(""),

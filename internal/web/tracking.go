@@ -388,6 +388,12 @@ func (s *Server) hitCapture(r *http.Request, h hitIn) (store.Capture, error) {
 				c.Fields.CompanyName = v
 			case "job_title":
 				c.Fields.JobTitle = v
+			case "age_band":
+				band, err := contact.NormalizeAgeBand(v)
+				if err != nil {
+					return c, errs.Field("traits.age_band", "is not an age band; use one of %s", strings.Join(contact.AgeBands, ", "))
+				}
+				c.Fields.AgeBand = band
 			}
 		}
 		if h.PageURL != "" {

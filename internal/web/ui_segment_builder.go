@@ -406,7 +406,7 @@ var opLabels = map[filter.Op]string{
 var fieldLabels = map[string]string{
 	"email": "Email", "first_name": "First name", "last_name": "Last name", "job_title": "Job title", "seniority": "Seniority",
 	"department": "Department", "email_type": "Email type", "phone_type": "Phone type", "phone_region": "Phone region",
-	"country": "Country", "city": "City", "region": "Region", "stage": "Stage", "owner": "Owner (email)", "created_at": "Created",
+	"country": "Country", "city": "City", "region": "Region", "age_band": "Age band", "stage": "Stage", "owner": "Owner (email)", "created_at": "Created",
 	"fit_score": "Fit score", "engagement_score": "Engagement score", "predictive_score": "Predictive score",
 	"first_touch_channel": "Original channel", "first_touch_campaign": "Original campaign",
 	"company.domain": "Company domain", "company.name": "Company name", "company.industry": "Industry", "company.size": "Company size",
