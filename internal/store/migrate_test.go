@@ -16,8 +16,6 @@ type contactsTable struct {
 	fillfactor bool  // the table keeps half of each page free
 	clustered  bool  // CLUSTER rewrote it in the order of its primary key
 	vacuums    int64 // VACUUM statements run on it (autovacuum not counted)
-	pages      int64
-	allVisible int64 // pages marked all-visible by the last vacuum
 	inIDOrder  bool  // its rows lie in the table in id order
 }
 
@@ -25,9 +23,11 @@ func readContactsTable(t *testing.T, db *sql.DB) contactsTable {
 	t.Helper()
 	var c contactsTable
 	var options sql.NullString
-	if err := db.QueryRow(`SELECT array_to_string(c.reloptions, ','), i.indisclustered, s.vacuum_count, c.relpages, c.relallvisible
+	// Whether the VACUUM marked the pages all-visible is not asked: it cannot while
+	// a transaction older than the rows runs anywhere in the database.
+	if err := db.QueryRow(`SELECT array_to_string(c.reloptions, ','), i.indisclustered, s.vacuum_count
 		FROM pg_class c JOIN pg_index i ON i.indexrelid = 'contacts_pkey'::regclass JOIN pg_stat_user_tables s ON s.relid = c.oid
-		WHERE c.oid = 'contacts'::regclass`).Scan(&options, &c.clustered, &c.vacuums, &c.pages, &c.allVisible); err != nil {
+		WHERE c.oid = 'contacts'::regclass`).Scan(&options, &c.clustered, &c.vacuums); err != nil {
 		t.Fatal(err)
 	}
 	c.fillfactor = slices.Contains(strings.Split(options.String, ","), "fillfactor=50")
@@ -110,8 +110,7 @@ func TestContactsRewriteSkippedWhenEmpty(t *testing.T) {
 
 // TestContactsRewrittenOnUpgrade: a database with contacts, migrated up to 0025 by
 // the store, has its contacts table rewritten in id order with half of each page
-// free, and vacuumed once: every page marked all-visible. Starting again vacuums
-// nothing more.
+// free, and vacuumed once. Starting again vacuums nothing more.
 func TestContactsRewrittenOnUpgrade(t *testing.T) {
 	opt := postgresOnly(t)
 	o := openOldDatabase(t, opt)
@@ -122,8 +121,8 @@ func TestContactsRewrittenOnUpgrade(t *testing.T) {
 	}
 	reopen(t, opt)
 	got := readContactsTable(t, o.db)
-	if !got.fillfactor || !got.clustered || !got.inIDOrder || got.vacuums != 1 || got.pages == 0 || got.allVisible != got.pages {
-		t.Fatalf("after the upgrade: %+v, want fillfactor 50, clustered in id order, one VACUUM, every page all-visible", got)
+	if !got.fillfactor || !got.clustered || !got.inIDOrder || got.vacuums != 1 {
+		t.Fatalf("after the upgrade: %+v, want fillfactor 50, clustered in id order, one VACUUM", got)
 	}
 	reopen(t, opt)
 	if again := readContactsTable(t, o.db); again.vacuums != 1 {
@@ -143,13 +142,13 @@ func TestContactsVacuumedAfterAStopBeforeIt(t *testing.T) {
 		}
 	})
 	got := readContactsTable(t, o.db)
-	if !got.clustered || !got.inIDOrder || got.vacuums != 0 || got.allVisible != 0 {
+	if !got.clustered || !got.inIDOrder || got.vacuums != 0 {
 		t.Fatalf("stopped after the migration: %+v, want clustered, never vacuumed", got)
 	}
 	reopen(t, opt)
 	got = readContactsTable(t, o.db)
-	if got.vacuums != 1 || got.pages == 0 || got.allVisible != got.pages {
-		t.Fatalf("the next start: %+v, want one VACUUM, every page all-visible", got)
+	if got.vacuums != 1 {
+		t.Fatalf("the next start: %+v, want one VACUUM", got)
 	}
 	reopen(t, opt)
 	if again := readContactsTable(t, o.db); again.vacuums != 1 {
