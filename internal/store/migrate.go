@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"sort"
 )
 
@@ -69,8 +70,15 @@ func (s *Store) migrate(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("migration %s: %w", base, err)
 		}
+		// The statement after a migration makes the database faster, not right: when
+		// it fails (a lock_timeout or statement_timeout of the role, say) the store
+		// starts anyway and the next start tries again. Failing the start instead
+		// would fail every start for as long as the cause lasts.
 		if err := s.afterMigrationOnce(ctx, base); err != nil {
-			return fmt.Errorf("after migration %s: %w", base, err)
+			if ctx.Err() != nil {
+				return fmt.Errorf("after migration %s: %w", base, err)
+			}
+			slog.Warn("the statement after a migration failed; it runs again at the next start", "migration", base, "err", err)
 		}
 	}
 	return nil

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"database/sql"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -153,5 +154,45 @@ func TestContactsVacuumedAfterAStopBeforeIt(t *testing.T) {
 	reopen(t, opt)
 	if again := readContactsTable(t, o.db); again.vacuums != 1 {
 		t.Errorf("started again: %d VACUUMs, want 1", again.vacuums)
+	}
+}
+
+// TestContactsVacuumThatFailsDoesNotStopTheStart: when the VACUUM after migration
+// 0025 fails (here it waits longer than the lock_timeout of the connection for a
+// transaction that holds the table), the store starts all the same, and the next
+// start runs the VACUUM.
+func TestContactsVacuumThatFailsDoesNotStopTheStart(t *testing.T) {
+	opt := postgresOnly(t)
+	o := openOldDatabase(t, opt)
+	o.migrateTo("0025", func(base string, _ []byte) {
+		if strings.HasPrefix(base, "0025_") {
+			seedContactsBackwards(o)
+		}
+	})
+	u, err := url.Parse(opt.DatabaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("lock_timeout", "200ms")
+	u.RawQuery = q.Encode()
+	hold, err := o.db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = hold.Rollback() }) // before the schema is dropped, should the test stop early
+	if _, err := hold.Exec(`LOCK TABLE contacts IN SHARE UPDATE EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	reopen(t, store.Options{DatabaseURL: u.String()})
+	if err := hold.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if got := readContactsTable(t, o.db); got.vacuums != 0 {
+		t.Fatalf("while the table was held: %d VACUUMs, want 0", got.vacuums)
+	}
+	reopen(t, opt)
+	if got := readContactsTable(t, o.db); got.vacuums != 1 {
+		t.Errorf("the next start: %d VACUUMs, want 1", got.vacuums)
 	}
 }
