@@ -231,3 +231,7 @@ func MaxScanEventsForTest(n int64) func() {
 // AfterScanPassForTest makes f run after each scan pass of a recompute has read its
 // events and before its batches are staged.
 func AfterScanPassForTest(s *Store, f func()) { s.afterScanPass = f }
+
+// AfterDecayWriteForTest has f run in each transaction of the decay refresh after it
+// wrote the scores of the contacts ids; an error from f fails the transaction.
+func AfterDecayWriteForTest(s *Store, f func(ids []int64) error) { s.afterDecayWrite = f }

@@ -65,6 +65,9 @@ type Store struct {
 	// afterScoreRead, set by tests, runs after the event scorer has read and scored
 	// a batch and before it writes the batch.
 	afterScoreRead func()
+	// afterDecayWrite, set by tests, runs in the decay refresh's transaction after it
+	// wrote the scores of the contacts listed; an error fails the transaction.
+	afterDecayWrite func(ids []int64) error
 	// afterScanPass, set by tests, runs after a recompute's scan of the events table
 	// has read a pass and before its batches are staged.
 	afterScanPass func()
