@@ -17,6 +17,20 @@ type apiDoc struct {
 	created  bool   // answers 201
 	accepted bool   // answers 202
 	query    []param
+	upload   bool // the body is a multipart/form-data file upload, never replayed by Idempotency-Key
+}
+
+// binaryMedia are the media types of an answer described as "Binary" (a file, not
+// JSON), which its path says: a .csv path answers CSV, the QR code's {format} a PNG
+// or an SVG image.
+func binaryMedia(path string) []string {
+	switch {
+	case strings.HasSuffix(path, ".csv"):
+		return []string{"text/csv"}
+	case strings.HasSuffix(path, "/{format}"):
+		return []string{"image/png", "image/svg+xml"}
+	}
+	return []string{"application/octet-stream"}
 }
 
 type param struct{ name, help string }
@@ -167,9 +181,16 @@ func (s *Server) openAPI() obj {
 			} else if d.accepted {
 				status = "202"
 			}
+			content := obj{"application/json": obj{"schema": ref(d.response)}}
+			if d.response == "Binary" {
+				content = obj{}
+				for _, m := range binaryMedia(path) {
+					content[m] = obj{"schema": obj{"type": "string", "contentMediaType": m}}
+				}
+			}
 			op := obj{
 				"summary": d.summary, "tags": []string{d.tag}, "security": []any{obj{"bearer": []string{}}},
-				"responses": obj{status: obj{"description": "done", "content": obj{"application/json": obj{"schema": ref(d.response)}}},
+				"responses": obj{status: obj{"description": "done", "content": content},
 					"400": errorResp, "401": errorResp, "403": errorResp, "404": errorResp, "413": errorResp, "422": errorResp},
 			}
 			var params []any
@@ -186,7 +207,7 @@ func (s *Server) openAPI() obj {
 			for _, q := range d.query {
 				params = append(params, obj{"name": q.name, "in": "query", "description": q.help, "schema": obj{"type": "string"}})
 			}
-			if method == http.MethodPost {
+			if method == http.MethodPost && !d.upload {
 				params = append(params, obj{"name": "Idempotency-Key", "in": "header", "description": "a retry with the same key replays the first answer", "schema": obj{"type": "string"}})
 			}
 			if len(params) > 0 {
@@ -194,6 +215,10 @@ func (s *Server) openAPI() obj {
 			}
 			if d.body != "" {
 				op["requestBody"] = obj{"required": true, "content": obj{"application/json": obj{"schema": ref(d.body)}}}
+			}
+			if d.upload {
+				op["requestBody"] = obj{"required": true, "content": obj{"multipart/form-data": obj{"schema": obj{"type": "object",
+					"properties": obj{"file": obj{"type": "string", "contentMediaType": "text/csv", "description": "the list"}}, "required": []string{"file"}}}}}
 			}
 			item, _ := paths[path].(obj)
 			if item == nil {
