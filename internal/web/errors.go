@@ -23,6 +23,7 @@ var statusOf = map[string]int{
 	errs.Unprocessable: http.StatusUnprocessableEntity,
 	errs.RateLimited:   http.StatusTooManyRequests,
 	errs.Unsupported:   http.StatusUnsupportedMediaType,
+	errs.NotAllowed:    http.StatusMethodNotAllowed,
 	errs.Internal:      http.StatusInternalServerError,
 }
 
