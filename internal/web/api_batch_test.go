@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -44,5 +45,55 @@ func TestAPIBatchNamesEveryBadItem(t *testing.T) {
 	}
 	if list := e.do("GET", "/api/v1/contacts", e.token, "").json(t)["contacts"].([]any); len(list) != 0 {
 		t.Errorf("%d contacts stored from a refused batch", len(list))
+	}
+}
+
+// A contact's detail holds its timeline a page at a time: following timeline_next
+// gives every event once, also where a page ends among events of one moment, and a
+// cursor or limit that cannot be read is a 400 naming it.
+func TestAPIContactTimelinePages(t *testing.T) {
+	e := newAPIEnv(t)
+	var events []string
+	for i := range 7 {
+		at := "2026-03-02T10:00:00Z"
+		if i == 6 {
+			at = "2026-03-01T10:00:00Z"
+		}
+		events = append(events, `{"type":"email_open","email":"ada@acme.example","occurred_at":"`+at+`"}`)
+	}
+	if r := e.do("POST", "/api/v1/events", e.token, `{"events":[`+strings.Join(events, ",")+`]}`); r.status != 202 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	seen := map[float64]bool{}
+	next := ""
+	for pages := 0; ; pages++ {
+		if pages > 10 {
+			t.Fatal("the pages never end")
+		}
+		path := "/api/v1/contacts/1?timeline_limit=2"
+		if next != "" {
+			path += "&timeline_before=" + next
+		}
+		d := e.do("GET", path, e.token, "").json(t)
+		for _, ev := range d["timeline"].([]any) {
+			id := ev.(map[string]any)["id"].(float64)
+			if seen[id] {
+				t.Fatalf("event %v twice", id)
+			}
+			seen[id] = true
+		}
+		if next, _ = d["timeline_next"].(string); next == "" {
+			break
+		}
+	}
+	if len(seen) != 7 {
+		t.Fatalf("%d events seen over the pages, want 7", len(seen))
+	}
+	for _, q := range []string{"timeline_limit=0", "timeline_limit=501", "timeline_limit=x", "timeline_before=yesterday", "timeline_before=1_x"} {
+		r := e.do("GET", "/api/v1/contacts/1?"+q, e.token, "")
+		field, _, _ := strings.Cut(q, "=")
+		if r.status != 400 || !strings.Contains(string(r.body), `"field":"`+field+`"`) {
+			t.Errorf("%s: %d %s", q, r.status, r.body)
+		}
 	}
 }

@@ -46,7 +46,9 @@ func (s *Server) routes() []route {
 			summary: "Names and postal addresses of the contacts the filters select, as CSV for a direct-mail campaign", tag: "contacts", response: "Binary",
 			query: []param{{"stage", "lifecycle stage"}, {"q", "text search"}, {"created_from", "date"}, {"created_to", "date"}, {"all", "1 to include contacts without a postal address"}}}),
 		api("GET /api/v1/contacts/{id}", auth.Read, s.handleGetContact, apiDoc{
-			summary: "A contact with its timeline, deals and possible duplicates", tag: "contacts", response: "ContactDetail"}),
+			summary: "A contact with its timeline (newest first, a page at a time), deals and possible duplicates", tag: "contacts", response: "ContactDetail",
+			query: []param{{"timeline_limit", "events of the timeline to include, 1 to 500, default 500"},
+				{"timeline_before", "timeline_next of the previous answer: the next, older page of the timeline"}}}),
 		api("POST /api/v1/contacts/{id}/stage", auth.WriteLeads, s.handleSetStage, apiDoc{
 			summary: "Move a contact to a stage, with a reason", tag: "contacts", body: "StageChange", response: "Contact"}),
 		api("POST /api/v1/contacts/{id}/owner", auth.WriteLeads, s.handleAssignOwner, apiDoc{

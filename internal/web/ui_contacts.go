@@ -90,18 +90,21 @@ func (u *ui) showContact(w http.ResponseWriter, r *http.Request, p *Principal, i
 		at, ok := c.StageEnteredAt[st]
 		v.Stages = append(v.Stages, stageStep{Stage: st, Reached: ok, Current: st == c.Stage, At: at})
 	}
+	var beforeID int64
 	if b := r.URL.Query().Get("before"); b != "" {
 		if t, err := time.Parse(time.RFC3339Nano, b); err == nil {
 			v.Before = t
+			beforeID, _ = strconv.ParseInt(r.URL.Query().Get("before_id"), 10, 64)
 		}
 	}
 	// A page of the timeline at a time keeps a long history's page fast.
-	events, err := u.s.store.Timeline(ctx, id, store.TimelineOptions{Limit: timelinePage, Before: v.Before})
+	events, err := u.s.store.Timeline(ctx, id, store.TimelineOptions{Limit: timelinePage, Before: v.Before, BeforeID: beforeID})
 	if err != nil {
 		return err
 	}
 	if len(events) == timelinePage {
-		v.Older = "/contacts/" + itoa(id) + "?before=" + url.QueryEscape(events[len(events)-1].OccurredAt.Format(time.RFC3339Nano)) + "#timeline"
+		last := events[len(events)-1]
+		v.Older = "/contacts/" + itoa(id) + "?" + url.Values{"before": {last.OccurredAt.Format(time.RFC3339Nano)}, "before_id": {itoa(last.ID)}}.Encode() + "#timeline"
 	}
 	users, err := u.s.store.Users(ctx)
 	if err != nil {
