@@ -159,6 +159,9 @@ func parseEvent(in EventIn, opt Options) (store.Capture, string, error) {
 	c.Fields = store.ContactFields{FirstName: str("first_name"), LastName: str("last_name"), JobTitle: str("job_title"),
 		CompanyName: str("company"), Street: str("street"), PostalCode: str("postal_code"), City: str("city"),
 		Region: str("region"), Country: str("country")}
+	if name := ProfileFieldTooLong(c.Fields); name != "" {
+		return c, "properties." + name, fmt.Errorf("must be at most %d bytes", MaxProfileValue)
+	}
 	if c.Email != "" {
 		if d, ok := contact.CompanyDomain(c.Email); ok {
 			c.CompanyDomain = d

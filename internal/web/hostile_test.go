@@ -3,12 +3,14 @@ package web
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -417,4 +419,129 @@ func hmacHex(secret string, body []byte) string {
 	m := hmac.New(sha256.New, []byte(secret))
 	m.Write(body)
 	return hex.EncodeToString(m.Sum(nil))
+}
+
+// TestLongProfileFieldsAreRefusedByName sends each profile field of a contact (names,
+// company, job title, address, country) 3,000 random letters long through the events
+// API and the hosted form, as JSON and URL-encoded. PostgreSQL keeps the country and
+// the name-and-company duplicate key in B-tree indexes, whose entries must stay under
+// 2,704 bytes: such a value was a 500 there (and on the public form and the ad-platform
+// webhooks, which the platform then redelivers for ever), while SQLite stored it. Now
+// both engines refuse it with a 4xx naming the field, and store nothing; a value at
+// the limit is taken. An ad-platform lead, which its sender cannot correct, is kept
+// with the long values cut to the limit and written out whole among its answers.
+func TestLongProfileFieldsAreRefusedByName(t *testing.T) {
+	f := newAuthzFixture(t)
+	ctx := context.Background()
+	admin := credential{header: []string{"Authorization", "Bearer " + f.keys[store.RoleAdmin]}}
+	rng := rand.New(rand.NewPCG(1, 2))
+	letters := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte('a' + rng.IntN(26))
+		}
+		return string(b)
+	}
+	fields := []string{"first_name", "last_name", "job_title", "company", "street", "postal_code", "city", "region", "country"}
+	def, _ := json.Marshal(map[string]any{"slug": "profile", "name": "Profile", "fields": append([]string{"email"}, fields...)})
+	if w := f.do("POST", "/api/v1/forms", admin, string(def)); w.Code != http.StatusCreated {
+		t.Fatalf("create form: %d %s", w.Code, w.Body)
+	}
+	stored := func(email string) bool {
+		t.Helper()
+		page, err := f.srv.store.Contacts(ctx, store.ContactFilter{Email: email})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(page.Contacts) > 0
+	}
+	post := func(ctype, body string, n int) *httptest.ResponseRecorder {
+		r := httptest.NewRequest("POST", "/f/profile", strings.NewReader(body))
+		r.Header.Set("Content-Type", ctype)
+		r.RemoteAddr = fmt.Sprintf("192.0.2.%d:1234", n%250+1)
+		w := httptest.NewRecorder()
+		f.srv.ServeHTTP(w, r)
+		return w
+	}
+	for i, name := range fields {
+		long := letters(3000)
+		props := map[string]any{"first_name": "Ann", "company": "Acme", name: long}
+		email := fmt.Sprintf("long-%s@example.com", name)
+		b, _ := json.Marshal(map[string]any{"events": []any{map[string]any{"type": "form_submit", "email": email, "properties": props}}})
+		w := f.do("POST", "/api/v1/events", admin, string(b))
+		if want := `"field":"events[0].properties.` + name + `"`; w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), want) {
+			t.Errorf("events with a long %s: %d %.300s, want 400 with %s", name, w.Code, w.Body, want)
+		}
+
+		if name == "region" {
+			continue // not a standard field of forms: a form's region is a custom field
+		}
+		props["email"] = "form-" + email
+		b, _ = json.Marshal(props)
+		if w := post("application/json", string(b), 2*i); w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), `"field":"`+name+`"`) {
+			t.Errorf("JSON form post with a long %s: %d %.300s, want 400 naming it", name, w.Code, w.Body)
+		}
+		v := url.Values{"email": {"page-" + email}, "first_name": {"Ann"}, "company": {"Acme"}}
+		v.Set(name, long)
+		if w := post("application/x-www-form-urlencoded", v.Encode(), 2*i+1); w.Code != http.StatusUnprocessableEntity {
+			t.Errorf("form post with a long %s: %d %.300s, want 422", name, w.Code, w.Body)
+		}
+		for _, e := range []string{email, "form-" + email, "page-" + email} {
+			if stored(e) {
+				t.Errorf("%s was stored although its %s was refused", e, name)
+			}
+		}
+	}
+	if stored("long-region@example.com") {
+		t.Error("an event with a long region was stored")
+	}
+
+	// At the limit, every field at once is taken by both engines.
+	props := map[string]any{}
+	for _, name := range fields {
+		props[name] = letters(500)
+	}
+	b, _ := json.Marshal(map[string]any{"events": []any{map[string]any{"type": "form_submit", "email": "at-limit@example.com", "properties": props}}})
+	if w := f.do("POST", "/api/v1/events", admin, string(b)); w.Code != http.StatusAccepted {
+		t.Fatalf("events at the limit: %d %.300s", w.Code, w.Body)
+	}
+
+	// An ad-platform lead is kept, cut to the limit, with the whole values among its answers.
+	if w := f.do("PUT", "/api/v1/integrations/google", admin, `{"key":"long-key"}`); w.Code != 200 {
+		t.Fatalf("google: %d %s", w.Code, w.Body)
+	}
+	country, company := letters(3000), letters(3000)
+	lead, _ := json.Marshal(map[string]any{"lead_id": "long-1", "google_key": "long-key", "campaign_id": 7, "user_column_data": []any{
+		map[string]any{"column_id": "EMAIL", "string_value": "ad-long@example.com"},
+		map[string]any{"column_id": "FIRST_NAME", "string_value": "Ann"},
+		map[string]any{"column_id": "COMPANY_NAME", "string_value": company},
+		map[string]any{"column_id": "COUNTRY", "string_value": country},
+	}})
+	r := httptest.NewRequest("POST", "/webhooks/google-ads", bytes.NewReader(lead))
+	r.Header.Set("Content-Type", "application/json")
+	w := httptest.NewRecorder()
+	f.srv.ServeHTTP(w, r)
+	if w.Code != http.StatusOK {
+		t.Fatalf("ad lead with long values: %d %.300s", w.Code, w.Body)
+	}
+	page, err := f.srv.store.Contacts(ctx, store.ContactFilter{Email: "ad-long@example.com"})
+	if err != nil || len(page.Contacts) != 1 {
+		t.Fatalf("ad lead not stored: %v %v", page, err)
+	}
+	if c := page.Contacts[0]; c.Country != country[:500] || c.CompanyName != company[:500] {
+		t.Errorf("ad lead's country and company are %d and %d bytes, want both cut to 500", len(c.Country), len(c.CompanyName))
+	}
+	tl, err := f.srv.store.Timeline(ctx, page.Contacts[0].ID, store.TimelineOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole := false
+	for _, e := range tl {
+		if a, ok := e.Properties["answers"].(map[string]any); ok && a["country"] == country && a["company"] == company {
+			whole = true
+		}
+	}
+	if !whole {
+		t.Error("the ad lead's whole country and company are not among its answers")
+	}
 }
