@@ -20,7 +20,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/lodestone-hq/lodestone/internal/auth"
 	"github.com/lodestone-hq/lodestone/internal/store"
 )
 
@@ -543,5 +545,76 @@ func TestLongProfileFieldsAreRefusedByName(t *testing.T) {
 	}
 	if !whole {
 		t.Error("the ad lead's whole country and company are not among its answers")
+	}
+}
+
+// TestIdempotencyKeySurvivesAHangUp proves that a retry with an Idempotency-Key
+// gets an answer when the first try's caller hung up (a client timeout, the very
+// reason to retry) or its handler panicked. The claim on the key was written, then
+// neither kept an answer nor let go (both were written with the cancelled request's
+// context, or not at all), so every retry waited 30 seconds for a request long gone
+// and got a 409, for the 24 hours keys are kept. Now a claimed request runs to its
+// end whatever its caller does, and the retry gets its answer; a panic lets the key go.
+func TestIdempotencyKeySurvivesAHangUp(t *testing.T) {
+	f := newAuthzFixture(t)
+	key := f.keys[store.RoleAdmin]
+	send := func(h http.Handler, ctx context.Context, idem, body string) *httptest.ResponseRecorder {
+		t.Helper()
+		r := httptest.NewRequest("POST", "/api/v1/campaigns", strings.NewReader(body)).WithContext(ctx)
+		r.Header.Set("Content-Type", "application/json")
+		r.Header.Set("Authorization", "Bearer "+key)
+		r.Header.Set("Idempotency-Key", idem)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w
+	}
+	// A retry waits at most two seconds here, not the 30 the server allows.
+	retry := func(idem, body string) *httptest.ResponseRecorder {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		return send(f.srv, ctx, idem, body)
+	}
+	campaigns := func(name string) int {
+		list, err := f.srv.store.Campaigns(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, c := range list {
+			if c.Name == name {
+				n++
+			}
+		}
+		return n
+	}
+
+	// The caller hangs up while the campaign is being created.
+	ctx, hangUp := context.WithCancel(context.Background())
+	defer hangUp()
+	body := `{"name":"Hung up","channel":"event"}`
+	first := f.srv.api(auth.ManageMarketing, func(w http.ResponseWriter, r *http.Request) error {
+		hangUp()
+		return f.srv.handleCreateCampaign(w, r)
+	})
+	send(first, ctx, "hang-up", body)
+	w := retry("hang-up", body)
+	if w.Code != http.StatusCreated || w.Header().Get("Idempotent-Replayed") != "true" {
+		t.Errorf("retry after a hang-up: %d %q (replayed %q), want the first try's 201 again", w.Code, w.Body, w.Header().Get("Idempotent-Replayed"))
+	}
+	if n := campaigns("Hung up"); n != 1 {
+		t.Errorf("%d campaigns made by a request and its retry, want 1", n)
+	}
+
+	// The handler panics: the key is let go, and the retry runs.
+	body = `{"name":"After a panic","channel":"event"}`
+	boom := f.srv.recoverPanics(f.srv.api(auth.ManageMarketing, func(http.ResponseWriter, *http.Request) error { panic("boom") }))
+	if w := send(boom, context.Background(), "panic", body); w.Code != http.StatusInternalServerError {
+		t.Fatalf("panicking handler: %d %s", w.Code, w.Body)
+	}
+	if w := retry("panic", body); w.Code != http.StatusCreated {
+		t.Errorf("retry after a panic: %d %q, want 201", w.Code, w.Body)
+	}
+	if n := campaigns("After a panic"); n != 1 {
+		t.Errorf("%d campaigns after a panic and a retry, want 1", n)
 	}
 }
