@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/lodestone-hq/lodestone/internal/errs"
 	"github.com/lodestone-hq/lodestone/internal/filter"
@@ -50,6 +51,12 @@ func scanSegment(r scanner) (*Segment, error) {
 	return &g, nil
 }
 
+// plainText reports text both engines store as it is: valid UTF-8 without NUL,
+// which PostgreSQL refuses in text and SQLite would keep.
+func plainText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+}
+
 func validSegment(g *Segment) error {
 	g.Name = strings.TrimSpace(g.Name)
 	switch {
@@ -57,8 +64,12 @@ func validSegment(g *Segment) error {
 		return errs.Field("name", "is required")
 	case len(g.Name) > 200:
 		return errs.Field("name", "has at most 200 characters")
+	case !plainText(g.Name):
+		return errs.Field("name", "must be valid UTF-8 text without NUL characters")
 	case len(g.Description) > 2000:
 		return errs.Field("description", "has at most 2000 characters")
+	case !plainText(g.Description):
+		return errs.Field("description", "must be valid UTF-8 text without NUL characters")
 	case g.Kind != SegmentDynamic && g.Kind != SegmentStatic:
 		return errs.Field("kind", "is dynamic (a filter) or static (a list of contacts)")
 	case g.Kind == SegmentStatic && g.Filter.Expr != nil && !g.Filter.IsAll():
