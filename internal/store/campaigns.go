@@ -178,6 +178,9 @@ func (s *Store) AddCost(ctx context.Context, e CostEntry, actor string) (*CostEn
 		if n == 0 {
 			return errs.NotFoundf("campaign %d not found", e.CampaignID)
 		}
+		if err := checkMoneyTotal(ctx, tx, "cost_entries", "amount", e.Amount); err != nil {
+			return err
+		}
 		if err := tx.queryRow(ctx, `INSERT INTO cost_entries (campaign_id, spent_on, amount, hours_hundredths, note, created_at)
 			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, e.CampaignID, e.Date, e.Amount, e.HoursHundredths, e.Note, ts(e.CreatedAt)).Scan(&e.ID); err != nil {
 			return err

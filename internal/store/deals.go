@@ -42,6 +42,9 @@ func (s *Store) CreateDeal(ctx context.Context, d Deal, actor string) (*Deal, er
 		if _, err := contactForUpdate(ctx, tx, d.ContactID); err != nil {
 			return err
 		}
+		if err := checkMoneyTotal(ctx, tx, "deals", "amount", d.Amount); err != nil {
+			return err
+		}
 		err := tx.queryRow(ctx, `INSERT INTO deals (contact_id, name, amount, status, closed_at, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
 			d.ContactID, d.Name, d.Amount, d.Status, nullTS(d.ClosedAt), ts(d.CreatedAt)).Scan(&d.ID)
 		if err != nil {

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/lodestone-hq/lodestone/internal/auth"
+	"github.com/lodestone-hq/lodestone/internal/errs"
 	"github.com/lodestone-hq/lodestone/internal/store"
 )
 
@@ -616,5 +617,76 @@ func TestIdempotencyKeySurvivesAHangUp(t *testing.T) {
 	}
 	if n := campaigns("After a panic"); n != 1 {
 		t.Errorf("%d campaigns after a panic and a retry, want 1", n)
+	}
+}
+
+// TestMoneyTotalsNeverOverflow imports 9,300 cost entries of the largest amount a
+// row may hold, and records deals of large amounts. The costs summed past int64: the
+// import answered 201 with a negative total, and from then on the campaign list and
+// every report were a 500 on both engines (SQLite: integer overflow; PostgreSQL: a
+// sum out of range). Now the workspace's costs and deals each stop at
+// store.MaxMoneyTotal: the import (dry run too) is a 400 naming the file and
+// records nothing, a deal past it a 400 naming the amount, and the reports answer.
+func TestMoneyTotalsNeverOverflow(t *testing.T) {
+	f := newAuthzFixture(t)
+	ctx := context.Background()
+	admin := credential{header: []string{"Authorization", "Bearer " + f.keys[store.RoleAdmin]}}
+	camp, err := f.srv.store.CreateCampaign(ctx, store.Campaign{Name: "Huge", Channel: "email"}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var csv strings.Builder
+	csv.WriteString("date,campaign,amount,hours\n")
+	for range 9300 {
+		csv.WriteString("2026-02-01,Huge,9999999999999.99,0\n")
+	}
+	for _, q := range []string{"?dry_run=true", ""} {
+		r := httptest.NewRequest("POST", "/api/v1/costs/import"+q, strings.NewReader(csv.String()))
+		r.Header.Set("Content-Type", "text/csv")
+		r.Header.Set("Authorization", "Bearer "+f.keys[store.RoleAdmin])
+		w := httptest.NewRecorder()
+		f.srv.ServeHTTP(w, r)
+		if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), `"field":"file"`) {
+			t.Errorf("import%s of 9,300 entries of the largest amount: %d %.300s, want 400 naming the file", q, w.Code, w.Body)
+		}
+	}
+	if costs, err := f.srv.store.Costs(ctx, camp.ID); err != nil || len(costs) != 0 {
+		t.Fatalf("%d cost entries stored after a refused import (%v)", len(costs), err)
+	}
+	// Up to the bound, entries are taken; past it, the one that crosses it is refused.
+	path := "/api/v1/campaigns/" + strconv.FormatInt(camp.ID, 10) + "/costs"
+	taken := 0
+	for i := range 200 {
+		w := f.do("POST", path, admin, `{"date":"2026-02-02","amount":"9999999999999.99"}`)
+		if w.Code == http.StatusCreated {
+			taken++
+			continue
+		}
+		if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), `"field":"amount"`) {
+			t.Fatalf("cost %d: %d %s", i, w.Code, w.Body)
+		}
+		break
+	}
+	if taken == 0 || taken == 200 {
+		t.Errorf("%d entries of the largest amount taken, want the bound to stop them", taken)
+	}
+	// Deals the same way, through the store (the API takes one amount at a time).
+	contact := f.values["id"]
+	id, _ := strconv.ParseInt(contact, 10, 64)
+	for i := range 4 {
+		_, err := f.srv.store.CreateDeal(ctx, store.Deal{ContactID: id, Amount: 3_000_000_000_000_000_000, Status: store.DealWon}, "test")
+		if i == 0 && !errs.Is(err, errs.Invalid) {
+			t.Fatalf("a deal of 3·10^16: %v, want refused", err)
+		}
+	}
+	if w := f.do("POST", "/api/v1/deals", admin, `{"contact_id":`+contact+`,"amount":"9999999999999.99","status":"won"}`); w.Code != http.StatusCreated {
+		t.Fatalf("a deal of the largest amount: %d %s", w.Code, w.Body)
+	}
+	for _, p := range []string{"/api/v1/campaigns", "/api/v1/campaigns/" + strconv.FormatInt(camp.ID, 10),
+		"/api/v1/reports/sources?from=2026-01-01&to=2027-01-01", "/api/v1/reports/sources?from=2026-01-01&to=2027-01-01&group_by=campaign&model=linear",
+		"/api/v1/reports/trend?from=2026-01-01&to=2027-01-01", "/api/v1/reports/quality?from=2026-01-01&to=2027-01-01"} {
+		if w := f.do("GET", p, admin); w.Code != http.StatusOK {
+			t.Errorf("GET %s: %d %.300s", p, w.Code, w.Body)
+		}
 	}
 }
