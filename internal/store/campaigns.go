@@ -59,7 +59,7 @@ func (s *Store) CreateCampaign(ctx context.Context, c Campaign, actor string) (*
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			c.Name, c.Channel, nullString(c.UTMCampaign), c.StartsOn, c.EndsOn, budget, c.Notes, ts(c.CreatedAt), c.LandingURL, nullString(c.ShortCode)).Scan(&c.ID)
 		if err != nil {
-			return err
+			return campaignConflict(err, c)
 		}
 		return audit(ctx, tx, actor, "campaign.create", "campaign:"+itoa(c.ID), map[string]any{"name": c.Name, "channel": c.Channel})
 	})
@@ -67,6 +67,21 @@ func (s *Store) CreateCampaign(ctx context.Context, c Campaign, actor string) (*
 		return nil, err
 	}
 	return &c, nil
+}
+
+// campaignConflict is the conflict of a campaign write that lost a race for its name
+// or UTM key (see uniqueViolation).
+func campaignConflict(err error, c Campaign) error {
+	if !uniqueViolation(err) {
+		return err
+	}
+	if strings.Contains(err.Error(), "utm_campaign") {
+		return errs.E(errs.Conflict, "utm_campaign", "another campaign uses utm_campaign %q", c.UTMCampaign)
+	}
+	if strings.Contains(err.Error(), "short_code") {
+		return err
+	}
+	return errs.E(errs.Conflict, "name", "a campaign named %q exists already", c.Name)
 }
 
 // UpdateCampaign replaces a campaign's name, channel, UTM key, dates, budget and notes;
@@ -106,7 +121,7 @@ func (s *Store) UpdateCampaign(ctx context.Context, c Campaign, actor string) (*
 		}
 		if _, err := tx.exec(ctx, `UPDATE campaigns SET name = ?, channel = ?, utm_campaign = ?, starts_on = ?, ends_on = ?, budget = ?, notes = ? WHERE id = ?`,
 			c.Name, c.Channel, nullString(c.UTMCampaign), c.StartsOn, c.EndsOn, budget, c.Notes, c.ID); err != nil {
-			return err
+			return campaignConflict(err, c)
 		}
 		out = old
 		before := map[string]any{"name": old.Name, "channel": old.Channel, "utm_campaign": old.UTMCampaign, "starts_on": old.StartsOn,

@@ -65,14 +65,14 @@ func (s *Store) SaveForm(ctx context.Context, f Form, actor string) (*Form, erro
 			err := tx.queryRow(ctx, `INSERT INTO forms (slug, name, kind, definition, campaign_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 				f.Slug, f.Name, f.Kind, string(f.Definition), nullID(f.CampaignID), ts(now), ts(now)).Scan(&f.ID)
 			if err != nil {
-				return err
+				return uniqueConflict(err, errs.E(errs.Conflict, "slug", "another form uses the slug %q", f.Slug))
 			}
 			return audit(ctx, tx, actor, "form.create", "form:"+itoa(f.ID), map[string]any{"slug": f.Slug})
 		}
 		res, err := tx.exec(ctx, `UPDATE forms SET slug = ?, name = ?, kind = ?, definition = ?, campaign_id = ?, updated_at = ? WHERE id = ?`,
 			f.Slug, f.Name, f.Kind, string(f.Definition), nullID(f.CampaignID), ts(now), f.ID)
 		if err != nil {
-			return err
+			return uniqueConflict(err, errs.E(errs.Conflict, "slug", "another form uses the slug %q", f.Slug))
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errs.NotFoundf("form %d not found", f.ID)

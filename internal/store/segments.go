@@ -120,7 +120,7 @@ func (s *Store) CreateSegment(ctx context.Context, g Segment, actor string) (*Se
 		}
 		if err := tx.queryRow(ctx, `INSERT INTO segments (name, description, kind, filter, created_by, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, g.Name, g.Description, g.Kind, f, actor, ts(g.CreatedAt), ts(g.UpdatedAt)).Scan(&g.ID); err != nil {
-			return err
+			return uniqueConflict(err, errs.E(errs.Conflict, "name", "a segment named %q exists already", g.Name))
 		}
 		return audit(ctx, tx, actor, "segment.create", "segment:"+itoa(g.ID), map[string]any{"name": g.Name, "kind": g.Kind, "filter": g.Filter.String()})
 	})
@@ -156,7 +156,7 @@ func (s *Store) UpdateSegment(ctx context.Context, g Segment, actor string) (*Se
 		res, err := tx.exec(ctx, `UPDATE segments SET name = ?, description = ?, filter = ?, updated_at = ? WHERE id = ?`,
 			g.Name, g.Description, f, ts(g.UpdatedAt), g.ID)
 		if err != nil {
-			return err
+			return uniqueConflict(err, errs.E(errs.Conflict, "name", "a segment named %q exists already", g.Name))
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errs.NotFoundf("segment %d not found", g.ID)
