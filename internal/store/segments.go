@@ -286,6 +286,15 @@ func (s *Store) changeMembers(ctx context.Context, id int64, contactIDs []int64,
 	err = s.RunInTx(ctx, func(tx *Tx) error {
 		changed = 0
 		now := ts(s.Now())
+		// Touching the segment first locks it against a delete until this commits; one
+		// deleted since it was read above is not found, rather than a foreign key error.
+		res, err := tx.exec(ctx, `UPDATE segments SET updated_at = ? WHERE id = ?`, now, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.NotFoundf("segment %d not found", id)
+		}
 		for i, cid := range contactIDs {
 			var n int
 			if add {
@@ -308,9 +317,6 @@ func (s *Store) changeMembers(ctx context.Context, id int64, contactIDs []int64,
 			}
 			k, _ := res.RowsAffected()
 			changed += int(k)
-		}
-		if _, err := tx.exec(ctx, `UPDATE segments SET updated_at = ? WHERE id = ?`, now, id); err != nil {
-			return err
 		}
 		action := "segment.remove_members"
 		if add {

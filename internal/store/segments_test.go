@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -185,5 +186,32 @@ func TestSegmentTextRefusedByName(t *testing.T) {
 	bad.Description = "a\x00"
 	if _, err := s.UpdateSegment(ctx, bad, "user:1"); !errs.Is(err, errs.Invalid) {
 		t.Errorf("update with a NUL: %v, want invalid", err)
+	}
+}
+
+// TestSegmentDeletedWhileMembersAreAdded adds contacts to a static segment while it is
+// deleted. The adding read the segment before its transaction, so a delete in between
+// made its inserts fail on the foreign key: a 500 on both engines. Now the add either
+// goes first (and its members go with the segment) or finds no segment.
+func TestSegmentDeletedWhileMembersAreAdded(t *testing.T) {
+	s := storetest.Open(t)
+	id := mustIngest(t, s, store.Capture{Type: "form_submit", Email: "member@example.com", Touch: true})[0].ContactID
+	for round := range 20 {
+		g, err := s.CreateSegment(ctx, store.Segment{Name: fmt.Sprintf("Fair %d", round), Kind: store.SegmentStatic}, "user:1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		var addErr, delErr error
+		wg.Add(2)
+		go func() { defer wg.Done(); _, addErr = s.AddSegmentMembers(ctx, g.ID, []int64{id}, "user:1") }()
+		go func() { defer wg.Done(); delErr = s.DeleteSegment(ctx, g.ID, "user:1") }()
+		wg.Wait()
+		if delErr != nil {
+			t.Fatalf("round %d: delete: %v", round, delErr)
+		}
+		if addErr != nil && !errs.Is(addErr, errs.NotFound) {
+			t.Fatalf("round %d: adding to a segment being deleted: %v, want done or not found", round, addErr)
+		}
 	}
 }
