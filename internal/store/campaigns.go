@@ -147,6 +147,9 @@ func (s *Store) Campaign(ctx context.Context, id int64) (*Campaign, error) {
 
 // CampaignByName finds a campaign by its exact name.
 func (s *Store) CampaignByName(ctx context.Context, name string) (*Campaign, error) {
+	if !plainText(name) {
+		return nil, errs.NotFoundf("no campaign named %q", name)
+	}
 	c, err := scanCampaign(s.queryRow(ctx, `SELECT `+campaignColumns+` FROM campaigns WHERE name = ?`, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.NotFoundf("no campaign named %q", name)
@@ -248,6 +251,10 @@ func newShortCode() string {
 
 // CampaignByShortCode finds the campaign of a printed link.
 func (s *Store) CampaignByShortCode(ctx context.Context, code string) (*Campaign, error) {
+	if !plainText(code) {
+		// No campaign has it, and PostgreSQL would refuse to compare it.
+		return nil, errs.NotFoundf("no campaign link %q", code)
+	}
 	c, err := scanCampaign(s.queryRow(ctx, `SELECT `+campaignColumns+` FROM campaigns WHERE short_code = ?`, code))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.NotFoundf("no campaign link %q", code)

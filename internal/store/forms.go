@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/lodestone-hq/lodestone/internal/errs"
@@ -99,6 +100,10 @@ func (s *Store) Form(ctx context.Context, id int64) (*Form, error) {
 
 // FormBySlug returns a live form by its public slug.
 func (s *Store) FormBySlug(ctx context.Context, slug string) (*Form, error) {
+	if !plainText(slug) {
+		// No form has it, and PostgreSQL would refuse to compare it.
+		return nil, errs.NotFoundf("no form at /f/%s", strings.ToValidUTF8(strings.ReplaceAll(slug, "\x00", ""), ""))
+	}
 	f, err := scanForm(s.queryRow(ctx, `SELECT `+formColumns+` FROM forms WHERE slug = ? AND archived_at IS NULL`, slug))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.NotFoundf("no form at /f/%s", slug)

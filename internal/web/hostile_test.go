@@ -690,3 +690,42 @@ func TestMoneyTotalsNeverOverflow(t *testing.T) {
 		}
 	}
 }
+
+// TestHostilePathValuesNeverFail fills every wildcard of every route of the table
+// ({slug}, {code}, {id}, {platform}, …) with values no object has: a NUL byte, bytes
+// that are not UTF-8, a dot-dot, a huge number and 3,000 characters, and sends the
+// route's method with an admin's key and without credentials. TestHostileRequests
+// fills the wildcards with real objects only; a form slug or a campaign link code with
+// a NUL or invalid UTF-8 went to PostgreSQL as it was and was a 500 on the public
+// form and short-link routes. Nothing may answer 5xx.
+func TestHostilePathValuesNeverFail(t *testing.T) {
+	f := newAuthzFixture(t)
+	values := []string{"%00", "%FF%FE", "a%00b", "..%2F..%2Fetc", "99999999999999999999", "-1", strings.Repeat("x", 3000), "%C0%AF"}
+	n := 0
+	for _, rt := range f.srv.routes() {
+		method, path, _ := strings.Cut(rt.pattern, " ")
+		if !wildcard.MatchString(path) {
+			continue
+		}
+		for _, v := range values {
+			p := wildcard.ReplaceAllString(path, v)
+			for _, c := range []credential{{header: []string{"Authorization", "Bearer " + f.keys[store.RoleAdmin]}}, {}} {
+				r := httptest.NewRequest(method, p, strings.NewReader("{}"))
+				r.Header.Set("Content-Type", "application/json")
+				r.RemoteAddr = fmt.Sprintf("192.0.2.%d:1234", n%250+1)
+				for i := 0; i+1 < len(c.header); i += 2 {
+					r.Header.Set(c.header[i], c.header[i+1])
+				}
+				w := httptest.NewRecorder()
+				f.srv.ServeHTTP(w, r)
+				n++
+				if w.Code >= 500 {
+					t.Errorf("%s %s: %d %.300s", method, p, w.Code, w.Body)
+				}
+			}
+		}
+	}
+	if n < 100 {
+		t.Fatalf("only %d requests: the routes with wildcards were not found", n)
+	}
+}
