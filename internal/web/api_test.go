@@ -126,6 +126,9 @@ func TestAPIScenarios(t *testing.T) {
 		{"contacts bad email", "GET", "/api/v1/contacts?email=nope", admin, "", 400, `"field":"email"`},
 		{"contacts bad limit", "GET", "/api/v1/contacts?limit=0", admin, "", 400, `"field":"limit"`},
 		{"contacts bad cursor", "GET", "/api/v1/contacts?cursor=zzz", admin, "", 400, `"field":"cursor"`},
+		// An attribute's value went to the database as it was: a 500 on PostgreSQL.
+		{"contacts attribute value NUL", "GET", "/api/v1/contacts?attribute=city&value=a%00", admin, "", 400, `"field":"value"`},
+		{"contacts attribute value not UTF-8", "GET", "/api/v1/contacts?attribute=custom.x&value=%ff%fe", admin, "", 400, `"field":"value"`},
 		{"events bad email", "POST", "/api/v1/events", admin, `{"events":[{"type":"form_submit","email":"ok@example.com"},{"type":"form_submit","email":"not an email"}]}`, 400, `"field":"events[1].email"`},
 		{"events bad time", "POST", "/api/v1/events", admin, `{"events":[{"type":"x","email":"ok@example.com","occurred_at":"yesterday"}]}`, 400, `"field":"events[0].occurred_at"`},
 		{"events bad phone", "POST", "/api/v1/events", admin, `{"events":[{"type":"call","phone":"12"}]}`, 400, `"field":"events[0].phone"`},
