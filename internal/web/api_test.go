@@ -148,6 +148,10 @@ func TestAPIScenarios(t *testing.T) {
 		{"deal bad amount", "POST", "/api/v1/deals", admin, `{"contact_id":1,"amount":"12.345","status":"won"}`, 400, `"field":"amount"`},
 		{"deal bad status", "POST", "/api/v1/deals", admin, `{"contact_id":1,"amount":"1","status":"maybe"}`, 400, `"field":"status"`},
 		{"deal bad closed_at", "POST", "/api/v1/deals", admin, `{"contact_id":1,"amount":"1","status":"won","closed_at":"2026-04-01"}`, 400, `"field":"closed_at"`},
+		// Year 1 was taken as no time at all and replaced by now; year 9999 made the
+		// contact a customer in the far future. Both are refused, as for events.
+		{"deal closed in year 1", "POST", "/api/v1/deals", admin, `{"contact_id":1,"amount":"1","status":"won","closed_at":"0001-01-01T00:00:00Z"}`, 400, `"field":"closed_at"`},
+		{"deal closed in year 9999", "POST", "/api/v1/deals", admin, `{"contact_id":1,"amount":"1","status":"lost","closed_at":"9999-12-31T23:59:59Z"}`, 400, `"field":"closed_at"`},
 		{"deal unknown contact", "POST", "/api/v1/deals", admin, `{"contact_id":77,"amount":"1","status":"won"}`, 404, `"field":"contact_id"`},
 		{"customer", "GET", "/api/v1/contacts/1", admin, "", 200, `"stage":"customer"`},
 		{"note", "POST", "/api/v1/contacts/1/notes", e.keys["sales"], `{"body":"Called, wants a quote"}`, 201, `"type":"note"`},
