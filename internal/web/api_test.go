@@ -153,6 +153,8 @@ func TestAPIScenarios(t *testing.T) {
 		{"deal closed in year 1", "POST", "/api/v1/deals", admin, `{"contact_id":1,"amount":"1","status":"won","closed_at":"0001-01-01T00:00:00Z"}`, 400, `"field":"closed_at"`},
 		{"deal closed in year 9999", "POST", "/api/v1/deals", admin, `{"contact_id":1,"amount":"1","status":"lost","closed_at":"9999-12-31T23:59:59Z"}`, 400, `"field":"closed_at"`},
 		{"deal unknown contact", "POST", "/api/v1/deals", admin, `{"contact_id":77,"amount":"1","status":"won"}`, 404, `"field":"contact_id"`},
+		{"deal contact id not whole", "POST", "/api/v1/deals", admin, `{"contact_id":1.5,"amount":"1","status":"won"}`, 400, `"message":"must be a whole number within range, not number 1.5","field":"contact_id"`},
+		{"deal contact id too large", "POST", "/api/v1/deals", admin, `{"contact_id":1e400,"amount":"1","status":"won"}`, 400, `"field":"contact_id"`},
 		{"customer", "GET", "/api/v1/contacts/1", admin, "", 200, `"stage":"customer"`},
 		{"note", "POST", "/api/v1/contacts/1/notes", e.keys["sales"], `{"body":"Called, wants a quote"}`, 201, `"type":"note"`},
 		{"wrong content type", "POST", "/api/v1/contacts/1/notes", admin, ``, 400, ``},

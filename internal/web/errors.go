@@ -118,7 +118,10 @@ func jsonKind(k string) string {
 	switch k {
 	case "string":
 		return "a string"
-	case "int", "int64", "float64", "int32", "uint", "uint64":
+	case "int", "int64", "int32", "uint", "uint64":
+		// 24.5 or 1e400 is a number, just not one an id or a count can hold.
+		return "a whole number within range"
+	case "float64":
 		return "a number"
 	case "bool":
 		return "true or false"
