@@ -128,6 +128,12 @@ func TestAPIScenarios(t *testing.T) {
 		{"contacts bad cursor", "GET", "/api/v1/contacts?cursor=zzz", admin, "", 400, `"field":"cursor"`},
 		// An attribute's value went to the database as it was: a 500 on PostgreSQL.
 		{"contacts attribute value NUL", "GET", "/api/v1/contacts?attribute=city&value=a%00", admin, "", 400, `"field":"value"`},
+		// A NUL in a filter's value went to the database: a 500 on PostgreSQL, a count on SQLite.
+		{"filter value NUL", "POST", "/api/v1/segments/count", admin, `{"filter":{"field":"country","op":"=","value":"a\u0000"}}`, 400, `"field":"filter.value"`},
+		{"filter list value NUL", "POST", "/api/v1/segments/count", admin, `{"filter":{"field":"city","op":"in","value":["a","\u0000"]}}`, 400, `"field":"filter.value"`},
+		{"filter custom value NUL", "POST", "/api/v1/segments/count", admin, `{"filter":{"field":"custom.x","op":"contains","value":"\u0000"}}`, 400, `"field":"filter.value"`},
+		{"filter event property NUL", "POST", "/api/v1/segments/count", admin, `{"filter":{"event":"page_view","where":{"property":"page_url","op":"contains","value":"\u0000"},"op":">=","count":1}}`, 400, `"field":"filter.where"`},
+		{"filter text value NUL", "POST", "/api/v1/segments/count", admin, `{"filter_text":"country = \"\u0000\""}`, 400, `"field":"filter_text"`},
 		{"contacts attribute value not UTF-8", "GET", "/api/v1/contacts?attribute=custom.x&value=%ff%fe", admin, "", 400, `"field":"value"`},
 		{"events bad email", "POST", "/api/v1/events", admin, `{"events":[{"type":"form_submit","email":"ok@example.com"},{"type":"form_submit","email":"not an email"}]}`, 400, `"field":"events[1].email"`},
 		{"events bad time", "POST", "/api/v1/events", admin, `{"events":[{"type":"x","email":"ok@example.com","occurred_at":"yesterday"}]}`, 400, `"field":"events[0].occurred_at"`},
