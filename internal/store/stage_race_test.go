@@ -32,7 +32,10 @@ func TestConcurrentStageChangesKeepOneHistory(t *testing.T) {
 			func() error { _, err := s.SetStage(ctx, id, lifecycle.Customer, "signed", "user:1"); return err },
 			func() error { _, err := s.RejectSQL(ctx, id, "No budget", "user:2"); return err },
 			func() error { _, err := s.Disqualify(ctx, id, "No budget", "user:3"); return err },
-			func() error { _, err := s.SetStage(ctx, id, lifecycle.Opportunity, "call went well", "user:4"); return err },
+			func() error {
+				_, err := s.SetStage(ctx, id, lifecycle.Opportunity, "call went well", "user:4")
+				return err
+			},
 		}
 		var wg sync.WaitGroup
 		start := make(chan struct{})
