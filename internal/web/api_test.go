@@ -128,6 +128,10 @@ func TestAPIScenarios(t *testing.T) {
 		{"contacts bad cursor", "GET", "/api/v1/contacts?cursor=zzz", admin, "", 400, `"field":"cursor"`},
 		// An attribute's value went to the database as it was: a 500 on PostgreSQL.
 		{"contacts attribute value NUL", "GET", "/api/v1/contacts?attribute=city&value=a%00", admin, "", 400, `"field":"value"`},
+		// A body of null decoded as an empty request: PUT /scoring/rules with null replaced
+		// every rule with none.
+		{"scoring rules null", "PUT", "/api/v1/scoring/rules", admin, `null`, 400, `"message":"the body must be a JSON object, not null"`},
+		{"campaign null", "POST", "/api/v1/campaigns", admin, " \n null", 400, `not null`},
 		// A NUL in a filter's value went to the database: a 500 on PostgreSQL, a count on SQLite.
 		{"filter value NUL", "POST", "/api/v1/segments/count", admin, `{"filter":{"field":"country","op":"=","value":"a\u0000"}}`, 400, `"field":"filter.value"`},
 		{"filter list value NUL", "POST", "/api/v1/segments/count", admin, `{"filter":{"field":"city","op":"in","value":["a","\u0000"]}}`, 400, `"field":"filter.value"`},
