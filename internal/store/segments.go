@@ -104,8 +104,20 @@ func segmentNameTaken(ctx context.Context, tx *Tx, name string, except int64) er
 
 // CreateSegment stores a new segment; its name is unique.
 func (s *Store) CreateSegment(ctx context.Context, g Segment, actor string) (*Segment, error) {
+	return s.CreateSegmentWith(ctx, g, nil, actor)
+}
+
+// CreateSegmentWith stores a new static segment with its first members, in one
+// transaction: a list with an id that is no contact's leaves nothing behind.
+func (s *Store) CreateSegmentWith(ctx context.Context, g Segment, contactIDs []int64, actor string) (*Segment, error) {
 	if err := validSegment(&g); err != nil {
 		return nil, err
+	}
+	if len(contactIDs) > 0 && g.Kind != SegmentStatic {
+		return nil, errs.Field("contact_ids", "a dynamic segment's members are whoever its filter matches")
+	}
+	if len(contactIDs) > MaxSegmentChange {
+		return nil, errs.Field("contact_ids", "has at most %d ids a request", MaxSegmentChange)
 	}
 	f, err := g.filterJSON()
 	if err != nil {
@@ -122,7 +134,14 @@ func (s *Store) CreateSegment(ctx context.Context, g Segment, actor string) (*Se
 			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, g.Name, g.Description, g.Kind, f, actor, ts(g.CreatedAt), ts(g.UpdatedAt)).Scan(&g.ID); err != nil {
 			return uniqueConflict(err, errs.E(errs.Conflict, "name", "a segment named %q exists already", g.Name))
 		}
-		return audit(ctx, tx, actor, "segment.create", "segment:"+itoa(g.ID), map[string]any{"name": g.Name, "kind": g.Kind, "filter": g.Filter.String()})
+		if err := audit(ctx, tx, actor, "segment.create", "segment:"+itoa(g.ID), map[string]any{"name": g.Name, "kind": g.Kind, "filter": g.Filter.String()}); err != nil {
+			return err
+		}
+		if len(contactIDs) == 0 {
+			return nil
+		}
+		_, err := writeMembers(ctx, tx, g.ID, contactIDs, actor, true)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -295,37 +314,45 @@ func (s *Store) changeMembers(ctx context.Context, id int64, contactIDs []int64,
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errs.NotFoundf("segment %d not found", id)
 		}
-		for i, cid := range contactIDs {
-			var n int
-			if add {
-				if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM contacts WHERE id = ?`, cid).Scan(&n); err != nil {
-					return err
-				}
-				if n == 0 {
-					return errs.E(errs.Invalid, fmt.Sprintf("contact_ids[%d]", i), "no contact with id %d", cid)
-				}
-			}
-			var res sql.Result
-			var err error
-			if add {
-				res, err = tx.exec(ctx, `INSERT INTO segment_members (segment_id, contact_id, added_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, id, cid, now)
-			} else {
-				res, err = tx.exec(ctx, `DELETE FROM segment_members WHERE segment_id = ? AND contact_id = ?`, id, cid)
-			}
-			if err != nil {
-				return err
-			}
-			k, _ := res.RowsAffected()
-			changed += int(k)
-		}
-		action := "segment.remove_members"
-		if add {
-			action = "segment.add_members"
-		}
-		return audit(ctx, tx, actor, action, "segment:"+itoa(id), map[string]any{"contact_ids": contactIDs, "changed": changed})
+		changed, err = writeMembers(ctx, tx, id, contactIDs, actor, add)
+		return err
 	})
 	if err != nil {
 		return 0, err
 	}
 	return changed, nil
+}
+
+// writeMembers adds contacts to a segment or takes them out, in tx, and audits it.
+func writeMembers(ctx context.Context, tx *Tx, id int64, contactIDs []int64, actor string, add bool) (int, error) {
+	now := ts(tx.s.Now())
+	changed := 0
+	for i, cid := range contactIDs {
+		var n int
+		if add {
+			if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM contacts WHERE id = ?`, cid).Scan(&n); err != nil {
+				return 0, err
+			}
+			if n == 0 {
+				return 0, errs.E(errs.Invalid, fmt.Sprintf("contact_ids[%d]", i), "no contact with id %d", cid)
+			}
+		}
+		var res sql.Result
+		var err error
+		if add {
+			res, err = tx.exec(ctx, `INSERT INTO segment_members (segment_id, contact_id, added_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, id, cid, now)
+		} else {
+			res, err = tx.exec(ctx, `DELETE FROM segment_members WHERE segment_id = ? AND contact_id = ?`, id, cid)
+		}
+		if err != nil {
+			return 0, err
+		}
+		k, _ := res.RowsAffected()
+		changed += int(k)
+	}
+	action := "segment.remove_members"
+	if add {
+		action = "segment.add_members"
+	}
+	return changed, audit(ctx, tx, actor, action, "segment:"+itoa(id), map[string]any{"contact_ids": contactIDs, "changed": changed})
 }

@@ -729,3 +729,38 @@ func TestHostilePathValuesNeverFail(t *testing.T) {
 		t.Fatalf("only %d requests: the routes with wildcards were not found", n)
 	}
 }
+
+// TestStaticSegmentWithABadContactLeavesNothing creates a static segment with a list
+// whose second id is no contact's. The segment was created, then its list added in a
+// second transaction, and on a refusal deleted again: the audit log kept a creation and
+// a deletion, and a caller who hung up meanwhile (the delete ran with its context) left
+// the segment behind. Now the segment and its members are one transaction: a 400
+// naming the id, and nothing written, the audit log included.
+func TestStaticSegmentWithABadContactLeavesNothing(t *testing.T) {
+	f := newAuthzFixture(t)
+	ctx := context.Background()
+	admin := credential{header: []string{"Authorization", "Bearer " + f.keys[store.RoleAdmin]}}
+	before, err := f.srv.store.Audit(ctx, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := f.do("POST", "/api/v1/segments", admin, `{"name":"Fair","kind":"static","contact_ids":[`+f.values["id"]+`,999999]}`)
+	if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), `"field":"contact_ids[1]"`) {
+		t.Fatalf("static segment with an unknown contact: %d %s", w.Code, w.Body)
+	}
+	if list, err := f.srv.store.Segments(ctx); err != nil || len(list) != 0 {
+		t.Fatalf("%d segments after a refused creation (%v)", len(list), err)
+	}
+	after, err := f.srv.store.Audit(ctx, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after) != len(before) {
+		t.Errorf("the refused creation left %d audit entries: %s", len(after)-len(before), after[0].Action)
+	}
+	// With good ids, the segment and its members come at once.
+	w = f.do("POST", "/api/v1/segments", admin, `{"name":"Fair","kind":"static","contact_ids":[`+f.values["id"]+`]}`)
+	if w.Code != http.StatusCreated || !strings.Contains(w.Body.String(), `"members":1`) {
+		t.Fatalf("static segment: %d %s", w.Code, w.Body)
+	}
+}
