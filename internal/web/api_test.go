@@ -114,6 +114,11 @@ func TestAPIScenarios(t *testing.T) {
 		{"cost bad amount", "POST", "/api/v1/campaigns/1/costs", admin, `{"date":"2026-03-02","amount":"12,50"}`, 400, `"field":"amount"`},
 		{"cost float amount", "POST", "/api/v1/campaigns/1/costs", admin, `{"date":"2026-03-02","amount":12.5}`, 400, `"field":"amount"`},
 		{"cost bad hours", "POST", "/api/v1/campaigns/1/costs", admin, `{"date":"2026-03-02","amount":"1","hours":-2}`, 400, `"field":"hours"`},
+		// The API took 999,999,999.99 hours, which the campaign page and cost CSVs refuse,
+		// and an entry of "" hours and no amount: an entry of nothing.
+		{"cost too many hours", "POST", "/api/v1/campaigns/1/costs", admin, `{"date":"2026-03-02","hours":1000000}`, 400, `"field":"hours"`},
+		{"cost of nothing", "POST", "/api/v1/campaigns/1/costs", admin, `{"date":"2026-03-02","hours":""}`, 400, `"field":"amount"`},
+		{"cost hours of a dot", "POST", "/api/v1/campaigns/1/costs", admin, `{"date":"2026-03-02","amount":"1","hours":"."}`, 400, `"field":"hours"`},
 		{"cost unknown campaign", "POST", "/api/v1/campaigns/99/costs", admin, `{"date":"2026-03-02","amount":"1"}`, 404, `"not_found"`},
 		{"campaign detail", "GET", "/api/v1/campaigns/1", admin, "", 200, `"cost":"1251.49"`},
 		{"events", "POST", "/api/v1/events", admin, `{"events":[{"type":"page_view","visitor_id":"v-1","occurred_at":"2026-03-05T10:00:00Z","properties":{"page_url":"https://shop.example/?utm_source=google&utm_medium=cpc&utm_campaign=spring26"}},
