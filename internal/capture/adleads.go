@@ -241,6 +241,18 @@ func (a *leadAnswers) adLead(m leadMeta, opt Options) (store.AdLead, error) {
 	c.Fields = store.ContactFields{FirstName: first, LastName: last, JobTitle: a.std["job_title"], CompanyName: a.std["company"],
 		Street: a.std["street"], PostalCode: a.std["postal_code"], City: a.std["city"], Region: a.std["region"], Country: a.std["country"],
 		AgeBand: a.ageBand(opt.Now)}
+	// The platform cannot correct a lead, so a profile field too long to keep is cut
+	// to the bound, and kept whole among the answers.
+	for _, p := range [...]struct {
+		name  string
+		value *string
+	}{{"first_name", &c.Fields.FirstName}, {"last_name", &c.Fields.LastName}, {"job_title", &c.Fields.JobTitle}, {"company", &c.Fields.CompanyName},
+		{"street", &c.Fields.Street}, {"postal_code", &c.Fields.PostalCode}, {"city", &c.Fields.City}, {"region", &c.Fields.Region}, {"country", &c.Fields.Country}} {
+		if len(*p.value) > MaxProfileValue {
+			a.answers[p.name] = *p.value
+			*p.value = truncate(*p.value, MaxProfileValue)
+		}
+	}
 	if c.Email != "" {
 		c.CompanyDomain, _ = contact.CompanyDomain(c.Email)
 	}

@@ -180,6 +180,9 @@ func parseEvent(in EventIn, opt Options) (store.Capture, string, error) {
 		}
 		c.Fields.AgeBand = band
 	}
+	if name := ProfileFieldTooLong(c.Fields); name != "" {
+		return c, "properties." + name, fmt.Errorf("must be at most %d bytes", MaxProfileValue)
+	}
 	if c.Email != "" {
 		if d, ok := contact.CompanyDomain(c.Email); ok {
 			c.CompanyDomain = d

@@ -140,7 +140,7 @@ func (d *FormDefinition) Check() error {
 	if !slugRe.MatchString(d.Slug) {
 		return errs.Field("slug", "must be 1 to 64 lower-case letters, digits and dashes, such as spring-webinar")
 	}
-	if d.Name == "" || len(d.Name) > 200 || !utf8.ValidString(d.Name) {
+	if d.Name == "" || len(d.Name) > 200 || !utf8.ValidString(d.Name) || strings.ContainsRune(d.Name, 0) {
 		return errs.Field("name", "is required (at most 200 characters)")
 	}
 	if d.Kind == "" {
@@ -192,6 +192,26 @@ func (d *FormDefinition) Check() error {
 		if err := checkFormText(at+".label", f.Label, 500); err != nil {
 			return err
 		}
+		// A default or an option is posted back as a value: text a submission would
+		// refuse here would make the form refuse every visitor.
+		if err := checkFormText(at+".default", f.Default, maxValue); err != nil {
+			return err
+		}
+		if len(f.Options) > 200 {
+			return errs.Field(at+".options", "at most 200 options")
+		}
+		for j, o := range f.Options {
+			oat := fmt.Sprintf("%s.options[%d]", at, j)
+			if strings.TrimSpace(o) == "" {
+				return errs.Field(oat, "must not be empty")
+			}
+			if err := checkFormText(oat, o, 500); err != nil {
+				return err
+			}
+			if slices.Contains(f.Options[:j], o) {
+				return errs.Field(oat, "%q is listed twice", o)
+			}
+		}
 		if f.Name == "email" || f.Name == "phone" {
 			hasIdentity = true
 		}
@@ -208,6 +228,9 @@ func (d *FormDefinition) Check() error {
 			return errs.Field(at+".label", "is required: the wording the person agrees to")
 		}
 		if err := checkFormText(at+".label", c.Label, 2000); err != nil {
+			return err
+		}
+		if err := checkFormText(at+".version", c.Version, 100); err != nil {
 			return err
 		}
 		if c.Version == "" {

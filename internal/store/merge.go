@@ -35,6 +35,12 @@ func (s *Store) MergeContacts(ctx context.Context, winnerID, loserID int64, acto
 	}
 	m := &Merge{WinnerID: winnerID, LoserID: loserID}
 	err := s.RunInTx(ctx, func(tx *Tx) error {
+		// Merges take turns with each other and with captures (see lockIngest): on
+		// PostgreSQL two merges of one pair, crossed or repeated, would otherwise both
+		// read the contacts unmerged and both go through, or deadlock.
+		if err := lockIngest(ctx, tx); err != nil {
+			return err
+		}
 		if _, err := contactForUpdate(ctx, tx, winnerID); err != nil {
 			return err
 		}
@@ -170,6 +176,10 @@ func writeMergeFields(ctx context.Context, tx *Tx, id int64, phone, first, last,
 // recorded as they happened.
 func (s *Store) UndoMerge(ctx context.Context, mergeID int64, actor string) error {
 	return s.RunInTx(ctx, func(tx *Tx) error {
+		// An undo takes its turn as a merge does, so that one undo runs once.
+		if err := lockIngest(ctx, tx); err != nil {
+			return err
+		}
 		var winnerID, loserID int64
 		var raw string
 		var undone sql.NullInt64

@@ -554,6 +554,14 @@ func (s *Server) handleCreateDeal(w http.ResponseWriter, r *http.Request) error 
 		if in.Status == store.DealOpen {
 			return errs.Field("closed_at", "an open deal has no closing time")
 		}
+		// As for events: a time before 1970 (year 1 would read as no time at all) or
+		// in the future is a mistake, not a sale.
+		if t.Year() < 1970 {
+			return errs.Field("closed_at", "is before 1970")
+		}
+		if t.After(s.store.Now().Add(24 * time.Hour)) {
+			return errs.Field("closed_at", "is more than a day in the future")
+		}
 		d.ClosedAt = t.UTC()
 	}
 	out, err := s.store.CreateDeal(r.Context(), d, principalOf(r.Context()).Actor())

@@ -140,16 +140,10 @@ func (s *Server) handleCreateSegment(w http.ResponseWriter, r *http.Request) err
 	}
 	g.Filter = f
 	actor := principalOf(r.Context()).Actor()
-	out, err := s.store.CreateSegment(r.Context(), g, actor)
+	// The segment and its list are written together: nothing half-made when an id is bad.
+	out, err := s.store.CreateSegmentWith(r.Context(), g, in.ContactIDs, actor)
 	if err != nil {
 		return err
-	}
-	if len(in.ContactIDs) > 0 {
-		if _, err := s.store.AddSegmentMembers(r.Context(), out.ID, in.ContactIDs, actor); err != nil {
-			// Nothing half-made: the segment goes again when its list cannot be stored.
-			_ = s.store.DeleteSegment(r.Context(), out.ID, actor)
-			return err
-		}
 	}
 	body, err := s.toSegmentJSON(r, out)
 	if err != nil {

@@ -52,6 +52,9 @@ func contactSourceFilter(q url.Values, f *store.ContactFilter) error {
 		if len(v) > 500 {
 			return errs.Field("value", "must be at most 500 characters")
 		}
+		if !validUTF8(v) || strings.ContainsRune(v, 0) {
+			return errs.Field("value", "must be valid UTF-8 text without NUL characters")
+		}
 		if attr == "campaign" {
 			if id, err := strconv.ParseInt(v, 10, 64); err != nil || id <= 0 {
 				return errs.Field("value", "must be a campaign id for the campaign attribute")
