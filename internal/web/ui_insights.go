@@ -220,6 +220,18 @@ func valueLabel(attribute, label string) string {
 			return "IT"
 		}
 		return humanize(label)
+	case "phone_type":
+		switch label {
+		case "fixed_line":
+			return "Landline"
+		case "fixed_line_or_mobile":
+			return "Landline or mobile"
+		case "voip":
+			return "VoIP"
+		case "toll_free":
+			return "Toll-free"
+		}
+		return humanize(label)
 	}
 	return label
 }

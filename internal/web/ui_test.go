@@ -374,3 +374,26 @@ func TestStaticFiles(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestContactProfileInWords: the profile shows what enrichment found in words, not the
+// stored codes ("vp", "fixed_line").
+func TestContactProfileInWords(t *testing.T) {
+	e := newUIEnv(t)
+	e.user("sam@example.com", store.RoleSales)
+	sam := e.login("sam@example.com")
+	ctx := context.Background()
+	id := e.contact("ada@example.com", "Ada")
+	cands, err := e.store.ContactsToEnrich(ctx, 10)
+	if err != nil || len(cands) != 1 {
+		t.Fatalf("candidates = %+v, %v", cands, err)
+	}
+	if _, err := e.store.SaveEnrichment(ctx, []store.ContactEnrichment{{ID: id, Seniority: "vp", Department: "it", EmailType: "work",
+		PhoneType: "fixed_line_or_mobile", PhoneRegion: "DE", From: cands[0]}}); err != nil {
+		t.Fatal(err)
+	}
+	w := e.do("GET", "/contacts/"+itoa(id), nil, sam)
+	wantStatus(t, w, http.StatusOK, "<dd>VP</dd>", "<dd>IT</dd>", "<dd>Work</dd>", "<dd>Landline or mobile <span")
+	if strings.Contains(w.Body.String(), "fixed_line") {
+		t.Error("the profile shows a stored code")
+	}
+}
