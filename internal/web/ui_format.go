@@ -31,6 +31,7 @@ func (u *ui) funcs() template.FuncMap {
 		"company":    companyOf,
 		"number":     formatCount,
 		"attribute":  valueLabel,
+		"event":      eventTitle,
 	}
 }
 
