@@ -59,6 +59,11 @@ func TestLayoutBrowser(t *testing.T) {
 			if cut != "" {
 				t.Errorf("%s at 1280px: columns cut off: %s", path, cut)
 			}
+			// A heading wider than its column runs into the next one.
+			if over := tab.eval(`[...document.querySelectorAll('main th')].filter(th => th.getClientRects().length && th.scrollWidth > th.clientWidth + 1)
+				.map(th => '"' + th.textContent.trim() + '"').join(', ')`); over != "" {
+				t.Errorf("%s at 1280px: headings overflow their columns: %s", path, over)
+			}
 			var hrefs []string
 			if err := json.Unmarshal([]byte(tab.eval(`JSON.stringify([...new Set([...document.querySelectorAll('a[href^="/"]')].map(a => a.getAttribute('href')))])`)), &hrefs); err != nil {
 				t.Fatal(err)
