@@ -74,6 +74,13 @@ func TestLayoutBrowser(t *testing.T) {
 				}
 			}
 		}
+		// A campaign is named with a link to its own page, not to the list.
+		for h, on := range links {
+			if strings.HasPrefix(h, "/campaigns#") {
+				t.Errorf("%s links a campaign to the list: %s", on, h)
+				break
+			}
+		}
 		// Every link inside the app leads to a page; fetched from the page, with its session.
 		list, _ := json.Marshal(keys(links))
 		dead, err := chromedp.Run(tab.ctx, chromedp.Evaluate[string](`(async () => {
