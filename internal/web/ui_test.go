@@ -397,3 +397,17 @@ func TestContactProfileInWords(t *testing.T) {
 		t.Error("the profile shows a stored code")
 	}
 }
+
+// TestContactsEmptyWorkspace: a workspace without contacts says where they come from,
+// with links; a search that finds nobody still says so.
+func TestContactsEmptyWorkspace(t *testing.T) {
+	e := newUIEnv(t)
+	e.user("mia@example.com", store.RoleMarketer)
+	mia := e.login("mia@example.com")
+	w := e.do("GET", "/contacts", nil, mia)
+	wantStatus(t, w, http.StatusOK, "No contacts yet.", `<a href="/forms">forms</a>`, `<a href="/imports">imported lists</a>`)
+	if strings.Contains(w.Body.String(), "No contacts match") {
+		t.Error("an empty workspace says no contacts match")
+	}
+	wantStatus(t, e.do("GET", "/contacts?stage=mql", nil, mia), http.StatusOK, "No contacts match.")
+}
