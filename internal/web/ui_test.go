@@ -411,3 +411,15 @@ func TestContactsEmptyWorkspace(t *testing.T) {
 	}
 	wantStatus(t, e.do("GET", "/contacts?stage=mql", nil, mia), http.StatusOK, "No contacts match.")
 }
+
+// TestScoringEmptyRowsLookEmpty: the blank rule rows show examples that say they are
+// examples, so an empty workspace does not seem to have rules already.
+func TestScoringEmptyRowsLookEmpty(t *testing.T) {
+	e := newUIEnv(t)
+	e.user("mia@example.com", store.RoleMarketer)
+	w := e.do("GET", "/scoring", nil, e.login("mia@example.com"))
+	wantStatus(t, w, http.StatusOK, `placeholder='e.g. seniority in (`, `placeholder="e.g. page_view"`)
+	if strings.Contains(w.Body.String(), `placeholder="page_view"`) {
+		t.Error("an example reads like a saved rule")
+	}
+}
