@@ -105,6 +105,13 @@ func TestScoringBrowser(t *testing.T) {
 	if !strings.Contains(tab.eval(`document.querySelector('#score-breakdown .score-history').innerHTML`), "rules version 1") {
 		t.Error("the score history does not name the rule change")
 	}
+	// On a phone the open score history scrolls inside its card instead of widening the page.
+	tab.do(chromedp.EmulateViewport(390, 844))
+	tab.eval(`document.querySelector('#score-breakdown .score-history').open = true, ''`)
+	if w := tab.eval(`String(document.documentElement.scrollWidth)`); w != "390" {
+		t.Errorf("with the score history open the contact page is %spx wide on a 390px phone", w)
+	}
+	tab.do(chromedp.EmulateViewport(1280, 900))
 	if !strings.Contains(tab.eval(`document.querySelector('#profile').innerText`), "Seniority") {
 		t.Error("no profile card")
 	}
