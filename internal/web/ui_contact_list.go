@@ -26,6 +26,12 @@ type contactList struct {
 	ProblemText string
 }
 
+// Filtered says the list is narrowed, so an empty one means "none of these" rather
+// than a workspace without contacts.
+func (l contactList) Filtered() bool {
+	return l.Q != "" || l.Stage != "" || l.From != "" || l.To != "" || len(l.Hidden) > 0
+}
+
 func (u *ui) contacts(w http.ResponseWriter, r *http.Request, p *Principal) error {
 	l, err := u.listContacts(r)
 	status := http.StatusOK

@@ -180,7 +180,10 @@ func (b *builder) expr() (filter.Expr, error) {
 		var terms []filter.Expr
 		for ri := range g.Rows {
 			row := &g.Rows[ri]
-			if row.Field == "" {
+			// A row without a value is not filled in yet, not a search for contacts
+			// without the field (that is "is empty"): a new segment must not start by
+			// counting everyone whose country is unknown.
+			if row.Field == "" || row.unfilled() {
 				continue
 			}
 			e, err := row.expr()
@@ -209,6 +212,15 @@ func (b *builder) expr() (filter.Expr, error) {
 	e = filter.Normalize(e)
 	b.Text = filter.Format(e)
 	return e, nil
+}
+
+// unfilled says a condition on a field still waits for its value.
+func (row *builderRow) unfilled() bool {
+	switch filter.Op(row.Op) {
+	case filter.OpIsEmpty, filter.OpIsSet:
+		return false
+	}
+	return row.Field != eventField && strings.TrimSpace(row.Value) == ""
 }
 
 func (row *builderRow) expr() (filter.Expr, error) {

@@ -43,6 +43,14 @@ var eventLabels = map[string]string{
 	"merge_undone": "Merge undone", "owner_changed": "Owner changed",
 }
 
+// eventTitle says what an event of a type was, as the timeline shows it.
+func eventTitle(typ string) string {
+	if l, ok := eventLabels[typ]; ok {
+		return l
+	}
+	return humanize(typ)
+}
+
 var eventKinds = map[string]string{
 	"stage_changed": "stage", "deal_won": "deal", "deal_lost": "deal", "note": "note", "merged": "merge", "merge_undone": "merge",
 }
@@ -69,11 +77,8 @@ func timeline(contactID int64, events []*store.Event, users []*store.User) []tim
 	}
 	out := make([]timelineItem, 0, len(events))
 	for _, e := range events {
-		it := timelineItem{ID: e.ID, Label: eventLabels[e.Type], Kind: eventKinds[e.Type], At: e.OccurredAt,
+		it := timelineItem{ID: e.ID, Label: eventTitle(e.Type), Kind: eventKinds[e.Type], At: e.OccurredAt,
 			Channel: e.Channel, Campaign: e.Campaign, By: actorName(names, e.Actor)}
-		if it.Label == "" {
-			it.Label = humanize(e.Type)
-		}
 		if it.Kind == "" {
 			it.Kind = "activity"
 			if e.IsTouch() {
