@@ -57,6 +57,7 @@ func scaleReports(now time.Time) []scaleReport {
 		{"trend", "monthly trend, last 12 months, by channel (`/api/v1/reports/trend`)", "/api/v1/reports/trend?" + period + "&group_by=channel", "GET /api/v1/reports/trend", false},
 		{"funnel", "funnel, last 12 months (`/api/v1/reports/funnel`)", "/api/v1/reports/funnel?" + period, "GET /api/v1/reports/funnel", false},
 		{"reports_page", "reports page, last 12 months (`GET /reports`, logged in: sources report, trend and funnel)", "/reports?period=custom&" + period, "GET /reports", true},
+		{"reports_month", "reports page as it opens, this month (`GET /reports`, logged in)", "/reports", "GET /reports", true},
 	}
 }
 
