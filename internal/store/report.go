@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"math/big"
 	"slices"
 	"time"
@@ -448,18 +449,55 @@ func (s *Store) Funnel(ctx context.Context, from, to time.Time) (int64, []report
 	if err != nil {
 		return 0, nil, err
 	}
-	slices.SortFunc(entries, func(a, b entry) int { return cmp.Compare(a.key, b.key) })
 	var t report.FunnelTally
+	if len(entries) == 0 {
+		return size, t.Stages(), nil
+	}
+	// Group the entries by contact. Where the contacts' ids lie close together, as they
+	// do in a period's cohort, a list per id threads through them in two passes;
+	// otherwise sorting does it.
+	lo, hi := entries[0].key>>3, entries[0].key>>3
+	for _, e := range entries {
+		lo, hi = min(lo, e.key>>3), max(hi, e.key>>3)
+	}
+	path := func(p *report.FunnelPath, e entry) { p.Enter(int(e.key&7), e.at) }
+	if span := hi - lo + 1; span <= funnelDenseSpan*int64(len(entries)) && len(entries) < math.MaxInt32 {
+		head := make([]int32, span)
+		for i := range head {
+			head[i] = -1
+		}
+		next := make([]int32, len(entries))
+		for i, e := range entries {
+			c := e.key>>3 - lo
+			next[i], head[c] = head[c], int32(i)
+		}
+		for _, first := range head {
+			if first < 0 {
+				continue
+			}
+			var p report.FunnelPath
+			for i := first; i >= 0; i = next[i] {
+				path(&p, entries[i])
+			}
+			t.Add(&p)
+		}
+		return size, t.Stages(), nil
+	}
+	slices.SortFunc(entries, func(a, b entry) int { return cmp.Compare(a.key, b.key) })
 	for i := 0; i < len(entries); {
 		var p report.FunnelPath
-		contact := entries[i].key >> 3
-		for ; i < len(entries) && entries[i].key>>3 == contact; i++ {
-			p.Enter(int(entries[i].key&7), entries[i].at)
+		for contact := entries[i].key >> 3; i < len(entries) && entries[i].key>>3 == contact; i++ {
+			path(&p, entries[i])
 		}
 		t.Add(&p)
 	}
 	return size, t.Stages(), nil
 }
+
+// funnelDenseSpan is how many ids per stage entry the funnel's cohort may spread over
+// for it to group the entries by lists per id rather than by sorting; a variable so
+// that the tests can take either way.
+var funnelDenseSpan int64 = 4
 
 // funnelStageCode is the place of a contact_stages row s's stage in report.FunnelStages
 // (at most 8 stages: three bits), null for a stage off the ladder. Filtering on it
