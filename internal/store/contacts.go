@@ -135,9 +135,12 @@ type ContactFilter struct {
 	// Reached is a stage the contact has entered, ever (contact_stages).
 	Reached string
 	// Attribute and AttributeValue select the contacts an audience insight counts
-	// under that value (see internal/insights).
+	// under that value (see internal/insights). Outcome is the insight's outcome stage,
+	// which decides which pages seen count (those before it); without one, Reached
+	// stands in for it.
 	Attribute      string
 	AttributeValue string
+	Outcome        string
 	IncludeMerged  bool
 	Limit          int
 	Cursor         string
@@ -213,7 +216,7 @@ func (s *Store) Contacts(ctx context.Context, f ContactFilter) (*ContactPage, er
 		add("EXISTS (SELECT 1 FROM contact_stages s WHERE s.contact_id = c.id AND s.stage = ?)", f.Reached)
 	}
 	if f.Attribute != "" {
-		cond, a, err := s.attributeCondition(f.Attribute, f.AttributeValue)
+		cond, a, err := s.attributeCondition(f.Attribute, f.AttributeValue, cmp.Or(f.Outcome, f.Reached))
 		if err != nil {
 			return nil, err
 		}

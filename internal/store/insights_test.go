@@ -261,3 +261,97 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 func cnt(contacts, converted int64) insights.Count {
 	return insights.Count{Contacts: contacts, Converted: converted}
 }
+
+// Pages seen count only before the outcome, or before now for a contact without it:
+// ann, a customer since 03-10, views /careers on 03-26; dan, never a customer and an SQL
+// only since 04-20 (now), views it on 03-26 too; ben views it on 05-02, after now.
+// As customer the outcome, /careers has dan alone, not converted; as SQL, ann (an SQL
+// since her win on 03-10) is still left out and dan counts as converted.
+func TestPagesSeenBeforeOutcome(t *testing.T) {
+	s, ids, _ := insightWorld(t)
+	ctx := context.Background()
+	for _, v := range []struct {
+		who string
+		at  time.Time
+	}{{"ann", mar(26, 12)}, {"dan", mar(26, 12)}, {"ben", time.Date(2026, 5, 2, 12, 0, 0, 0, time.UTC)}} {
+		if _, err := s.Ingest(ctx, []store.Capture{{Type: "page_view", ContactID: ids[v.who], OccurredAt: v.at,
+			Properties: map[string]any{"page_url": "https://www.example.com/careers"}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for outcome, want := range map[string]insights.Count{"customer": cnt(1, 0), "sql": cnt(1, 1)} {
+		c, err := s.InsightCounts(ctx, outcome, march[0], march[1], "content")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.Values["content"]["/careers"]; got != want {
+			t.Errorf("%s: /careers %+v, want %+v", outcome, got, want)
+		}
+		// The pages seen before are still there.
+		if outcome == "customer" && c.Values["content"]["/pricing"] != cnt(2, 1) {
+			t.Errorf("customer: /pricing %+v", c.Values["content"]["/pricing"])
+		}
+	}
+	// The contacts behind the number: the same contacts, given the outcome (or reached).
+	for _, c := range []struct {
+		name string
+		f    store.ContactFilter
+		want []string
+	}{
+		{"customer outcome", store.ContactFilter{Outcome: "customer"}, []string{"dan"}},
+		{"customers reached", store.ContactFilter{Reached: "customer"}, nil},
+		{"sql outcome, converted", store.ContactFilter{Outcome: "sql", Reached: "sql"}, []string{"dan"}},
+		{"no outcome: every page seen up to now", store.ContactFilter{}, []string{"ann", "dan"}},
+	} {
+		c.f.Attribute, c.f.AttributeValue = "content", "/careers"
+		page, err := s.Contacts(ctx, c.f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, ct := range page.Contacts {
+			for who, id := range ids {
+				if id == ct.ID {
+					got = append(got, who)
+				}
+			}
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// Referrals, like revenue, count the customer's own and those of contacts merged into
+// it: zed, who referred two friends, is merged into ann (one referral of her own); a
+// referral of yan, merged into ben (no customer), still does not count.
+func TestQualityReferralsOfMergedContacts(t *testing.T) {
+	s, ids, _ := insightWorld(t)
+	ctx := context.Background()
+	dup := func(who, into string, referrals int) {
+		t.Helper()
+		out, err := s.Ingest(ctx, []store.Capture{{Type: "form_submit", Email: who + "@example.net", OccurredAt: mar(2, 10)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range referrals {
+			if _, err := s.Ingest(ctx, []store.Capture{{Type: "referral", ContactID: out[0].ContactID, OccurredAt: mar(21+i, 9)}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.MergeContacts(ctx, ids[into], out[0].ContactID, "test"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dup("zed", "ann", 2)
+	dup("yan", "ben", 1)
+	rows, err := s.Quality(ctx, march[0], march[1], false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paid := rows[len(rows)-1]
+	if paid.Channel != "paid_search" || paid.Customers != 1 || paid.Referrals != 3 || paid.Revenue != 15000 {
+		t.Errorf("paid_search: %s customers %d referrals %d revenue %d, want 1, 3 and 15000", paid.Channel, paid.Customers, paid.Referrals, paid.Revenue)
+	}
+}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -38,6 +39,12 @@ func contactSourceFilter(q url.Values, f *store.ContactFilter) error {
 			return errs.Field("reached", "is not a stage; one of %s", strings.Join(lifecycle.Stages, ", "))
 		}
 		f.Reached = st
+	}
+	if o := q.Get("outcome"); o != "" {
+		if !slices.Contains(insights.Outcomes, o) {
+			return errs.Field("outcome", "must be one of %s", strings.Join(insights.Outcomes, ", "))
+		}
+		f.Outcome = o
 	}
 	attr, hasValue := q.Get("attribute"), q.Has("value")
 	switch {

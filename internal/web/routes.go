@@ -40,7 +40,7 @@ func (s *Server) routes() []route {
 				{"q", "text search on name, email, company and phone"},
 				{"channel", "first-touch channel; direct also finds contacts without any touch"}, {"campaign", "first-touch campaign id, or none"},
 				{"reached", "a stage the contact has ever entered"}, {"attribute", "an audience-insight attribute, with value: the contacts behind an insight"},
-				{"value", "the attribute's value"},
+				{"value", "the attribute's value"}, {"outcome", "the insight's outcome (customer, opportunity, sql or mql): pages seen count before it; reached stands in when absent"},
 				{"limit", "1 to 500, default 50"}, {"cursor", "next_cursor of the previous page"}}}),
 		api("GET /api/v1/contacts/mailing-list.csv", auth.ManageMarketing, s.handleMailingList, apiDoc{
 			summary: "Names and postal addresses of the contacts the filters select, as CSV for a direct-mail campaign", tag: "contacts", response: "Binary",
