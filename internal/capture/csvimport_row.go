@@ -138,6 +138,9 @@ func importAgeBand(v *[numImportFields]string, from *[numImportFields]int, now t
 		}
 		return band, -1, true
 	}
+	// An age or a date of birth only gives the band: one that cannot be read (an
+	// export's "0/0/00" for none, a birthday without a year) leaves the band unknown
+	// and the row is imported.
 	if s := v[impAge]; s != "" {
 		if band, ok := contact.AgeBandOfAgeText(s); ok {
 			return band, -1, true
@@ -146,14 +149,11 @@ func importAgeBand(v *[numImportFields]string, from *[numImportFields]int, now t
 		if band, err := contact.NormalizeAgeBand(s); err == nil {
 			return band, -1, true
 		}
-		return "is neither an age in whole years (0 to 120) nor an age band", from[impAge], false
 	}
 	if s := v[impBirthDate]; s != "" {
 		if band, ok := contact.AgeBandOfBirthDate(s, now); ok {
 			return band, -1, true
 		}
-		return "is not a date of birth Lodestone can read (such as 1990-07-31 or 31.07.1990; a date such as 03/04/1990 is " +
-			"taken only when either reading gives the same age band)", from[impBirthDate], false
 	}
 	return "", -1, true
 }
