@@ -147,6 +147,11 @@ func (a *leadAnswers) add(field, label, value string) {
 	if value == "" {
 		return
 	}
+	if field == "" {
+		if f, ok := labelField(label); ok && f == impBirthDate {
+			field = "birth_date" // a platform's own question for it: never kept either
+		}
+	}
 	if field != "" {
 		if _, seen := a.std[field]; !seen {
 			a.std[field] = value
@@ -178,15 +183,13 @@ func (a *leadAnswers) ageBand(now time.Time) string {
 	}
 	for _, label := range sortedKeys(a.answers) {
 		s, _ := a.answers[label].(string)
-		key := strings.TrimPrefix(headerKey(label), "your")
-		key = strings.TrimPrefix(key, "whatisyour")
-		alias, ok := importAliases[key]
+		field, ok := labelField(label)
 		if !ok || s == "" {
 			continue
 		}
-		switch alias.field {
+		switch field {
 		case impAgeBand, impAge:
-			if band, ok := contact.AgeBandOfAgeText(s); ok && alias.field == impAge {
+			if band, ok := contact.AgeBandOfAgeText(s); ok && field == impAge {
 				return band
 			}
 			if band, err := contact.NormalizeAgeBand(s); err == nil {
@@ -195,6 +198,15 @@ func (a *leadAnswers) ageBand(now time.Time) string {
 		}
 	}
 	return ""
+}
+
+// labelField is the import field a question's label reads like ("What is your age
+// range?" → the age band), if any.
+func labelField(label string) (importField, bool) {
+	key := strings.TrimPrefix(headerKey(label), "your")
+	key = strings.TrimPrefix(key, "whatisyour")
+	alias, ok := importAliases[key]
+	return alias.field, ok
 }
 
 // leadMeta is what a platform says about a lead besides its answers.

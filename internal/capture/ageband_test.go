@@ -156,6 +156,13 @@ func TestAdLeadAgeBand(t *testing.T) {
 	if l, err = ParseFacebookLead([]byte(body), FacebookLeadRef{LeadgenID: "955000000000031"}, adOpt); err != nil || l.Capture.Fields.AgeBand != "25-34" {
 		t.Errorf("age range question: %q, %v", l.Capture.Fields.AgeBand, err)
 	}
+	// A date of birth asked as the advertiser's own question is read and dropped too.
+	body = `{"id":"955000000000031","created_time":"2026-03-02T10:14:58+0000","field_data":[{"name":"email","values":["k@example.com"]},{"name":"what_is_your_date_of_birth?","values":["1990-07-31"]}]}`
+	if l, err = ParseFacebookLead([]byte(body), FacebookLeadRef{LeadgenID: "955000000000031"}, adOpt); err != nil || l.Capture.Fields.AgeBand != "35-44" {
+		t.Errorf("date of birth question: %q, %v", l.Capture.Fields.AgeBand, err)
+	} else if b, _ := json.Marshal(l.Capture.Properties); strings.Contains(string(b), "1990") {
+		t.Errorf("the lead keeps a date of birth asked as its own question: %s", b)
+	}
 	body = `{"id":"955000000000031","field_data":[{"name":"email","values":["k@example.com"]},{"name":"age_group","values":["older"]}]}`
 	if l, err = ParseFacebookLead([]byte(body), FacebookLeadRef{LeadgenID: "955000000000031"}, adOpt); err != nil || l.Capture.Fields.AgeBand != "" {
 		t.Errorf("an answer that names no band: %q, %v; the lead is taken without a band", l.Capture.Fields.AgeBand, err)
