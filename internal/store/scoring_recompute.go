@@ -78,6 +78,25 @@ func startRecompute(ctx context.Context, tx *Tx, version int64) (int64, error) {
 	if err := tx.queryRow(ctx, `SELECT event_id, gaps FROM scoring_watermark WHERE name = 'events'`).Scan(&scorerMark, &scorerGaps); err != nil {
 		return 0, err
 	}
+	if tx.s.engine == Postgres && lastEvent > scorerMark && lastEvent-scorerMark <= maxLateScan {
+		// The events the scorer has not read yet but that are committed are seen by
+		// the recompute's reads: only the missing ids among them can commit late.
+		ids, err := idRows(tx.query(ctx, `SELECT id FROM events WHERE id > ? AND id <= ? ORDER BY id`, scorerMark, lastEvent))
+		if err != nil {
+			return 0, err
+		}
+		gaps := parseGaps(scorerGaps)
+		now, next := tx.s.Now(), scorerMark+1
+		for _, id := range ids {
+			for ; next < id && len(gaps) <= maxLateGaps; next++ {
+				gaps[next] = now
+			}
+			next = id + 1
+		}
+		if len(gaps) <= maxLateGaps { // else the whole range stays to look at
+			scorerMark, scorerGaps = lastEvent, formatGaps(gaps)
+		}
+	}
 	var id int64
 	if err := tx.queryRow(ctx, `INSERT INTO scoring_recomputes (version, state, total, start_event_id, started_at, scorer_event_id, scorer_gaps)
 		VALUES (?, 'running', ?, ?, ?, ?, ?) RETURNING id`,
@@ -332,6 +351,16 @@ func dropStaged(ctx context.Context, tx *Tx, id int64) error {
 	return err
 }
 
+// maxLateScan and maxLateGaps bound what a recompute's start reads to narrow the
+// events lateContacts looks at to the ids that were missing (not committed) when it
+// started: the events the scorer had yet to read, when they are at most maxLateScan,
+// with at most maxLateGaps missing. Past those bounds every event the scorer read
+// since the start is looked at.
+const (
+	maxLateScan = 100_000
+	maxLateGaps = 10_000
+)
+
 // lateContacts returns the contacts (merged ones as the contact they were merged
 // into) whose staged scores may lack an event that the event scorer has meanwhile
 // scored under the old rules, for finishRecompute to score them again under the new
@@ -341,13 +370,13 @@ func dropStaged(ctx context.Context, tx *Tx, id int64) error {
 // a recompute's reads can miss such an event and the scorer score it after them.
 // Those are among the events the scorer had not read at the start (after its mark,
 // or among the ids it was waiting for) and has read since; the ones it reads after
-// the swap are scored under the new rules anyway. On SQLite, where ids follow commit
-// order, this adds only the contacts of the events the scorer was behind by.
+// the swap are scored under the new rules anyway. SQLite needs none of this: its ids
+// follow commit order.
 func lateContacts(ctx context.Context, tx *Tx, id, startEvent int64) ([]int64, error) {
 	const byContact = `SELECT DISTINCT COALESCE(c.merged_into_id, c.id) FROM events e JOIN contacts c ON c.id = e.contact_id WHERE `
 	late, err := idRows(tx.query(ctx, byContact+`e.id > ? ORDER BY 1`, startEvent))
-	if err != nil {
-		return nil, err
+	if err != nil || tx.s.engine != Postgres {
+		return late, err // SQLite commits one writer at a time: ids follow commit order
 	}
 	var mark sql.NullInt64
 	var gapText sql.NullString

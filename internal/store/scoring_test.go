@@ -645,6 +645,9 @@ func TestRecomputeCountsEventsCommittedLate(t *testing.T) {
 	for _, scorerAhead := range []bool{true, false} {
 		t.Run(fmt.Sprintf("scorer_ahead=%v", scorerAhead), func(t *testing.T) {
 			s, clk, r := clickScoring(t)
+			if s.Engine() != store.Postgres {
+				t.Skip("SQLite commits one writer at a time: an event never commits below a visible id")
+			}
 			base := r[0].EventID + 100
 			if err := s.InsertEventWithID(ctx, base+2, r[0].ContactID, "email_click", clk.t); err != nil {
 				t.Fatal(err)
