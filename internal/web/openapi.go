@@ -81,7 +81,7 @@ var schemas = obj{
 		"occurred_at": obj{"type": "string", "format": "date-time"}, "received_at": obj{"type": "string", "format": "date-time"},
 		"properties": obj{"type": "object"}, "channel": str("set on touches"), "actor": str("who or what recorded it")}),
 	"ContactDetail": obj{"allOf": []any{ref("Contact"), props(obj{"timeline": arr(ref("Event")),
-		"timeline_next":       str("pass as timeline_before for the next, older page of the timeline; empty when this page holds the oldest event"),
+		"timeline_next":       str("pass as timeline_before for the next, older page of the timeline; empty when this page is not full (the next page may be empty when it is)"),
 		"deals":               arr(ref("Deal")),
 		"possible_duplicates": arr(props(obj{"id": obj{"type": "integer"}, "contact_id": obj{"type": "integer"}, "other_id": obj{"type": "integer"}, "reason": str("")}))})}},
 	"StageChange": props(obj{"stage": str("target stage"), "reason": str("why; required")}, "stage", "reason"),

@@ -64,12 +64,9 @@ func (u *ui) listContacts(r *http.Request) (contactList, error) {
 	if err != nil {
 		return l, err
 	}
-	for _, us := range users {
-		// A disabled user keeps the contacts they owned: they stay in the list to find them.
-		if us.Role != store.RoleReadOnly {
-			l.Owners = append(l.Owners, us)
-		}
-	}
+	// Every user, disabled and read-only ones too: they may still own contacts from
+	// before.
+	l.Owners = users
 	for _, k := range linkedFilters {
 		if q.Has(k) {
 			l.Hidden = append(l.Hidden, filterParam{Name: k, Value: q.Get(k)})

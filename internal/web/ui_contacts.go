@@ -112,7 +112,8 @@ func (u *ui) showContact(w http.ResponseWriter, r *http.Request, p *Principal, i
 	}
 	v.Timeline = timeline(id, events, users)
 	for _, u := range users {
-		if !u.Disabled && u.Role != store.RoleReadOnly {
+		// The owner it has stays on the list, so that saving the form keeps it.
+		if !u.Disabled && u.Role != store.RoleReadOnly || c.Owner != nil && c.Owner.ID == u.ID {
 			v.Owners = append(v.Owners, u)
 		}
 	}
