@@ -10,7 +10,7 @@ import (
 
 // linkedFilters are the contact list filters that reports and the dashboard link to;
 // the list has no form field for them, only a chip.
-var linkedFilters = []string{"channel", "campaign", "reached", "attribute", "value"}
+var linkedFilters = []string{"channel", "campaign", "reached", "attribute", "value", "outcome"}
 
 type filterParam struct{ Name, Value string }
 

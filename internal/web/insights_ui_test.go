@@ -40,7 +40,7 @@ func TestInsightsPageAndFilterChips(t *testing.T) {
 	}
 	w := e.do("GET", "/insights?min_sample=20", nil, cookie)
 	wantStatus(t, w, http.StatusOK, "Audience insights", "Where they come from", "Who they are", "Spring &lt;search&gt;",
-		`class="ci-range ci-up"`, "Client and lead quality by source", "attribute=country&amp;created_from=", "&amp;value=GB\"")
+		`class="ci-range ci-up"`, "Client and lead quality by source", "attribute=country&amp;created_from=", "&amp;outcome=customer&amp;value=GB\"")
 	if strings.Contains(w.Body.String(), "style=") {
 		t.Error("the page has an inline style")
 	}

@@ -174,6 +174,7 @@ func (u *ui) fillInsights(r *http.Request, page *insightsPage, q insightQuery) e
 			link := cloneValues(cohort)
 			link.Set("attribute", a.Attribute)
 			link.Set("value", val.Value)
+			link.Set("outcome", q.outcome) // pages count when seen before the outcome
 			row := insightRow{Label: valueLabel(a.Attribute, val.Label), Contacts: val.Contacts, Converted: val.Converted,
 				Rate: percent(val.Rate), RateCI: percent(val.RateCI.Low) + " – " + percent(val.RateCI.High),
 				ContactsURL: "/contacts?" + link.Encode(), ConvertedURL: withOutcome(link), Tone: "even"}
