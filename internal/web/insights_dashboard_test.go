@@ -64,6 +64,10 @@ func TestDashboardComparesMonths(t *testing.T) {
 			t.Errorf("the dashboard lacks %s", want)
 		}
 	}
+	// Every headline figure opens the contacts behind it; cost per lead, its leads.
+	if n := strings.Count(body, `<a class="card stat kpi" href="/contacts?created_from=2026-03-01&amp;created_to=2026-03-31`); n != 4 {
+		t.Errorf("%d of the 4 headline figures link to this month's contacts", n)
+	}
 	if testing.Verbose() {
 		t.Log(body)
 	}

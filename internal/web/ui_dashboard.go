@@ -147,7 +147,7 @@ func compareMonths(this, before report.Metrics, month, next time.Time) []kpi {
 	leads.Change, leads.Tone = relativeChange(big.NewRat(this.NewLeads, 1), big.NewRat(before.NewLeads, 1), true)
 
 	cpl := kpi{Label: "Cost per lead", Value: moneyOrDash(this.CostPerLead()), Before: moneyOrDash(before.CostPerLead()),
-		URL: "/campaigns", Help: "costs dated this month ÷ new leads"}
+		URL: contactsURL(month, next), Help: "costs dated this month ÷ new leads; opens the leads (the costs are on Campaigns)"}
 	if a, b := this.CostPerLead(), before.CostPerLead(); a != nil && b != nil {
 		cpl.Change, cpl.Tone = relativeChange(new(big.Rat).SetInt(a), new(big.Rat).SetInt(b), false)
 	}
