@@ -45,7 +45,11 @@ func (s *Store) MergeContacts(ctx context.Context, winnerID, loserID int64, acto
 			return err
 		}
 		if _, err := contactForUpdate(ctx, tx, loserID); err != nil {
-			return errs.E(errs.Code(err), "loser_id", "%s", err.(*errs.Error).Message)
+			var e *errs.Error
+			if !errors.As(err, &e) {
+				return err // the database's own (a deadlock victim, a lost connection)
+			}
+			return errs.E(e.Code, "loser_id", "%s", e.Message)
 		}
 		w, l, err := mergeRows(ctx, tx, winnerID, loserID)
 		if err != nil {
