@@ -164,7 +164,9 @@ func TestContactsVacuumedAfterAStopBeforeIt(t *testing.T) {
 func TestContactsVacuumThatFailsDoesNotStopTheStart(t *testing.T) {
 	opt := postgresOnly(t)
 	o := openOldDatabase(t, opt)
-	o.migrateTo("0025", func(base string, _ []byte) {
+	// Every migration is applied (later ones alter contacts too, and would wait for
+	// the lock below as well); only the VACUUM after 0025 is left for the start.
+	o.migrateTo("9999", func(base string, _ []byte) {
 		if strings.HasPrefix(base, "0025_") {
 			seedContactsBackwards(o)
 		}
