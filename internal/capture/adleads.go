@@ -260,9 +260,9 @@ func (a *leadAnswers) adLead(m leadMeta, opt Options) (store.AdLead, error) {
 		value *string
 	}{{"first_name", &c.Fields.FirstName}, {"last_name", &c.Fields.LastName}, {"job_title", &c.Fields.JobTitle}, {"company", &c.Fields.CompanyName},
 		{"street", &c.Fields.Street}, {"postal_code", &c.Fields.PostalCode}, {"city", &c.Fields.City}, {"region", &c.Fields.Region}, {"country", &c.Fields.Country}} {
-		if len(*p.value) > MaxProfileValue {
+		if limit := ProfileLimit(p.name); len(*p.value) > limit {
 			a.answers[p.name] = *p.value
-			*p.value = truncate(*p.value, MaxProfileValue)
+			*p.value = truncate(*p.value, limit)
 		}
 	}
 	if c.Email != "" {

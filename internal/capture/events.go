@@ -181,7 +181,7 @@ func parseEvent(in EventIn, opt Options) (store.Capture, string, error) {
 		c.Fields.AgeBand = band
 	}
 	if name := ProfileFieldTooLong(c.Fields); name != "" {
-		return c, "properties." + name, fmt.Errorf("must be at most %d bytes", MaxProfileValue)
+		return c, "properties." + name, fmt.Errorf("must be at most %d bytes", ProfileLimit(name))
 	}
 	if c.Email != "" {
 		if d, ok := contact.CompanyDomain(c.Email); ok {

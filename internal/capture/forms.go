@@ -194,7 +194,11 @@ func (d *FormDefinition) Check() error {
 		}
 		// A default or an option is posted back as a value: text a submission would
 		// refuse here would make the form refuse every visitor.
-		if err := checkFormText(at+".default", f.Default, maxValue); err != nil {
+		limit := maxValue
+		if boundedFields[f.Name] {
+			limit = ProfileLimit(f.Name)
+		}
+		if err := checkFormText(at+".default", f.Default, limit); err != nil {
 			return err
 		}
 		if len(f.Options) > 200 {

@@ -37,23 +37,42 @@ func ConsentInput(purpose string) string { return "consent_" + purpose }
 
 const maxValue = 4000
 
-// MaxProfileValue is the most bytes a contact's profile field (names, company, job
-// title, address, country) may hold, whatever brought it in. PostgreSQL keeps the
-// country and the name-and-company duplicate key in B-tree indexes, whose entries
-// must stay under 2,704 bytes; three fields at this bound stay well below that.
-const MaxProfileValue = 500
+// MaxProfileValue is the most bytes a contact's indexed profile fields (first and
+// last name, company, country) may hold, whatever brought them in. PostgreSQL keeps
+// the country and the name-and-company duplicate key in B-tree indexes, whose entries
+// must stay under 2,704 bytes; three fields at this bound stay well below that. The
+// other profile fields (job title, address) are held to MaxProfileText: a job title
+// copied from a social profile in Chinese or Japanese passes 500 bytes.
+const (
+	MaxProfileValue = 500
+	MaxProfileText  = 2000
+)
 
-// ProfileFieldTooLong names the first profile field longer than MaxProfileValue, by
+// ProfileLimit is the most bytes the profile field of that name may hold.
+func ProfileLimit(name string) int {
+	switch name {
+	case "first_name", "last_name", "company", "country":
+		return MaxProfileValue
+	}
+	return MaxProfileText
+}
+
+// ProfileFieldTooLong names the first profile field longer than its ProfileLimit, by
 // its name in forms and event properties, or returns "".
 func ProfileFieldTooLong(f store.ContactFields) string {
 	for _, p := range [...]struct{ name, value string }{{"first_name", f.FirstName}, {"last_name", f.LastName}, {"job_title", f.JobTitle},
 		{"company", f.CompanyName}, {"street", f.Street}, {"postal_code", f.PostalCode}, {"city", f.City}, {"region", f.Region}, {"country", f.Country}} {
-		if len(p.value) > MaxProfileValue {
+		if len(p.value) > ProfileLimit(p.name) {
 			return p.name
 		}
 	}
 	return ""
 }
+
+// boundedFields are the form fields that go into a contact's profile, each held to
+// its ProfileLimit.
+var boundedFields = map[string]bool{"first_name": true, "last_name": true, "job_title": true, "company": true,
+	"street": true, "postal_code": true, "city": true, "region": true, "country": true}
 
 // ParseSubmission checks a form post against its form and turns it into a capture.
 func ParseSubmission(d *FormDefinition, v url.Values, m SubmissionMeta) (store.Capture, []FieldProblem) {

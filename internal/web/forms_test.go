@@ -68,6 +68,8 @@ func TestFormDefinitionRefusals(t *testing.T) {
 		{`{"slug":"ok","name":"x","fields":["email",{"name":"c","type":"select","options":[" "]}]}`, "fields[1].options[0]"},
 		{`{"slug":"ok","name":"x","fields":["email",{"name":"c","type":"select","options":["a","a"]}]}`, "fields[1].options[1]"},
 		{`{"slug":"ok","name":"x","fields":["email"],"consents":[{"purpose":"marketing_email","label":"x","version":"v\u0000"}]}`, "consents[0].version"},
+		// A hidden profile field's default longer than a profile value may be.
+		{`{"slug":"ok","name":"x","fields":["email",{"name":"company","type":"hidden","default":"` + strings.Repeat("a", 501) + `"}]}`, "fields[1].default"},
 	} {
 		r := e.do("POST", "/api/v1/forms", e.token, tt.body)
 		if r.status < 400 || r.status >= 500 || !strings.Contains(string(r.body), `"field":"`+tt.field+`"`) {

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/lodestone-hq/lodestone/internal/auth"
+	"github.com/lodestone-hq/lodestone/internal/capture"
 	"github.com/lodestone-hq/lodestone/internal/errs"
 	"github.com/lodestone-hq/lodestone/internal/store"
 )
@@ -499,10 +500,11 @@ func TestLongProfileFieldsAreRefusedByName(t *testing.T) {
 		t.Error("an event with a long region was stored")
 	}
 
-	// At the limit, every field at once is taken by both engines.
+	// At the limit, every field at once is taken by both engines: 500 bytes for the
+	// indexed names, company and country, 2,000 for a job title or an address.
 	props := map[string]any{}
 	for _, name := range fields {
-		props[name] = letters(500)
+		props[name] = letters(capture.ProfileLimit(name))
 	}
 	b, _ := json.Marshal(map[string]any{"events": []any{map[string]any{"type": "form_submit", "email": "at-limit@example.com", "properties": props}}})
 	if w := f.do("POST", "/api/v1/events", admin, string(b)); w.Code != http.StatusAccepted {

@@ -377,8 +377,8 @@ func (s *Server) hitCapture(r *http.Request, h hitIn) (store.Capture, error) {
 			c.CompanyDomain = d
 		}
 		for k, v := range h.Traits {
-			if len(v) > capture.MaxProfileValue || !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
-				return c, errs.Field("traits."+k, "must be text of at most %d bytes", capture.MaxProfileValue)
+			if len(v) > capture.ProfileLimit(k) || !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+				return c, errs.Field("traits."+k, "must be text of at most %d bytes", capture.ProfileLimit(k))
 			}
 			switch k {
 			case "first_name":
