@@ -29,9 +29,11 @@ func advisoryLock(ctx context.Context, tx *Tx, key int32) error {
 // it ends, on PostgreSQL: a change that reads a contact's stage before writing it would
 // otherwise run beside another such change, and both would write from the same stage.
 // SQLite's single writer runs write transactions one at a time and has no such clause.
+// NO KEY UPDATE: no change touches a contact's id, so the key checks of events being
+// written about that contact (KEY SHARE) go on meanwhile.
 func (tx *Tx) forUpdate() string {
 	if tx.s.engine != Postgres {
 		return ""
 	}
-	return " FOR UPDATE"
+	return " FOR NO KEY UPDATE"
 }
