@@ -231,3 +231,12 @@ func MaxScanEventsForTest(n int64) func() {
 // AfterScanPassForTest makes f run after each scan pass of a recompute has read its
 // events and before its batches are staged.
 func AfterScanPassForTest(s *Store, f func()) { s.afterScanPass = f }
+
+// SwapChunkForTest sets how many staged contacts one statement of a recompute's
+// final copy of scores covers on SQLite, until the returned function puts the
+// default back.
+func SwapChunkForTest(n int) func() {
+	c := swapChunk
+	swapChunk = n
+	return func() { swapChunk = c }
+}
