@@ -157,7 +157,15 @@ func (s *Store) scanPass(ctx context.Context, run *scoreRun, after int64, batch 
 	held := 0
 	defer func() {
 		if recomputeTrace != nil && p != nil {
-			recomputeTrace("scan pass of "+itoa(int64(len(p.batches)))+" batches, "+itoa(int64(held))+" events", time.Since(t0))
+			bytes := 0
+			for _, sb := range p.batches {
+				for _, h := range sb.evs {
+					for _, c := range h.chunks {
+						bytes += len(c)
+					}
+				}
+			}
+			recomputeTrace("scan pass of "+itoa(int64(len(p.batches)))+" batches, "+itoa(int64(held))+" events in "+itoa(int64(bytes))+" bytes", time.Since(t0))
 		}
 	}()
 	err = s.readSnapshot(ctx, func(q querier) error {
