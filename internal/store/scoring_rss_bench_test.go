@@ -21,8 +21,10 @@ import (
 // BenchmarkRescorePeakRSS rescores every contact of the SQLite database at
 // LODESTONE_BENCH_RSS_DB (one the bench harness kept with --keep, used in place) under
 // the harness's rules, with the server's GC settings (app.GCHeadroom), and reports
-// the process's peak RSS during the rescore. LODESTONE_BENCH_HEAP names a file for a
-// heap profile taken after the first scan pass.
+// the process's peak RSS during the rescore; a page view's points alternate between
+// 2 and 3 so that nearly every score changes. LODESTONE_BENCH_HEAP names a file for a
+// heap profile taken after the first scan pass; LODESTONE_BENCH_SAMPLE set prints the
+// RSS and the Go heap every second (with LODESTONE_BENCH_TRACE, the steps' times).
 func BenchmarkRescorePeakRSS(b *testing.B) {
 	path := os.Getenv("LODESTONE_BENCH_RSS_DB")
 	if path == "" {
