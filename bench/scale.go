@@ -27,16 +27,37 @@ var scaleFilters = []struct{ key, label, text string }{
 	{"seg_noemail", "event history: opened no email in 60 days", `count(email_open in last 60 days) = 0`},
 }
 
-// scaleReports are the sources report requests measured, by key.
-func scaleReports(now time.Time) []struct{ key, label, path string } {
+// scaleReport is one report request measured: route is the server's name for it in
+// /metrics; page marks a page of the UI, asked for logged in.
+type scaleReport struct {
+	key, label, path, route string
+	page                    bool
+}
+
+// scaleReports are the report requests measured, by key: the sources report under
+// every model, the trend and the funnel of the same year, and the reports page that
+// builds all three.
+func scaleReports(now time.Time) []scaleReport {
 	from := now.UTC().AddDate(-1, 0, 0).Format("2006-01-02")
 	to := now.UTC().AddDate(0, 0, 1).Format("2006-01-02")
-	q := "/api/v1/reports/sources?from=" + from + "&to=" + to
-	return []struct{ key, label, path string }{
-		{"src_channel", "by channel, first touch", q + "&group_by=channel&model=first_touch"},
-		{"src_campaign", "by campaign, first touch", q + "&group_by=campaign&model=first_touch"},
-		{"src_linear", "by channel, linear", q + "&group_by=channel&model=linear"},
-		{"src_wshaped", "by campaign, W-shaped", q + "&group_by=campaign&model=w_shaped"},
+	period := "from=" + from + "&to=" + to
+	q := "/api/v1/reports/sources?" + period
+	const src = "GET /api/v1/reports/sources"
+	return []scaleReport{
+		{"src_channel", "sources report, last 12 months, by channel, first touch", q + "&group_by=channel&model=first_touch", src, false},
+		{"src_campaign", "sources report, last 12 months, by campaign, first touch", q + "&group_by=campaign&model=first_touch", src, false},
+		{"src_lasttouch", "sources report, last 12 months, by channel, last touch", q + "&group_by=channel&model=last_touch", src, false},
+		{"src_linear", "sources report, last 12 months, by channel, linear", q + "&group_by=channel&model=linear", src, false},
+		{"src_ushaped", "sources report, last 12 months, by channel, U-shaped", q + "&group_by=channel&model=u_shaped", src, false},
+		{"src_wshaped", "sources report, last 12 months, by campaign, W-shaped", q + "&group_by=campaign&model=w_shaped", src, false},
+		{"src_fullpath", "sources report, last 12 months, by channel, full path", q + "&group_by=channel&model=full_path", src, false},
+		{"src_jshaped", "sources report, last 12 months, by channel, J-shaped", q + "&group_by=channel&model=j_shaped", src, false},
+		{"src_inversej", "sources report, last 12 months, by channel, inverse J", q + "&group_by=channel&model=inverse_j", src, false},
+		{"src_timedecay", "sources report, last 12 months, by campaign, time decay", q + "&group_by=campaign&model=time_decay", src, false},
+		{"trend", "monthly trend, last 12 months, by channel (`/api/v1/reports/trend`)", "/api/v1/reports/trend?" + period + "&group_by=channel", "GET /api/v1/reports/trend", false},
+		{"funnel", "funnel, last 12 months (`/api/v1/reports/funnel`)", "/api/v1/reports/funnel?" + period, "GET /api/v1/reports/funnel", false},
+		{"reports_page", "reports page, last 12 months (`GET /reports`, logged in: sources report, trend and funnel)", "/reports?period=custom&" + period, "GET /reports", true},
+		{"reports_month", "reports page as it opens, this month (`GET /reports`, logged in)", "/reports", "GET /reports", true},
 	}
 }
 
@@ -236,7 +257,11 @@ func (e *env) scaleReads(ctx context.Context, s *server, c *client, cookie, k st
 	}
 	var targets []target
 	for _, r := range scaleReports(time.Now()) {
-		targets = append(targets, target{r.key, r.path, "GET /api/v1/reports/sources", c, nil})
+		if r.page {
+			targets = append(targets, target{r.key, r.path, r.route, ui, []string{"Cookie", cookie}})
+		} else {
+			targets = append(targets, target{r.key, r.path, r.route, c, nil})
+		}
 	}
 	targets = append(targets, target{"dashboard", "/", "GET /{$}", ui, []string{"Cookie", cookie}})
 	get := func(t target) (float64, error) {
@@ -482,7 +507,7 @@ func (e *env) scaleTargets(w func(string, ...any)) {
 			if en != "sqlite" {
 				v = "(target on SQLite)"
 			}
-			w("| sources report, last 12 months, %s: client median; server mean | %s | %s; %s | — | — | < 500 ms | %s |\n", rep.label, en,
+			w("| %s: client median; server mean | %s | %s; %s | — | — | < 500 ms | %s |\n", rep.label, en,
 				e.fmtKey(k+"."+rep.key+"_ms", " ms"), e.fmtKey(k+"."+rep.key+"_server_ms", " ms"), v)
 		}
 		m, ok := e.res.get(k + ".dashboard_ms")

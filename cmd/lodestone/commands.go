@@ -127,11 +127,12 @@ func cmdAPIKey(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		if strings.TrimSpace(*name) == "" {
 			return errors.New("--name is required")
 		}
-		if !store.ValidRole(*role) {
+		r, ok := store.RoleNamed(*role)
+		if !ok {
 			return fmt.Errorf("--role must be one of %s", strings.Join(store.Roles, ", "))
 		}
 		key, shown := auth.NewAPIKey()
-		k, err := s.CreateAPIKey(ctx, store.APIKey{Name: strings.TrimSpace(*name), Role: *role, Prefix: shown}, auth.HashToken(key), "cli")
+		k, err := s.CreateAPIKey(ctx, store.APIKey{Name: strings.TrimSpace(*name), Role: r, Prefix: shown}, auth.HashToken(key), "cli")
 		if err != nil {
 			return err
 		}
@@ -188,9 +189,11 @@ func cmdUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err != nil {
 		return errors.New("--email must be a valid email address")
 	}
-	if !store.ValidRole(*role) {
+	r, ok := store.RoleNamed(*role)
+	if !ok {
 		return fmt.Errorf("--role must be one of %s", strings.Join(store.Roles, ", "))
 	}
+	*role = r
 	fmt.Fprint(stderr, "Password (at least 10 characters), then Enter: ")
 	line, err := bufio.NewReader(stdin).ReadString('\n')
 	if err != nil && line == "" {
@@ -221,6 +224,10 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	}
 	if fs.NArg() != 1 {
 		return errors.New("backup needs the file to write: lodestone backup FILE")
+	}
+	if cfg.DatabaseURL != "" {
+		// Refused before the store is opened, which would migrate the database.
+		return errors.New("backup copies the embedded SQLite database; for PostgreSQL use pg_dump")
 	}
 	s, err := openStore(ctx, cfg)
 	if err != nil {

@@ -151,6 +151,16 @@ func TestUserCreateMigrateBackupVersion(t *testing.T) {
 	if _, err := runCmd(t, "", "serve", "--database-url", "mysql://x"); err == nil {
 		t.Fatal("mysql URL accepted")
 	}
+	// The roles as SPEC section 10 spells them.
+	if out, err := runCmd(t, "", append([]string{"apikey", "create", "--name", "reader", "--role", "Read-only"}, db...)...); err != nil || !strings.Contains(out, "read_only") {
+		t.Fatalf("apikey create --role Read-only: %v %s", err, out)
+	}
+	// A backup of PostgreSQL is refused before anything touches the database (an
+	// unreachable server: the refusal, not a connection error).
+	out, err = runCmd(t, "", "backup", "--database-url", "postgres://127.0.0.1:1/none", filepath.Join(t.TempDir(), "pg.db"))
+	if err == nil || !strings.Contains(err.Error(), "pg_dump") {
+		t.Fatalf("backup of PostgreSQL: %v %s", err, out)
+	}
 	if strings.HasPrefix(db[0], "--database-url") {
 		return // backups copy the SQLite file only
 	}

@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"errors"
-	"net/http"
 	"time"
 
 	"github.com/lodestone-hq/lodestone/internal/enrich"
@@ -13,7 +12,8 @@ import (
 // enrichFeature runs enrichment in the background: capture never waits for it.
 func (a *App) enrichFeature() feature {
 	return feature{run: func(ctx context.Context) {
-		e := &Enrichment{Store: a.Store, Log: a.Log.With("component", "enrich"), Publish: a.Store.SetCaptureProfiler}
+		e := &Enrichment{Store: a.Store, Log: a.Log.With("component", "enrich"), Publish: a.Store.SetCaptureProfiler,
+			AllowPrivate: a.Config.AllowPrivateOutbound}
 		e.Run(ctx)
 	}}
 }
@@ -34,6 +34,9 @@ type Enrichment struct {
 		Info(msg string, args ...any)
 	}
 	Idle time.Duration // pause when nothing is waiting (default 2 s)
+	// AllowPrivate lets the company provider's URL reach non-public addresses
+	// (config.Config.AllowPrivateOutbound).
+	AllowPrivate bool
 	// Publish, when set, receives the profile that captures derive for the
 	// contacts they create (store.Store.SetCaptureProfiler), whenever the rules or
 	// the IP database change, and nil when the loop ends. Captures then enrich new
@@ -186,6 +189,6 @@ func (e *Enrichment) configure(ctx context.Context) {
 	case url == "":
 		e.provider = nil
 	case e.provider == nil || e.provider.URL != url || e.provider.Key != key:
-		e.provider = &enrich.HTTPProvider{URL: url, Key: key, Client: &http.Client{Timeout: 5 * time.Second}}
+		e.provider = &enrich.HTTPProvider{URL: url, Key: key, Client: enrich.OutboundClient(5*time.Second, e.AllowPrivate)}
 	}
 }

@@ -147,10 +147,18 @@ func (a *leadAnswers) add(field, label, value string) {
 	if value == "" {
 		return
 	}
+	if field == "" {
+		if f, ok := labelField(label); ok && f == impBirthDate {
+			field = "birth_date" // a platform's own question for it: never kept either
+		}
+	}
 	if field != "" {
 		if _, seen := a.std[field]; !seen {
 			a.std[field] = value
 			return
+		}
+		if field == "birth_date" {
+			return // a date of birth is read for the age band only, never kept
 		}
 	}
 	label = truncate(clean(label), 64)
@@ -160,6 +168,45 @@ func (a *leadAnswers) add(field, label, value string) {
 	if _, seen := a.answers[label]; !seen {
 		a.answers[label] = value
 	}
+}
+
+// ageBand is the lead's age band: from its date of birth (Facebook's standard
+// question), which is read for the band and not kept, else from an answer to a
+// question headed like an import's age band or age column ("Age range", "Your
+// age"). An answer that names no band leaves the lead without one: a lead is never
+// refused for it, and the answer stays among the others.
+func (a *leadAnswers) ageBand(now time.Time) string {
+	if dob := a.std["birth_date"]; dob != "" {
+		if band, ok := contact.AgeBandOfBirthDate(dob, now); ok {
+			return band
+		}
+	}
+	for _, label := range sortedKeys(a.answers) {
+		s, _ := a.answers[label].(string)
+		field, ok := labelField(label)
+		if !ok || s == "" {
+			continue
+		}
+		switch field {
+		case impAgeBand, impAge:
+			if band, ok := contact.AgeBandOfAgeText(s); ok && field == impAge {
+				return band
+			}
+			if band, err := contact.NormalizeAgeBand(s); err == nil {
+				return band
+			}
+		}
+	}
+	return ""
+}
+
+// labelField is the import field a question's label reads like ("What is your age
+// range?" → the age band), if any.
+func labelField(label string) (importField, bool) {
+	key := strings.TrimPrefix(headerKey(label), "your")
+	key = strings.TrimPrefix(key, "whatisyour")
+	alias, ok := importAliases[key]
+	return alias.field, ok
 }
 
 // leadMeta is what a platform says about a lead besides its answers.
@@ -204,7 +251,20 @@ func (a *leadAnswers) adLead(m leadMeta, opt Options) (store.AdLead, error) {
 		first, last = splitFullName(a.std["full_name"])
 	}
 	c.Fields = store.ContactFields{FirstName: first, LastName: last, JobTitle: a.std["job_title"], CompanyName: a.std["company"],
-		Street: a.std["street"], PostalCode: a.std["postal_code"], City: a.std["city"], Region: a.std["region"], Country: a.std["country"]}
+		Street: a.std["street"], PostalCode: a.std["postal_code"], City: a.std["city"], Region: a.std["region"], Country: a.std["country"],
+		AgeBand: a.ageBand(opt.Now)}
+	// The platform cannot correct a lead, so a profile field too long to keep is cut
+	// to the bound, and kept whole among the answers.
+	for _, p := range [...]struct {
+		name  string
+		value *string
+	}{{"first_name", &c.Fields.FirstName}, {"last_name", &c.Fields.LastName}, {"job_title", &c.Fields.JobTitle}, {"company", &c.Fields.CompanyName},
+		{"street", &c.Fields.Street}, {"postal_code", &c.Fields.PostalCode}, {"city", &c.Fields.City}, {"region", &c.Fields.Region}, {"country", &c.Fields.Country}} {
+		if len(*p.value) > MaxProfileValue {
+			a.answers[p.name] = *p.value
+			*p.value = truncate(*p.value, MaxProfileValue)
+		}
+	}
 	if c.Email != "" {
 		c.CompanyDomain, _ = contact.CompanyDomain(c.Email)
 	}

@@ -102,6 +102,7 @@ var facebookFields = map[string]string{
 	"phone_number": "phone", "work_phone_number": "work_phone", "company_name": "company", "job_title": "job_title",
 	"street_address": "street", "city": "city", "state": "region", "province": "region", "country": "country",
 	"zip_code": "postal_code", "post_code": "postal_code", "zip": "postal_code",
+	"date_of_birth": "birth_date", "dob": "birth_date",
 }
 
 // graphTime is the Graph API's time format, such as 2026-03-01T09:30:00+0000.

@@ -27,12 +27,15 @@ const (
 	impRegion
 	impCountry
 	impWebsite
+	impAgeBand
+	impAge       // an age in years, stored as its band
+	impBirthDate // a date of birth, stored as its band and never itself
 	numImportFields
 )
 
 // ImportFields names the standard fields a column maps to; custom.NAME fills a custom field.
 var ImportFields = [numImportFields]string{"email", "phone", "first_name", "last_name", "full_name", "company",
-	"job_title", "street", "postal_code", "city", "region", "country", "website"}
+	"job_title", "street", "postal_code", "city", "region", "country", "website", "age_band", "age", "birth_date"}
 
 // A column is recognised by its header folded to lower-case letters and digits, so
 // "E-Mail", "Email Address" and "email_address" match alike. Fallback columns (a
@@ -63,6 +66,9 @@ var importAliases = aliasIndex([]struct {
 	{impRegion, false, []string{"region", "state", "stateregion", "province", "stateprovince", "mailingstate", "mailingstateprovince", "bundesland"}},
 	{impCountry, false, []string{"country", "countryregion", "countrycode", "mailingcountry", "land"}},
 	{impWebsite, false, []string{"website", "websiteurl", "web", "url", "homepage", "companywebsite", "companydomainname", "webseite"}},
+	{impAgeBand, false, []string{"ageband", "agerange", "agegroup", "agebracket", "altersgruppe", "altersklasse"}},
+	{impAge, false, []string{"age", "alter"}},
+	{impBirthDate, false, []string{"birthdate", "dateofbirth", "dob", "birthday", "geburtsdatum", "geburtstag"}},
 })
 
 func aliasIndex(table []struct {

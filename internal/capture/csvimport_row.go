@@ -97,6 +97,11 @@ func (p *importRows) capture(rec []string, row int) (store.Capture, *Rejection) 
 	}
 	c.Fields = store.ContactFields{FirstName: first, LastName: last, JobTitle: v[impJobTitle], CompanyName: v[impCompany],
 		Street: v[impStreet], PostalCode: v[impPostalCode], City: v[impCity], Region: v[impRegion], Country: v[impCountry]}
+	band, col, ok := importAgeBand(&v, &from, p.opt.Now)
+	if !ok {
+		return reject(col, "%s", band)
+	}
+	c.Fields.AgeBand = band
 	for _, cu := range m.custom {
 		for _, i := range cu.cols {
 			s := strings.TrimSpace(rec[i])
@@ -120,6 +125,37 @@ func (p *importRows) capture(rec []string, row int) (store.Capture, *Rejection) 
 		c.CompanyDomain, _ = contact.CompanyDomain(v[impWebsite])
 	}
 	return c, nil
+}
+
+// importAgeBand is a row's age band: from its age band column, else from its age,
+// else from its date of birth, which is read for the band and then forgotten. When
+// the value is bad it returns the reason and the column, and false.
+func importAgeBand(v *[numImportFields]string, from *[numImportFields]int, now time.Time) (string, int, bool) {
+	if s := v[impAgeBand]; s != "" {
+		band, err := contact.NormalizeAgeBand(s)
+		if err != nil {
+			return "is not an age band; use one of " + strings.Join(contact.AgeBands, ", "), from[impAgeBand], false
+		}
+		return band, -1, true
+	}
+	// An age or a date of birth only gives the band: one that cannot be read (an
+	// export's "0/0/00" for none, a birthday without a year) leaves the band unknown
+	// and the row is imported.
+	if s := v[impAge]; s != "" {
+		if band, ok := contact.AgeBandOfAgeText(s); ok {
+			return band, -1, true
+		}
+		// A column headed "Age" may hold bands ("25-34") rather than years.
+		if band, err := contact.NormalizeAgeBand(s); err == nil {
+			return band, -1, true
+		}
+	}
+	if s := v[impBirthDate]; s != "" {
+		if band, ok := contact.AgeBandOfBirthDate(s, now); ok {
+			return band, -1, true
+		}
+	}
+	return "", -1, true
 }
 
 // splitFullName splits "Ada Lovelace" into first and last name at the last space, and

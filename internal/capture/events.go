@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -62,7 +63,19 @@ var fixedChannel = map[string]attribution.Channel{
 }
 
 // profileFields are the contact fields an event's properties may set.
-var profileFields = []string{"first_name", "last_name", "job_title", "company", "street", "postal_code", "city", "region", "country", "website"}
+var profileFields = []string{"first_name", "last_name", "job_title", "company", "street", "postal_code", "city", "region", "country", "age_band", "website"}
+
+// errAgeBand is the message for a value that names no age band, wherever it came in.
+var errAgeBand = fmt.Errorf("is not an age band; use one of %s", quotedList(contact.AgeBands))
+
+// quotedList writes values as "a", "b", "c" for a message.
+func quotedList(values []string) string {
+	q := make([]string, len(values))
+	for i, v := range values {
+		q[i] = strconv.Quote(v)
+	}
+	return strings.Join(q, ", ")
+}
 
 // Options are the workspace settings parsing depends on.
 type Options struct {
@@ -159,6 +172,17 @@ func parseEvent(in EventIn, opt Options) (store.Capture, string, error) {
 	c.Fields = store.ContactFields{FirstName: str("first_name"), LastName: str("last_name"), JobTitle: str("job_title"),
 		CompanyName: str("company"), Street: str("street"), PostalCode: str("postal_code"), City: str("city"),
 		Region: str("region"), Country: str("country")}
+	if v, ok := props["age_band"]; ok && v != nil {
+		s, isText := v.(string)
+		band, err := contact.NormalizeAgeBand(s)
+		if err != nil || !isText {
+			return c, "properties.age_band", errAgeBand
+		}
+		c.Fields.AgeBand = band
+	}
+	if name := ProfileFieldTooLong(c.Fields); name != "" {
+		return c, "properties." + name, fmt.Errorf("must be at most %d bytes", MaxProfileValue)
+	}
 	if c.Email != "" {
 		if d, ok := contact.CompanyDomain(c.Email); ok {
 			c.CompanyDomain = d

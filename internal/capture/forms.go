@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/lodestone-hq/lodestone/internal/contact"
 	"github.com/lodestone-hq/lodestone/internal/errs"
 	"github.com/lodestone-hq/lodestone/internal/store"
 )
@@ -39,6 +40,7 @@ var StandardFields = map[string]FormField{
 	"country":     {Name: "country", Label: "Country", Type: "text"},
 	"street":      {Name: "street", Label: "Street", Type: "text"},
 	"postal_code": {Name: "postal_code", Label: "Postal code", Type: "text"},
+	"age_band":    {Name: "age_band", Label: "Age", Type: "select", Options: contact.AgeBands},
 	"message":     {Name: "message", Label: "Message", Type: "textarea"},
 }
 
@@ -138,7 +140,7 @@ func (d *FormDefinition) Check() error {
 	if !slugRe.MatchString(d.Slug) {
 		return errs.Field("slug", "must be 1 to 64 lower-case letters, digits and dashes, such as spring-webinar")
 	}
-	if d.Name == "" || len(d.Name) > 200 || !utf8.ValidString(d.Name) {
+	if d.Name == "" || len(d.Name) > 200 || !utf8.ValidString(d.Name) || strings.ContainsRune(d.Name, 0) {
 		return errs.Field("name", "is required (at most 200 characters)")
 	}
 	if d.Kind == "" {
@@ -170,6 +172,11 @@ func (d *FormDefinition) Check() error {
 				f.Label = std.Label
 			}
 		}
+		if f.Name == "age_band" {
+			if err := checkAgeBandField(at, f); err != nil {
+				return err
+			}
+		}
 		if f.Type == "" {
 			f.Type = "text"
 		}
@@ -184,6 +191,26 @@ func (d *FormDefinition) Check() error {
 		}
 		if err := checkFormText(at+".label", f.Label, 500); err != nil {
 			return err
+		}
+		// A default or an option is posted back as a value: text a submission would
+		// refuse here would make the form refuse every visitor.
+		if err := checkFormText(at+".default", f.Default, maxValue); err != nil {
+			return err
+		}
+		if len(f.Options) > 200 {
+			return errs.Field(at+".options", "at most 200 options")
+		}
+		for j, o := range f.Options {
+			oat := fmt.Sprintf("%s.options[%d]", at, j)
+			if strings.TrimSpace(o) == "" {
+				return errs.Field(oat, "must not be empty")
+			}
+			if err := checkFormText(oat, o, 500); err != nil {
+				return err
+			}
+			if slices.Contains(f.Options[:j], o) {
+				return errs.Field(oat, "%q is listed twice", o)
+			}
 		}
 		if f.Name == "email" || f.Name == "phone" {
 			hasIdentity = true
@@ -201,6 +228,9 @@ func (d *FormDefinition) Check() error {
 			return errs.Field(at+".label", "is required: the wording the person agrees to")
 		}
 		if err := checkFormText(at+".label", c.Label, 2000); err != nil {
+			return err
+		}
+		if err := checkFormText(at+".version", c.Version, 100); err != nil {
 			return err
 		}
 		if c.Version == "" {
@@ -229,6 +259,37 @@ func (d *FormDefinition) Check() error {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" {
 			return errs.Field(fmt.Sprintf("allowed_origins[%d]", i), "must be an origin such as https://www.example.com")
 		}
+	}
+	return nil
+}
+
+// checkAgeBandField makes the age band field a choice among the bands: a select (a
+// text box, the editor's default for a new row, becomes one) whose options are the
+// bands, all of them unless the form lists some, or a hidden field set to one band.
+func checkAgeBandField(at string, f *FormField) error {
+	switch f.Type {
+	case "", "text", "select":
+		f.Type = "select"
+		if len(f.Options) == 0 {
+			f.Options = contact.AgeBands
+		}
+		opts := make([]string, len(f.Options)) // never written into a shared slice
+		for i, o := range f.Options {
+			band, err := contact.NormalizeAgeBand(o)
+			if err != nil || band == "" {
+				return errs.Field(at+".options", "%q is not an age band; the options are some of %s", o, strings.Join(contact.AgeBands, ", "))
+			}
+			opts[i] = band
+		}
+		f.Options = opts
+	case "hidden":
+		band, err := contact.NormalizeAgeBand(f.Default)
+		if err != nil || band == "" {
+			return errs.Field(at+".default", "must be one of %s", strings.Join(contact.AgeBands, ", "))
+		}
+		f.Default = band
+	default:
+		return errs.Field(at+".type", "age_band is a select (or a hidden field set to one band)")
 	}
 	return nil
 }

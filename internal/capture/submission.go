@@ -37,6 +37,24 @@ func ConsentInput(purpose string) string { return "consent_" + purpose }
 
 const maxValue = 4000
 
+// MaxProfileValue is the most bytes a contact's profile field (names, company, job
+// title, address, country) may hold, whatever brought it in. PostgreSQL keeps the
+// country and the name-and-company duplicate key in B-tree indexes, whose entries
+// must stay under 2,704 bytes; three fields at this bound stay well below that.
+const MaxProfileValue = 500
+
+// ProfileFieldTooLong names the first profile field longer than MaxProfileValue, by
+// its name in forms and event properties, or returns "".
+func ProfileFieldTooLong(f store.ContactFields) string {
+	for _, p := range [...]struct{ name, value string }{{"first_name", f.FirstName}, {"last_name", f.LastName}, {"job_title", f.JobTitle},
+		{"company", f.CompanyName}, {"street", f.Street}, {"postal_code", f.PostalCode}, {"city", f.City}, {"region", f.Region}, {"country", f.Country}} {
+		if len(p.value) > MaxProfileValue {
+			return p.name
+		}
+	}
+	return ""
+}
+
 // ParseSubmission checks a form post against its form and turns it into a capture.
 func ParseSubmission(d *FormDefinition, v url.Values, m SubmissionMeta) (store.Capture, []FieldProblem) {
 	var problems []FieldProblem
@@ -97,6 +115,13 @@ func ParseSubmission(d *FormDefinition, v url.Values, m SubmissionMeta) (store.C
 			c.Fields.Street = val
 		case "postal_code":
 			c.Fields.PostalCode = val
+		case "age_band":
+			band, err := contact.NormalizeAgeBand(val)
+			if err != nil || (f.Type == "select" && !slices.Contains(f.Options, band)) {
+				bad(f.Name, "Please choose one of the options.")
+				continue
+			}
+			c.Fields.AgeBand = band
 		case "website":
 			if d, ok := contact.CompanyDomain(val); ok {
 				c.CompanyDomain = d
@@ -111,6 +136,9 @@ func ParseSubmission(d *FormDefinition, v url.Values, m SubmissionMeta) (store.C
 			}
 			custom[f.Name] = val
 		}
+	}
+	if name := ProfileFieldTooLong(c.Fields); name != "" {
+		bad(name, "This field is too long.")
 	}
 	if c.Email == "" && c.Phone == "" && !hasProblem(problems, "email", "phone") {
 		bad(identityField(d), "Please enter your email address.")

@@ -28,6 +28,9 @@ type Config struct {
 	// MetricsToken, when set, is the bearer token a Prometheus scrape of /metrics
 	// must send; when empty, /metrics answers only direct requests from this machine.
 	MetricsToken string
+	// AllowPrivateOutbound lets calls to addresses an admin configured (the company
+	// data provider) reach loopback, private and link-local addresses.
+	AllowPrivateOutbound bool
 }
 
 // SQLitePath is the database file inside the data folder.
@@ -62,6 +65,7 @@ var Vars = []Var{
 	{"form-rate-ip", "LODESTONE_FORM_RATE_IP", "30", "form posts a minute allowed from one IP address (0: no limit)"},
 	{"form-rate-form", "LODESTONE_FORM_RATE_FORM", "6000", "form posts a minute allowed to one form (0: no limit)"},
 	{"metrics-token", "LODESTONE_METRICS_TOKEN", "", "bearer token for GET /metrics from other machines (default: only this machine, not through a proxy)"},
+	{"allow-private-outbound", "LODESTONE_ALLOW_PRIVATE_OUTBOUND", "false", "let the company data provider's URL reach loopback, private and link-local addresses (a provider on your own network)"},
 }
 
 // Bind registers the settings on a flag set, with defaults from the environment, and
@@ -104,6 +108,11 @@ func Bind(fs *flag.FlagSet, getenv func(string) string) func() (Config, error) {
 			}
 			*r.dst = n
 		}
+		allow, err := strconv.ParseBool(*vals["allow-private-outbound"])
+		if err != nil {
+			return c, fmt.Errorf("--allow-private-outbound must be true or false")
+		}
+		c.AllowPrivateOutbound = allow
 		if c.DataDir == "" {
 			return c, fmt.Errorf("--data must name a folder")
 		}

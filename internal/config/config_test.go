@@ -23,10 +23,31 @@ func TestBindPrecedence(t *testing.T) {
 	if c.PublicURL() != "http://127.0.0.1:9999" || c.SQLitePath() != "/tmp/flag/lodestone.db" {
 		t.Fatalf("derived: %s %s", c.PublicURL(), c.SQLitePath())
 	}
+	if c.DatabaseURL != "" || c.AllowPrivateOutbound {
+		t.Fatalf("defaults: %+v", c)
+	}
+}
+
+// Every setting is read from its variable when no flag gives it.
+func TestBindFromEnvironment(t *testing.T) {
+	env := map[string]string{"LODESTONE_DATABASE_URL": "postgres://db.example/leads", "LODESTONE_ALLOW_PRIVATE_OUTBOUND": "true",
+		"LODESTONE_REGION": "de", "LODESTONE_FORM_RATE_IP": "7", "LODESTONE_METRICS_TOKEN": "m"}
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	read := Bind(fs, func(k string) string { return env[k] })
+	if err := fs.Parse(nil); err != nil {
+		t.Fatal(err)
+	}
+	c, err := read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DatabaseURL != "postgres://db.example/leads" || !c.AllowPrivateOutbound || c.Region != "DE" || c.FormRateIP != 7 || c.MetricsToken != "m" {
+		t.Fatalf("config = %+v", c)
+	}
 }
 
 func TestBindRejects(t *testing.T) {
-	for _, args := range [][]string{{"--database-url", "mysql://x"}, {"--log-level", "loud"}, {"--log-format", "xml"}, {"--data", ""}} {
+	for _, args := range [][]string{{"--database-url", "mysql://x"}, {"--log-level", "loud"}, {"--log-format", "xml"}, {"--data", ""}, {"--allow-private-outbound", "maybe"}} {
 		fs := flag.NewFlagSet("t", flag.ContinueOnError)
 		read := Bind(fs, func(string) string { return "" })
 		if err := fs.Parse(args); err != nil {

@@ -31,6 +31,7 @@ type person struct {
 	ctry    *country
 	home    city
 	free    bool
+	ageBand string  // one of contact.AgeBands, "" when their forms never asked
 	quality float64 // how likely they buy, relative to 1
 
 	src        *source

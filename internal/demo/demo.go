@@ -87,6 +87,7 @@ func Load(ctx context.Context, s *store.Store, opt Options) (Summary, error) {
 	g.planSources()
 	g.invent(opt.Contacts)
 	g.assignFates()
+	g.ageBands()
 	for _, p := range g.people {
 		g.history(p)
 	}

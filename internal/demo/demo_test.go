@@ -77,6 +77,23 @@ func TestLoad(t *testing.T) {
 	if len(contacts) != 300 || sum.Contacts != 300 {
 		t.Fatalf("%d contacts listed, summary says %d; want 300", len(contacts), sum.Contacts)
 	}
+	// Sales owns the leads it accepted and what came of them; nobody owns the rest.
+	owned := 0
+	for _, c := range contacts {
+		if c.Owner == nil {
+			continue
+		}
+		owned++
+		if c.Owner.Name != "Tobias Brenner" && c.Owner.Name != "Grace Okafor" {
+			t.Errorf("contact %d is owned by %q, not a sales rep", c.ID, c.Owner.Name)
+		}
+		if !slices.Contains([]string{lifecycle.SQL, lifecycle.Opportunity, lifecycle.Customer, lifecycle.Lead}, c.Stage) {
+			t.Errorf("contact %d at %s has an owner", c.ID, c.Stage)
+		}
+	}
+	if owned < 10 {
+		t.Errorf("%d contacts have an owner, want sales to own some", owned)
+	}
 	if sum.Events < 300*5 {
 		t.Errorf("only %d events for 300 contacts", sum.Events)
 	}
@@ -210,6 +227,36 @@ func TestLoad(t *testing.T) {
 	}
 	if profiled < 250 || industries < 150 || len(bands) < 4 {
 		t.Errorf("%d contacts with seniority or department, %d with an industry, bands %v", profiled, industries, bands)
+	}
+	// Part of the people gave an age band, and the ones who decide (35 to 54) buy
+	// more often than the youngest: the audience insights have a story to find.
+	ageCounts := map[string][2]int{} // contacts, customers
+	aged := 0
+	for _, c := range contacts {
+		if c.AgeBand == "" {
+			continue
+		}
+		aged++
+		n := ageCounts[c.AgeBand]
+		n[0]++
+		if c.Stage == lifecycle.Customer || c.Stage == lifecycle.Opportunity {
+			n[1]++
+		}
+		ageCounts[c.AgeBand] = n
+	}
+	t.Logf("age bands (contacts, customers or opportunities): %v", ageCounts)
+	if aged < 120 || aged > 220 {
+		t.Errorf("%d of 300 contacts have an age band; want about 60 %% of those with an email", aged)
+	}
+	rate := func(bands ...string) float64 {
+		var n, k int
+		for _, b := range bands {
+			n, k = n+ageCounts[b][0], k+ageCounts[b][1]
+		}
+		return float64(k) / float64(max(n, 1))
+	}
+	if old, young := rate("35-44", "45-54"), rate("18-24", "25-34"); old <= young {
+		t.Errorf("35 to 54 year olds convert at %.2f, 18 to 34 at %.2f; the story wants the decision makers ahead", old, young)
 	}
 	for b := range bands {
 		if !slices.Contains([]string{"1-10", "11-50", "51-200", "201-500", "501-1000", "1001-5000", "5001+"}, b) {

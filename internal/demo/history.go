@@ -125,6 +125,7 @@ func (h *hist) profile(c *store.Capture, full bool) {
 	if full || chance(r, 0.45) {
 		f.City, f.Region = p.city, p.region
 	}
+	f.AgeBand = p.ageBand
 	c.Fields = f
 	if d, ok := contact.CompanyDomain(p.email); ok {
 		c.CompanyDomain = d

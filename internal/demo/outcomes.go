@@ -36,6 +36,17 @@ func (g *gen) outcomes(ctx context.Context, s *store.Store, sum *Summary) error 
 		}
 		var err error
 		switch p.fate {
+		case fateOpportunity, fateCustomer, fateLost:
+			err = g.assign(ctx, s, p)
+		case fateSQL:
+			if p.decision != "rejected" {
+				err = g.assign(ctx, s, p)
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("demo: owner of contact %d: %w", p.id, err)
+		}
+		switch p.fate {
 		case fateSubscriber:
 			_, err = s.SetStage(ctx, p.id, lifecycle.Subscriber, "reads the newsletter only; not in the market yet", actor)
 		case fateOpportunity:
@@ -74,6 +85,13 @@ func (g *gen) outcomes(ctx context.Context, s *store.Store, sum *Summary) error 
 		}
 	}
 	return nil
+}
+
+// assign makes the person's rep the owner of their contact: sales works every lead
+// it accepted, and keeps its opportunities and customers.
+func (g *gen) assign(ctx context.Context, s *store.Store, p *person) error {
+	_, err := s.AssignOwner(ctx, p.id, p.rep.ID, "", actor)
+	return err
 }
 
 // plans are the subscriptions the demo workspace sells, per month in cents.

@@ -9,16 +9,17 @@ import (
 
 // Codes name what went wrong in the product's terms, never in HTTP's.
 const (
-	Invalid       = "invalid"        // a field's value is not acceptable
-	NotFound      = "not_found"      // the thing asked for does not exist
-	Conflict      = "conflict"       // the request clashes with the current state
-	Unauthorized  = "unauthorized"   // no valid credentials
-	Forbidden     = "forbidden"      // credentials valid, role not enough
-	TooLarge      = "too_large"      // the body is over the limit
-	Unprocessable = "unprocessable"  // understood but cannot be done (e.g. idempotency key reuse)
-	RateLimited   = "rate_limited"   // too many requests
-	Unsupported   = "unsupported"    // wrong content type
-	Internal      = "internal_error" // our fault; details are logged, never shown
+	Invalid       = "invalid"            // a field's value is not acceptable
+	NotFound      = "not_found"          // the thing asked for does not exist
+	Conflict      = "conflict"           // the request clashes with the current state
+	Unauthorized  = "unauthorized"       // no valid credentials
+	Forbidden     = "forbidden"          // credentials valid, role not enough
+	TooLarge      = "too_large"          // the body is over the limit
+	Unprocessable = "unprocessable"      // understood but cannot be done (e.g. idempotency key reuse)
+	RateLimited   = "rate_limited"       // too many requests
+	Unsupported   = "unsupported"        // wrong content type
+	NotAllowed    = "method_not_allowed" // the thing exists, but not with this method
+	Internal      = "internal_error"     // our fault; details are logged, never shown
 )
 
 // Error is an error a caller can act on: a code, a message in plain English, and the

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Limits keep a filter cheap to run.
@@ -83,6 +84,9 @@ func checkScalar(f *field, v Value) string {
 		if len(v.Text) > 1000 {
 			return fmt.Sprintf("%s: a value has at most 1000 bytes", f.name)
 		}
+		if !plainText(v.Text) {
+			return fmt.Sprintf("%s: a value must be valid UTF-8 text without NUL characters", f.name)
+		}
 		if f.typ == TypeChoice && !slices.Contains(f.choices, v.Text) {
 			return fmt.Sprintf("%s is one of %s, not %q", f.name, strings.Join(f.choices, ", "), v.Text)
 		}
@@ -122,7 +126,16 @@ func checkWhere(w PropertyMatch) string {
 	if len(w.Value) > 1000 {
 		return "an event property value has at most 1000 bytes"
 	}
+	if !plainText(w.Value) {
+		return "an event property value must be valid UTF-8 text without NUL characters"
+	}
 	return ""
+}
+
+// plainText reports text both engines compare as it is: PostgreSQL refuses a NUL or
+// invalid UTF-8 in a query's text, where SQLite would compare it.
+func plainText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
 }
 
 func opNames(ops []Op) string {

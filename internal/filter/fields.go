@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/lodestone-hq/lodestone/internal/contact"
 )
 
 // Type is the type of a field; it decides the operators and values it accepts.
@@ -127,6 +129,7 @@ var fieldList = []field{
 	text("country", "c.country", func(r *Record) string { return r.Country }),
 	text("city", "c.city", func(r *Record) string { return r.City }),
 	text("region", "c.region", func(r *Record) string { return r.Region }),
+	choice("age_band", "c.age_band", contact.AgeBands, func(r *Record) string { return r.AgeBand }),
 	choice("stage", "c.stage", Stages, func(r *Record) string { return r.Stage }),
 	text("owner", "COALESCE((SELECT u.email FROM users u WHERE u.id = c.owner_id), '')", func(r *Record) string { return r.Owner }),
 	{name: "created_at", typ: TypeTime, column: "c.created_at", get: func(r *Record) value { return value{t: r.CreatedAt, typ: TypeTime} }},

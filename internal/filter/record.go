@@ -18,6 +18,7 @@ type Record struct {
 	Country     string
 	City        string
 	Region      string
+	AgeBand     string
 	Stage       string
 	Owner       string // the owner's email, "" when nobody owns the contact
 	CreatedAt   time.Time

@@ -29,6 +29,7 @@ var Attributes = []Attribute{
 	{"seniority", "Seniority"},
 	{"department", "Department"},
 	{"email_type", "Email type"},
+	{"age_band", "Age band"},
 	{"content", "Pages seen"},
 }
 

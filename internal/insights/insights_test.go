@@ -115,7 +115,7 @@ func TestBuildZeroDenominators(t *testing.T) {
 }
 
 func TestValidAttribute(t *testing.T) {
-	for name, want := range map[string]bool{"country": true, "content": true, "custom.interest": true, "custom.": false,
+	for name, want := range map[string]bool{"country": true, "content": true, "age_band": true, "custom.interest": true, "custom.": false,
 		"custom.a b": false, "custom.x'); DROP": false, "age": false, "": false} {
 		if got := ValidAttribute(name); got != want {
 			t.Errorf("ValidAttribute(%q) = %v", name, got)

@@ -46,8 +46,8 @@ func Funnel(entries []StageEntry) []FunnelStage {
 	for i, s := range FunnelStages {
 		index[s] = i
 	}
-	type path struct{ at [6]*time.Time }
-	paths := map[int64]*path{}
+	paths := map[int64]*FunnelPath{}
+	var order []int64
 	for i := range entries {
 		e := &entries[i]
 		k, ok := index[e.Stage]
@@ -56,43 +56,71 @@ func Funnel(entries []StageEntry) []FunnelStage {
 		}
 		p := paths[e.Contact]
 		if p == nil {
-			p = &path{}
+			p = &FunnelPath{}
 			paths[e.Contact] = p
+			order = append(order, e.Contact)
 		}
-		if p.at[k] == nil || e.At.Before(*p.at[k]) {
-			p.at[k] = &e.At
+		p.Enter(k, e.At.UnixMicro())
+	}
+	var t FunnelTally
+	for _, c := range order {
+		t.Add(paths[c])
+	}
+	return t.Stages()
+}
+
+// FunnelPath is one contact's first entry into each stage of FunnelStages, in
+// microseconds as times are stored.
+type FunnelPath struct {
+	At  [6]int64
+	Has [6]bool
+}
+
+// Enter records an entry into FunnelStages[k]; the earliest entry of a stage counts.
+func (p *FunnelPath) Enter(k int, micros int64) {
+	if !p.Has[k] || micros < p.At[k] {
+		p.At[k], p.Has[k] = micros, true
+	}
+}
+
+// FunnelTally adds a cohort's contacts up into its funnel, one path at a time; Funnel
+// and the store's funnel (which reads the paths without their stage names) both use it,
+// so they count and time alike.
+type FunnelTally struct {
+	reached, both [6]int64
+	durations     [6][]time.Duration
+}
+
+// Add counts one contact's path.
+func (t *FunnelTally) Add(p *FunnelPath) {
+	for k := range FunnelStages {
+		if !p.Has[k] {
+			continue
+		}
+		t.reached[k]++
+		if k+1 < len(FunnelStages) && p.Has[k+1] {
+			t.both[k]++
+		}
+		left, found := int64(0), false
+		for j := k + 1; j < len(FunnelStages); j++ {
+			if p.Has[j] && (!found || p.At[j] < left) {
+				left, found = p.At[j], true
+			}
+		}
+		if found && left > p.At[k] {
+			t.durations[k] = append(t.durations[k], time.Duration(left-p.At[k])*time.Microsecond)
 		}
 	}
+}
+
+// Stages is the funnel of the paths added.
+func (t *FunnelTally) Stages() []FunnelStage {
 	out := make([]FunnelStage, len(FunnelStages))
-	both := make([]int64, len(FunnelStages))
-	durations := make([][]time.Duration, len(FunnelStages))
-	for _, p := range paths {
-		for k := range FunnelStages {
-			if p.at[k] == nil {
-				continue
-			}
-			out[k].Reached++
-			if k+1 < len(FunnelStages) && p.at[k+1] != nil {
-				both[k]++
-			}
-			var left *time.Time
-			for j := k + 1; j < len(FunnelStages); j++ {
-				if p.at[j] != nil && (left == nil || p.at[j].Before(*left)) {
-					left = p.at[j]
-				}
-			}
-			if left != nil && left.After(*p.at[k]) {
-				durations[k] = append(durations[k], left.Sub(*p.at[k]))
-			}
-		}
-	}
 	for k, s := range FunnelStages {
-		out[k].Stage = s
-		if k+1 < len(FunnelStages) && out[k].Reached > 0 {
-			out[k].ToNext = big.NewRat(both[k], out[k].Reached)
+		out[k] = FunnelStage{Stage: s, Reached: t.reached[k], Timed: int64(len(t.durations[k])), MedianTime: median(t.durations[k])}
+		if k+1 < len(FunnelStages) && t.reached[k] > 0 {
+			out[k].ToNext = big.NewRat(t.both[k], t.reached[k])
 		}
-		out[k].Timed = int64(len(durations[k]))
-		out[k].MedianTime = median(durations[k])
 	}
 	return out
 }

@@ -59,7 +59,7 @@ func (s *Store) CreateCampaign(ctx context.Context, c Campaign, actor string) (*
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			c.Name, c.Channel, nullString(c.UTMCampaign), c.StartsOn, c.EndsOn, budget, c.Notes, ts(c.CreatedAt), c.LandingURL, nullString(c.ShortCode)).Scan(&c.ID)
 		if err != nil {
-			return err
+			return campaignConflict(err, c)
 		}
 		return audit(ctx, tx, actor, "campaign.create", "campaign:"+itoa(c.ID), map[string]any{"name": c.Name, "channel": c.Channel})
 	})
@@ -67,6 +67,21 @@ func (s *Store) CreateCampaign(ctx context.Context, c Campaign, actor string) (*
 		return nil, err
 	}
 	return &c, nil
+}
+
+// campaignConflict is the conflict of a campaign write that lost a race for its name
+// or UTM key (see uniqueViolation).
+func campaignConflict(err error, c Campaign) error {
+	if !uniqueViolation(err) {
+		return err
+	}
+	if strings.Contains(err.Error(), "utm_campaign") {
+		return errs.E(errs.Conflict, "utm_campaign", "another campaign uses utm_campaign %q", c.UTMCampaign)
+	}
+	if strings.Contains(err.Error(), "short_code") {
+		return err
+	}
+	return errs.E(errs.Conflict, "name", "a campaign named %q exists already", c.Name)
 }
 
 // UpdateCampaign replaces a campaign's name, channel, UTM key, dates, budget and notes;
@@ -106,7 +121,7 @@ func (s *Store) UpdateCampaign(ctx context.Context, c Campaign, actor string) (*
 		}
 		if _, err := tx.exec(ctx, `UPDATE campaigns SET name = ?, channel = ?, utm_campaign = ?, starts_on = ?, ends_on = ?, budget = ?, notes = ? WHERE id = ?`,
 			c.Name, c.Channel, nullString(c.UTMCampaign), c.StartsOn, c.EndsOn, budget, c.Notes, c.ID); err != nil {
-			return err
+			return campaignConflict(err, c)
 		}
 		out = old
 		before := map[string]any{"name": old.Name, "channel": old.Channel, "utm_campaign": old.UTMCampaign, "starts_on": old.StartsOn,
@@ -132,6 +147,9 @@ func (s *Store) Campaign(ctx context.Context, id int64) (*Campaign, error) {
 
 // CampaignByName finds a campaign by its exact name.
 func (s *Store) CampaignByName(ctx context.Context, name string) (*Campaign, error) {
+	if !plainText(name) {
+		return nil, errs.NotFoundf("no campaign named %q", name)
+	}
 	c, err := scanCampaign(s.queryRow(ctx, `SELECT `+campaignColumns+` FROM campaigns WHERE name = ?`, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.NotFoundf("no campaign named %q", name)
@@ -177,6 +195,9 @@ func (s *Store) AddCost(ctx context.Context, e CostEntry, actor string) (*CostEn
 		}
 		if n == 0 {
 			return errs.NotFoundf("campaign %d not found", e.CampaignID)
+		}
+		if err := checkMoneyTotal(ctx, tx, "cost_entries", "amount", e.Amount); err != nil {
+			return err
 		}
 		if err := tx.queryRow(ctx, `INSERT INTO cost_entries (campaign_id, spent_on, amount, hours_hundredths, note, created_at)
 			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, e.CampaignID, e.Date, e.Amount, e.HoursHundredths, e.Note, ts(e.CreatedAt)).Scan(&e.ID); err != nil {
@@ -230,6 +251,10 @@ func newShortCode() string {
 
 // CampaignByShortCode finds the campaign of a printed link.
 func (s *Store) CampaignByShortCode(ctx context.Context, code string) (*Campaign, error) {
+	if !plainText(code) {
+		// No campaign has it, and PostgreSQL would refuse to compare it.
+		return nil, errs.NotFoundf("no campaign link %q", code)
+	}
 	c, err := scanCampaign(s.queryRow(ctx, `SELECT `+campaignColumns+` FROM campaigns WHERE short_code = ?`, code))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.NotFoundf("no campaign link %q", code)

@@ -17,7 +17,7 @@ import (
 )
 
 const contactColumns = `c.id, c.email, c.phone, c.first_name, c.last_name, c.job_title, c.company_name,
-	c.street, c.postal_code, c.city, c.region, c.country, c.custom, c.stage,
+	c.street, c.postal_code, c.city, c.region, c.country, c.age_band, c.custom, c.stage,
 	c.seniority, c.department, c.email_type, c.phone_type, c.phone_region, c.predictive_score,
 	c.fit_score, c.engagement_score, c.first_touch_at, c.first_touch_channel, c.merged_into_id,
 	c.created_at, c.updated_at,
@@ -49,7 +49,7 @@ func scanContact(r scanner) (*Contact, error) {
 		coCountry                       sql.NullString
 	)
 	err := r.Scan(&c.ID, &email, &phone, &c.FirstName, &c.LastName, &c.JobTitle, &c.CompanyName,
-		&c.Street, &c.PostalCode, &c.City, &c.Region, &c.Country, &custom, &c.Stage,
+		&c.Street, &c.PostalCode, &c.City, &c.Region, &c.Country, &c.AgeBand, &custom, &c.Stage,
 		&c.Seniority, &c.Department, &c.EmailType, &c.PhoneType, &c.PhoneRegion, &predictive,
 		&c.FitScore, &c.EngagementScore, &ftAt, &ftChannel, &merged,
 		&created, &updated,
@@ -135,9 +135,12 @@ type ContactFilter struct {
 	// Reached is a stage the contact has entered, ever (contact_stages).
 	Reached string
 	// Attribute and AttributeValue select the contacts an audience insight counts
-	// under that value (see internal/insights).
+	// under that value (see internal/insights). Outcome is the insight's outcome stage,
+	// which decides which pages seen count (those before it); without one, Reached
+	// stands in for it.
 	Attribute      string
 	AttributeValue string
+	Outcome        string
 	IncludeMerged  bool
 	Limit          int
 	Cursor         string
@@ -213,7 +216,7 @@ func (s *Store) Contacts(ctx context.Context, f ContactFilter) (*ContactPage, er
 		add("EXISTS (SELECT 1 FROM contact_stages s WHERE s.contact_id = c.id AND s.stage = ?)", f.Reached)
 	}
 	if f.Attribute != "" {
-		cond, a, err := s.attributeCondition(f.Attribute, f.AttributeValue)
+		cond, a, err := s.attributeCondition(f.Attribute, f.AttributeValue, cmp.Or(f.Outcome, f.Reached))
 		if err != nil {
 			return nil, err
 		}

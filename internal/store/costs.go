@@ -7,7 +7,33 @@ import (
 	"strings"
 
 	"github.com/lodestone-hq/lodestone/internal/errs"
+	"github.com/lodestone-hq/lodestone/internal/money"
 )
+
+// MaxMoneyTotal bounds the money a workspace records, in minor units, in its cost
+// entries and, apart, in its deals: 10^15 in the currency's units. Reports and lists
+// sum amounts as 64-bit integers, in SQL and in Go; a few thousand entries of the
+// largest amount a request takes (13 digits) would overflow them, and every report
+// would fail from then on. Under the bound neither total, nor the two together, can.
+const MaxMoneyTotal int64 = 100_000_000_000_000_000
+
+// checkMoneyTotal refuses adding amounts that would take a table's total past
+// MaxMoneyTotal; field names what the caller sent. The total is read as a float, so
+// that one written past int64 before the bound existed is still read, not an error.
+func checkMoneyTotal(ctx context.Context, tx *Tx, table, field string, adding ...int64) error {
+	var total float64
+	if err := tx.queryRow(ctx, `SELECT COALESCE(SUM(CAST(amount AS DOUBLE PRECISION)), 0) FROM `+table).Scan(&total); err != nil {
+		return err
+	}
+	for _, a := range adding {
+		total += float64(a)
+	}
+	if total > float64(MaxMoneyTotal) {
+		what := map[string]string{"cost_entries": "costs", "deals": "deals"}[table]
+		return errs.Field(field, "would bring the workspace's %s to more than %s, the most Lodestone keeps; check the amounts", what, money.Format(MaxMoneyTotal))
+	}
+	return nil
+}
 
 // DeleteCost removes a cost entry recorded by mistake. The entry's figures go into the
 // audit log, so the money it carried is not forgotten.
@@ -69,6 +95,13 @@ func (s *Store) CampaignKeys(ctx context.Context) (map[string]int64, error) {
 func (s *Store) ImportCosts(ctx context.Context, entries []CostEntry, source, actor string) error {
 	now := s.Now()
 	return s.RunInTx(ctx, func(tx *Tx) error {
+		adding := make([]int64, len(entries))
+		for i, e := range entries {
+			adding[i] = e.Amount
+		}
+		if err := checkMoneyTotal(ctx, tx, "cost_entries", "file", adding...); err != nil {
+			return err
+		}
 		var amount, hours int64
 		for i := range entries {
 			e := &entries[i]

@@ -12,11 +12,11 @@ import (
 )
 
 // contactForUpdate checks that a contact exists and has not been merged away, and
-// returns its stage.
+// returns its stage; the row stays locked until the change commits (Tx.forUpdate).
 func contactForUpdate(ctx context.Context, tx *Tx, id int64) (string, error) {
 	var stage string
 	var merged sql.NullInt64
-	err := tx.queryRow(ctx, `SELECT stage, merged_into_id FROM contacts WHERE id = ?`, id).Scan(&stage, &merged)
+	err := tx.queryRow(ctx, `SELECT stage, merged_into_id FROM contacts WHERE id = ?`+tx.forUpdate(), id).Scan(&stage, &merged)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", errs.E(errs.NotFound, "contact_id", "no contact with id %d", id)
 	}
@@ -40,6 +40,9 @@ func (s *Store) CreateDeal(ctx context.Context, d Deal, actor string) (*Deal, er
 	d.CreatedAt = s.Now()
 	err := s.RunInTx(ctx, func(tx *Tx) error {
 		if _, err := contactForUpdate(ctx, tx, d.ContactID); err != nil {
+			return err
+		}
+		if err := checkMoneyTotal(ctx, tx, "deals", "amount", d.Amount); err != nil {
 			return err
 		}
 		err := tx.queryRow(ctx, `INSERT INTO deals (contact_id, name, amount, status, closed_at, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,

@@ -151,21 +151,24 @@ func (s *Store) ImportCompanies(ctx context.Context, list []CompanyData, actor s
 		ids := make([]int64, 0, len(list))
 		for _, c := range list {
 			var id int64
-			err := tx.queryRow(ctx, `SELECT id FROM companies WHERE domain = ?`, c.Domain).Scan(&id)
+			name := c.Name
+			if name == "" {
+				name = c.Domain
+			}
+			// A capture or another list may create the company meanwhile (on PostgreSQL,
+			// after this transaction began): the insert then leaves it to the update.
+			err := tx.queryRow(ctx, `INSERT INTO companies (domain, name, industry, size, employees, country, data_source, enriched_at, created_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (domain) DO NOTHING RETURNING id`,
+				c.Domain, name, c.Industry, c.Size, nullID(c.Employees), c.Country, CompanyFromList, now, now).Scan(&id)
 			switch {
-			case err == sql.ErrNoRows:
-				name := c.Name
-				if name == "" {
-					name = c.Domain
-				}
-				if err := tx.queryRow(ctx, `INSERT INTO companies (domain, name, industry, size, employees, country, data_source, enriched_at, created_at)
-					VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, c.Domain, name, c.Industry, c.Size, nullID(c.Employees), c.Country, CompanyFromList, now, now).Scan(&id); err != nil {
-					return err
-				}
+			case err == nil:
 				created++
-			case err != nil:
+			case err != sql.ErrNoRows:
 				return err
 			default:
+				if err := tx.queryRow(ctx, `SELECT id FROM companies WHERE domain = ?`, c.Domain).Scan(&id); err != nil {
+					return err
+				}
 				if err := writeCompanyData(ctx, tx, id, c, CompanyFromList, now); err != nil {
 					return err
 				}

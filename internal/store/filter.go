@@ -214,7 +214,7 @@ func decodeJSONObject(s string) map[string]any {
 func (s *Store) filterRecords(ctx context.Context, ids []int64, eventTypes []string) ([]*filter.Record, error) {
 	in := placeholders(len(ids))
 	rows, err := s.query(ctx, `SELECT c.id, c.email, c.first_name, c.last_name, c.job_title, c.seniority, c.department,
-		c.email_type, c.phone_type, c.phone_region, c.country, c.city, c.region, c.stage, u.email, c.created_at,
+		c.email_type, c.phone_type, c.phone_region, c.country, c.city, c.region, c.age_band, c.stage, u.email, c.created_at,
 		c.fit_score, c.engagement_score, c.predictive_score, c.first_touch_channel, ca.name, c.custom, c.merged_into_id,
 		co.id, co.domain, co.name, co.industry, co.size, co.employees, co.country
 		FROM contacts c
@@ -240,7 +240,7 @@ func (s *Store) filterRecords(ctx context.Context, ids []int64, eventTypes []str
 			coSize, coCountry          sql.NullString
 		)
 		if err := rows.Scan(&r.ID, &email, &r.FirstName, &r.LastName, &r.JobTitle, &r.Seniority, &r.Department,
-			&r.EmailType, &r.PhoneType, &r.PhoneRegion, &r.Country, &r.City, &r.Region, &r.Stage, &owner, &created,
+			&r.EmailType, &r.PhoneType, &r.PhoneRegion, &r.Country, &r.City, &r.Region, &r.AgeBand, &r.Stage, &owner, &created,
 			&r.FitScore, &r.EngagementScore, &predictive, &ftc, &ftcName, &custom, &merged,
 			&coID, &coDomain, &coName, &coInd, &coSize, &coEmployees, &coCountry); err != nil {
 			return nil, err

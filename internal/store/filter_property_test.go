@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lodestone-hq/lodestone/internal/contact"
 	"github.com/lodestone-hq/lodestone/internal/filter"
 	"github.com/lodestone-hq/lodestone/internal/store"
 	"github.com/lodestone-hq/lodestone/internal/store/storetest"
@@ -82,12 +83,13 @@ func seedFilterData(t testing.TB, s *store.Store, r *rand.Rand, contacts int) {
 		}
 		exec(`INSERT INTO contacts (id, email, first_name, last_name, job_title, city, region, country, custom, stage,
 			owner_id, fit_score, engagement_score, first_touch_channel, first_touch_campaign_id, company_id,
-			seniority, department, email_type, phone_type, phone_region, predictive_score, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			seniority, department, email_type, phone_type, phone_region, predictive_score, created_at, updated_at, age_band)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			id, email, pick(r, poolText), pick(r, poolText), pick(r, poolText), pick(r, poolText), pick(r, poolText), pick(r, poolText),
 			string(cb), pick(r, filter.Stages), owner, int64(pick(r, poolNumbers[:7])), int64(pick(r, poolNumbers[:7])), ftc, ftCampaign, company,
 			pick(r, append([]string{""}, filter.Seniorities[:3]...)), pick(r, append([]string{""}, filter.Departments[:3]...)),
-			pick(r, filter.EmailTypes), pick(r, []string{"", "mobile"}), pick(r, []string{"", "DE", "US"}), predictive, at(r.Float64()*60), 0)
+			pick(r, filter.EmailTypes), pick(r, []string{"", "mobile"}), pick(r, []string{"", "DE", "US"}), predictive, at(r.Float64()*60), 0,
+			pick(r, append([]string{"", ""}, contact.AgeBands[:4]...)))
 		for range r.IntN(3) {
 			exec(`INSERT INTO consents (contact_id, purpose, granted, basis, recorded_at) VALUES (?, ?, ?, 'consent', ?)`,
 				id, pick(r, filter.Purposes), r.IntN(2) == 0, at(float64(r.IntN(30))))

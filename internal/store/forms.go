@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/lodestone-hq/lodestone/internal/errs"
@@ -65,14 +66,14 @@ func (s *Store) SaveForm(ctx context.Context, f Form, actor string) (*Form, erro
 			err := tx.queryRow(ctx, `INSERT INTO forms (slug, name, kind, definition, campaign_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 				f.Slug, f.Name, f.Kind, string(f.Definition), nullID(f.CampaignID), ts(now), ts(now)).Scan(&f.ID)
 			if err != nil {
-				return err
+				return uniqueConflict(err, errs.E(errs.Conflict, "slug", "another form uses the slug %q", f.Slug))
 			}
 			return audit(ctx, tx, actor, "form.create", "form:"+itoa(f.ID), map[string]any{"slug": f.Slug})
 		}
 		res, err := tx.exec(ctx, `UPDATE forms SET slug = ?, name = ?, kind = ?, definition = ?, campaign_id = ?, updated_at = ? WHERE id = ?`,
 			f.Slug, f.Name, f.Kind, string(f.Definition), nullID(f.CampaignID), ts(now), f.ID)
 		if err != nil {
-			return err
+			return uniqueConflict(err, errs.E(errs.Conflict, "slug", "another form uses the slug %q", f.Slug))
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errs.NotFoundf("form %d not found", f.ID)
@@ -99,6 +100,10 @@ func (s *Store) Form(ctx context.Context, id int64) (*Form, error) {
 
 // FormBySlug returns a live form by its public slug.
 func (s *Store) FormBySlug(ctx context.Context, slug string) (*Form, error) {
+	if !plainText(slug) {
+		// No form has it, and PostgreSQL would refuse to compare it.
+		return nil, errs.NotFoundf("no form at /f/%s", strings.ToValidUTF8(strings.ReplaceAll(slug, "\x00", ""), ""))
+	}
 	f, err := scanForm(s.queryRow(ctx, `SELECT `+formColumns+` FROM forms WHERE slug = ? AND archived_at IS NULL`, slug))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.NotFoundf("no form at /f/%s", slug)

@@ -27,12 +27,13 @@ type ContactFields struct {
 	City        string
 	Region      string
 	Country     string
+	AgeBand     string // one of contact.AgeBands
 	Custom      map[string]any
 }
 
 func (f ContactFields) empty() bool {
 	return f.FirstName == "" && f.LastName == "" && f.JobTitle == "" && f.CompanyName == "" && f.Street == "" &&
-		f.PostalCode == "" && f.City == "" && f.Region == "" && f.Country == "" && len(f.Custom) == 0
+		f.PostalCode == "" && f.City == "" && f.Region == "" && f.Country == "" && f.AgeBand == "" && len(f.Custom) == 0
 }
 
 // Capture is one event to record, with who it is about and where it came from. Its
@@ -351,12 +352,12 @@ func insertProfiled(ctx context.Context, tx *Tx, c *Capture, now time.Time, touc
 	var id int64
 	err := tx.queryRow(ctx, `INSERT INTO contacts (email, phone, first_name, last_name, job_title, company_name, street, postal_code, city, region, country,
 		custom, company_id, dedupe_key, search, stage, created_at, updated_at, first_touch_at, first_touch_channel, first_touch_campaign_id,
-		seniority, department, email_type, phone_type, phone_region, enriched_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		seniority, department, email_type, phone_type, phone_region, enriched_at, age_band)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (email) DO NOTHING RETURNING id`,
 		c.Email, nullString(c.Phone), f.FirstName, f.LastName, f.JobTitle, f.CompanyName, f.Street, f.PostalCode, city, f.Region, country,
 		custom, companyID, key, search, initialStage(c), ts(c.OccurredAt), ts(now), touchAt, nullString(touch.channel), nullID(touch.campaignID),
-		prof[0], prof[1], prof[2], prof[3], prof[4], prof[5]).Scan(&id)
+		prof[0], prof[1], prof[2], prof[3], prof[4], prof[5], f.AgeBand).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return resolution{}, nil
 	}
@@ -427,14 +428,14 @@ func updateProfile(ctx context.Context, tx *Tx, id int64, c *Capture, now time.T
 	var email, phone sql.NullString
 	var custom, oldSearch, oldKey string
 	var companyID sql.NullInt64
-	err := tx.queryRow(ctx, `SELECT email, phone, first_name, last_name, job_title, company_name, street, postal_code, city, region, country, custom, company_id, search, dedupe_key
+	err := tx.queryRow(ctx, `SELECT email, phone, first_name, last_name, job_title, company_name, street, postal_code, city, region, country, age_band, custom, company_id, search, dedupe_key
 		FROM contacts WHERE id = ?`, id).Scan(&email, &phone, &cur.FirstName, &cur.LastName, &cur.JobTitle, &cur.CompanyName,
-		&cur.Street, &cur.PostalCode, &cur.City, &cur.Region, &cur.Country, &custom, &companyID, &oldSearch, &oldKey)
+		&cur.Street, &cur.PostalCode, &cur.City, &cur.Region, &cur.Country, &cur.AgeBand, &custom, &companyID, &oldSearch, &oldKey)
 	if err != nil {
 		return err
 	}
-	fields := func() [9]string {
-		return [9]string{cur.FirstName, cur.LastName, cur.JobTitle, cur.CompanyName, cur.Street, cur.PostalCode, cur.City, cur.Region, cur.Country}
+	fields := func() [10]string {
+		return [10]string{cur.FirstName, cur.LastName, cur.JobTitle, cur.CompanyName, cur.Street, cur.PostalCode, cur.City, cur.Region, cur.Country, cur.AgeBand}
 	}
 	before, oldPhone, oldCustom, oldCompany := fields(), phone, custom, companyID
 	set := func(dst *string, v string) {
@@ -451,6 +452,7 @@ func updateProfile(ctx context.Context, tx *Tx, id int64, c *Capture, now time.T
 	set(&cur.City, f.City)
 	set(&cur.Region, f.Region)
 	set(&cur.Country, f.Country)
+	set(&cur.AgeBand, f.AgeBand)
 	if c.Phone != "" {
 		phone = sql.NullString{String: c.Phone, Valid: true}
 	}
@@ -484,9 +486,9 @@ func updateProfile(ctx context.Context, tx *Tx, id int64, c *Capture, now time.T
 		return err
 	}
 	_, err = tx.exec(ctx, `UPDATE contacts SET phone = ?, first_name = ?, last_name = ?, job_title = ?, company_name = ?,
-		street = ?, postal_code = ?, city = ?, region = ?, country = ?, custom = ?, company_id = ?, dedupe_key = ?, search = ?, updated_at = ?
+		street = ?, postal_code = ?, city = ?, region = ?, country = ?, age_band = ?, custom = ?, company_id = ?, dedupe_key = ?, search = ?, updated_at = ?
 		WHERE id = ?`,
-		phone, cur.FirstName, cur.LastName, cur.JobTitle, cur.CompanyName, cur.Street, cur.PostalCode, cur.City, cur.Region, cur.Country,
+		phone, cur.FirstName, cur.LastName, cur.JobTitle, cur.CompanyName, cur.Street, cur.PostalCode, cur.City, cur.Region, cur.Country, cur.AgeBand,
 		custom, companyID, key, search, ts(now), id)
 	return err
 }

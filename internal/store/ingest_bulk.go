@@ -278,7 +278,7 @@ func writeRun(ctx context.Context, tx *Tx, run []bulkCapture, out []Captured, b 
 // contactTypes are the PostgreSQL types of the columns insertFreshContacts writes.
 var contactTypes = []string{"TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "TEXT",
 	"JSONB", "BIGINT", "TEXT", "TEXT", "TEXT", "BIGINT", "BIGINT", "BIGINT", "TEXT", "BIGINT",
-	"TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "BIGINT"}
+	"TEXT", "TEXT", "TEXT", "TEXT", "TEXT", "BIGINT", "TEXT"}
 
 // insertFreshContacts writes a run's new contacts with their companies, search words
 // and first stage, and gives each its id.
@@ -348,11 +348,12 @@ func insertFreshContacts(ctx context.Context, tx *Tx, run []*bulkCapture, now ti
 		args = append(args, c.Email, nullString(c.Phone), f.FirstName, f.LastName, f.JobTitle, f.CompanyName, f.Street, f.PostalCode, city, f.Region,
 			country, nc.custom, company, nc.key, nc.search, initialStage(c), ts(c.OccurredAt), ts(now), touchAt, nullString(channel), nullID(campaign))
 		args = append(args, prof[:]...)
+		args = append(args, f.AgeBand)
 	}
 	inserted := 0
 	err := insertArrays(ctx, tx, `contacts`, `email, phone, first_name, last_name, job_title, company_name, street, postal_code, city, region, country,
 		custom, company_id, dedupe_key, search, stage, created_at, updated_at, first_touch_at, first_touch_channel, first_touch_campaign_id,
-		seniority, department, email_type, phone_type, phone_region, enriched_at`, contactTypes,
+		seniority, department, email_type, phone_type, phone_region, enriched_at, age_band`, contactTypes,
 		` ON CONFLICT (email) DO NOTHING RETURNING id, email`, args, func(r *sql.Rows) error {
 			var id int64
 			var email string

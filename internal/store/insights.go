@@ -27,6 +27,7 @@ var attributeColumn = map[string]string{
 	"seniority":    `c.seniority`,
 	"department":   `c.department`,
 	"email_type":   `c.email_type`,
+	"age_band":     `c.age_band`,
 }
 
 // jsonText is the text of a top-level key of a JSON column; key must be a safe name.
@@ -56,9 +57,15 @@ func (s *Store) pagePath() string {
 		at(hostPath, "'/'") + ") ELSE '/' END END"
 }
 
+// seenBefore is the condition on page view e of contact c that it came before c entered
+// the outcome stage, or before now if c never did: pages seen after converting say
+// nothing about what led to it. It binds the stage and now.
+const seenBefore = `e.occurred_at < COALESCE((SELECT o.entered_at FROM contact_stages o WHERE o.contact_id = c.id AND o.stage = ?), ?)`
+
 // attributeCondition is the WHERE condition on contact c (joined to its company co) for
-// the contacts an insight counts under value of attribute.
-func (s *Store) attributeCondition(attribute, value string) (string, []any, error) {
+// the contacts an insight with the outcome stage counts under value of attribute. Only
+// the pages seen depend on the outcome; without one, every page seen up to now counts.
+func (s *Store) attributeCondition(attribute, value, outcome string) (string, []any, error) {
 	if col, ok := attributeColumn[attribute]; ok {
 		return col + " = ?", []any{value}, nil
 	}
@@ -70,7 +77,8 @@ func (s *Store) attributeCondition(attribute, value string) (string, []any, erro
 		}
 		return "c.first_touch_campaign_id = ?", []any{id}, nil
 	case "content":
-		return `EXISTS (SELECT 1 FROM events e WHERE e.contact_id = c.id AND e.type = 'page_view' AND ` + s.pagePath() + ` = ?)`, []any{value}, nil
+		return `EXISTS (SELECT 1 FROM events e WHERE e.contact_id = c.id AND e.type = 'page_view' AND ` + s.pagePath() + ` = ? AND ` + seenBefore + `)`,
+			[]any{value, outcome, ts(s.Now())}, nil
 	}
 	key, ok := strings.CutPrefix(attribute, insights.CustomPrefix)
 	if !ok || !insights.ValidCustomKey(key) {
@@ -99,7 +107,7 @@ func (s *Store) InsightCounts(ctx context.Context, outcome string, from, to time
 	want := func(a string) bool { return only == "" || only == a }
 	wantCustom := only == "" || strings.HasPrefix(only, insights.CustomPrefix)
 	reachedOutcome := `EXISTS (SELECT 1 FROM contact_stages s WHERE s.contact_id = c.id AND s.stage = ?)`
-	cols := []string{"channel", "country", "city", "industry", "company_size", "seniority", "department", "email_type"}
+	cols := []string{"channel", "country", "city", "industry", "company_size", "seniority", "department", "email_type", "age_band"}
 	var sel strings.Builder
 	for _, a := range cols {
 		sel.WriteString(", " + attributeColumn[a])
@@ -148,9 +156,10 @@ func (s *Store) InsightCounts(ctx context.Context, outcome string, from, to time
 	if only != "" && only != "content" {
 		return out, nil
 	}
-	// Pages seen: each path a contact of the cohort viewed counts once for that contact.
+	// Pages seen: each path a contact of the cohort viewed before the outcome (or, if it
+	// has not converted, before now) counts once for that contact.
 	err = s.reportRows(ctx, `SELECT DISTINCT c.id, `+s.pagePath()+` FROM contacts c JOIN events e ON e.contact_id = c.id
-		WHERE `+cohortFilter+` AND e.type = 'page_view'`, []any{ts(from), ts(to)}, func(rows *sql.Rows) error {
+		WHERE `+cohortFilter+` AND e.type = 'page_view' AND `+seenBefore, []any{ts(from), ts(to), outcome, ts(s.Now())}, func(rows *sql.Rows) error {
 		var id int64
 		var path sql.NullString
 		if err := rows.Scan(&id, &path); err != nil {

@@ -24,6 +24,7 @@ import (
 //	cat   03-04 organic search form, GB; views https://www.example.com (the path "/");
 //	      rejected ("no budget"), later accepted; won 30.00
 //	dan   03-05 a webinar, no touch (direct), FR; made an SQL; rejected: "student"
+//	      (ann and ben are 25-34, cat 45-54, dan gave no age band)
 //	eve   02-20 Spring search form, DE; won 10.00 (not in the cohort)
 func insightWorld(t *testing.T) (*store.Store, map[string]int64, int64) {
 	t.Helper()
@@ -45,9 +46,10 @@ func insightWorld(t *testing.T) (*store.Store, map[string]int64, int64) {
 			ids[c.Email[:3]] = out[0].ContactID
 		}
 	}
+	ageBands := map[string]string{"ann": "25-34", "ben": "25-34", "cat": "45-54"}
 	create := func(who string, at time.Time, channel string, campaign int64, country, city, domain string, custom map[string]any) {
 		c := store.Capture{Type: "form_submit", Email: who + "@" + domain, OccurredAt: at, Touch: channel != "", Channel: channel, CampaignID: campaign,
-			Fields: store.ContactFields{FirstName: who, Country: country, City: city, Custom: custom}}
+			Fields: store.ContactFields{FirstName: who, Country: country, City: city, Custom: custom, AgeBand: ageBands[who]}}
 		if channel == "" {
 			c.Type = "webinar"
 		}
@@ -129,6 +131,7 @@ func TestInsightCounts(t *testing.T) {
 		"seniority":       {"director": cnt(1, 1)},
 		"department":      {"marketing": cnt(1, 1)},
 		"email_type":      {"work": cnt(1, 1), "free": cnt(1, 0)},
+		"age_band":        {"25-34": cnt(2, 1), "45-54": cnt(1, 1)},
 		"content":         {"/pricing": cnt(2, 1), "/blog": cnt(1, 0), "/": cnt(1, 1)},
 		"custom.interest": {"routing": cnt(2, 1), "scoring": cnt(1, 1)},
 	}
@@ -178,6 +181,7 @@ func TestContactFilterFollowsInsights(t *testing.T) {
 		{"custom", store.ContactFilter{Attribute: "custom.interest", AttributeValue: "routing"}, []string{"ann", "ben"}},
 		{"country", store.ContactFilter{Attribute: "country", AttributeValue: "DE", CreatedFrom: march[0], CreatedTo: march[1]}, []string{"ann", "ben"}},
 		{"industry", store.ContactFilter{Attribute: "industry", AttributeValue: "Software"}, []string{"ann"}},
+		{"age band", store.ContactFilter{Attribute: "age_band", AttributeValue: "25-34"}, []string{"ann", "ben"}},
 		{"campaign attribute", store.ContactFilter{Attribute: "campaign", AttributeValue: itoa(spring), CreatedFrom: cohort.CreatedFrom, CreatedTo: cohort.CreatedTo}, []string{"ann", "ben"}},
 	} {
 		page, err := s.Contacts(ctx, c.f)
@@ -256,4 +260,98 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func cnt(contacts, converted int64) insights.Count {
 	return insights.Count{Contacts: contacts, Converted: converted}
+}
+
+// Pages seen count only before the outcome, or before now for a contact without it:
+// ann, a customer since 03-10, views /careers on 03-26; dan, never a customer and an SQL
+// only since 04-20 (now), views it on 03-26 too; ben views it on 05-02, after now.
+// As customer the outcome, /careers has dan alone, not converted; as SQL, ann (an SQL
+// since her win on 03-10) is still left out and dan counts as converted.
+func TestPagesSeenBeforeOutcome(t *testing.T) {
+	s, ids, _ := insightWorld(t)
+	ctx := context.Background()
+	for _, v := range []struct {
+		who string
+		at  time.Time
+	}{{"ann", mar(26, 12)}, {"dan", mar(26, 12)}, {"ben", time.Date(2026, 5, 2, 12, 0, 0, 0, time.UTC)}} {
+		if _, err := s.Ingest(ctx, []store.Capture{{Type: "page_view", ContactID: ids[v.who], OccurredAt: v.at,
+			Properties: map[string]any{"page_url": "https://www.example.com/careers"}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for outcome, want := range map[string]insights.Count{"customer": cnt(1, 0), "sql": cnt(1, 1)} {
+		c, err := s.InsightCounts(ctx, outcome, march[0], march[1], "content")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.Values["content"]["/careers"]; got != want {
+			t.Errorf("%s: /careers %+v, want %+v", outcome, got, want)
+		}
+		// The pages seen before are still there.
+		if outcome == "customer" && c.Values["content"]["/pricing"] != cnt(2, 1) {
+			t.Errorf("customer: /pricing %+v", c.Values["content"]["/pricing"])
+		}
+	}
+	// The contacts behind the number: the same contacts, given the outcome (or reached).
+	for _, c := range []struct {
+		name string
+		f    store.ContactFilter
+		want []string
+	}{
+		{"customer outcome", store.ContactFilter{Outcome: "customer"}, []string{"dan"}},
+		{"customers reached", store.ContactFilter{Reached: "customer"}, nil},
+		{"sql outcome, converted", store.ContactFilter{Outcome: "sql", Reached: "sql"}, []string{"dan"}},
+		{"no outcome: every page seen up to now", store.ContactFilter{}, []string{"ann", "dan"}},
+	} {
+		c.f.Attribute, c.f.AttributeValue = "content", "/careers"
+		page, err := s.Contacts(ctx, c.f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, ct := range page.Contacts {
+			for who, id := range ids {
+				if id == ct.ID {
+					got = append(got, who)
+				}
+			}
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// Referrals, like revenue, count the customer's own and those of contacts merged into
+// it: zed, who referred two friends, is merged into ann (one referral of her own); a
+// referral of yan, merged into ben (no customer), still does not count.
+func TestQualityReferralsOfMergedContacts(t *testing.T) {
+	s, ids, _ := insightWorld(t)
+	ctx := context.Background()
+	dup := func(who, into string, referrals int) {
+		t.Helper()
+		out, err := s.Ingest(ctx, []store.Capture{{Type: "form_submit", Email: who + "@example.net", OccurredAt: mar(2, 10)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range referrals {
+			if _, err := s.Ingest(ctx, []store.Capture{{Type: "referral", ContactID: out[0].ContactID, OccurredAt: mar(21+i, 9)}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.MergeContacts(ctx, ids[into], out[0].ContactID, "test"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dup("zed", "ann", 2)
+	dup("yan", "ben", 1)
+	rows, err := s.Quality(ctx, march[0], march[1], false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paid := rows[len(rows)-1]
+	if paid.Channel != "paid_search" || paid.Customers != 1 || paid.Referrals != 3 || paid.Revenue != 15000 {
+		t.Errorf("paid_search: %s customers %d referrals %d revenue %d, want 1, 3 and 15000", paid.Channel, paid.Customers, paid.Referrals, paid.Revenue)
+	}
 }

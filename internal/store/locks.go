@@ -24,3 +24,14 @@ func advisoryLock(ctx context.Context, tx *Tx, key int32) error {
 	_, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(?, hashtext(COALESCE(current_schema(), '')))`, key)
 	return err
 }
+
+// forUpdate is the clause that locks the rows a read in a transaction selects until
+// it ends, on PostgreSQL: a change that reads a contact's stage before writing it would
+// otherwise run beside another such change, and both would write from the same stage.
+// SQLite's single writer runs write transactions one at a time and has no such clause.
+func (tx *Tx) forUpdate() string {
+	if tx.s.engine != Postgres {
+		return ""
+	}
+	return " FOR UPDATE"
+}

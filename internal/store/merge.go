@@ -35,11 +35,21 @@ func (s *Store) MergeContacts(ctx context.Context, winnerID, loserID int64, acto
 	}
 	m := &Merge{WinnerID: winnerID, LoserID: loserID}
 	err := s.RunInTx(ctx, func(tx *Tx) error {
+		// Merges take turns with each other and with captures (see lockIngest): on
+		// PostgreSQL two merges of one pair, crossed or repeated, would otherwise both
+		// read the contacts unmerged and both go through, or deadlock.
+		if err := lockIngest(ctx, tx); err != nil {
+			return err
+		}
 		if _, err := contactForUpdate(ctx, tx, winnerID); err != nil {
 			return err
 		}
 		if _, err := contactForUpdate(ctx, tx, loserID); err != nil {
-			return errs.E(errs.Code(err), "loser_id", "%s", err.(*errs.Error).Message)
+			var e *errs.Error
+			if !errors.As(err, &e) {
+				return err // the database's own (a deadlock victim, a lost connection)
+			}
+			return errs.E(e.Code, "loser_id", "%s", e.Message)
 		}
 		w, l, err := mergeRows(ctx, tx, winnerID, loserID)
 		if err != nil {
@@ -59,6 +69,7 @@ func (s *Store) MergeContacts(ctx context.Context, winnerID, loserID int64, acto
 		pick(&w.CompanyName, l.CompanyName)
 		pick(&w.City, l.City)
 		pick(&w.Country, l.Country)
+		pick(&w.AgeBand, l.AgeBand)
 		if w.CompanyID == 0 {
 			w.CompanyID = l.CompanyID
 		}
@@ -88,7 +99,7 @@ func (s *Store) MergeContacts(ctx context.Context, winnerID, loserID int64, acto
 				return err
 			}
 		}
-		if err := writeMergeFields(ctx, tx, winnerID, w.Phone, w.FirstName, w.LastName, w.JobTitle, w.CompanyName, w.City, w.Country, w.Stage, w.CompanyID, w.OwnerID); err != nil {
+		if err := writeMergeFields(ctx, tx, winnerID, w.Phone, w.FirstName, w.LastName, w.JobTitle, w.CompanyName, w.City, w.Country, w.AgeBand, w.Stage, w.CompanyID, w.OwnerID); err != nil {
 			return err
 		}
 		// Stages the loser reached count for the winner too; the earlier time wins.
@@ -125,8 +136,8 @@ func (s *Store) MergeContacts(ctx context.Context, winnerID, loserID int64, acto
 }
 
 type mergeFields struct {
-	Phone, FirstName, LastName, JobTitle, CompanyName, City, Country, Stage string
-	CompanyID, OwnerID                                                      int64
+	Phone, FirstName, LastName, JobTitle, CompanyName, City, Country, AgeBand, Stage string
+	CompanyID, OwnerID                                                               int64
 }
 
 func mergeRows(ctx context.Context, tx *Tx, ids ...int64) (mergeFields, mergeFields, error) {
@@ -135,8 +146,8 @@ func mergeRows(ctx context.Context, tx *Tx, ids ...int64) (mergeFields, mergeFie
 		var phone sql.NullString
 		var company, owner sql.NullInt64
 		f := &out[i]
-		if err := tx.queryRow(ctx, `SELECT phone, first_name, last_name, job_title, company_name, city, country, stage, company_id, owner_id
-			FROM contacts WHERE id = ?`, id).Scan(&phone, &f.FirstName, &f.LastName, &f.JobTitle, &f.CompanyName, &f.City, &f.Country, &f.Stage, &company, &owner); err != nil {
+		if err := tx.queryRow(ctx, `SELECT phone, first_name, last_name, job_title, company_name, city, country, age_band, stage, company_id, owner_id
+			FROM contacts WHERE id = ?`, id).Scan(&phone, &f.FirstName, &f.LastName, &f.JobTitle, &f.CompanyName, &f.City, &f.Country, &f.AgeBand, &f.Stage, &company, &owner); err != nil {
 			return out[0], out[1], err
 		}
 		f.Phone, f.CompanyID, f.OwnerID = phone.String, company.Int64, owner.Int64
@@ -147,7 +158,7 @@ func mergeRows(ctx context.Context, tx *Tx, ids ...int64) (mergeFields, mergeFie
 // writeMergeFields sets the fields a merge (or its undo) gives the winner, with the
 // search text and words and the name-and-company duplicate key that follow from
 // them, so that the winner is found by the name or company it took over.
-func writeMergeFields(ctx context.Context, tx *Tx, id int64, phone, first, last, title, company, city, country, stage string, companyID, ownerID int64) error {
+func writeMergeFields(ctx context.Context, tx *Tx, id int64, phone, first, last, title, company, city, country, ageBand, stage string, companyID, ownerID int64) error {
 	var email sql.NullString
 	var oldSearch string
 	if err := tx.queryRow(ctx, `SELECT email, search FROM contacts WHERE id = ?`, id).Scan(&email, &oldSearch); err != nil {
@@ -157,9 +168,9 @@ func writeMergeFields(ctx context.Context, tx *Tx, id int64, phone, first, last,
 	if err := writeTerms(ctx, tx, id, oldSearch, search); err != nil {
 		return err
 	}
-	_, err := tx.exec(ctx, `UPDATE contacts SET phone = ?, first_name = ?, last_name = ?, job_title = ?, company_name = ?, city = ?, country = ?,
+	_, err := tx.exec(ctx, `UPDATE contacts SET phone = ?, first_name = ?, last_name = ?, job_title = ?, company_name = ?, city = ?, country = ?, age_band = ?,
 		stage = ?, company_id = ?, owner_id = ?, dedupe_key = ?, search = ?, updated_at = ? WHERE id = ?`,
-		nullString(phone), first, last, title, company, city, country, stage, nullID(companyID), nullID(ownerID),
+		nullString(phone), first, last, title, company, city, country, ageBand, stage, nullID(companyID), nullID(ownerID),
 		contact.NameCompanyKey(first, last, company), search, ts(tx.s.Now()), id)
 	return err
 }
@@ -169,6 +180,10 @@ func writeMergeFields(ctx context.Context, tx *Tx, id int64, phone, first, last,
 // recorded as they happened.
 func (s *Store) UndoMerge(ctx context.Context, mergeID int64, actor string) error {
 	return s.RunInTx(ctx, func(tx *Tx) error {
+		// An undo takes its turn as a merge does, so that one undo runs once.
+		if err := lockIngest(ctx, tx); err != nil {
+			return err
+		}
 		var winnerID, loserID int64
 		var raw string
 		var undone sql.NullInt64
@@ -194,7 +209,7 @@ func (s *Store) UndoMerge(ctx context.Context, mergeID int64, actor string) erro
 			return err
 		}
 		w := snap.Winner
-		if err := writeMergeFields(ctx, tx, winnerID, w.Phone, w.FirstName, w.LastName, w.JobTitle, w.CompanyName, w.City, w.Country, w.Stage, w.CompanyID, w.OwnerID); err != nil {
+		if err := writeMergeFields(ctx, tx, winnerID, w.Phone, w.FirstName, w.LastName, w.JobTitle, w.CompanyName, w.City, w.Country, w.AgeBand, w.Stage, w.CompanyID, w.OwnerID); err != nil {
 			return err
 		}
 		now := ts(s.Now())

@@ -1,6 +1,9 @@
 package store
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Contact is one person (SPEC section 2).
 type Contact struct {
@@ -16,6 +19,7 @@ type Contact struct {
 	City        string         `json:"city"`
 	Region      string         `json:"region"`
 	Country     string         `json:"country"`
+	AgeBand     string         `json:"age_band"` // one of contact.AgeBands, "" when unknown
 	Custom      map[string]any `json:"custom"`
 	Stage       string         `json:"stage"`
 
@@ -174,6 +178,18 @@ func ValidRole(r string) bool {
 		}
 	}
 	return false
+}
+
+// RoleNamed returns the role a person typed, in the spellings people use: any
+// case, and "read-only" or "read only" for read_only. ok is false when no role has
+// that name.
+func RoleNamed(typed string) (role string, ok bool) {
+	r := strings.ToLower(strings.TrimSpace(typed))
+	r = strings.NewReplacer("-", "_", " ", "_").Replace(r)
+	if r == "readonly" {
+		r = RoleReadOnly
+	}
+	return r, ValidRole(r)
 }
 
 // User is a person who logs in.

@@ -11,7 +11,9 @@ import (
 
 // TestSQLiteConnectionSettings: every SQLite connection, the writer and the readers,
 // runs with the settings the store relies on, whichever driver the binary was built
-// with: write-ahead log, full sync, foreign keys, and temporary data kept in memory.
+// with: write-ahead log, full sync, foreign keys, temporary data kept in memory, and
+// ten seconds of waiting for a lock another process holds (the import command, a
+// backup) before a busy error.
 func TestSQLiteConnectionSettings(t *testing.T) {
 	s := storetest.Open(t)
 	if s.Engine() != store.SQLite {
@@ -22,6 +24,7 @@ func TestSQLiteConnectionSettings(t *testing.T) {
 		"synchronous":  "2", // FULL
 		"foreign_keys": "1",
 		"temp_store":   "2", // MEMORY
+		"busy_timeout": "10000",
 	} {
 		w, r, err := s.SQLitePragma(name)
 		if err != nil {

@@ -27,7 +27,8 @@ var qualityQuery = `SELECT first_touch_channel, first_touch_campaign_id, COUNT(*
 			SELECT COALESCE(SUM(CASE WHEN d.status = 'won' AND d.closed_at IS NOT NULL THEN 1 ELSE 0 END), 0) FROM deals d
 			WHERE d.contact_id IN (SELECT c.id UNION ALL SELECT m.id FROM contacts m WHERE m.merged_into_id = c.id)) ELSE 0 END AS won,
 		CASE WHEN ` + reached("customer") + ` THEN (
-			SELECT COUNT(*) FROM events e WHERE e.contact_id = c.id AND e.type = 'referral') ELSE 0 END AS referrals,
+			SELECT COUNT(*) FROM events e WHERE e.type = 'referral'
+			AND e.contact_id IN (SELECT c.id UNION ALL SELECT m.id FROM contacts m WHERE m.merged_into_id = c.id)) ELSE 0 END AS referrals,
 		CASE WHEN ` + reached("sql") + ` THEN 1 ELSE 0 END AS is_sql
 		FROM contacts c WHERE ` + cohortFilter + `) cohort
 	GROUP BY first_touch_channel, first_touch_campaign_id`

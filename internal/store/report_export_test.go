@@ -106,3 +106,10 @@ func (s *Store) DashboardRollupsCheck(ctx context.Context) (kept, direct map[str
 	}
 	return kept, direct, nil
 }
+
+// SetFunnelDenseSpan sets funnelDenseSpan and returns a function that puts it back.
+func SetFunnelDenseSpan(n int64) func() {
+	old := funnelDenseSpan
+	funnelDenseSpan = n
+	return func() { funnelDenseSpan = old }
+}

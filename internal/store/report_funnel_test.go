@@ -34,20 +34,16 @@ func TestFunnelOfCohort(t *testing.T) {
 	if n != 6 {
 		t.Errorf("cohort %d, want 6", n)
 	}
-	var got []string
-	for _, st := range report.Funnel(entries) {
-		line := fmt.Sprintf("%s %d", st.Stage, st.Reached)
-		if st.ToNext != nil {
-			line += " " + st.ToNext.RatString()
-		}
-		if st.MedianTime != nil {
-			line += fmt.Sprintf(" %s of %d", *st.MedianTime, st.Timed)
-		}
-		got = append(got, line)
-	}
 	want := "subscriber 0\nlead 6 5/6 61h30m0s of 4\nmql 5 4/5\nsql 4 1 120h0m0s of 1\nopportunity 4 1 45h0m0s of 1\ncustomer 4"
-	if g := strings.Join(got, "\n"); g != want {
+	if g := funnelLines(report.Funnel(entries)); g != want {
 		t.Errorf("funnel:\n%s\nwant\n%s", g, want)
+	}
+	n, stages, err := s.Funnel(context.Background(), march[0], march[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := funnelLines(stages); n != 6 || g != want {
+		t.Errorf("the store's funnel: cohort %d\n%s\nwant 6\n%s", n, g, want)
 	}
 
 	// A period without new leads has an empty funnel, not an error.
@@ -59,6 +55,101 @@ func TestFunnelOfCohort(t *testing.T) {
 	for _, st := range report.Funnel(nil) {
 		if st.Reached != 0 || st.ToNext != nil || st.MedianTime != nil {
 			t.Errorf("empty funnel stage %+v", st)
+		}
+	}
+	n, stages, err = empty.Funnel(context.Background(), march[0], march[1])
+	if err != nil || n != 0 || funnelLines(stages) != funnelLines(report.Funnel(nil)) {
+		t.Fatalf("the store's empty funnel: %d %s %v", n, funnelLines(stages), err)
+	}
+}
+
+// funnelLines renders a funnel as "stage reached [to next] [median of timed]" lines.
+func funnelLines(stages []report.FunnelStage) string {
+	var got []string
+	for _, st := range stages {
+		line := fmt.Sprintf("%s %d", st.Stage, st.Reached)
+		if st.ToNext != nil {
+			line += " " + st.ToNext.RatString()
+		}
+		if st.MedianTime != nil {
+			line += fmt.Sprintf(" %s of %d", *st.MedianTime, st.Timed)
+		}
+		got = append(got, line)
+	}
+	return strings.Join(got, "\n")
+}
+
+// The store's funnel is report.Funnel over the stage entries, for periods that cut days
+// in parts, with stages skipped, entered out of ladder order, moved back and
+// disqualified, and contacts merged and the merge undone.
+func TestFunnelMatchesEntries(t *testing.T) {
+	s := reportWorld(t)
+	ctx := context.Background()
+	ids := map[string]int64{}
+	for i, who := range []string{"ivy", "jon", "kim", "lou", "max", "ned"} {
+		out, err := s.Ingest(ctx, []store.Capture{{Type: "form_submit", Email: who + "@example.com", OccurredAt: mar(20+i, 7+i), Channel: "email", Touch: true}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[who] = out[0].ContactID
+	}
+	move := func(who, stage string, at time.Time) {
+		t.Helper()
+		s.Now = func() time.Time { return at }
+		if _, err := s.SetStage(ctx, ids[who], stage, "test", "test"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	move("ivy", "mql", mar(21, 9))
+	move("ivy", "lead", mar(22, 9)) // back: her entries stay
+	move("ivy", "sql", mar(23, 9))
+	move("jon", "customer", mar(23, 9)) // skips mql, sql and opportunity at one time
+	move("kim", "disqualified", mar(24, 9))
+	move("lou", "opportunity", mar(25, 11))
+	move("lou", "customer", mar(25, 11).Add(90*time.Minute))
+	move("max", "sql", mar(27, 9))
+	m, err := s.MergeContacts(ctx, ids["max"], ids["ned"], "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.MergeContacts(ctx, ids["lou"], ids["kim"], "test"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.UndoMerge(ctx, m.ID, "test"); err != nil {
+		t.Fatal(err)
+	}
+	periods := [][2]time.Time{march, {mar(4, 12), mar(23, 8)}, {mar(20, 0), mar(26, 0)}, {mar(5, 9), mar(5, 9).Add(time.Hour)},
+		{time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)}}
+	for _, p := range periods {
+		for _, dense := range []int64{4, 0} { // entries grouped by lists per id, then by sorting
+			restore := store.SetFunnelDenseSpan(dense)
+			compareFunnel(t, s, p)
+			restore()
+		}
+		if p == march {
+			if _, entries, _ := s.FunnelEntries(ctx, p[0], p[1]); !strings.Contains(funnelLines(report.Funnel(entries)), "customer 6") {
+				t.Errorf("March: the world changed, the comparison proves less")
+			}
+		}
+	}
+}
+
+// compareFunnel compares the store's funnel of period p with report.Funnel over its entries.
+func compareFunnel(t *testing.T, s *store.Store, p [2]time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	{
+		n, entries, err := s.FunnelEntries(ctx, p[0], p[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := funnelLines(report.Funnel(entries))
+		got, stages, err := s.Funnel(ctx, p[0], p[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != n || funnelLines(stages) != want {
+			t.Errorf("%s – %s: cohort %d, funnel\n%s\nwant %d\n%s", p[0], p[1], got, funnelLines(stages), n, want)
 		}
 	}
 }

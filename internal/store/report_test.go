@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"math/big"
 	"slices"
 	"strings"
 	"testing"
@@ -120,10 +121,15 @@ func cmpOr(a, b string) string {
 	return b
 }
 
-// reportLines renders rows as "channel/campaign leads mqls sqls customers cost hours revenue".
-func reportLines(rep report.Report) string {
+// reportLinesAt renders rows as "channel/campaign leads mqls sqls customers cost hours
+// revenue", customers as a fraction, or as decimals when decimals > 0.
+func reportLinesAt(rep report.Report, decimals int) string {
 	line := func(name string, m report.Metrics) string {
-		return fmt.Sprintf("%s %d %d %d %s %d %s %d", name, m.NewLeads, m.MQLs, m.SQLs, m.Customers.RatString(), m.Cost, m.Hours().RatString(), m.Revenue)
+		customers := m.Customers.RatString()
+		if decimals > 0 {
+			customers = m.Customers.FloatString(decimals)
+		}
+		return fmt.Sprintf("%s %d %d %d %s %d %s %d", name, m.NewLeads, m.MQLs, m.SQLs, customers, m.Cost, m.Hours().RatString(), m.Revenue)
 	}
 	var out []string
 	for _, r := range rep.Rows {
@@ -191,38 +197,136 @@ func TestSourcesReportData(t *testing.T) {
 	}
 }
 
-// The report end to end on the store's data, by hand.
+// The report end to end on the store's data, by hand, under every model.
+//
+// Every model shares the same cohort: new leads direct 1 (Dan, no touch and no campaign),
+// organic 1 (Cleo, no campaign), Spring search 2 (Ada by her anonymous visit, Eve), Newsletter 1
+// (Gus), Fair 1 (Bob); mqls and sqls by the same first touch; Fay (created before the period)
+// and Hal (after it) are in no row. Costs dated in the period only: Spring 500.00 and 10 h
+// (999.00 on 02-28 and 777.00 on 04-01 fall outside), Fair 200.00 and 2.5 h, Newsletter 1.25 h
+// and no money. What the models share are the four customers:
+//
+//	Ada   counted touches, earliest first: S = Spring 03-03 10:00 (first), N = Newsletter
+//	      03-04 09:00 (lead-creating), O = organic 03-06 09:00, F = Fair 03-08 12:00
+//	      (opportunity-creating: the last at or before she entered opportunity at 12:00),
+//	      D = direct 03-09 09:00 (last); the Newsletter click on 03-20 comes after the win
+//	      on 03-10 09:00 and gets nothing. One deal of 1000.01.
+//	Cleo  one touch, organic, no campaign: all of every model, and her 50.00.
+//	Eve   touches S = Spring 03-11 09:00 (first and lead-creating), R = referral 03-12
+//	      09:00 (Eve2's, merged in; opportunity-creating and last); Eve2's deal of 300.00 won
+//	      03-13 09:00.
+//	Gus   one touch, Newsletter: all of every model; a customer by hand, no deal.
+//
+// Money: each part is rounded down to the cent and the cents left over go to the first
+// touch (S), so the revenue always totals 1350.01 and the customers 4.
 func TestSourcesReportBuilt(t *testing.T) {
 	s := reportWorld(t)
 	tests := []struct {
 		model    attribution.Model
 		grouping report.Grouping
 		want     string
+		// decimals > 0 prints customers as decimals: time_decay's shares of these journeys
+		// are powers of 2^(1/168 h), irrational, so the store holds them on a 2^-62 grid.
+		decimals int
 	}{
-		{attribution.FirstTouch, report.ByCampaign, `direct/- 1 0 0 0 0 0 0
+		{model: attribution.FirstTouch, grouping: report.ByCampaign, want: `direct/- 1 0 0 0 0 0 0
 organic_search/- 1 1 1 1 0 0 5000
 paid_search/Spring search 2 2 2 2 50000 10 130001
 email/Newsletter 1 1 1 1 0 5/4 0
 event/Fair 1 1 0 0 20000 5/2 0
 total 6 5 4 4 70000 55/4 135001`},
-		// Ada's 1000.01 in fifths, the first fifth taking the 0.01; Eve and Eve2's touches
-		// share the 300.00 that Eve2 won before the merge.
-		{attribution.Linear, report.ByCampaign, `direct/- 1 0 0 1/5 0 0 20000
+		// last_touch: Ada all to D (direct, 100001), Eve all to R (referral, 30000). Spring
+		// and Fair keep their leads and costs but no customer; referral has a customer and
+		// no lead.
+		{model: attribution.LastTouch, grouping: report.ByChannelCampaign, want: `direct/- 1 0 0 1 0 0 100001
+organic_search/- 1 1 1 1 0 0 5000
+paid_search/Spring search 2 2 2 0 50000 10 0
+email/Newsletter 1 1 1 1 0 5/4 0
+referral/- 0 0 0 1 0 0 30000
+event/Fair 1 1 0 0 20000 5/2 0
+total 6 5 4 4 70000 55/4 135001`},
+		// linear: Ada's 1000.01 in fifths (200.002 each: 200.00, the first fifth taking the
+		// 0.01); Eve and Eve2's touches share the 300.00 in halves.
+		// Spring 1/5 + 1/2 = 7/10 and 200.01 + 150.00; organic 1 + 1/5.
+		{model: attribution.Linear, grouping: report.ByCampaign, want: `direct/- 1 0 0 1/5 0 0 20000
 organic_search/- 1 1 1 6/5 0 0 25000
 paid_search/Spring search 2 2 2 7/10 50000 10 35001
 email/Newsletter 1 1 1 6/5 0 5/4 20000
 referral/- 0 0 0 1/2 0 0 15000
 event/Fair 1 1 0 1/5 20000 5/2 20000
 total 6 5 4 4 70000 55/4 135001`},
+		// u_shaped (40 % first, 40 % lead-creating, 20 % spread): Ada S 2/5, N 2/5, and O, F, D
+		// 1/5 ÷ 3 = 1/15 each; money 100001 × 2/5 = 40000.4 → 400.00 for S and N, × 1/15 =
+		// 6666.73 → 66.66 for each of O, F, D; 99998 handed out, 3 cents more to S: 400.03.
+		// Eve: S holds first and lead-creating, 4/5; R gets the spread, 1/5: 240.00 and 60.00.
+		// Spring 2/5 + 4/5 = 6/5, 400.03 + 240.00; organic 1 + 1/15; Newsletter 2/5 + 1 (Gus).
+		{model: attribution.UShaped, grouping: report.ByCampaign, want: `direct/- 1 0 0 1/15 0 0 6666
+organic_search/- 1 1 1 16/15 0 0 11666
+paid_search/Spring search 2 2 2 6/5 50000 10 64003
+email/Newsletter 1 1 1 7/5 0 5/4 40000
+referral/- 0 0 0 1/5 0 0 6000
+event/Fair 1 1 0 1/15 20000 5/2 6666
+total 6 5 4 4 70000 55/4 135001`},
 		// W-shaped: Ada 30 % to the Spring search visit, the Newsletter form and the Fair
 		// meeting, 5 % to the two others; Eve's two touches hold all positions, 2 : 1.
-		{attribution.WShaped, report.ByChannel, `direct/- 1 0 0 1/20 0 0 5000
+		{model: attribution.WShaped, grouping: report.ByChannel, want: `direct/- 1 0 0 1/20 0 0 5000
 organic_search/- 1 1 1 21/20 0 0 10000
 paid_search/- 2 2 2 29/30 50000 10 50001
 email/- 1 1 1 13/10 0 5/4 30000
 referral/- 0 0 0 1/3 0 0 10000
 event/- 1 1 0 3/10 20000 5/2 30000
 total 6 5 4 4 70000 55/4 135001`},
+		// full_path (22.5 % = 9/40 each to first, lead-creating, opportunity-creating and
+		// last, 10 % spread): Ada S, N, F, D 9/40 each, O the spread 1/10; money 100001 ×
+		// 9/40 = 22500.225 → 225.00 four times, O 10000.1 → 100.00; 1 cent more to S.
+		// Eve: S holds first and lead-creating (18/40), R opportunity-creating and last
+		// (18/40), no touch is left for the spread, so it goes 18 : 18: 1/2 each, 150.00.
+		// Spring 9/40 + 1/2 = 29/40, 225.01 + 150.00; organic 1 + 1/10; Newsletter 9/40 + 1.
+		{model: attribution.FullPath, grouping: report.ByCampaign, want: `direct/- 1 0 0 9/40 0 0 22500
+organic_search/- 1 1 1 11/10 0 0 15000
+paid_search/Spring search 2 2 2 29/40 50000 10 37501
+email/Newsletter 1 1 1 49/40 0 5/4 22500
+referral/- 0 0 0 1/2 0 0 15000
+event/Fair 1 1 0 9/40 20000 5/2 22500
+total 6 5 4 4 70000 55/4 135001`},
+		// j_shaped (20 % first, 60 % last, 20 % spread): Ada S 1/5, D 3/5, N, O, F 1/15 each;
+		// money S 20000.2 → 200.00, D 60000.6 → 600.00, 66.66 three times; 99998, so S 200.03.
+		// Eve: S first 8/40, R last 24/40, nothing to spread over: 1/4 and 3/4, 75.00 and 225.00.
+		// Spring 1/5 + 1/4 = 9/20, 200.03 + 75.00.
+		{model: attribution.JShaped, grouping: report.ByCampaign, want: `direct/- 1 0 0 3/5 0 0 60000
+organic_search/- 1 1 1 16/15 0 0 11666
+paid_search/Spring search 2 2 2 9/20 50000 10 27503
+email/Newsletter 1 1 1 16/15 0 5/4 6666
+referral/- 0 0 0 3/4 0 0 22500
+event/Fair 1 1 0 1/15 20000 5/2 6666
+total 6 5 4 4 70000 55/4 135001`},
+		// inverse_j (60 % first, 20 % last, 20 % spread): Ada S 3/5, D 1/5, N, O, F 1/15;
+		// money S 600.00 + 3 cents = 600.03, D 200.00, 66.66 three times. Eve 3/4 and 1/4:
+		// 225.00 and 75.00. Spring 3/5 + 3/4 = 27/20, 600.03 + 225.00.
+		{model: attribution.InverseJ, grouping: report.ByCampaign, want: `direct/- 1 0 0 1/5 0 0 20000
+organic_search/- 1 1 1 16/15 0 0 11666
+paid_search/Spring search 2 2 2 27/20 50000 10 82503
+email/Newsletter 1 1 1 16/15 0 5/4 6666
+referral/- 0 0 0 1/4 0 0 7500
+event/Fair 1 1 0 1/15 20000 5/2 6666
+total 6 5 4 4 70000 55/4 135001`},
+		// time_decay (weight 2^(-h/168) for a touch h hours before the win): Ada, won 03-10
+		// 09:00: S 167 h, N 144 h, O 96 h, F 45 h, D 24 h; weights 0.502067, 0.552045,
+		// 0.672950, 0.830552, 0.905724, sum 3.463338; shares 0.144966, 0.159397, 0.194307,
+		// 0.239813, 0.261518. Money: 14496.77 → 14496, 15939.83 → 15939, 19430.87 → 19430,
+		// 23981.50 → 23981, 26152.02 → 26152, sum 99998: S 14499.
+		// Eve, won 03-13 09:00: S 48 h, R 24 h; weights 2^(-2/7) = 0.820335 and 2^(-1/7) =
+		// 0.905724; shares 0.475265 and 0.524735; money 14257.95 → 14257 and 15742.05 →
+		// 15742, sum 29999: S 14258.
+		// Spring 0.144966 + 0.475265 = 0.620231, 144.99 + 142.58 = 287.57; organic
+		// 1.194307, 50.00 + 194.30; Newsletter 1.159397.
+		{model: attribution.TimeDecay, grouping: report.ByCampaign, decimals: 4, want: `direct/- 1 0 0 0.2615 0 0 26152
+organic_search/- 1 1 1 1.1943 0 0 24430
+paid_search/Spring search 2 2 2 0.6202 50000 10 28757
+email/Newsletter 1 1 1 1.1594 0 5/4 15939
+referral/- 0 0 0 0.5247 0 0 15742
+event/Fair 1 1 0 0.2398 20000 5/2 23981
+total 6 5 4 4.0000 70000 55/4 135001`},
 	}
 	for _, tt := range tests {
 		d, err := s.SourcesReport(context.Background(), march[0], march[1], tt.model)
@@ -230,9 +334,68 @@ total 6 5 4 4 70000 55/4 135001`},
 			t.Fatal(err)
 		}
 		rep := report.Build(*d, report.Options{Grouping: tt.grouping, Model: tt.model})
-		if got := reportLines(rep); got != tt.want {
+		if got := reportLinesAt(rep, tt.decimals); got != tt.want {
 			t.Errorf("%s by %s:\n%s\nwant\n%s", tt.model, tt.grouping, got, tt.want)
 		}
+		// The facts the store keeps and the direct computation give the same report.
+		direct, err := s.SourcesReportDirect(context.Background(), march[0], march[1], tt.model != attribution.FirstTouch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := reportLinesAt(report.Build(*direct, report.Options{Grouping: tt.grouping, Model: tt.model}), tt.decimals); got != tt.want {
+			t.Errorf("%s by %s, computed directly:\n%s\nwant\n%s", tt.model, tt.grouping, got, tt.want)
+		}
+	}
+}
+
+// The ratios of SPEC section 8 on the store's data, by hand: a zero denominator is null.
+func TestSourcesReportRatios(t *testing.T) {
+	s := reportWorld(t)
+	d, err := s.SourcesReport(context.Background(), march[0], march[1], attribution.LastTouch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := report.Build(*d, report.Options{Grouping: report.ByCampaign, Model: attribution.LastTouch})
+	rat := func(r *big.Rat) string {
+		if r == nil {
+			return "null"
+		}
+		return r.RatString()
+	}
+	num := func(n *big.Int) string {
+		if n == nil {
+			return "null"
+		}
+		return n.String()
+	}
+	line := func(name string, m report.Metrics) string {
+		return fmt.Sprintf("%s conv %s cpl %s cac %s roi %s hpl %s", name, rat(m.ConversionRate()), num(m.CostPerLead()), num(m.CAC()), rat(m.ROI()), rat(m.HoursPerLead()))
+	}
+	var got []string
+	for _, r := range rep.Rows {
+		name := r.Channel + "/-"
+		if r.Campaign != nil {
+			name = r.Channel + "/" + r.Campaign.Name
+		}
+		got = append(got, line(name, r.Metrics))
+	}
+	got = append(got, line("total", rep.Totals))
+	// Under last_touch (see TestSourcesReportBuilt): no cost gives a null roi but a cac
+	// and cpl of 0; Spring and Fair have costs and no customer: cac null, roi (0 − cost) /
+	// cost = −1; referral has a customer and no lead: conversion, cpl and hours per lead
+	// null. Totals: 4/6 = 2/3; 70000/6 = 11666.67 → 11667; 70000/4 = 17500; (135001 −
+	// 70000)/70000 = 65001/70000; 13.75 h / 6 = 55/24.
+	want := []string{
+		"direct/- conv 1 cpl 0 cac 0 roi null hpl 0",
+		"organic_search/- conv 1 cpl 0 cac 0 roi null hpl 0",
+		"paid_search/Spring search conv 0 cpl 25000 cac null roi -1 hpl 5",
+		"email/Newsletter conv 1 cpl 0 cac 0 roi null hpl 5/4",
+		"referral/- conv null cpl null cac 0 roi null hpl null",
+		"event/Fair conv 0 cpl 20000 cac null roi -1 hpl 5/2",
+		"total conv 2/3 cpl 11667 cac 17500 roi 65001/70000 hpl 55/24",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("ratios:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 

@@ -240,3 +240,7 @@ func SwapChunkForTest(n int) func() {
 	swapChunk = n
 	return func() { swapChunk = c }
 }
+
+// AfterDecayWriteForTest has f run in each transaction of the decay refresh after it
+// wrote the scores of the contacts ids; an error from f fails the transaction.
+func AfterDecayWriteForTest(s *Store, f func(ids []int64) error) { s.afterDecayWrite = f }

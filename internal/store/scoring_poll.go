@@ -210,7 +210,13 @@ func (s *Store) RefreshDecay(ctx context.Context, age time.Duration, limit int) 
 		if err != nil {
 			return err
 		}
-		return applyScores(ctx, tx, run, scores, func(int64) string { return "decay" }, false)
+		if err := applyScores(ctx, tx, run, scores, func(int64) string { return "decay" }, false); err != nil {
+			return err
+		}
+		if h := s.afterDecayWrite; h != nil {
+			return h(ids)
+		}
+		return nil
 	})
 	if err == nil && s.engine == Postgres {
 		s.decayAfter.Store(next)

@@ -73,9 +73,35 @@ func startRecompute(ctx context.Context, tx *Tx, version int64) (int64, error) {
 	if _, err := tx.exec(ctx, `UPDATE scoring_recomputes SET state = 'superseded', finished_at = ? WHERE state = 'running'`, ts(tx.s.Now())); err != nil {
 		return 0, err
 	}
+	// Where the event scorer stands: see lateContacts.
+	var scorerMark int64
+	var scorerGaps string
+	if err := tx.queryRow(ctx, `SELECT event_id, gaps FROM scoring_watermark WHERE name = 'events'`).Scan(&scorerMark, &scorerGaps); err != nil {
+		return 0, err
+	}
+	if tx.s.engine == Postgres && lastEvent > scorerMark && lastEvent-scorerMark <= maxLateScan {
+		// The events the scorer has not read yet but that are committed are seen by
+		// the recompute's reads: only the missing ids among them can commit late.
+		ids, err := idRows(tx.query(ctx, `SELECT id FROM events WHERE id > ? AND id <= ? ORDER BY id`, scorerMark, lastEvent))
+		if err != nil {
+			return 0, err
+		}
+		gaps := parseGaps(scorerGaps)
+		now, next := tx.s.Now(), scorerMark+1
+		for _, id := range ids {
+			for ; next < id && len(gaps) <= maxLateGaps; next++ {
+				gaps[next] = now
+			}
+			next = id + 1
+		}
+		if len(gaps) <= maxLateGaps { // else the whole range stays to look at
+			scorerMark, scorerGaps = lastEvent, formatGaps(gaps)
+		}
+	}
 	var id int64
-	if err := tx.queryRow(ctx, `INSERT INTO scoring_recomputes (version, state, total, start_event_id, started_at) VALUES (?, 'running', ?, ?, ?) RETURNING id`,
-		version, total, lastEvent, ts(tx.s.Now())).Scan(&id); err != nil {
+	if err := tx.queryRow(ctx, `INSERT INTO scoring_recomputes (version, state, total, start_event_id, started_at, scorer_event_id, scorer_gaps)
+		VALUES (?, 'running', ?, ?, ?, ?, ?) RETURNING id`,
+		version, total, lastEvent, ts(tx.s.Now()), scorerMark, scorerGaps).Scan(&id); err != nil {
 		return 0, err
 	}
 	payload, _ := json.Marshal(map[string]int64{"recompute_id": id})
@@ -240,7 +266,7 @@ func finishRecompute(ctx context.Context, tx *Tx, id int64, run *scoreRun, start
 	}
 	mark("history")
 	// Read before the stage moves below add their own events.
-	late, err := contactsWithEventsAfter(ctx, tx, startEvent)
+	late, err := lateContacts(ctx, tx, id, startEvent)
 	if err != nil {
 		return err
 	}
@@ -363,9 +389,65 @@ func dropStaged(ctx context.Context, tx *Tx, id int64) error {
 	return err
 }
 
-// contactsWithEventsAfter lists the contacts (merged ones as the contact they were
-// merged into) with events after an event id.
-func contactsWithEventsAfter(ctx context.Context, tx *Tx, eventID int64) ([]int64, error) {
-	return idRows(tx.query(ctx, `SELECT DISTINCT COALESCE(c.merged_into_id, c.id) FROM events e JOIN contacts c ON c.id = e.contact_id
-		WHERE e.id > ? ORDER BY 1`, eventID))
+// maxLateScan and maxLateGaps bound what a recompute's start reads to narrow the
+// events lateContacts looks at to the ids that were missing (not committed) when it
+// started: the events the scorer had yet to read, when they are at most maxLateScan,
+// with at most maxLateGaps missing. Past those bounds every event the scorer read
+// since the start is looked at.
+const (
+	maxLateScan = 100_000
+	maxLateGaps = 10_000
+)
+
+// lateContacts returns the contacts (merged ones as the contact they were merged
+// into) whose staged scores may lack an event that the event scorer has meanwhile
+// scored under the old rules, for finishRecompute to score them again under the new
+// ones. They are the contacts of the events after startEvent (the newest event when
+// the recompute started), and of the events with lower ids that were not committed
+// yet at the start: on PostgreSQL a transaction draws its ids before it commits, so
+// a recompute's reads can miss such an event and the scorer score it after them.
+// Those are among the events the scorer had not read at the start (after its mark,
+// or among the ids it was waiting for) and has read since; the ones it reads after
+// the swap are scored under the new rules anyway. SQLite needs none of this: its ids
+// follow commit order.
+func lateContacts(ctx context.Context, tx *Tx, id, startEvent int64) ([]int64, error) {
+	const byContact = `SELECT DISTINCT COALESCE(c.merged_into_id, c.id) FROM events e JOIN contacts c ON c.id = e.contact_id WHERE `
+	late, err := idRows(tx.query(ctx, byContact+`e.id > ? ORDER BY 1`, startEvent))
+	if err != nil || tx.s.engine != Postgres {
+		return late, err // SQLite commits one writer at a time: ids follow commit order
+	}
+	var mark sql.NullInt64
+	var gapText sql.NullString
+	if err := tx.queryRow(ctx, `SELECT scorer_event_id, scorer_gaps FROM scoring_recomputes WHERE id = ?`, id).Scan(&mark, &gapText); err != nil {
+		return nil, err
+	}
+	if !mark.Valid {
+		return late, nil // started before the mark was kept
+	}
+	var now int64
+	if err := tx.queryRow(ctx, `SELECT event_id FROM scoring_watermark WHERE name = 'events'`).Scan(&now); err != nil {
+		return nil, err
+	}
+	if upto := min(now, startEvent); upto > mark.Int64 {
+		more, err := idRows(tx.query(ctx, byContact+`e.id > ? AND e.id <= ?`, mark.Int64, upto))
+		if err != nil {
+			return nil, err
+		}
+		late = append(late, more...)
+	}
+	var waited []int64
+	for gap := range parseGaps(gapText.String) {
+		if gap <= startEvent {
+			waited = append(waited, gap)
+		}
+	}
+	for part := range slices.Chunk(waited, 1000) {
+		more, err := idRows(tx.query(ctx, byContact+`e.id IN (`+placeholders(len(part))+`)`, int64Args(part)...))
+		if err != nil {
+			return nil, err
+		}
+		late = append(late, more...)
+	}
+	slices.Sort(late)
+	return slices.Compact(late), nil
 }

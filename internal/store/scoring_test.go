@@ -375,11 +375,17 @@ func TestRecomputeSupersededAndLateEvents(t *testing.T) {
 	}
 }
 
-// An event id committed after a higher one is still scored.
-func TestWatermarkWaitsForLateCommits(t *testing.T) {
+func clickRules(points int) scoring.Rules {
+	return scoring.Rules{Engagement: []scoring.EngagementRule{{EventType: "email_click", Points: points}}}
+}
+
+// clickScoring opens a store with one lead, ada, under rules that give an email
+// click 10 points, every contact rescored and the event scorer caught up.
+func clickScoring(t *testing.T) (*store.Store, *scoreClock, []store.Captured) {
+	t.Helper()
 	s, clk := scoringStore(t)
 	r := mustIngest(t, s, store.Capture{Type: "form_submit", Email: "ada@acme.example", OccurredAt: clk.t, Stage: lifecycle.Lead})
-	_, rc, err := s.PutScoringRules(ctx, scoring.Rules{Engagement: []scoring.EngagementRule{{EventType: "email_click", Points: 10}}}, "user:1")
+	_, rc, err := s.PutScoringRules(ctx, clickRules(10), "user:1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -387,6 +393,12 @@ func TestWatermarkWaitsForLateCommits(t *testing.T) {
 	if _, err := s.ScoreNewEvents(ctx, 100); err != nil {
 		t.Fatal(err)
 	}
+	return s, clk, r
+}
+
+// An event id committed after a higher one is still scored.
+func TestWatermarkWaitsForLateCommits(t *testing.T) {
+	s, clk, r := clickScoring(t)
 	base := r[0].EventID + 100
 	if err := s.InsertEventWithID(ctx, base+2, r[0].ContactID, "email_click", clk.t); err != nil {
 		t.Fatal(err)
@@ -621,5 +633,52 @@ func TestEventScorerNeverWaitsForAConnectionItHolds(t *testing.T) {
 	}
 	if _, e, _ := scoresOf(t, s, mustIngest(t, s, pageView("p7@acme.example", "/blog", start))[0].ContactID); e != 20 {
 		t.Fatalf("engagement %d, want 20", e)
+	}
+}
+
+// An event whose id is below the newest when a recompute started but which commits
+// later (PostgreSQL draws ids before commit), and which the event scorer scores under
+// the old rules before the swap, counts in the contact's new scores: whether the
+// scorer had read past its id when the recompute started (it then waits for it as a
+// gap) or not.
+func TestRecomputeCountsEventsCommittedLate(t *testing.T) {
+	for _, scorerAhead := range []bool{true, false} {
+		t.Run(fmt.Sprintf("scorer_ahead=%v", scorerAhead), func(t *testing.T) {
+			s, clk, r := clickScoring(t)
+			if s.Engine() != store.Postgres {
+				t.Skip("SQLite commits one writer at a time: an event never commits below a visible id")
+			}
+			base := r[0].EventID + 100
+			if err := s.InsertEventWithID(ctx, base+2, r[0].ContactID, "email_click", clk.t); err != nil {
+				t.Fatal(err)
+			}
+			if scorerAhead {
+				if _, err := s.ScoreNewEvents(ctx, 100); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, rc, err := s.PutScoringRules(ctx, clickRules(25), "user:1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if done, err := s.RecomputeStep(ctx, rc.ID, 1000); err != nil || done {
+				t.Fatal("staging", done, err)
+			}
+			// The lower id commits after the contact was staged with one click, and the
+			// scorer scores both clicks under the rules still in force.
+			if err := s.InsertEventWithID(ctx, base+1, r[0].ContactID, "email_click", clk.t); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.ScoreNewEvents(ctx, 100); err != nil {
+				t.Fatal(err)
+			}
+			if _, e, _ := scoresOf(t, s, r[0].ContactID); e != 20 {
+				t.Fatalf("engagement under the old rules %d, want 20", e)
+			}
+			finishRecompute(t, s, rc, 1000)
+			if _, e, _ := scoresOf(t, s, r[0].ContactID); e != 50 {
+				t.Fatalf("engagement after the recompute %d, want 50 (two clicks of 25)", e)
+			}
+		})
 	}
 }

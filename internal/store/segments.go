@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/lodestone-hq/lodestone/internal/errs"
 	"github.com/lodestone-hq/lodestone/internal/filter"
@@ -50,6 +51,12 @@ func scanSegment(r scanner) (*Segment, error) {
 	return &g, nil
 }
 
+// plainText reports text both engines store as it is: valid UTF-8 without NUL,
+// which PostgreSQL refuses in text and SQLite would keep.
+func plainText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+}
+
 func validSegment(g *Segment) error {
 	g.Name = strings.TrimSpace(g.Name)
 	switch {
@@ -57,8 +64,12 @@ func validSegment(g *Segment) error {
 		return errs.Field("name", "is required")
 	case len(g.Name) > 200:
 		return errs.Field("name", "has at most 200 characters")
+	case !plainText(g.Name):
+		return errs.Field("name", "must be valid UTF-8 text without NUL characters")
 	case len(g.Description) > 2000:
 		return errs.Field("description", "has at most 2000 characters")
+	case !plainText(g.Description):
+		return errs.Field("description", "must be valid UTF-8 text without NUL characters")
 	case g.Kind != SegmentDynamic && g.Kind != SegmentStatic:
 		return errs.Field("kind", "is dynamic (a filter) or static (a list of contacts)")
 	case g.Kind == SegmentStatic && g.Filter.Expr != nil && !g.Filter.IsAll():
@@ -93,8 +104,20 @@ func segmentNameTaken(ctx context.Context, tx *Tx, name string, except int64) er
 
 // CreateSegment stores a new segment; its name is unique.
 func (s *Store) CreateSegment(ctx context.Context, g Segment, actor string) (*Segment, error) {
+	return s.CreateSegmentWith(ctx, g, nil, actor)
+}
+
+// CreateSegmentWith stores a new static segment with its first members, in one
+// transaction: a list with an id that is no contact's leaves nothing behind.
+func (s *Store) CreateSegmentWith(ctx context.Context, g Segment, contactIDs []int64, actor string) (*Segment, error) {
 	if err := validSegment(&g); err != nil {
 		return nil, err
+	}
+	if len(contactIDs) > 0 && g.Kind != SegmentStatic {
+		return nil, errs.Field("contact_ids", "a dynamic segment's members are whoever its filter matches")
+	}
+	if len(contactIDs) > MaxSegmentChange {
+		return nil, errs.Field("contact_ids", "has at most %d ids a request", MaxSegmentChange)
 	}
 	f, err := g.filterJSON()
 	if err != nil {
@@ -109,9 +132,16 @@ func (s *Store) CreateSegment(ctx context.Context, g Segment, actor string) (*Se
 		}
 		if err := tx.queryRow(ctx, `INSERT INTO segments (name, description, kind, filter, created_by, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, g.Name, g.Description, g.Kind, f, actor, ts(g.CreatedAt), ts(g.UpdatedAt)).Scan(&g.ID); err != nil {
+			return uniqueConflict(err, errs.E(errs.Conflict, "name", "a segment named %q exists already", g.Name))
+		}
+		if err := audit(ctx, tx, actor, "segment.create", "segment:"+itoa(g.ID), map[string]any{"name": g.Name, "kind": g.Kind, "filter": g.Filter.String()}); err != nil {
 			return err
 		}
-		return audit(ctx, tx, actor, "segment.create", "segment:"+itoa(g.ID), map[string]any{"name": g.Name, "kind": g.Kind, "filter": g.Filter.String()})
+		if len(contactIDs) == 0 {
+			return nil
+		}
+		_, err := writeMembers(ctx, tx, g.ID, contactIDs, actor, true)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -145,7 +175,7 @@ func (s *Store) UpdateSegment(ctx context.Context, g Segment, actor string) (*Se
 		res, err := tx.exec(ctx, `UPDATE segments SET name = ?, description = ?, filter = ?, updated_at = ? WHERE id = ?`,
 			g.Name, g.Description, f, ts(g.UpdatedAt), g.ID)
 		if err != nil {
-			return err
+			return uniqueConflict(err, errs.E(errs.Conflict, "name", "a segment named %q exists already", g.Name))
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errs.NotFoundf("segment %d not found", g.ID)
@@ -275,40 +305,54 @@ func (s *Store) changeMembers(ctx context.Context, id int64, contactIDs []int64,
 	err = s.RunInTx(ctx, func(tx *Tx) error {
 		changed = 0
 		now := ts(s.Now())
-		for i, cid := range contactIDs {
-			var n int
-			if add {
-				if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM contacts WHERE id = ?`, cid).Scan(&n); err != nil {
-					return err
-				}
-				if n == 0 {
-					return errs.E(errs.Invalid, fmt.Sprintf("contact_ids[%d]", i), "no contact with id %d", cid)
-				}
-			}
-			var res sql.Result
-			var err error
-			if add {
-				res, err = tx.exec(ctx, `INSERT INTO segment_members (segment_id, contact_id, added_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, id, cid, now)
-			} else {
-				res, err = tx.exec(ctx, `DELETE FROM segment_members WHERE segment_id = ? AND contact_id = ?`, id, cid)
-			}
-			if err != nil {
-				return err
-			}
-			k, _ := res.RowsAffected()
-			changed += int(k)
-		}
-		if _, err := tx.exec(ctx, `UPDATE segments SET updated_at = ? WHERE id = ?`, now, id); err != nil {
+		// Touching the segment first locks it against a delete until this commits; one
+		// deleted since it was read above is not found, rather than a foreign key error.
+		res, err := tx.exec(ctx, `UPDATE segments SET updated_at = ? WHERE id = ?`, now, id)
+		if err != nil {
 			return err
 		}
-		action := "segment.remove_members"
-		if add {
-			action = "segment.add_members"
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.NotFoundf("segment %d not found", id)
 		}
-		return audit(ctx, tx, actor, action, "segment:"+itoa(id), map[string]any{"contact_ids": contactIDs, "changed": changed})
+		changed, err = writeMembers(ctx, tx, id, contactIDs, actor, add)
+		return err
 	})
 	if err != nil {
 		return 0, err
 	}
 	return changed, nil
+}
+
+// writeMembers adds contacts to a segment or takes them out, in tx, and audits it.
+func writeMembers(ctx context.Context, tx *Tx, id int64, contactIDs []int64, actor string, add bool) (int, error) {
+	now := ts(tx.s.Now())
+	changed := 0
+	for i, cid := range contactIDs {
+		var n int
+		if add {
+			if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM contacts WHERE id = ?`, cid).Scan(&n); err != nil {
+				return 0, err
+			}
+			if n == 0 {
+				return 0, errs.E(errs.Invalid, fmt.Sprintf("contact_ids[%d]", i), "no contact with id %d", cid)
+			}
+		}
+		var res sql.Result
+		var err error
+		if add {
+			res, err = tx.exec(ctx, `INSERT INTO segment_members (segment_id, contact_id, added_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, id, cid, now)
+		} else {
+			res, err = tx.exec(ctx, `DELETE FROM segment_members WHERE segment_id = ? AND contact_id = ?`, id, cid)
+		}
+		if err != nil {
+			return 0, err
+		}
+		k, _ := res.RowsAffected()
+		changed += int(k)
+	}
+	action := "segment.remove_members"
+	if add {
+		action = "segment.add_members"
+	}
+	return changed, audit(ctx, tx, actor, action, "segment:"+itoa(id), map[string]any{"contact_ids": contactIDs, "changed": changed})
 }

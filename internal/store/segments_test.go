@@ -1,8 +1,10 @@
 package store_test
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -149,5 +151,67 @@ func TestSegmentStatic(t *testing.T) {
 	f, _ := filter.Parse(`country = "DE"`)
 	if _, err := s.CreateSegment(ctx, store.Segment{Name: "x", Kind: store.SegmentStatic, Filter: f}, "user:1"); !errs.Is(err, errs.Invalid) {
 		t.Errorf("a static segment with a filter: %v", err)
+	}
+}
+
+// TestSegmentTextRefusedByName proves that a segment's name and description are
+// checked for what neither engine stores faithfully: a NUL byte was stored by SQLite
+// and a 500 on PostgreSQL, and invalid UTF-8 (from a URL-encoded screen post) the same.
+// Both are refused by field, on creation and on change, and nothing is written.
+func TestSegmentTextRefusedByName(t *testing.T) {
+	s := storetest.Open(t)
+	for _, tt := range []struct {
+		g     store.Segment
+		field string
+	}{
+		{store.Segment{Name: "Fair\x00", Kind: store.SegmentStatic}, "name"},
+		{store.Segment{Name: "Fair \xff", Kind: store.SegmentStatic}, "name"},
+		{store.Segment{Name: "Fair", Description: "met at the \x00 booth", Kind: store.SegmentStatic}, "description"},
+		{store.Segment{Name: "Fair", Description: "\xc0\xaf", Kind: store.SegmentStatic}, "description"},
+	} {
+		_, err := s.CreateSegment(ctx, tt.g, "user:1")
+		var e *errs.Error
+		if !errors.As(err, &e) || e.Code != errs.Invalid || e.Field != tt.field {
+			t.Errorf("create %q / %q: %v, want invalid %s", tt.g.Name, tt.g.Description, err, tt.field)
+		}
+	}
+	if list, err := s.Segments(ctx); err != nil || len(list) != 0 {
+		t.Fatalf("segments after refusals: %d %v", len(list), err)
+	}
+	g, err := s.CreateSegment(ctx, store.Segment{Name: "Fair", Kind: store.SegmentStatic}, "user:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := *g
+	bad.Description = "a\x00"
+	if _, err := s.UpdateSegment(ctx, bad, "user:1"); !errs.Is(err, errs.Invalid) {
+		t.Errorf("update with a NUL: %v, want invalid", err)
+	}
+}
+
+// TestSegmentDeletedWhileMembersAreAdded adds contacts to a static segment while it is
+// deleted. The adding read the segment before its transaction, so a delete in between
+// made its inserts fail on the foreign key: a 500 on both engines. Now the add either
+// goes first (and its members go with the segment) or finds no segment.
+func TestSegmentDeletedWhileMembersAreAdded(t *testing.T) {
+	s := storetest.Open(t)
+	id := mustIngest(t, s, store.Capture{Type: "form_submit", Email: "member@example.com", Touch: true})[0].ContactID
+	for round := range 20 {
+		g, err := s.CreateSegment(ctx, store.Segment{Name: fmt.Sprintf("Fair %d", round), Kind: store.SegmentStatic}, "user:1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		var addErr, delErr error
+		wg.Add(2)
+		go func() { defer wg.Done(); _, addErr = s.AddSegmentMembers(ctx, g.ID, []int64{id}, "user:1") }()
+		go func() { defer wg.Done(); delErr = s.DeleteSegment(ctx, g.ID, "user:1") }()
+		wg.Wait()
+		if delErr != nil {
+			t.Fatalf("round %d: delete: %v", round, delErr)
+		}
+		if addErr != nil && !errs.Is(addErr, errs.NotFound) {
+			t.Fatalf("round %d: adding to a segment being deleted: %v, want done or not found", round, addErr)
+		}
 	}
 }

@@ -69,7 +69,7 @@ func (s *Store) SetStage(ctx context.Context, id int64, stage, reason, actor str
 	}
 	err := s.RunInTx(ctx, func(tx *Tx) error {
 		var cur string
-		err := tx.queryRow(ctx, `SELECT stage FROM contacts WHERE id = ? AND merged_into_id IS NULL`, id).Scan(&cur)
+		err := tx.queryRow(ctx, `SELECT stage FROM contacts WHERE id = ? AND merged_into_id IS NULL`+tx.forUpdate(), id).Scan(&cur)
 		if errors.Is(err, sql.ErrNoRows) {
 			return errs.NotFoundf("contact %d not found", id)
 		}
@@ -88,10 +88,11 @@ func (s *Store) SetStage(ctx context.Context, id int64, stage, reason, actor str
 }
 
 // contactStage reads a contact's stage for a change, refusing merged-away contacts.
+// The row stays locked until the change commits (see Tx.forUpdate).
 func contactStage(ctx context.Context, tx *Tx, id int64) (string, error) {
 	var cur string
 	var merged sql.NullInt64
-	err := tx.queryRow(ctx, `SELECT stage, merged_into_id FROM contacts WHERE id = ?`, id).Scan(&cur, &merged)
+	err := tx.queryRow(ctx, `SELECT stage, merged_into_id FROM contacts WHERE id = ?`+tx.forUpdate(), id).Scan(&cur, &merged)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", errs.NotFoundf("contact %d not found", id)
 	}

@@ -65,6 +65,9 @@ type Store struct {
 	// afterScoreRead, set by tests, runs after the event scorer has read and scored
 	// a batch and before it writes the batch.
 	afterScoreRead func()
+	// afterDecayWrite, set by tests, runs in the decay refresh's transaction after it
+	// wrote the scores of the contacts listed; an error fails the transaction.
+	afterDecayWrite func(ids []int64) error
 	// afterScanPass, set by tests, runs after a recompute's scan of the events table
 	// has read a pass and before its batches are staged.
 	afterScanPass func()
@@ -263,12 +266,20 @@ func (t *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 // AfterCommit runs f once the transaction has committed, and never if it rolls back.
 func (t *Tx) AfterCommit(f func()) { t.after = append(t.after, f) }
 
-// RunInTx runs fn in one transaction, committing when it returns nil.
+// RunInTx runs fn in one transaction, committing when it returns nil. A panic in fn
+// rolls the transaction back before it goes on up: the connection (SQLite's one
+// writer) is not left holding it, whether or not ctx is ever cancelled.
 func (s *Store) RunInTx(ctx context.Context, fn func(*Tx) error) error {
 	sqlTx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = sqlTx.Rollback()
+			panic(p)
+		}
+	}()
 	tx := &Tx{s: s, tx: sqlTx}
 	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()

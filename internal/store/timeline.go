@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -35,7 +36,11 @@ func scanEvent(r scanner) (*Event, error) {
 // TimelineOptions pages through a contact's history, newest first.
 type TimelineOptions struct {
 	Before time.Time // only events strictly before; zero for the newest
-	Limit  int
+	// BeforeID, with Before, continues after the event (Before, BeforeID), the last
+	// of the previous page: events at the same time follow in id order, so a page
+	// that ends among events of one moment loses none of them.
+	BeforeID int64
+	Limit    int
 }
 
 // Timeline returns a contact's events, newest first, including those of contacts that
@@ -57,12 +62,19 @@ func (s *Store) Timeline(ctx context.Context, contactID int64, opt TimelineOptio
 	if err != nil {
 		return nil, err
 	}
-	const one = `SELECT e.* FROM events e WHERE e.contact_id = ? AND e.occurred_at < ? ORDER BY e.occurred_at DESC, e.id DESC LIMIT ?`
+	// Before (occurred_at, id) in the order of the page: the range on occurred_at is
+	// the index's, the id only tests the events of the page's last moment.
+	const one = `SELECT e.* FROM events e WHERE e.contact_id = ? AND e.occurred_at <= ? AND (e.occurred_at < ? OR e.id < ?)
+		ORDER BY e.occurred_at DESC, e.id DESC LIMIT ?`
+	beforeID := opt.BeforeID
+	if beforeID <= 0 {
+		beforeID = math.MinInt64 // only the time counts
+	}
 	parts := make([]string, len(ids))
-	args := make([]any, 0, 3*len(ids)+1)
+	args := make([]any, 0, 5*len(ids)+1)
 	for i, id := range ids {
 		parts[i] = `SELECT * FROM (` + one + `) p` + strconv.Itoa(i)
-		args = append(args, id, before, opt.Limit)
+		args = append(args, id, before, before, beforeID, opt.Limit)
 	}
 	rows, err := s.query(ctx, `SELECT `+eventColumns+` FROM (`+strings.Join(parts, ` UNION ALL `)+`) e
 		LEFT JOIN campaigns ca ON ca.id = e.campaign_id ORDER BY e.occurred_at DESC, e.id DESC LIMIT ?`, append(args, opt.Limit)...)

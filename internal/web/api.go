@@ -133,14 +133,23 @@ func (s *Server) handleGetContact(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	opt, err := apiTimelinePage(r)
+	if err != nil {
+		return err
+	}
 	out := struct {
 		contactJSON
-		Timeline   []*store.Event         `json:"timeline"`
-		Deals      []dealJSON             `json:"deals"`
-		Duplicates []*store.DuplicateFlag `json:"possible_duplicates"`
+		Timeline     []*store.Event         `json:"timeline"`
+		TimelineNext string                 `json:"timeline_next"`
+		Deals        []dealJSON             `json:"deals"`
+		Duplicates   []*store.DuplicateFlag `json:"possible_duplicates"`
 	}{contactJSON: toContactJSON(c)}
-	if out.Timeline, err = s.store.Timeline(r.Context(), id, store.TimelineOptions{Limit: 500}); err != nil {
+	if out.Timeline, err = s.store.Timeline(r.Context(), id, opt); err != nil {
 		return err
+	}
+	if n := len(out.Timeline); n == opt.Limit {
+		last := out.Timeline[n-1]
+		out.TimelineNext = strconv.FormatInt(last.OccurredAt.UnixMicro(), 10) + "_" + strconv.FormatInt(last.ID, 10)
 	}
 	deals, err := s.store.Deals(r.Context(), id)
 	if err != nil {
@@ -155,6 +164,31 @@ func (s *Server) handleGetContact(w http.ResponseWriter, r *http.Request) error 
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// apiTimelinePage reads which page of a contact's timeline the detail holds:
+// timeline_limit events (1 to 500, default 500) before timeline_before, the
+// timeline_next of the previous page.
+func apiTimelinePage(r *http.Request) (store.TimelineOptions, error) {
+	opt := store.TimelineOptions{Limit: 500}
+	q := r.URL.Query()
+	if v := q.Get("timeline_limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 500 {
+			return opt, errs.Field("timeline_limit", "must be a whole number from 1 to 500")
+		}
+		opt.Limit = n
+	}
+	if v := q.Get("timeline_before"); v != "" {
+		at, id, ok := strings.Cut(v, "_")
+		micros, err1 := strconv.ParseInt(at, 10, 64)
+		eid, err2 := strconv.ParseInt(id, 10, 64)
+		if !ok || err1 != nil || err2 != nil || eid <= 0 {
+			return opt, errs.Field("timeline_before", "must be the timeline_next of the previous page")
+		}
+		opt.Before, opt.BeforeID = time.UnixMicro(micros).UTC(), eid
+	}
+	return opt, nil
 }
 
 func (s *Server) handleIngestEvents(w http.ResponseWriter, r *http.Request) error {
@@ -519,6 +553,14 @@ func (s *Server) handleCreateDeal(w http.ResponseWriter, r *http.Request) error 
 		}
 		if in.Status == store.DealOpen {
 			return errs.Field("closed_at", "an open deal has no closing time")
+		}
+		// As for events: a time before 1970 (year 1 would read as no time at all) or
+		// in the future is a mistake, not a sale.
+		if t.Year() < 1970 {
+			return errs.Field("closed_at", "is before 1970")
+		}
+		if t.After(s.store.Now().Add(24 * time.Hour)) {
+			return errs.Field("closed_at", "is more than a day in the future")
 		}
 		d.ClosedAt = t.UTC()
 	}

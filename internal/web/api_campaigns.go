@@ -196,6 +196,10 @@ func (s *Server) importCosts(ctx context.Context, data []byte, source string, dr
 			c = &costImportCampaignJS{ID: e.CampaignID, Name: names[e.CampaignID]}
 			per[e.CampaignID] = c
 		}
+		if amount > store.MaxMoneyTotal-e.Amount {
+			// Summed on, the totals would overflow and show a negative amount.
+			return nil, errs.Field("file", "the amounts add up to more than %s, the most Lodestone keeps; check them", money.Format(store.MaxMoneyTotal))
+		}
 		c.Entries++
 		c.amount += e.Amount
 		c.hours += e.HoursHundredths

@@ -171,6 +171,9 @@ func (s *Server) saveEnrichSettings(ctx context.Context, in enrichSettingsIn, ac
 			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(raw) > 1000 {
 				return errs.Field("provider_url", "must be an http or https URL, with {domain} where the company's domain goes")
 			}
+			if err := enrich.CheckOutboundURL(u.String(), s.cfg.AllowPrivateOutbound); err != nil {
+				return errs.Field("provider_url", "%v", err)
+			}
 		}
 		values[enrich.SettingProviderURL] = raw
 	}

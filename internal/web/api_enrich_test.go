@@ -68,7 +68,11 @@ func TestEnrichmentSettingsAPI(t *testing.T) {
 		{e.token, `{"provider_url":"ftp://x.example/"}`, 400, `"field":"provider_url"`},
 		{e.token, `{"provider_url":"not a url"}`, 400, `"field":"provider_url"`},
 		{e.token, `{"provider_key":5}`, 400, `"field":"provider_key"`},
-		{e.token, `{"provider_url":"http://127.0.0.1:9/companies/{domain}","provider_key":"s3cret"}`, 200, `"provider_key_set":true`},
+		// This machine and a cloud's metadata service are not public: refused unless the
+		// server allows private addresses.
+		{e.token, `{"provider_url":"http://127.0.0.1:9/companies/{domain}"}`, 400, `"field":"provider_url"`},
+		{e.token, `{"provider_url":"http://169.254.169.254/{domain}"}`, 400, `--allow-private-outbound`},
+		{e.token, `{"provider_url":"https://data.example.com:8443/companies/{domain}","provider_key":"s3cret"}`, 200, `"provider_key_set":true`},
 	} {
 		r := e.do("PUT", "/api/v1/enrichment/settings", tc.key, tc.body)
 		if r.status != tc.status || !strings.Contains(string(r.body), tc.want) {
@@ -76,7 +80,7 @@ func TestEnrichmentSettingsAPI(t *testing.T) {
 		}
 	}
 	r := e.do("GET", "/api/v1/enrichment", e.token, "")
-	if strings.Contains(string(r.body), "s3cret") || !strings.Contains(string(r.body), "127.0.0.1:9") {
+	if strings.Contains(string(r.body), "s3cret") || !strings.Contains(string(r.body), "data.example.com:8443") {
 		t.Fatalf("settings shown: %s", r.body)
 	}
 	// Null leaves the key; an empty string clears it.

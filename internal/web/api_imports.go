@@ -69,6 +69,7 @@ func (s *Server) uploadRoute(pattern string, perm auth.Permission, h func(http.R
 			s.writeError(w, r, err)
 		}
 	})
+	doc.upload = true
 	return route{pattern: pattern, handler: handler, api: &doc}
 }
 

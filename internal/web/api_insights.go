@@ -241,7 +241,7 @@ func init() {
 		"outcome": str("the stage counted as success: customer, opportunity, sql or mql"), "from": str("first day"), "to": str("day after the last"),
 		"min_sample": obj{"type": "integer", "description": "values with fewer contacts are left out"},
 		"baseline":   props(obj{"contacts": integer, "converted": integer, "rate": nnum, "rate_low": nnum, "rate_high": nnum}),
-		"attributes": arr(props(obj{"attribute": str("country, city, industry, company_size, seniority, department, email_type, channel, campaign, content or custom.KEY"),
+		"attributes": arr(props(obj{"attribute": str("country, city, industry, company_size, seniority, department, email_type, age_band, channel, campaign, content or custom.KEY"),
 			"label": str(""), "hidden": obj{"type": "integer", "description": "values under the minimum sample"},
 			"values": arr(props(obj{"value": str("the value; a campaign id for campaign"), "label": str("how to show it"), "contacts": integer, "converted": integer,
 				"rate": num, "rate_low": num, "rate_high": num, "lift": nnum, "lift_low": nnum, "lift_high": nnum}))})),

@@ -107,11 +107,7 @@ type funnelStageJSON struct {
 }
 
 func (s *Server) funnel(ctx context.Context, from, to time.Time) (int64, []report.FunnelStage, error) {
-	cohort, entries, err := s.store.FunnelEntries(ctx, from, to)
-	if err != nil {
-		return 0, nil, err
-	}
-	return cohort, report.Funnel(entries), nil
+	return s.store.Funnel(ctx, from, to)
 }
 
 func (s *Server) handleFunnel(w http.ResponseWriter, r *http.Request) error {

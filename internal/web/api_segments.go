@@ -140,16 +140,10 @@ func (s *Server) handleCreateSegment(w http.ResponseWriter, r *http.Request) err
 	}
 	g.Filter = f
 	actor := principalOf(r.Context()).Actor()
-	out, err := s.store.CreateSegment(r.Context(), g, actor)
+	// The segment and its list are written together: nothing half-made when an id is bad.
+	out, err := s.store.CreateSegmentWith(r.Context(), g, in.ContactIDs, actor)
 	if err != nil {
 		return err
-	}
-	if len(in.ContactIDs) > 0 {
-		if _, err := s.store.AddSegmentMembers(r.Context(), out.ID, in.ContactIDs, actor); err != nil {
-			// Nothing half-made: the segment goes again when its list cannot be stored.
-			_ = s.store.DeleteSegment(r.Context(), out.ID, actor)
-			return err
-		}
 	}
 	body, err := s.toSegmentJSON(r, out)
 	if err != nil {
@@ -287,7 +281,7 @@ func writeSegmentCSV(r *http.Request, s *Server, g *store.Segment, w http.Respon
 		return nil
 	}
 	out.Write("contact_id", "email", "phone", "first_name", "last_name", "job_title", "company", "city", "country",
-		"stage", "fit_score", "engagement_score", "first_touch_channel", "created_at")
+		"age_band", "stage", "fit_score", "engagement_score", "first_touch_channel", "created_at")
 	cursor := ""
 	for {
 		page, err := s.store.SegmentMembers(r.Context(), g, 500, cursor)
@@ -301,7 +295,7 @@ func writeSegmentCSV(r *http.Request, s *Server, g *store.Segment, w http.Respon
 				channel = c.FirstTouch.Channel
 			}
 			out.Write(itoa(c.ID), c.Email, c.Phone, c.FirstName, c.LastName, c.JobTitle, c.CompanyName, c.City, c.Country,
-				c.Stage, strconv.Itoa(c.FitScore), strconv.Itoa(c.EngagementScore), channel, c.CreatedAt.Format(time.RFC3339))
+				c.AgeBand, c.Stage, strconv.Itoa(c.FitScore), strconv.Itoa(c.EngagementScore), channel, c.CreatedAt.Format(time.RFC3339))
 		}
 		if page.NextCursor == "" {
 			break

@@ -114,6 +114,11 @@ func TestAPIScenarios(t *testing.T) {
 		{"cost bad amount", "POST", "/api/v1/campaigns/1/costs", admin, `{"date":"2026-03-02","amount":"12,50"}`, 400, `"field":"amount"`},
 		{"cost float amount", "POST", "/api/v1/campaigns/1/costs", admin, `{"date":"2026-03-02","amount":12.5}`, 400, `"field":"amount"`},
 		{"cost bad hours", "POST", "/api/v1/campaigns/1/costs", admin, `{"date":"2026-03-02","amount":"1","hours":-2}`, 400, `"field":"hours"`},
+		// The API took 999,999,999.99 hours, which the campaign page and cost CSVs refuse,
+		// and an entry of "" hours and no amount: an entry of nothing.
+		{"cost too many hours", "POST", "/api/v1/campaigns/1/costs", admin, `{"date":"2026-03-02","hours":1000000}`, 400, `"field":"hours"`},
+		{"cost of nothing", "POST", "/api/v1/campaigns/1/costs", admin, `{"date":"2026-03-02","hours":""}`, 400, `"field":"amount"`},
+		{"cost hours of a dot", "POST", "/api/v1/campaigns/1/costs", admin, `{"date":"2026-03-02","amount":"1","hours":"."}`, 400, `"field":"hours"`},
 		{"cost unknown campaign", "POST", "/api/v1/campaigns/99/costs", admin, `{"date":"2026-03-02","amount":"1"}`, 404, `"not_found"`},
 		{"campaign detail", "GET", "/api/v1/campaigns/1", admin, "", 200, `"cost":"1251.49"`},
 		{"events", "POST", "/api/v1/events", admin, `{"events":[{"type":"page_view","visitor_id":"v-1","occurred_at":"2026-03-05T10:00:00Z","properties":{"page_url":"https://shop.example/?utm_source=google&utm_medium=cpc&utm_campaign=spring26"}},
@@ -126,6 +131,19 @@ func TestAPIScenarios(t *testing.T) {
 		{"contacts bad email", "GET", "/api/v1/contacts?email=nope", admin, "", 400, `"field":"email"`},
 		{"contacts bad limit", "GET", "/api/v1/contacts?limit=0", admin, "", 400, `"field":"limit"`},
 		{"contacts bad cursor", "GET", "/api/v1/contacts?cursor=zzz", admin, "", 400, `"field":"cursor"`},
+		// An attribute's value went to the database as it was: a 500 on PostgreSQL.
+		{"contacts attribute value NUL", "GET", "/api/v1/contacts?attribute=city&value=a%00", admin, "", 400, `"field":"value"`},
+		// A body of null decoded as an empty request: PUT /scoring/rules with null replaced
+		// every rule with none.
+		{"scoring rules null", "PUT", "/api/v1/scoring/rules", admin, `null`, 400, `"message":"the body must be a JSON object, not null"`},
+		{"campaign null", "POST", "/api/v1/campaigns", admin, " \n null", 400, `not null`},
+		// A NUL in a filter's value went to the database: a 500 on PostgreSQL, a count on SQLite.
+		{"filter value NUL", "POST", "/api/v1/segments/count", admin, `{"filter":{"field":"country","op":"=","value":"a\u0000"}}`, 400, `"field":"filter.value"`},
+		{"filter list value NUL", "POST", "/api/v1/segments/count", admin, `{"filter":{"field":"city","op":"in","value":["a","\u0000"]}}`, 400, `"field":"filter.value"`},
+		{"filter custom value NUL", "POST", "/api/v1/segments/count", admin, `{"filter":{"field":"custom.x","op":"contains","value":"\u0000"}}`, 400, `"field":"filter.value"`},
+		{"filter event property NUL", "POST", "/api/v1/segments/count", admin, `{"filter":{"event":"page_view","where":{"property":"page_url","op":"contains","value":"\u0000"},"op":">=","count":1}}`, 400, `"field":"filter.where"`},
+		{"filter text value NUL", "POST", "/api/v1/segments/count", admin, `{"filter_text":"country = \"\u0000\""}`, 400, `"field":"filter_text"`},
+		{"contacts attribute value not UTF-8", "GET", "/api/v1/contacts?attribute=custom.x&value=%ff%fe", admin, "", 400, `"field":"value"`},
 		{"events bad email", "POST", "/api/v1/events", admin, `{"events":[{"type":"form_submit","email":"ok@example.com"},{"type":"form_submit","email":"not an email"}]}`, 400, `"field":"events[1].email"`},
 		{"events bad time", "POST", "/api/v1/events", admin, `{"events":[{"type":"x","email":"ok@example.com","occurred_at":"yesterday"}]}`, 400, `"field":"events[0].occurred_at"`},
 		{"events bad phone", "POST", "/api/v1/events", admin, `{"events":[{"type":"call","phone":"12"}]}`, 400, `"field":"events[0].phone"`},
@@ -145,7 +163,13 @@ func TestAPIScenarios(t *testing.T) {
 		{"deal bad amount", "POST", "/api/v1/deals", admin, `{"contact_id":1,"amount":"12.345","status":"won"}`, 400, `"field":"amount"`},
 		{"deal bad status", "POST", "/api/v1/deals", admin, `{"contact_id":1,"amount":"1","status":"maybe"}`, 400, `"field":"status"`},
 		{"deal bad closed_at", "POST", "/api/v1/deals", admin, `{"contact_id":1,"amount":"1","status":"won","closed_at":"2026-04-01"}`, 400, `"field":"closed_at"`},
+		// Year 1 was taken as no time at all and replaced by now; year 9999 made the
+		// contact a customer in the far future. Both are refused, as for events.
+		{"deal closed in year 1", "POST", "/api/v1/deals", admin, `{"contact_id":1,"amount":"1","status":"won","closed_at":"0001-01-01T00:00:00Z"}`, 400, `"field":"closed_at"`},
+		{"deal closed in year 9999", "POST", "/api/v1/deals", admin, `{"contact_id":1,"amount":"1","status":"lost","closed_at":"9999-12-31T23:59:59Z"}`, 400, `"field":"closed_at"`},
 		{"deal unknown contact", "POST", "/api/v1/deals", admin, `{"contact_id":77,"amount":"1","status":"won"}`, 404, `"field":"contact_id"`},
+		{"deal contact id not whole", "POST", "/api/v1/deals", admin, `{"contact_id":1.5,"amount":"1","status":"won"}`, 400, `"message":"must be a whole number within range, not number 1.5","field":"contact_id"`},
+		{"deal contact id too large", "POST", "/api/v1/deals", admin, `{"contact_id":1e400,"amount":"1","status":"won"}`, 400, `"field":"contact_id"`},
 		{"customer", "GET", "/api/v1/contacts/1", admin, "", 200, `"stage":"customer"`},
 		{"note", "POST", "/api/v1/contacts/1/notes", e.keys["sales"], `{"body":"Called, wants a quote"}`, 201, `"type":"note"`},
 		{"wrong content type", "POST", "/api/v1/contacts/1/notes", admin, ``, 400, ``},

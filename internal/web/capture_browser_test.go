@@ -223,6 +223,15 @@ func TestCaptureBrowser(t *testing.T) {
 		if got := tab.eval(`[...document.querySelectorAll('.import-preview select')].map(s => s.value).join(',')`); got != "email,first_name,last_name,company," {
 			t.Fatalf("guessed mapping = %s", got)
 		}
+		// Each column of the file is a row beside its first values, so a wide file needs no
+		// sideways scrolling to check.
+		if got := tab.eval(`[...document.querySelectorAll('.import-preview tbody tr')].map(r => r.querySelector('th').textContent + '=' + [...r.querySelectorAll('.import-samples span')].map(s => s.textContent).join('·')).join('|')`); got !=
+			"Email=olga@example.com·tom@example.com·not-an-email|First Name=Olga·Tom·Nobody|Last Name=Petrova·Baker·Here|Company=Kiosk GmbH·Bakery Ltd|Booth notes=wants a demo" {
+			t.Errorf("the columns and their first values: %s", got)
+		}
+		if w := tab.eval(`(w => w.scrollWidth > w.clientWidth ? 'wider' : '')(document.querySelector('.import-preview').closest('.table-wrap'))`); w != "" {
+			t.Error("the mapping preview scrolls sideways")
+		}
 		// Keep the booth notes as a custom field.
 		tab.eval(`(s => { s.value = 'custom.booth_notes'; return '' })(document.querySelector('select[name=map_4]'))`)
 		tab.screenshot(filepath.Join(shots, "import-mapping.png"))

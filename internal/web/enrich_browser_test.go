@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -81,6 +82,16 @@ func TestEnrichmentAndPredictiveInBrowser(t *testing.T) {
 	}
 	if n := tab.eval(`String(document.querySelectorAll('tbody tr a[href^="/contacts/"]').length)`); n == "0" {
 		t.Error("no open lead listed with its score")
+	}
+	if labels := tab.eval(`[...document.querySelectorAll('.predict-label')].map(l => l.textContent).join('|')`); strings.Contains(labels, "_") {
+		t.Errorf("a feature is named by its stored code: %s", labels)
+	}
+	// The counts of the training add up: learned from plus tested on is every known outcome.
+	var learned, tested, customers, lost int
+	trained := tab.eval(`document.querySelector('#trained-on').textContent`)
+	if _, err := fmt.Sscanf(trained, "learned from %d leads, tested on %d more: %d customers and %d lost in all", &learned, &tested, &customers, &lost); err != nil ||
+		learned+tested != customers+lost {
+		t.Errorf("the training's counts do not add up: %q", trained)
 	}
 	tab.screenshot(filepath.Join(shots, "predictive.png"))
 	tab.noConsoleErrors()

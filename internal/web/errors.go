@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -23,6 +24,7 @@ var statusOf = map[string]int{
 	errs.Unprocessable: http.StatusUnprocessableEntity,
 	errs.RateLimited:   http.StatusTooManyRequests,
 	errs.Unsupported:   http.StatusUnsupportedMediaType,
+	errs.NotAllowed:    http.StatusMethodNotAllowed,
 	errs.Internal:      http.StatusInternalServerError,
 }
 
@@ -72,7 +74,12 @@ func decodeJSON(r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(strings.ToLower(ct), "application/json") {
 		return errs.E(errs.Unsupported, "", "send the body as application/json")
 	}
-	dec := json.NewDecoder(r.Body)
+	body := bufio.NewReader(r.Body)
+	if isNull(body) {
+		// null would decode as an empty request: a PUT of null would clear everything.
+		return errs.Field("", "the body must be a JSON object, not null")
+	}
+	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)
@@ -85,6 +92,26 @@ func decodeJSON(r *http.Request, v any) error {
 		return errs.Field("", "the body must hold exactly one JSON value")
 	}
 	return nil
+}
+
+// isNull reports whether the JSON value ahead is null, reading only the white space
+// before it.
+func isNull(b *bufio.Reader) bool {
+	for {
+		c, err := b.Peek(1)
+		if err != nil {
+			return false
+		}
+		switch c[0] {
+		case ' ', '\t', '\r', '\n':
+			_, _ = b.ReadByte()
+		case 'n':
+			p, _ := b.Peek(4)
+			return string(p) == "null"
+		default:
+			return false
+		}
+	}
 }
 
 // jsonError turns a decoding error into a caller's error that names the field.
@@ -118,7 +145,10 @@ func jsonKind(k string) string {
 	switch k {
 	case "string":
 		return "a string"
-	case "int", "int64", "float64", "int32", "uint", "uint64":
+	case "int", "int64", "int32", "uint", "uint64":
+		// 24.5 or 1e400 is a number, just not one an id or a count can hold.
+		return "a whole number within range"
+	case "float64":
 		return "a number"
 	case "bool":
 		return "true or false"

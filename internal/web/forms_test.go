@@ -59,6 +59,15 @@ func TestFormDefinitionRefusals(t *testing.T) {
 		{`{"slug":"ok","name":"x","fields":["email"],"thank_you":{"redirect_url":"javascript:alert(1)"}}`, "thank_you.redirect_url"},
 		{`{"slug":"ok","name":"x","fields":["email"],"kind":"webinar"}`, "kind"},
 		{`{"slug":"ok","name":"x","fields":["email"],"campaign_id":99}`, "campaign_id"},
+		// Text the submission path or PostgreSQL refuses is refused with the form: a NUL
+		// in the name was a 500 on PostgreSQL, one in a consent's version a 500 on every
+		// post that gave the consent, one in a hidden default made every post a 400.
+		{`{"slug":"ok","name":"x\u0000","fields":["email"]}`, "name"},
+		{`{"slug":"ok","name":"x","fields":["email",{"name":"c","type":"hidden","default":"a\u0000"}]}`, "fields[1].default"},
+		{`{"slug":"ok","name":"x","fields":["email",{"name":"c","type":"select","options":["a","\u0000"]}]}`, "fields[1].options[1]"},
+		{`{"slug":"ok","name":"x","fields":["email",{"name":"c","type":"select","options":[" "]}]}`, "fields[1].options[0]"},
+		{`{"slug":"ok","name":"x","fields":["email",{"name":"c","type":"select","options":["a","a"]}]}`, "fields[1].options[1]"},
+		{`{"slug":"ok","name":"x","fields":["email"],"consents":[{"purpose":"marketing_email","label":"x","version":"v\u0000"}]}`, "consents[0].version"},
 	} {
 		r := e.do("POST", "/api/v1/forms", e.token, tt.body)
 		if r.status < 400 || r.status >= 500 || !strings.Contains(string(r.body), `"field":"`+tt.field+`"`) {

@@ -3,12 +3,14 @@ package web
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -18,7 +20,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/lodestone-hq/lodestone/internal/auth"
+	"github.com/lodestone-hq/lodestone/internal/errs"
 	"github.com/lodestone-hq/lodestone/internal/store"
 )
 
@@ -417,4 +422,345 @@ func hmacHex(secret string, body []byte) string {
 	m := hmac.New(sha256.New, []byte(secret))
 	m.Write(body)
 	return hex.EncodeToString(m.Sum(nil))
+}
+
+// TestLongProfileFieldsAreRefusedByName sends each profile field of a contact (names,
+// company, job title, address, country) 3,000 random letters long through the events
+// API and the hosted form, as JSON and URL-encoded. PostgreSQL keeps the country and
+// the name-and-company duplicate key in B-tree indexes, whose entries must stay under
+// 2,704 bytes: such a value was a 500 there (and on the public form and the ad-platform
+// webhooks, which the platform then redelivers for ever), while SQLite stored it. Now
+// both engines refuse it with a 4xx naming the field, and store nothing; a value at
+// the limit is taken. An ad-platform lead, which its sender cannot correct, is kept
+// with the long values cut to the limit and written out whole among its answers.
+func TestLongProfileFieldsAreRefusedByName(t *testing.T) {
+	f := newAuthzFixture(t)
+	ctx := context.Background()
+	admin := credential{header: []string{"Authorization", "Bearer " + f.keys[store.RoleAdmin]}}
+	rng := rand.New(rand.NewPCG(1, 2))
+	letters := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte('a' + rng.IntN(26))
+		}
+		return string(b)
+	}
+	fields := []string{"first_name", "last_name", "job_title", "company", "street", "postal_code", "city", "region", "country"}
+	def, _ := json.Marshal(map[string]any{"slug": "profile", "name": "Profile", "fields": append([]string{"email"}, fields...)})
+	if w := f.do("POST", "/api/v1/forms", admin, string(def)); w.Code != http.StatusCreated {
+		t.Fatalf("create form: %d %s", w.Code, w.Body)
+	}
+	stored := func(email string) bool {
+		t.Helper()
+		page, err := f.srv.store.Contacts(ctx, store.ContactFilter{Email: email})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(page.Contacts) > 0
+	}
+	post := func(ctype, body string, n int) *httptest.ResponseRecorder {
+		r := httptest.NewRequest("POST", "/f/profile", strings.NewReader(body))
+		r.Header.Set("Content-Type", ctype)
+		r.RemoteAddr = fmt.Sprintf("192.0.2.%d:1234", n%250+1)
+		w := httptest.NewRecorder()
+		f.srv.ServeHTTP(w, r)
+		return w
+	}
+	for i, name := range fields {
+		long := letters(3000)
+		props := map[string]any{"first_name": "Ann", "company": "Acme", name: long}
+		email := fmt.Sprintf("long-%s@example.com", name)
+		b, _ := json.Marshal(map[string]any{"events": []any{map[string]any{"type": "form_submit", "email": email, "properties": props}}})
+		w := f.do("POST", "/api/v1/events", admin, string(b))
+		if want := `"field":"events[0].properties.` + name + `"`; w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), want) {
+			t.Errorf("events with a long %s: %d %.300s, want 400 with %s", name, w.Code, w.Body, want)
+		}
+
+		if name == "region" {
+			continue // not a standard field of forms: a form's region is a custom field
+		}
+		props["email"] = "form-" + email
+		b, _ = json.Marshal(props)
+		if w := post("application/json", string(b), 2*i); w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), `"field":"`+name+`"`) {
+			t.Errorf("JSON form post with a long %s: %d %.300s, want 400 naming it", name, w.Code, w.Body)
+		}
+		v := url.Values{"email": {"page-" + email}, "first_name": {"Ann"}, "company": {"Acme"}}
+		v.Set(name, long)
+		if w := post("application/x-www-form-urlencoded", v.Encode(), 2*i+1); w.Code != http.StatusUnprocessableEntity {
+			t.Errorf("form post with a long %s: %d %.300s, want 422", name, w.Code, w.Body)
+		}
+		for _, e := range []string{email, "form-" + email, "page-" + email} {
+			if stored(e) {
+				t.Errorf("%s was stored although its %s was refused", e, name)
+			}
+		}
+	}
+	if stored("long-region@example.com") {
+		t.Error("an event with a long region was stored")
+	}
+
+	// At the limit, every field at once is taken by both engines.
+	props := map[string]any{}
+	for _, name := range fields {
+		props[name] = letters(500)
+	}
+	b, _ := json.Marshal(map[string]any{"events": []any{map[string]any{"type": "form_submit", "email": "at-limit@example.com", "properties": props}}})
+	if w := f.do("POST", "/api/v1/events", admin, string(b)); w.Code != http.StatusAccepted {
+		t.Fatalf("events at the limit: %d %.300s", w.Code, w.Body)
+	}
+
+	// An ad-platform lead is kept, cut to the limit, with the whole values among its answers.
+	if w := f.do("PUT", "/api/v1/integrations/google", admin, `{"key":"long-key"}`); w.Code != 200 {
+		t.Fatalf("google: %d %s", w.Code, w.Body)
+	}
+	country, company := letters(3000), letters(3000)
+	lead, _ := json.Marshal(map[string]any{"lead_id": "long-1", "google_key": "long-key", "campaign_id": 7, "user_column_data": []any{
+		map[string]any{"column_id": "EMAIL", "string_value": "ad-long@example.com"},
+		map[string]any{"column_id": "FIRST_NAME", "string_value": "Ann"},
+		map[string]any{"column_id": "COMPANY_NAME", "string_value": company},
+		map[string]any{"column_id": "COUNTRY", "string_value": country},
+	}})
+	r := httptest.NewRequest("POST", "/webhooks/google-ads", bytes.NewReader(lead))
+	r.Header.Set("Content-Type", "application/json")
+	w := httptest.NewRecorder()
+	f.srv.ServeHTTP(w, r)
+	if w.Code != http.StatusOK {
+		t.Fatalf("ad lead with long values: %d %.300s", w.Code, w.Body)
+	}
+	page, err := f.srv.store.Contacts(ctx, store.ContactFilter{Email: "ad-long@example.com"})
+	if err != nil || len(page.Contacts) != 1 {
+		t.Fatalf("ad lead not stored: %v %v", page, err)
+	}
+	if c := page.Contacts[0]; c.Country != country[:500] || c.CompanyName != company[:500] {
+		t.Errorf("ad lead's country and company are %d and %d bytes, want both cut to 500", len(c.Country), len(c.CompanyName))
+	}
+	tl, err := f.srv.store.Timeline(ctx, page.Contacts[0].ID, store.TimelineOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole := false
+	for _, e := range tl {
+		if a, ok := e.Properties["answers"].(map[string]any); ok && a["country"] == country && a["company"] == company {
+			whole = true
+		}
+	}
+	if !whole {
+		t.Error("the ad lead's whole country and company are not among its answers")
+	}
+}
+
+// TestIdempotencyKeySurvivesAHangUp proves that a retry with an Idempotency-Key
+// gets an answer when the first try's caller hung up (a client timeout, the very
+// reason to retry) or its handler panicked. The claim on the key was written, then
+// neither kept an answer nor let go (both were written with the cancelled request's
+// context, or not at all), so every retry waited 30 seconds for a request long gone
+// and got a 409, for the 24 hours keys are kept. Now a claimed request runs to its
+// end whatever its caller does, and the retry gets its answer; a panic lets the key go.
+func TestIdempotencyKeySurvivesAHangUp(t *testing.T) {
+	f := newAuthzFixture(t)
+	key := f.keys[store.RoleAdmin]
+	send := func(h http.Handler, ctx context.Context, idem, body string) *httptest.ResponseRecorder {
+		t.Helper()
+		r := httptest.NewRequest("POST", "/api/v1/campaigns", strings.NewReader(body)).WithContext(ctx)
+		r.Header.Set("Content-Type", "application/json")
+		r.Header.Set("Authorization", "Bearer "+key)
+		r.Header.Set("Idempotency-Key", idem)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w
+	}
+	// A retry waits at most two seconds here, not the 30 the server allows.
+	retry := func(idem, body string) *httptest.ResponseRecorder {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		return send(f.srv, ctx, idem, body)
+	}
+	campaigns := func(name string) int {
+		list, err := f.srv.store.Campaigns(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, c := range list {
+			if c.Name == name {
+				n++
+			}
+		}
+		return n
+	}
+
+	// The caller hangs up while the campaign is being created.
+	ctx, hangUp := context.WithCancel(context.Background())
+	defer hangUp()
+	body := `{"name":"Hung up","channel":"event"}`
+	first := f.srv.api(auth.ManageMarketing, func(w http.ResponseWriter, r *http.Request) error {
+		hangUp()
+		return f.srv.handleCreateCampaign(w, r)
+	})
+	send(first, ctx, "hang-up", body)
+	w := retry("hang-up", body)
+	if w.Code != http.StatusCreated || w.Header().Get("Idempotent-Replayed") != "true" {
+		t.Errorf("retry after a hang-up: %d %q (replayed %q), want the first try's 201 again", w.Code, w.Body, w.Header().Get("Idempotent-Replayed"))
+	}
+	if n := campaigns("Hung up"); n != 1 {
+		t.Errorf("%d campaigns made by a request and its retry, want 1", n)
+	}
+
+	// The handler panics: the key is let go, and the retry runs.
+	body = `{"name":"After a panic","channel":"event"}`
+	boom := f.srv.recoverPanics(f.srv.api(auth.ManageMarketing, func(http.ResponseWriter, *http.Request) error { panic("boom") }))
+	if w := send(boom, context.Background(), "panic", body); w.Code != http.StatusInternalServerError {
+		t.Fatalf("panicking handler: %d %s", w.Code, w.Body)
+	}
+	if w := retry("panic", body); w.Code != http.StatusCreated {
+		t.Errorf("retry after a panic: %d %q, want 201", w.Code, w.Body)
+	}
+	if n := campaigns("After a panic"); n != 1 {
+		t.Errorf("%d campaigns after a panic and a retry, want 1", n)
+	}
+}
+
+// TestMoneyTotalsNeverOverflow imports 9,300 cost entries of the largest amount a
+// row may hold, and records deals of large amounts. The costs summed past int64: the
+// import answered 201 with a negative total, and from then on the campaign list and
+// every report were a 500 on both engines (SQLite: integer overflow; PostgreSQL: a
+// sum out of range). Now the workspace's costs and deals each stop at
+// store.MaxMoneyTotal: the import (dry run too) is a 400 naming the file and
+// records nothing, a deal past it a 400 naming the amount, and the reports answer.
+func TestMoneyTotalsNeverOverflow(t *testing.T) {
+	f := newAuthzFixture(t)
+	ctx := context.Background()
+	admin := credential{header: []string{"Authorization", "Bearer " + f.keys[store.RoleAdmin]}}
+	camp, err := f.srv.store.CreateCampaign(ctx, store.Campaign{Name: "Huge", Channel: "email"}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var csv strings.Builder
+	csv.WriteString("date,campaign,amount,hours\n")
+	for range 9300 {
+		csv.WriteString("2026-02-01,Huge,9999999999999.99,0\n")
+	}
+	for _, q := range []string{"?dry_run=true", ""} {
+		r := httptest.NewRequest("POST", "/api/v1/costs/import"+q, strings.NewReader(csv.String()))
+		r.Header.Set("Content-Type", "text/csv")
+		r.Header.Set("Authorization", "Bearer "+f.keys[store.RoleAdmin])
+		w := httptest.NewRecorder()
+		f.srv.ServeHTTP(w, r)
+		if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), `"field":"file"`) {
+			t.Errorf("import%s of 9,300 entries of the largest amount: %d %.300s, want 400 naming the file", q, w.Code, w.Body)
+		}
+	}
+	if costs, err := f.srv.store.Costs(ctx, camp.ID); err != nil || len(costs) != 0 {
+		t.Fatalf("%d cost entries stored after a refused import (%v)", len(costs), err)
+	}
+	// Up to the bound, entries are taken; past it, the one that crosses it is refused.
+	path := "/api/v1/campaigns/" + strconv.FormatInt(camp.ID, 10) + "/costs"
+	taken := 0
+	for i := range 200 {
+		w := f.do("POST", path, admin, `{"date":"2026-02-02","amount":"9999999999999.99"}`)
+		if w.Code == http.StatusCreated {
+			taken++
+			continue
+		}
+		if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), `"field":"amount"`) {
+			t.Fatalf("cost %d: %d %s", i, w.Code, w.Body)
+		}
+		break
+	}
+	if taken == 0 || taken == 200 {
+		t.Errorf("%d entries of the largest amount taken, want the bound to stop them", taken)
+	}
+	// Deals the same way, through the store (the API takes one amount at a time).
+	contact := f.values["id"]
+	id, _ := strconv.ParseInt(contact, 10, 64)
+	for i := range 4 {
+		_, err := f.srv.store.CreateDeal(ctx, store.Deal{ContactID: id, Amount: 3_000_000_000_000_000_000, Status: store.DealWon}, "test")
+		if i == 0 && !errs.Is(err, errs.Invalid) {
+			t.Fatalf("a deal of 3·10^16: %v, want refused", err)
+		}
+	}
+	if w := f.do("POST", "/api/v1/deals", admin, `{"contact_id":`+contact+`,"amount":"9999999999999.99","status":"won"}`); w.Code != http.StatusCreated {
+		t.Fatalf("a deal of the largest amount: %d %s", w.Code, w.Body)
+	}
+	for _, p := range []string{"/api/v1/campaigns", "/api/v1/campaigns/" + strconv.FormatInt(camp.ID, 10),
+		"/api/v1/reports/sources?from=2026-01-01&to=2027-01-01", "/api/v1/reports/sources?from=2026-01-01&to=2027-01-01&group_by=campaign&model=linear",
+		"/api/v1/reports/trend?from=2026-01-01&to=2027-01-01", "/api/v1/reports/quality?from=2026-01-01&to=2027-01-01"} {
+		if w := f.do("GET", p, admin); w.Code != http.StatusOK {
+			t.Errorf("GET %s: %d %.300s", p, w.Code, w.Body)
+		}
+	}
+}
+
+// TestHostilePathValuesNeverFail fills every wildcard of every route of the table
+// ({slug}, {code}, {id}, {platform}, …) with values no object has: a NUL byte, bytes
+// that are not UTF-8, a dot-dot, a huge number and 3,000 characters, and sends the
+// route's method with an admin's key and without credentials. TestHostileRequests
+// fills the wildcards with real objects only; a form slug or a campaign link code with
+// a NUL or invalid UTF-8 went to PostgreSQL as it was and was a 500 on the public
+// form and short-link routes. Nothing may answer 5xx.
+func TestHostilePathValuesNeverFail(t *testing.T) {
+	f := newAuthzFixture(t)
+	values := []string{"%00", "%FF%FE", "a%00b", "..%2F..%2Fetc", "99999999999999999999", "-1", strings.Repeat("x", 3000), "%C0%AF"}
+	n := 0
+	for _, rt := range f.srv.routes() {
+		method, path, _ := strings.Cut(rt.pattern, " ")
+		if !wildcard.MatchString(path) {
+			continue
+		}
+		for _, v := range values {
+			p := wildcard.ReplaceAllString(path, v)
+			for _, c := range []credential{{header: []string{"Authorization", "Bearer " + f.keys[store.RoleAdmin]}}, {}} {
+				r := httptest.NewRequest(method, p, strings.NewReader("{}"))
+				r.Header.Set("Content-Type", "application/json")
+				r.RemoteAddr = fmt.Sprintf("192.0.2.%d:1234", n%250+1)
+				for i := 0; i+1 < len(c.header); i += 2 {
+					r.Header.Set(c.header[i], c.header[i+1])
+				}
+				w := httptest.NewRecorder()
+				f.srv.ServeHTTP(w, r)
+				n++
+				if w.Code >= 500 {
+					t.Errorf("%s %s: %d %.300s", method, p, w.Code, w.Body)
+				}
+			}
+		}
+	}
+	if n < 100 {
+		t.Fatalf("only %d requests: the routes with wildcards were not found", n)
+	}
+}
+
+// TestStaticSegmentWithABadContactLeavesNothing creates a static segment with a list
+// whose second id is no contact's. The segment was created, then its list added in a
+// second transaction, and on a refusal deleted again: the audit log kept a creation and
+// a deletion, and a caller who hung up meanwhile (the delete ran with its context) left
+// the segment behind. Now the segment and its members are one transaction: a 400
+// naming the id, and nothing written, the audit log included.
+func TestStaticSegmentWithABadContactLeavesNothing(t *testing.T) {
+	f := newAuthzFixture(t)
+	ctx := context.Background()
+	admin := credential{header: []string{"Authorization", "Bearer " + f.keys[store.RoleAdmin]}}
+	before, err := f.srv.store.Audit(ctx, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := f.do("POST", "/api/v1/segments", admin, `{"name":"Fair","kind":"static","contact_ids":[`+f.values["id"]+`,999999]}`)
+	if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), `"field":"contact_ids[1]"`) {
+		t.Fatalf("static segment with an unknown contact: %d %s", w.Code, w.Body)
+	}
+	if list, err := f.srv.store.Segments(ctx); err != nil || len(list) != 0 {
+		t.Fatalf("%d segments after a refused creation (%v)", len(list), err)
+	}
+	after, err := f.srv.store.Audit(ctx, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after) != len(before) {
+		t.Errorf("the refused creation left %d audit entries: %s", len(after)-len(before), after[0].Action)
+	}
+	// With good ids, the segment and its members come at once.
+	w = f.do("POST", "/api/v1/segments", admin, `{"name":"Fair","kind":"static","contact_ids":[`+f.values["id"]+`]}`)
+	if w.Code != http.StatusCreated || !strings.Contains(w.Body.String(), `"members":1`) {
+		t.Fatalf("static segment: %d %s", w.Code, w.Body)
+	}
 }

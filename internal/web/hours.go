@@ -36,6 +36,11 @@ func (h *jsonHours) UnmarshalJSON(b []byte) error {
 	} else {
 		s = string(b)
 	}
+	if strings.TrimSpace(s) == "" {
+		// "" is no hours, as a left-out field is: a cost entry still needs some.
+		h.set = false
+		return nil
+	}
 	n, err := parseHundredths(s)
 	if err != nil {
 		h.err = errs.Field("hours", "%s", err.Error())
@@ -62,8 +67,16 @@ func parseHundredths(s string) (int64, error) {
 			}
 		}
 	}
+	if s == "." {
+		return 0, errHours
+	}
 	frac += strings.Repeat("0", 2-len(frac))
-	return strconv.ParseInt(whole+frac, 10, 64)
+	n, err := strconv.ParseInt(whole+frac, 10, 64)
+	if err == nil && n >= 1_000_000_00 {
+		// The bound of the campaign page and of cost CSVs.
+		return 0, errs.Field("hours", "is more hours than a cost entry can hold (at most 999999.99)")
+	}
+	return n, err
 }
 
 var errHours = errs.Field("hours", "must be a non-negative number of hours with at most two decimals, such as 3.5")

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
@@ -73,8 +74,21 @@ func (s *Server) idempotent(next http.Handler) http.Handler {
 			_, _ = io.WriteString(w, prev.Response)
 			return
 		}
+		// A claimed request runs to its end even when its caller hangs up (a client
+		// timeout is the very reason to retry), so that the retry finds its answer
+		// rather than a claim that nobody completes or lets go.
+		ctx = context.WithoutCancel(ctx)
+		r = r.WithContext(ctx)
 		rec := &recordingWriter{ResponseWriter: w}
+		answered := false
+		defer func() {
+			if !answered {
+				// The handler panicked: nothing to replay, let a retry run again.
+				_ = s.store.ReleaseIdempotencyKey(ctx, principal, key)
+			}
+		}()
 		next.ServeHTTP(rec, r)
+		answered = true
 		if rec.status == 0 {
 			rec.status = http.StatusOK
 		}

@@ -10,7 +10,7 @@ import (
 
 // linkedFilters are the contact list filters that reports and the dashboard link to;
 // the list has no form field for them, only a chip.
-var linkedFilters = []string{"channel", "campaign", "reached", "attribute", "value"}
+var linkedFilters = []string{"channel", "campaign", "reached", "attribute", "value", "outcome"}
 
 type filterParam struct{ Name, Value string }
 
@@ -47,6 +47,18 @@ func (u *ui) filterChips(r *http.Request, q url.Values) []filterChip {
 	}
 	if v := q.Get("stage"); v != "" {
 		add("Stage", stageLabel(v), "stage")
+	}
+	if v := q.Get("owner"); v != "" {
+		name := "nobody"
+		if v != "none" {
+			name = "user #" + v
+			if id, err := strconv.ParseInt(v, 10, 64); err == nil {
+				if us, err := u.s.store.User(r.Context(), id); err == nil {
+					name = us.Name
+				}
+			}
+		}
+		add("Owner", name, "owner")
 	}
 	if v := q.Get("reached"); v != "" {
 		add("Reached", stageLabel(v), "reached")

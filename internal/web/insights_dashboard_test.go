@@ -10,10 +10,11 @@ import (
 	"github.com/lodestone-hq/lodestone/internal/store"
 )
 
-// The dashboard on 2026-03-18: February had 4 new leads and 400.00 of cost (CPL 100.00), one
-// customer who won 1000.00 (conversion 25 %, ROI 150 %); March so far 2 leads, 300.00 (CPL
-// 150.00), no customer (0 %, ROI −100 %). Changes: leads −50 %, CPL +50 % (bad), conversion
-// −25.0 pts, ROI −250 pts (whole points from 100 on).
+// The dashboard on 2026-03-18 compares March 1–18 with February 1–18, not with the whole of
+// February. February 1–18 had 3 new leads and 400.00 of cost (CPL 133.33), one customer who
+// won 1000.00 (conversion 33.3 %, ROI 150 %); the lead of February 27 is left out. March so
+// far: 2 leads, 300.00 (CPL 150.00), no customer (0 %, ROI −100 %). Changes: leads −33 %,
+// CPL +13 % (bad), conversion −33.3 pts, ROI −250 pts (whole points from 100 on).
 func TestDashboardComparesMonths(t *testing.T) {
 	e := newUIEnv(t)
 	e.user("owner@example.com", store.RoleReadOnly)
@@ -46,12 +47,12 @@ func TestDashboardComparesMonths(t *testing.T) {
 	}
 	w := e.do("GET", "/", nil, cookie)
 	body := w.Body.String()
-	wantStatus(t, w, http.StatusOK, "March so far against February")
+	wantStatus(t, w, http.StatusOK, "March so far against the same days of last month (Feb 1–18)")
 	for _, want := range []string{
-		`<span class="stat-value">2</span>`, `<span class="kpi-change kpi-bad">-50 %</span>`, `February: 4`,
-		`<span class="stat-value">150.00</span>`, `<span class="kpi-change kpi-bad">&#43;50 %</span>`, `February: 100.00`,
-		`<span class="stat-value">0 %</span>`, `<span class="kpi-change kpi-bad">-25.0 pts</span>`, `February: 25 %`,
-		`<span class="stat-value">-100 %</span>`, `<span class="kpi-change kpi-bad">-250 pts</span>`, `February: 150 %`,
+		`<span class="stat-value">2</span>`, `<span class="kpi-change kpi-bad">-33 %</span>`, `Feb 1–18: 3`,
+		`<span class="stat-value">150.00</span>`, `<span class="kpi-change kpi-bad">&#43;13 %</span>`, `Feb 1–18: 133.33`,
+		`<span class="stat-value">0 %</span>`, `<span class="kpi-change kpi-bad">-33.3 pts</span>`, `Feb 1–18: 33.3 %`,
+		`<span class="stat-value">-100 %</span>`, `<span class="kpi-change kpi-bad">-250 pts</span>`, `Feb 1–18: 150 %`,
 		`href="/contacts?created_from=2026-03-01&amp;created_to=2026-03-31"`,
 		`href="/contacts?created_from=2026-03-01&amp;created_to=2026-03-31&amp;reached=customer"`,
 		// The weekly chart links each bar to its contacts; the cost per lead of the window is
@@ -62,6 +63,10 @@ func TestDashboardComparesMonths(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("the dashboard lacks %s", want)
 		}
+	}
+	// Every headline figure opens the contacts behind it; cost per lead, its leads.
+	if n := strings.Count(body, `<a class="card stat kpi" href="/contacts?created_from=2026-03-01&amp;created_to=2026-03-31`); n != 4 {
+		t.Errorf("%d of the 4 headline figures link to this month's contacts", n)
 	}
 	if testing.Verbose() {
 		t.Log(body)

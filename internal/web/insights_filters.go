@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -39,6 +40,12 @@ func contactSourceFilter(q url.Values, f *store.ContactFilter) error {
 		}
 		f.Reached = st
 	}
+	if o := q.Get("outcome"); o != "" {
+		if !slices.Contains(insights.Outcomes, o) {
+			return errs.Field("outcome", "must be one of %s", strings.Join(insights.Outcomes, ", "))
+		}
+		f.Outcome = o
+	}
 	attr, hasValue := q.Get("attribute"), q.Has("value")
 	switch {
 	case attr == "" && hasValue:
@@ -51,6 +58,9 @@ func contactSourceFilter(q url.Values, f *store.ContactFilter) error {
 		v := q.Get("value")
 		if len(v) > 500 {
 			return errs.Field("value", "must be at most 500 characters")
+		}
+		if !validUTF8(v) || strings.ContainsRune(v, 0) {
+			return errs.Field("value", "must be valid UTF-8 text without NUL characters")
 		}
 		if attr == "campaign" {
 			if id, err := strconv.ParseInt(v, 10, 64); err != nil || id <= 0 {

@@ -40,7 +40,7 @@ func TestInsightsPageAndFilterChips(t *testing.T) {
 	}
 	w := e.do("GET", "/insights?min_sample=20", nil, cookie)
 	wantStatus(t, w, http.StatusOK, "Audience insights", "Where they come from", "Who they are", "Spring &lt;search&gt;",
-		`class="ci-range ci-up"`, "Client and lead quality by source", "attribute=country&amp;created_from=", "&amp;value=GB\"")
+		`class="ci-range ci-up"`, "Client and lead quality by source", "attribute=country&amp;created_from=", "&amp;outcome=customer&amp;value=GB\"")
 	if strings.Contains(w.Body.String(), "style=") {
 		t.Error("the page has an inline style")
 	}
@@ -56,5 +56,36 @@ func TestInsightsPageAndFilterChips(t *testing.T) {
 		`<input type="hidden" name="reached" value="customer">`)
 	if n := strings.Count(w.Body.String(), `class="person"`); n != 10 {
 		t.Errorf("%d contacts listed, want the 10 GB customers", n)
+	}
+}
+
+// TestInsightsCardShowsAllOnRequest: a card with more values than fit says how many more
+// and links to itself with every value, instead of sending an owner to the API.
+func TestInsightsCardShowsAllOnRequest(t *testing.T) {
+	e := newUIEnv(t)
+	e.user("owner@example.com", store.RoleReadOnly)
+	cookie := e.login("owner@example.com")
+	ctx := context.Background()
+	now := e.store.Now()
+	countries := []string{"DE", "GB", "FR", "ES", "IT", "NL", "BE", "AT", "CH", "PL", "SE", "DK"}
+	var caps []store.Capture
+	for i := range 120 {
+		caps = append(caps, store.Capture{Type: "form_submit", Email: "p" + itoa(int64(i)) + "@example.com", OccurredAt: now.Add(-time.Duration(i+1) * time.Hour),
+			Touch: true, Channel: "organic_search", Fields: store.ContactFields{Country: countries[i%len(countries)]}})
+	}
+	if _, err := e.store.Ingest(ctx, caps); err != nil {
+		t.Fatal(err)
+	}
+	w := e.do("GET", "/insights?min_sample=10", nil, cookie)
+	wantStatus(t, w, http.StatusOK, `id="insight-country"`, "And 2 more.", `href="/insights?all=country&amp;min_sample=10#insight-country"`)
+	if strings.Contains(w.Body.String(), "the API lists them all") {
+		t.Error("the page sends the reader to the API")
+	}
+	w = e.do("GET", "/insights?all=country&min_sample=10", nil, cookie)
+	body := w.Body.String()
+	card := body[strings.Index(body, `id="insight-country"`):]
+	card = card[:strings.Index(card, "</section>")]
+	if n := strings.Count(card, "<tr>") - 1; n != 12 || strings.Contains(card, "more.") {
+		t.Errorf("the whole country card has %d values:\n%s", n, card)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+
+	"github.com/lodestone-hq/lodestone/internal/contact"
 )
 
 // apiDoc describes one API route for the OpenAPI document.
@@ -15,6 +17,20 @@ type apiDoc struct {
 	created  bool   // answers 201
 	accepted bool   // answers 202
 	query    []param
+	upload   bool // the body is a multipart/form-data file upload, never replayed by Idempotency-Key
+}
+
+// binaryMedia are the media types of an answer described as "Binary" (a file, not
+// JSON), which its path says: a .csv path answers CSV, the QR code's {format} a PNG
+// or an SVG image.
+func binaryMedia(path string) []string {
+	switch {
+	case strings.HasSuffix(path, ".csv"):
+		return []string{"text/csv"}
+	case strings.HasSuffix(path, "/{format}"):
+		return []string{"image/png", "image/svg+xml"}
+	}
+	return []string{"application/octet-stream"}
 }
 
 type param struct{ name, help string }
@@ -49,6 +65,7 @@ var schemas = obj{
 		"id": obj{"type": "integer"}, "email": str("normalised email; empty for phone-only contacts"), "phone": str("E.164"),
 		"first_name": str(""), "last_name": str(""), "job_title": str(""), "company_name": str("as the contact wrote it"),
 		"street": str(""), "postal_code": str(""), "city": str(""), "region": str(""), "country": str(""),
+		"age_band":  obj{"type": "string", "enum": append([]string{""}, contact.AgeBands...), "description": "the contact's age band; empty when unknown"},
 		"custom":    obj{"type": "object", "description": "custom fields"},
 		"stage":     obj{"type": "string", "enum": []string{"subscriber", "lead", "mql", "sql", "opportunity", "customer", "disqualified"}},
 		"seniority": str("from the job title"), "department": str("from the job title"),
@@ -63,9 +80,13 @@ var schemas = obj{
 	"Event": props(obj{"id": obj{"type": "integer"}, "contact_id": obj{"type": "integer"}, "visitor_id": str(""), "type": str(""),
 		"occurred_at": obj{"type": "string", "format": "date-time"}, "received_at": obj{"type": "string", "format": "date-time"},
 		"properties": obj{"type": "object"}, "channel": str("set on touches"), "actor": str("who or what recorded it")}),
-	"ContactDetail": obj{"allOf": []any{ref("Contact"), props(obj{"timeline": arr(ref("Event")), "deals": arr(ref("Deal")),
+	"ContactDetail": obj{"allOf": []any{ref("Contact"), props(obj{"timeline": arr(ref("Event")),
+		"timeline_next":       str("pass as timeline_before for the next, older page of the timeline; empty when this page is not full (the next page may be empty when it is)"),
+		"deals":               arr(ref("Deal")),
 		"possible_duplicates": arr(props(obj{"id": obj{"type": "integer"}, "contact_id": obj{"type": "integer"}, "other_id": obj{"type": "integer"}, "reason": str("")}))})}},
-	"StageChange":  props(obj{"stage": str("target stage"), "reason": str("why; required")}, "stage", "reason"),
+	"StageChange": props(obj{"stage": str("target stage"), "reason": str("why; required")}, "stage", "reason"),
+	"OwnerChange": props(obj{"owner_id": nullable(obj{"type": "integer", "description": "the user who will own the contact; null for none"}),
+		"reason": str("why; optional, shown on the timeline")}, "owner_id"),
 	"Note":         props(obj{"body": str("the note")}, "body"),
 	"MergeRequest": props(obj{"loser_id": obj{"type": "integer", "description": "the contact merged into the one in the path"}}, "loser_id"),
 	"Merge":        props(obj{"id": obj{"type": "integer"}, "winner_id": obj{"type": "integer"}, "loser_id": obj{"type": "integer"}}),
@@ -73,7 +94,8 @@ var schemas = obj{
 		"email": str("identifies the contact; an unknown email creates it"), "phone": str("identifies a contact without email"),
 		"contact_id": obj{"type": "integer"}, "visitor_id": str("anonymous browser id; joins the contact when identified"),
 		"occurred_at": obj{"type": "string", "format": "date-time"},
-		"properties":  obj{"type": "object", "description": "page_url, referrer, utm_source, utm_medium, utm_campaign, utm_term, utm_content, first_name, last_name, company, job_title, channel, …"}},
+		"properties": obj{"type": "object", "description": "page_url, referrer, utm_source, utm_medium, utm_campaign, utm_term, utm_content, first_name, last_name, company, job_title, country, age_band (one of " +
+			strings.Join(contact.AgeBands, ", ") + "; \"25 to 34\" and such spellings are taken), channel, …"}},
 		"type"),
 	"EventBatch":       props(obj{"events": arr(ref("EventInput"))}, "events"),
 	"EventBatchResult": props(obj{"accepted": obj{"type": "integer"}, "results": arr(props(obj{"contact_id": obj{"type": "integer"}, "event_id": obj{"type": "integer"}, "created": obj{"type": "boolean"}}))}),
@@ -91,7 +113,7 @@ var schemas = obj{
 	"DealInput": props(obj{"contact_id": obj{"type": "integer"}, "name": str(""), "amount": moneyString,
 		"status": obj{"type": "string", "enum": []string{"won", "lost", "open"}}, "closed_at": obj{"type": "string", "format": "date-time", "description": "defaults to now for won and lost deals"}},
 		"contact_id", "amount", "status"),
-	"FormField": props(obj{"name": str("a standard field (email, first_name, last_name, phone, company, job_title, website, city, country, street, postal_code, message) or a custom one"),
+	"FormField": props(obj{"name": str("a standard field (email, first_name, last_name, phone, company, job_title, website, city, country, street, postal_code, age_band, message) or a custom one; age_band is a select of the age bands"),
 		"label": str(""), "type": obj{"type": "string", "enum": []string{"text", "email", "phone", "select", "checkbox", "hidden", "textarea"}},
 		"required": obj{"type": "boolean"}, "options": arr(str("")), "default": str("value of a hidden field")}, "name"),
 	"FormInput": props(obj{"slug": str("the form lives at /f/{slug}"), "name": str(""),
@@ -161,9 +183,16 @@ func (s *Server) openAPI() obj {
 			} else if d.accepted {
 				status = "202"
 			}
+			content := obj{"application/json": obj{"schema": ref(d.response)}}
+			if d.response == "Binary" {
+				content = obj{}
+				for _, m := range binaryMedia(path) {
+					content[m] = obj{"schema": obj{"type": "string", "contentMediaType": m}}
+				}
+			}
 			op := obj{
 				"summary": d.summary, "tags": []string{d.tag}, "security": []any{obj{"bearer": []string{}}},
-				"responses": obj{status: obj{"description": "done", "content": obj{"application/json": obj{"schema": ref(d.response)}}},
+				"responses": obj{status: obj{"description": "done", "content": content},
 					"400": errorResp, "401": errorResp, "403": errorResp, "404": errorResp, "413": errorResp, "422": errorResp},
 			}
 			var params []any
@@ -180,7 +209,7 @@ func (s *Server) openAPI() obj {
 			for _, q := range d.query {
 				params = append(params, obj{"name": q.name, "in": "query", "description": q.help, "schema": obj{"type": "string"}})
 			}
-			if method == http.MethodPost {
+			if method == http.MethodPost && !d.upload {
 				params = append(params, obj{"name": "Idempotency-Key", "in": "header", "description": "a retry with the same key replays the first answer", "schema": obj{"type": "string"}})
 			}
 			if len(params) > 0 {
@@ -188,6 +217,10 @@ func (s *Server) openAPI() obj {
 			}
 			if d.body != "" {
 				op["requestBody"] = obj{"required": true, "content": obj{"application/json": obj{"schema": ref(d.body)}}}
+			}
+			if d.upload {
+				op["requestBody"] = obj{"required": true, "content": obj{"multipart/form-data": obj{"schema": obj{"type": "object",
+					"properties": obj{"file": obj{"type": "string", "contentMediaType": "text/csv", "description": "the list"}}, "required": []string{"file"}}}}}
 			}
 			item, _ := paths[path].(obj)
 			if item == nil {

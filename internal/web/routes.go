@@ -40,15 +40,19 @@ func (s *Server) routes() []route {
 				{"q", "text search on name, email, company and phone"},
 				{"channel", "first-touch channel; direct also finds contacts without any touch"}, {"campaign", "first-touch campaign id, or none"},
 				{"reached", "a stage the contact has ever entered"}, {"attribute", "an audience-insight attribute, with value: the contacts behind an insight"},
-				{"value", "the attribute's value"},
+				{"value", "the attribute's value"}, {"outcome", "the insight's outcome (customer, opportunity, sql or mql): pages seen count before it; reached stands in when absent"},
 				{"limit", "1 to 500, default 50"}, {"cursor", "next_cursor of the previous page"}}}),
 		api("GET /api/v1/contacts/mailing-list.csv", auth.ManageMarketing, s.handleMailingList, apiDoc{
 			summary: "Names and postal addresses of the contacts the filters select, as CSV for a direct-mail campaign", tag: "contacts", response: "Binary",
 			query: []param{{"stage", "lifecycle stage"}, {"q", "text search"}, {"created_from", "date"}, {"created_to", "date"}, {"all", "1 to include contacts without a postal address"}}}),
 		api("GET /api/v1/contacts/{id}", auth.Read, s.handleGetContact, apiDoc{
-			summary: "A contact with its timeline, deals and possible duplicates", tag: "contacts", response: "ContactDetail"}),
+			summary: "A contact with its timeline (newest first, a page at a time), deals and possible duplicates", tag: "contacts", response: "ContactDetail",
+			query: []param{{"timeline_limit", "events of the timeline to include, 1 to 500, default 500"},
+				{"timeline_before", "timeline_next of the previous answer: the next, older page of the timeline"}}}),
 		api("POST /api/v1/contacts/{id}/stage", auth.WriteLeads, s.handleSetStage, apiDoc{
 			summary: "Move a contact to a stage, with a reason", tag: "contacts", body: "StageChange", response: "Contact"}),
+		api("POST /api/v1/contacts/{id}/owner", auth.WriteLeads, s.handleAssignOwner, apiDoc{
+			summary: "Assign a contact to a user (its owner), or leave it without owner", tag: "contacts", body: "OwnerChange", response: "Contact"}),
 		api("POST /api/v1/contacts/{id}/notes", auth.WriteLeads, s.handleAddNote, apiDoc{
 			summary: "Add a note to a contact's timeline", tag: "contacts", body: "Note", response: "Event", created: true}),
 		api("POST /api/v1/contacts/{id}/merge", auth.MergeContacts, s.handleMerge, apiDoc{

@@ -10,7 +10,7 @@ func (s *Server) insightRoutes(u *ui) []route {
 			summary: "Audience insights: per attribute value, the conversion rate to an outcome and its lift over the baseline, with 95 % Wilson intervals", tag: "reports", response: "InsightsReport",
 			query: []param{{"from", "first day of the cohort (contacts created), YYYY-MM-DD, required"}, {"to", "day after the last, YYYY-MM-DD, required"},
 				{"outcome", "customer (default), opportunity, sql or mql: the stage reached, ever"},
-				{"attribute", "one attribute only: country, city, industry, company_size, seniority, department, email_type, channel, campaign, content or custom.KEY"},
+				{"attribute", "one attribute only: country, city, industry, company_size, seniority, department, email_type, age_band, channel, campaign, content or custom.KEY"},
 				{"min_sample", "values with fewer contacts are not shown; default 30"}}}),
 		api("GET /api/v1/reports/quality", auth.Read, s.handleQuality, apiDoc{
 			summary: "Client and lead quality per source: revenue per customer, repeat purchases, referrals; SQLs accepted and rejected by sales, with the reasons", tag: "reports", response: "QualityReport",

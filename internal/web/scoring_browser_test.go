@@ -94,14 +94,24 @@ func TestScoringBrowser(t *testing.T) {
 		t.Errorf("scores card: %s", scores)
 	}
 	why := tab.eval(`document.querySelector('#score-breakdown').innerText`)
-	for _, want := range []string{"Leads a team", `company.domain = "analytical.example"`, "+45", "+20", "page_view", "of 30", "form_submit", "of 10", "Score history", "rules version 1"} {
+	for _, want := range []string{"Leads a team", `company.domain = "analytical.example"`, "+45", "+20", "Viewed a page", "of 30 when new", "Submitted a form", "of 10 when new", "Score history", "rules version 1"} {
 		if !strings.Contains(why, want) && want != "rules version 1" {
 			t.Errorf("breakdown lacks %q:\n%s", want, why)
 		}
 	}
+	if strings.Contains(why, "page_view") || strings.Contains(why, "form_submit") {
+		t.Errorf("the breakdown names events by their stored types:\n%s", why)
+	}
 	if !strings.Contains(tab.eval(`document.querySelector('#score-breakdown .score-history').innerHTML`), "rules version 1") {
 		t.Error("the score history does not name the rule change")
 	}
+	// On a phone the open score history scrolls inside its card instead of widening the page.
+	tab.do(chromedp.EmulateViewport(390, 844))
+	tab.eval(`document.querySelector('#score-breakdown .score-history').open = true, ''`)
+	if w := tab.eval(`String(document.documentElement.scrollWidth)`); w != "390" {
+		t.Errorf("with the score history open the contact page is %spx wide on a 390px phone", w)
+	}
+	tab.do(chromedp.EmulateViewport(1280, 900))
 	if !strings.Contains(tab.eval(`document.querySelector('#profile').innerText`), "Seniority") {
 		t.Error("no profile card")
 	}

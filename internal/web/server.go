@@ -51,6 +51,7 @@ func New(s *store.Store, cfg config.Config, log *slog.Logger) *Server {
 	for _, rt := range srv.routes() {
 		srv.mux.Handle(rt.pattern, rt.handler)
 	}
+	srv.mux.HandleFunc("/api/v1/", srv.apiNoRoute)
 	srv.handler = srv.recoverPanics(srv.logRequests(srv.securityHeaders(srv.route(srv.crossOrigin(srv.mux)))))
 	return srv
 }

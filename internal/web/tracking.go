@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/lodestone-hq/lodestone/internal/attribution"
+	"github.com/lodestone-hq/lodestone/internal/capture"
 	"github.com/lodestone-hq/lodestone/internal/contact"
 	"github.com/lodestone-hq/lodestone/internal/errs"
 	"github.com/lodestone-hq/lodestone/internal/flatjson"
@@ -376,8 +377,8 @@ func (s *Server) hitCapture(r *http.Request, h hitIn) (store.Capture, error) {
 			c.CompanyDomain = d
 		}
 		for k, v := range h.Traits {
-			if len(v) > 500 || !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
-				return c, errs.Field("traits."+k, "must be text of at most 500 bytes")
+			if len(v) > capture.MaxProfileValue || !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+				return c, errs.Field("traits."+k, "must be text of at most %d bytes", capture.MaxProfileValue)
 			}
 			switch k {
 			case "first_name":
@@ -388,6 +389,12 @@ func (s *Server) hitCapture(r *http.Request, h hitIn) (store.Capture, error) {
 				c.Fields.CompanyName = v
 			case "job_title":
 				c.Fields.JobTitle = v
+			case "age_band":
+				band, err := contact.NormalizeAgeBand(v)
+				if err != nil {
+					return c, errs.Field("traits.age_band", "is not an age band; use one of %s", strings.Join(contact.AgeBands, ", "))
+				}
+				c.Fields.AgeBand = band
 			}
 		}
 		if h.PageURL != "" {

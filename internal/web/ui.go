@@ -52,6 +52,7 @@ func (s *Server) uiRoutes(u *ui) []route {
 		{pattern: "GET /contacts/{id}", handler: u.page(auth.Read, u.contact)},
 		{pattern: "POST /contacts/{id}/notes", handler: u.page(auth.WriteLeads, u.addNote)},
 		{pattern: "POST /contacts/{id}/stage", handler: u.page(auth.WriteLeads, u.setStage)},
+		{pattern: "POST /contacts/{id}/owner", handler: u.page(auth.WriteLeads, u.assignOwner)},
 		{pattern: "POST /contacts/{id}/merge", handler: u.page(auth.MergeContacts, u.merge)},
 		{pattern: "POST /contacts/{id}/merges/{merge}/undo", handler: u.page(auth.MergeContacts, u.undoMerge)},
 		{pattern: "GET /campaigns", handler: u.page(auth.Read, u.campaigns)},

@@ -13,6 +13,8 @@ import (
 // the link to the next page.
 type contactList struct {
 	Q, Stage, From, To string
+	Owner              string        // a user id, "none", or "" for anyone
+	Owners             []*store.User // the users the owner filter offers
 	// Hidden carries the filters the form has no field for (a click from a report), so
 	// searching within them keeps them; Chips show every filter with a link removing it.
 	Hidden      []filterParam
@@ -22,6 +24,12 @@ type contactList struct {
 	Continued   bool       // this page follows a "Load more"
 	Problem     errs.Error // a filter that could not be read
 	ProblemText string
+}
+
+// Filtered says the list is narrowed, so an empty one means "none of these" rather
+// than a workspace without contacts.
+func (l contactList) Filtered() bool {
+	return l.Q != "" || l.Stage != "" || l.From != "" || l.To != "" || len(l.Hidden) > 0
 }
 
 func (u *ui) contacts(w http.ResponseWriter, r *http.Request, p *Principal) error {
@@ -50,7 +58,15 @@ func (u *ui) contacts(w http.ResponseWriter, r *http.Request, p *Principal) erro
 // listContacts reads the filters and finds one page of contacts.
 func (u *ui) listContacts(r *http.Request) (contactList, error) {
 	q := r.URL.Query()
-	l := contactList{Q: q.Get("q"), Stage: q.Get("stage"), From: q.Get("created_from"), To: q.Get("created_to"), Continued: q.Get("cursor") != ""}
+	l := contactList{Q: q.Get("q"), Stage: q.Get("stage"), From: q.Get("created_from"), To: q.Get("created_to"), Owner: q.Get("owner"),
+		Continued: q.Get("cursor") != ""}
+	users, err := u.s.store.Users(r.Context())
+	if err != nil {
+		return l, err
+	}
+	// Every user, disabled and read-only ones too: they may still own contacts from
+	// before.
+	l.Owners = users
 	for _, k := range linkedFilters {
 		if q.Has(k) {
 			l.Hidden = append(l.Hidden, filterParam{Name: k, Value: q.Get(k)})
@@ -72,7 +88,7 @@ func (u *ui) listContacts(r *http.Request) (contactList, error) {
 	l.Contacts = page.Contacts
 	if page.NextCursor != "" {
 		more := url.Values{}
-		for _, k := range append([]string{"q", "stage", "created_from", "created_to"}, linkedFilters...) {
+		for _, k := range append([]string{"q", "stage", "owner", "created_from", "created_to"}, linkedFilters...) {
 			if v := q.Get(k); v != "" {
 				more.Set(k, v)
 			}
@@ -84,5 +100,5 @@ func (u *ui) listContacts(r *http.Request) (contactList, error) {
 }
 
 // filterLabels name the filters as the screen labels them.
-var filterLabels = map[string]string{"q": "Search", "stage": "Stage", "created_from": "Created from", "created_to": "Created to", "cursor": "The page link",
+var filterLabels = map[string]string{"q": "Search", "stage": "Stage", "owner": "Owner", "created_from": "Created from", "created_to": "Created to", "cursor": "The page link",
 	"channel": "Channel", "campaign": "Campaign", "reached": "Reached", "attribute": "Attribute", "value": "Value"}

@@ -27,6 +27,8 @@ type contactView struct {
 	Notice     string // a problem with the last action that belongs to no field
 	Note       formState
 	StageForm  formState
+	OwnerForm  formState
+	Owners     []*store.User // the users a contact can be assigned to
 	// Scoring and qualification.
 	Scores      *store.ContactScores
 	Reasons     []string // the workspace's disqualify reasons
@@ -88,24 +90,33 @@ func (u *ui) showContact(w http.ResponseWriter, r *http.Request, p *Principal, i
 		at, ok := c.StageEnteredAt[st]
 		v.Stages = append(v.Stages, stageStep{Stage: st, Reached: ok, Current: st == c.Stage, At: at})
 	}
+	var beforeID int64
 	if b := r.URL.Query().Get("before"); b != "" {
 		if t, err := time.Parse(time.RFC3339Nano, b); err == nil {
 			v.Before = t
+			beforeID, _ = strconv.ParseInt(r.URL.Query().Get("before_id"), 10, 64)
 		}
 	}
 	// A page of the timeline at a time keeps a long history's page fast.
-	events, err := u.s.store.Timeline(ctx, id, store.TimelineOptions{Limit: timelinePage, Before: v.Before})
+	events, err := u.s.store.Timeline(ctx, id, store.TimelineOptions{Limit: timelinePage, Before: v.Before, BeforeID: beforeID})
 	if err != nil {
 		return err
 	}
 	if len(events) == timelinePage {
-		v.Older = "/contacts/" + itoa(id) + "?before=" + url.QueryEscape(events[len(events)-1].OccurredAt.Format(time.RFC3339Nano)) + "#timeline"
+		last := events[len(events)-1]
+		v.Older = "/contacts/" + itoa(id) + "?" + url.Values{"before": {last.OccurredAt.Format(time.RFC3339Nano)}, "before_id": {itoa(last.ID)}}.Encode() + "#timeline"
 	}
 	users, err := u.s.store.Users(ctx)
 	if err != nil {
 		return err
 	}
 	v.Timeline = timeline(id, events, users)
+	for _, u := range users {
+		// The owner it has stays on the list, so that saving the form keeps it.
+		if !u.Disabled && u.Role != store.RoleReadOnly || c.Owner != nil && c.Owner.ID == u.ID {
+			v.Owners = append(v.Owners, u)
+		}
+	}
 	describeQualification(v.Timeline, events)
 	if v.Deals, err = u.s.store.Deals(ctx, id); err != nil {
 		return err
@@ -212,6 +223,33 @@ func (u *ui) setStage(w http.ResponseWriter, r *http.Request, p *Principal) erro
 		_, err = u.s.store.SetStage(r.Context(), id, stage, reason, p.Actor())
 	}
 	return u.afterAction(w, r, p, id, err, &v, &v.StageForm)
+}
+
+// assignOwner gives the contact an owner, or none when owner_id is empty.
+func (u *ui) assignOwner(w http.ResponseWriter, r *http.Request, p *Principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return errs.E(errs.Invalid, "", "The form could not be read.")
+	}
+	owner, reason := r.PostFormValue("owner_id"), strings.TrimSpace(r.PostFormValue("reason"))
+	var v contactView
+	v.OwnerForm.Values = map[string]string{"owner_id": owner, "reason": reason}
+	var to int64
+	if owner != "" {
+		if to, err = formID(owner); err != nil {
+			err = errs.Field("owner_id", "Pick a user from the list.")
+		}
+	}
+	if err == nil {
+		err = checkText("reason", reason, 1000)
+	}
+	if err == nil {
+		_, err = u.s.store.AssignOwner(r.Context(), id, to, reason, p.Actor())
+	}
+	return u.afterAction(w, r, p, id, err, &v, &v.OwnerForm)
 }
 
 func (u *ui) merge(w http.ResponseWriter, r *http.Request, p *Principal) error {

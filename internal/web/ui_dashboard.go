@@ -54,12 +54,19 @@ func (u *ui) dashboard(w http.ResponseWriter, r *http.Request, p *Principal) err
 	now := st.Now().UTC()
 	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
 	last, next := month.AddDate(0, -1, 0), month.AddDate(0, 1, 0)
-	d.MonthName, d.LastMonthName = month.Format("January"), last.Format("January")
+	// A month under way is measured against the same days of the last one: six days of
+	// December against the whole of November would always look like a collapse.
+	lastTo := last.AddDate(0, 0, now.Day())
+	if lastTo.After(month) {
+		lastTo = month
+	}
+	d.MonthName = month.Format("January")
+	d.LastMonthName = sameDays(last, lastTo)
 	this, err := u.monthMetrics(r, month, next)
 	if err != nil {
 		return err
 	}
-	before, err := u.monthMetrics(r, last, month)
+	before, err := u.monthMetrics(r, last, lastTo)
 	if err != nil {
 		return err
 	}
@@ -108,6 +115,19 @@ func (u *ui) dashboard(w http.ResponseWriter, r *http.Request, p *Principal) err
 	return nil
 }
 
+// sameDays names the days [from, to) of one month: "Nov 1–6", or "November" when they
+// are all of it.
+func sameDays(from, to time.Time) string {
+	if to.Equal(from.AddDate(0, 1, 0)) {
+		return from.Format("January")
+	}
+	last := to.AddDate(0, 0, -1)
+	if last.Day() == 1 {
+		return from.Format("Jan 2")
+	}
+	return fmt.Sprintf("%s–%d", from.Format("Jan 2"), last.Day())
+}
+
 // monthMetrics are the sources report's totals for the contacts created in [from, to)
 // and the costs dated in it, under first-touch attribution, read from the store's
 // roll-ups rather than contact by contact.
@@ -127,7 +147,7 @@ func compareMonths(this, before report.Metrics, month, next time.Time) []kpi {
 	leads.Change, leads.Tone = relativeChange(big.NewRat(this.NewLeads, 1), big.NewRat(before.NewLeads, 1), true)
 
 	cpl := kpi{Label: "Cost per lead", Value: moneyOrDash(this.CostPerLead()), Before: moneyOrDash(before.CostPerLead()),
-		URL: "/campaigns", Help: "costs dated this month ÷ new leads"}
+		URL: contactsURL(month, next), Help: "costs dated this month ÷ new leads; opens the leads (the costs are on Campaigns)"}
 	if a, b := this.CostPerLead(), before.CostPerLead(); a != nil && b != nil {
 		cpl.Change, cpl.Tone = relativeChange(new(big.Rat).SetInt(a), new(big.Rat).SetInt(b), false)
 	}

@@ -30,6 +30,8 @@ func (u *ui) funcs() template.FuncMap {
 		"stages":     func() []string { return lifecycle.Stages },
 		"company":    companyOf,
 		"number":     formatCount,
+		"attribute":  valueLabel,
+		"event":      eventTitle,
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/lodestone-hq/lodestone/internal/attribution"
 	"github.com/lodestone-hq/lodestone/internal/auth"
@@ -38,10 +39,11 @@ type importPageData struct {
 }
 
 type importColumn struct {
-	Index  int
-	Header string
-	Field  string
-	Custom string // the custom field this column would fill as custom.NAME
+	Index   int
+	Header  string
+	Field   string
+	Custom  string   // the custom field this column would fill as custom.NAME
+	Samples []string // the column's first values that are not empty
 }
 
 func (u *ui) importsData(r *http.Request, p *Principal) (*importsPage, error) {
@@ -164,6 +166,11 @@ func (u *ui) importData(r *http.Request, p *Principal) (*importPageData, error) 
 		d.Fields = capture.ImportFields[:]
 		for i, h := range d.Preview.Header {
 			c := importColumn{Index: i, Header: h, Field: d.Preview.Guess[i], Custom: customName(h)}
+			for _, row := range d.Preview.Rows {
+				if i < len(row) && strings.TrimSpace(row[i]) != "" && len(c.Samples) < 3 {
+					c.Samples = append(c.Samples, row[i])
+				}
+			}
 			if f, ok := v.Options.Mapping[h]; ok {
 				c.Field = f
 			}

@@ -39,11 +39,13 @@ type insightsPage struct {
 }
 
 type insightCard struct {
-	Label  string
-	Rows   []insightRow
-	More   int // values with the minimum sample beyond the ones shown
-	Hidden int // values under the minimum sample
-	Scale  string
+	Attribute string
+	Label     string
+	Rows      []insightRow
+	More      int    // values with the minimum sample beyond the ones shown
+	AllURL    string // this page with every value of the card shown
+	Hidden    int    // values under the minimum sample
+	Scale     string
 }
 
 type insightRow struct {
@@ -65,7 +67,7 @@ type ciBar struct {
 
 const barWidth = 200.0
 
-// maxRowsPerCard keeps a card readable; the API has every value.
+// maxRowsPerCard keeps a card readable; ?all=ATTRIBUTE shows one card whole.
 const maxRowsPerCard = 10
 
 func (u *ui) insightsPage(w http.ResponseWriter, r *http.Request, p *Principal) error {
@@ -152,7 +154,10 @@ func (u *ui) fillInsights(r *http.Request, page *insightsPage, q insightQuery) e
 		page.Rate, page.RateCI = percent(*rep.Rate), percent(rep.RateCI.Low)+" – "+percent(rep.RateCI.High)
 	}
 	for _, a := range rep.Attributes {
-		card := insightCard{Label: a.Label, Hidden: a.Hidden}
+		card := insightCard{Attribute: a.Attribute, Label: a.Label, Hidden: a.Hidden}
+		whole := cloneValues(r.URL.Query())
+		whole.Set("all", a.Attribute)
+		card.AllURL = "/insights?" + whole.Encode() + "#insight-" + a.Attribute
 		top := 2.0 // the scale reaches at least twice the baseline, so 1 sits mid-way or lower
 		for _, val := range a.Values {
 			if val.LiftCI != nil {
@@ -162,13 +167,14 @@ func (u *ui) fillInsights(r *http.Request, page *insightsPage, q insightQuery) e
 		top = math.Ceil(top)
 		card.Scale = fmt.Sprintf("0 to %g× the baseline", top)
 		for i, val := range a.Values {
-			if i == maxRowsPerCard {
+			if i == maxRowsPerCard && r.URL.Query().Get("all") != a.Attribute {
 				card.More = len(a.Values) - i
 				break
 			}
 			link := cloneValues(cohort)
 			link.Set("attribute", a.Attribute)
 			link.Set("value", val.Value)
+			link.Set("outcome", q.outcome) // pages count when seen before the outcome
 			row := insightRow{Label: valueLabel(a.Attribute, val.Label), Contacts: val.Contacts, Converted: val.Converted,
 				Rate: percent(val.Rate), RateCI: percent(val.RateCI.Low) + " – " + percent(val.RateCI.High),
 				ContactsURL: "/contacts?" + link.Encode(), ConvertedURL: withOutcome(link), Tone: "even"}
@@ -218,6 +224,18 @@ func valueLabel(attribute, label string) string {
 			return "HR"
 		case "it":
 			return "IT"
+		}
+		return humanize(label)
+	case "phone_type":
+		switch label {
+		case "fixed_line":
+			return "Landline"
+		case "fixed_line_or_mobile":
+			return "Landline or mobile"
+		case "voip":
+			return "VoIP"
+		case "toll_free":
+			return "Toll-free"
 		}
 		return humanize(label)
 	}

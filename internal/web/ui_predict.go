@@ -54,7 +54,7 @@ func weightBars(ws []predict.Weight) []weightBar {
 	for i, w := range ws {
 		label := featureLabel(w.Feature)
 		if w.Value != "" {
-			label += ": " + w.Value
+			label += ": " + valueLabel(w.Feature, w.Value)
 		}
 		width := 0.0
 		if top > 0 {

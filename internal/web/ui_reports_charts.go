@@ -77,7 +77,11 @@ func (u *ui) trendSection(r *http.Request, from, to time.Time, g report.Grouping
 	if err != nil {
 		return trendView{}, err
 	}
+	now := u.s.store.Now().UTC()
 	v := trendView{Label: formatDate(start) + " – " + formatDate(last)}
+	if now.Before(last) {
+		v.Label = formatDate(start) + " – today"
+	}
 	months := make([]string, len(t.Months))
 	for i, m := range t.Months {
 		months[i] = m.Format("Jan 2006")
@@ -89,8 +93,14 @@ func (u *ui) trendSection(r *http.Request, from, to time.Time, g report.Grouping
 		if i+1 < len(t.Months) {
 			mEnd = t.Months[i+1]
 		}
+		name := m.Format("January 2006")
+		// The month under way is not a month yet: its fall is the calendar's, not the leads'.
+		if !now.Before(m) && now.Before(mEnd) {
+			months[i] = m.Format("Jan") + " so far"
+			name += " so far"
+		}
 		links := url.Values{"created_from": {m.Format(time.DateOnly)}, "created_to": {mEnd.AddDate(0, 0, -1).Format(time.DateOnly)}}
-		v.Totals = append(v.Totals, trendTotal{Month: m.Format("January 2006"), NewLeads: formatCount(mt.NewLeads), Cost: formatMoney(mt.Cost),
+		v.Totals = append(v.Totals, trendTotal{Month: name, NewLeads: formatCount(mt.NewLeads), Cost: formatMoney(mt.Cost),
 			CPL: formatBigMoney(mt.CostPerLead()), Conversion: formatPercent(mt.ConversionRate()), LeadsURL: "/contacts?" + links.Encode()})
 	}
 	// The groups with the most new leads get the lines.

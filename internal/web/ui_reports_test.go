@@ -54,3 +54,31 @@ func TestReportsScreen(t *testing.T) {
 		wantStatus(t, e.do("GET", "/reports?period="+p, nil, ola), http.StatusOK, "Sources report")
 	}
 }
+
+// TestReportsTrendMarksTheMonthUnderWay: on March 10 the trend's last month has had ten
+// days, and says so in its axis and its table, so its short lines read as a month not
+// yet over rather than a collapse; a stage's median time says whose time it is.
+func TestReportsTrendMarksTheMonthUnderWay(t *testing.T) {
+	t.Parallel()
+	e := newUIEnv(t)
+	e.user("ola@example.com", store.RoleReadOnly)
+	ola := e.login("ola@example.com")
+	ctx := context.Background()
+	e.store.Now = func() time.Time { return time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC) }
+	for i, day := range []time.Time{time.Date(2026, 2, 5, 9, 0, 0, 0, time.UTC), time.Date(2026, 3, 5, 9, 0, 0, 0, time.UTC)} {
+		out, err := e.store.Ingest(ctx, []store.Capture{{Type: "form_submit", Email: "lead" + itoa(int64(i)) + "@example.com", Touch: true,
+			Channel: "event", OccurredAt: day}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.store.SetStage(ctx, out[0].ContactID, "mql", "", "test"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w := e.do("GET", "/reports?period=custom&from=2026-02-01&to=2026-03-31", nil, ola)
+	wantStatus(t, w, http.StatusOK, ">Mar so far</text>", "<td>March 2026 so far</td>", "<td>February 2026</td>",
+		"Oct 1, 2025 – today, by first touch", "who moved on")
+	if strings.Contains(w.Body.String(), ">Mar 2026</text>") {
+		t.Error("the month under way is labelled as a whole month")
+	}
+}

@@ -180,7 +180,10 @@ func (b *builder) expr() (filter.Expr, error) {
 		var terms []filter.Expr
 		for ri := range g.Rows {
 			row := &g.Rows[ri]
-			if row.Field == "" {
+			// A row without a value is not filled in yet, not a search for contacts
+			// without the field (that is "is empty"): a new segment must not start by
+			// counting everyone whose country is unknown.
+			if row.Field == "" || row.unfilled() {
 				continue
 			}
 			e, err := row.expr()
@@ -209,6 +212,15 @@ func (b *builder) expr() (filter.Expr, error) {
 	e = filter.Normalize(e)
 	b.Text = filter.Format(e)
 	return e, nil
+}
+
+// unfilled says a condition on a field still waits for its value.
+func (row *builderRow) unfilled() bool {
+	switch filter.Op(row.Op) {
+	case filter.OpIsEmpty, filter.OpIsSet:
+		return false
+	}
+	return row.Field != eventField && strings.TrimSpace(row.Value) == ""
 }
 
 func (row *builderRow) expr() (filter.Expr, error) {
@@ -406,7 +418,7 @@ var opLabels = map[filter.Op]string{
 var fieldLabels = map[string]string{
 	"email": "Email", "first_name": "First name", "last_name": "Last name", "job_title": "Job title", "seniority": "Seniority",
 	"department": "Department", "email_type": "Email type", "phone_type": "Phone type", "phone_region": "Phone region",
-	"country": "Country", "city": "City", "region": "Region", "stage": "Stage", "owner": "Owner (email)", "created_at": "Created",
+	"country": "Country", "city": "City", "region": "Region", "age_band": "Age band", "stage": "Stage", "owner": "Owner (email)", "created_at": "Created",
 	"fit_score": "Fit score", "engagement_score": "Engagement score", "predictive_score": "Predictive score",
 	"first_touch_channel": "Original channel", "first_touch_campaign": "Original campaign",
 	"company.domain": "Company domain", "company.name": "Company name", "company.industry": "Industry", "company.size": "Company size",

@@ -16,14 +16,20 @@ func TestSegmentScreensWithoutScript(t *testing.T) {
 	e.contact("bob@example.com", "Bob")
 	mia, rex := e.login("mia@example.com"), e.login("rex@example.com")
 
-	wantStatus(t, e.do("GET", "/segments/new", nil, mia), 200, `name="g0r0_field"`, `contacts match`)
+	// A new segment's first row waits for a value: it counts everyone, not the contacts
+	// without a country.
+	w := e.do("GET", "/segments/new", nil, mia)
+	wantStatus(t, w, 200, `name="g0r0_field"`, `<strong id="segment-count">2</strong> contacts match`)
+	if strings.Contains(w.Body.String(), `= &#34;&#34;`) {
+		t.Error("a condition without a value is in the filter")
+	}
 	wantStatus(t, e.do("GET", "/segments/new", nil, rex), 403)
 
 	form := url.Values{"name": {"Adas"}, "mode": {"rows"}, "match": {"all"}, "g0_match": {"all"},
 		"g0r0_field": {"first_name"}, "g0r0_op": {"starts_with"}, "g0r0_value": {"ad"}}
 	// A second condition, then a group: the rows come back with the values typed.
 	add := cloneForm(form, "action", "add-row:0")
-	w := e.do("POST", "/segments/new", add, mia)
+	w = e.do("POST", "/segments/new", add, mia)
 	wantStatus(t, w, 200, `name="g0r1_field"`, `value="ad"`, `first_name starts with &#34;ad&#34;`)
 	// A half-made condition is named, and nothing is saved.
 	bad := cloneForm(form, "g0r1_field", "fit_score", "g0r1_op", ">=", "g0r1_value", "lots", "action", "save")

@@ -374,3 +374,52 @@ func TestStaticFiles(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestContactProfileInWords: the profile shows what enrichment found in words, not the
+// stored codes ("vp", "fixed_line").
+func TestContactProfileInWords(t *testing.T) {
+	e := newUIEnv(t)
+	e.user("sam@example.com", store.RoleSales)
+	sam := e.login("sam@example.com")
+	ctx := context.Background()
+	id := e.contact("ada@example.com", "Ada")
+	cands, err := e.store.ContactsToEnrich(ctx, 10)
+	if err != nil || len(cands) != 1 {
+		t.Fatalf("candidates = %+v, %v", cands, err)
+	}
+	if _, err := e.store.SaveEnrichment(ctx, []store.ContactEnrichment{{ID: id, Seniority: "vp", Department: "it", EmailType: "work",
+		PhoneType: "fixed_line_or_mobile", PhoneRegion: "DE", From: cands[0]}}); err != nil {
+		t.Fatal(err)
+	}
+	w := e.do("GET", "/contacts/"+itoa(id), nil, sam)
+	wantStatus(t, w, http.StatusOK, "<dd>VP</dd>", "<dd>IT</dd>", "<dd>Work</dd>", "<dd>Landline or mobile <span")
+	if strings.Contains(w.Body.String(), "fixed_line") {
+		t.Error("the profile shows a stored code")
+	}
+}
+
+// TestContactsEmptyWorkspace: a workspace without contacts says where they come from,
+// with links; a search that finds nobody still says so.
+func TestContactsEmptyWorkspace(t *testing.T) {
+	e := newUIEnv(t)
+	e.user("mia@example.com", store.RoleMarketer)
+	mia := e.login("mia@example.com")
+	w := e.do("GET", "/contacts", nil, mia)
+	wantStatus(t, w, http.StatusOK, "No contacts yet.", `<a href="/forms">forms</a>`, `<a href="/imports">imported lists</a>`)
+	if strings.Contains(w.Body.String(), "No contacts match") {
+		t.Error("an empty workspace says no contacts match")
+	}
+	wantStatus(t, e.do("GET", "/contacts?stage=mql", nil, mia), http.StatusOK, "No contacts match.")
+}
+
+// TestScoringEmptyRowsLookEmpty: the blank rule rows show examples that say they are
+// examples, so an empty workspace does not seem to have rules already.
+func TestScoringEmptyRowsLookEmpty(t *testing.T) {
+	e := newUIEnv(t)
+	e.user("mia@example.com", store.RoleMarketer)
+	w := e.do("GET", "/scoring", nil, e.login("mia@example.com"))
+	wantStatus(t, w, http.StatusOK, `placeholder='e.g. seniority in (`, `placeholder="e.g. page_view"`)
+	if strings.Contains(w.Body.String(), `placeholder="page_view"`) {
+		t.Error("an example reads like a saved rule")
+	}
+}

@@ -40,7 +40,15 @@ var eventLabels = map[string]string{
 	"call": "Call", "stage_changed": "Stage changed", "deal_won": "Deal won", "deal_lost": "Deal lost",
 	"referral": "Was referred", "import": "Imported", "partner_received": "Received from a partner",
 	"newsletter_signup": "Signed up for the newsletter", "note": "Note", "merged": "Merged a duplicate into this contact",
-	"merge_undone": "Merge undone",
+	"merge_undone": "Merge undone", "owner_changed": "Owner changed",
+}
+
+// eventTitle says what an event of a type was, as the timeline shows it.
+func eventTitle(typ string) string {
+	if l, ok := eventLabels[typ]; ok {
+		return l
+	}
+	return humanize(typ)
 }
 
 var eventKinds = map[string]string{
@@ -69,11 +77,8 @@ func timeline(contactID int64, events []*store.Event, users []*store.User) []tim
 	}
 	out := make([]timelineItem, 0, len(events))
 	for _, e := range events {
-		it := timelineItem{ID: e.ID, Label: eventLabels[e.Type], Kind: eventKinds[e.Type], At: e.OccurredAt,
+		it := timelineItem{ID: e.ID, Label: eventTitle(e.Type), Kind: eventKinds[e.Type], At: e.OccurredAt,
 			Channel: e.Channel, Campaign: e.Campaign, By: actorName(names, e.Actor)}
-		if it.Label == "" {
-			it.Label = humanize(e.Type)
-		}
 		if it.Kind == "" {
 			it.Kind = "activity"
 			if e.IsTouch() {
@@ -89,6 +94,14 @@ func timeline(contactID int64, events []*store.Event, users []*store.User) []tim
 			it.Body = propString(p, "body")
 		case "stage_changed":
 			it.From, it.To, it.Reason = propString(p, "from"), propString(p, "to"), propString(p, "reason")
+		case "owner_changed":
+			for _, side := range []struct{ key, label string }{{"from_name", "From"}, {"to_name", "To"}} {
+				name := propString(p, side.key)
+				if name == "" {
+					name = "nobody"
+				}
+				it.Details = append(it.Details, detail{Label: side.label, Value: name})
+			}
 		case "merged", "merge_undone":
 			it.MergeID, it.MergedContactID = propInt(p, "merge_id"), propInt(p, "merged_contact_id")
 			it.Undone = e.Type == "merged" && undone[it.MergeID]

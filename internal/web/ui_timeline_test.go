@@ -21,7 +21,8 @@ func TestContactPageTimelinePages(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	var caps []store.Capture
 	for i := range 130 {
-		caps = append(caps, store.Capture{Type: "email_open", ContactID: id, OccurredAt: t0.Add(time.Duration(i) * time.Hour)})
+		// Four opens a moment, so the first page ends among the opens of one moment.
+		caps = append(caps, store.Capture{Type: "email_open", ContactID: id, OccurredAt: t0.Add(time.Duration(i/4) * time.Hour)})
 	}
 	if _, err := e.store.Ingest(context.Background(), caps); err != nil {
 		t.Fatal(err)
@@ -41,5 +42,8 @@ func TestContactPageTimelinePages(t *testing.T) {
 	// second page holds the rest and no further link.
 	if strings.Contains(body, "Show older events") || !strings.Contains(body, "events before") {
 		t.Fatalf("second page: %s", body[strings.Index(body, `id="timeline"`):][:300])
+	}
+	if n := strings.Count(body, "Opened an email"); n != 31 {
+		t.Fatalf("the second page shows %d opens, want the 31 the first did not", n)
 	}
 }
