@@ -232,6 +232,15 @@ func MaxScanEventsForTest(n int64) func() {
 // events and before its batches are staged.
 func AfterScanPassForTest(s *Store, f func()) { s.afterScanPass = f }
 
+// SwapChunkForTest sets how many staged contacts one statement of a recompute's
+// final copy of scores covers on SQLite, until the returned function puts the
+// default back.
+func SwapChunkForTest(n int) func() {
+	c := swapChunk
+	swapChunk = n
+	return func() { swapChunk = c }
+}
+
 // AfterDecayWriteForTest has f run in each transaction of the decay refresh after it
 // wrote the scores of the contacts ids; an error from f fails the transaction.
 func AfterDecayWriteForTest(s *Store, f func(ids []int64) error) { s.afterDecayWrite = f }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -300,9 +301,7 @@ func finishRecompute(ctx context.Context, tx *Tx, id int64, run *scoreRun, start
 		return err
 	}
 	mark("moves " + itoa(int64(len(moves))))
-	if _, err := tx.exec(ctx, `UPDATE contacts SET fit_score = st.fit, engagement_score = st.engagement, scored_at = st.scored_at
-		FROM score_staging st WHERE st.recompute_id = ? AND st.contact_id = contacts.id AND contacts.merged_into_id IS NULL
-		AND (contacts.fit_score <> st.fit OR contacts.engagement_score <> st.engagement OR contacts.scored_at IS NULL)`, id); err != nil {
+	if err := copyStaged(ctx, tx, id); err != nil {
 		return err
 	}
 	mark("update")
@@ -331,6 +330,45 @@ func finishRecompute(ctx context.Context, tx *Tx, id int64, run *scoreRun, start
 	}
 	_, err = tx.exec(ctx, `UPDATE scoring_recomputes SET state = 'done', finished_at = ? WHERE id = ?`, now, id)
 	return err
+}
+
+// swapChunk is how many staged contacts one statement of the final copy of scores
+// covers on SQLite (see copyStaged).
+var swapChunk = 20_000
+
+// copyStaged copies a finished recompute's staged scores that differ from the
+// stored ones into contacts. On SQLite one statement for them all kept the original
+// of every page it changed in its statement journal, in memory (temp_store =
+// MEMORY), until it ended: about 350 MiB when a million contacts' scores change,
+// the peak of a full rescore's memory. There it takes ranges of swapChunk staged
+// contacts, a statement each in the same transaction, whose journal is emptied as
+// each ends.
+func copyStaged(ctx context.Context, tx *Tx, id int64) error {
+	update := `UPDATE contacts SET fit_score = st.fit, engagement_score = st.engagement, scored_at = st.scored_at
+		FROM score_staging st WHERE st.recompute_id = ? AND st.contact_id = contacts.id AND contacts.merged_into_id IS NULL
+		AND (contacts.fit_score <> st.fit OR contacts.engagement_score <> st.engagement OR contacts.scored_at IS NULL)`
+	if tx.s.engine == Postgres {
+		_, err := tx.exec(ctx, update, id)
+		return err
+	}
+	for lo := int64(math.MinInt64); ; {
+		// The last contact of the range, or none when fewer than swapChunk are left.
+		var hi int64
+		err := tx.queryRow(ctx, `SELECT contact_id FROM score_staging WHERE recompute_id = ? AND contact_id > ?
+			ORDER BY contact_id LIMIT 1 OFFSET ?`, id, lo, max(swapChunk, 1)-1).Scan(&hi)
+		last := errors.Is(err, sql.ErrNoRows)
+		if err != nil && !last {
+			return err
+		}
+		if last {
+			_, err = tx.exec(ctx, update+` AND st.contact_id > ?`, id, lo)
+			return err
+		}
+		if _, err := tx.exec(ctx, update+` AND st.contact_id > ? AND st.contact_id <= ?`, id, lo, hi); err != nil {
+			return err
+		}
+		lo = hi
+	}
 }
 
 // dropStaged deletes the staged scores of a finished recompute. When they are all

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"encoding/binary"
+	"math/bits"
 	"slices"
 	"strconv"
 	"time"
@@ -17,8 +19,9 @@ import (
 // most of them), 7.2 million lookups at a million contacts; on PostgreSQL, whose
 // rows are not clustered by contact, each batch of 5,000 contacts read about 40,000
 // of the events table's 273,000 pages, 8 million page reads in all. The scan keeps
-// of each event that counts only what the scores need (heldEvent, 16 bytes, and on
-// PostgreSQL its id, 4 more), filed under its contact's batch; once the scan is over,
+// of each event that counts only what the scores need, encoded in a few bytes
+// (heldEvents: about 8, and on PostgreSQL its id in 1 or 2 more), filed under its
+// contact's batch; once the scan is over,
 // the batches are scored from what they hold and staged as before, their fit read on
 // the readers batch by batch. The sums are those of scoreRangePacked, in the same
 // order: a contact's events are sorted by time, then id, so they are summed in
@@ -33,8 +36,8 @@ import (
 // its part of the scan (during which SQLite cannot complete a checkpoint): on SQLite
 // a range of event ids, on PostgreSQL a range of the table's pages.
 
-// scanBudget is how many events a scan pass holds at most (16 bytes each, 20 on
-// PostgreSQL, with the slices' room to grow about 24 and 30).
+// scanBudget is how many events a scan pass holds at most (about 8 bytes each, see
+// heldEvents).
 var scanBudget = 12_000_000
 
 // scanMinContacts is how many live contacts must be left to stage for a recompute to
@@ -55,13 +58,69 @@ var scanReaders = 2
 // scanPartMin is how many events each reader of a scan pass reads at least.
 var scanPartMin int64 = 100_000
 
-// heldEvent is an event a scan kept: when, the contact it counts for (its place in
-// its batch) and its kind (an index in the kinds of the part of the scan that read
-// it).
-type heldEvent struct {
-	at   int64
-	pos  int32
-	kind uint32
+// heldEvents are the events of one batch that one part of a scan kept, in the order
+// it read them: of each, when (occurred_at), the contact it counts for (its place in
+// its batch), its kind (an index in the kinds of the part that read it) and, on
+// PostgreSQL, its id. They are encoded as varints in chunks of heldChunk bytes,
+// which are never copied as they fill: the place and the kind in one number (the
+// kind shifted past the place's bits), then the time and the id each as its
+// difference from the previous event's. A scan reads a batch's events roughly in
+// time order (ids grow with time; on PostgreSQL, the pages too), so the differences
+// are small: about 8 bytes an event at a million contacts where 16 bytes in slices
+// grown by appending (24 with their room to grow) held the Go heap at twice that,
+// as the collector lets it grow to twice what is live.
+type heldEvents struct {
+	chunks [][]byte
+	n      int   // events
+	at, id int64 // the last event's
+}
+
+// heldChunk is the size of heldEvents' chunks: an event takes at most
+// 3*binary.MaxVarintLen64 bytes, and a chunk is left once less is free.
+const heldChunk = 16 << 10
+
+// add appends an event; posBits is the number of bits of a place in the batch.
+func (h *heldEvents) add(at int64, pos int32, kind uint32, posBits uint, id int64, withID bool) {
+	last := len(h.chunks) - 1
+	if last < 0 || cap(h.chunks[last])-len(h.chunks[last]) < 3*binary.MaxVarintLen64 {
+		h.chunks = append(h.chunks, make([]byte, 0, heldChunk))
+		last++
+	}
+	c := h.chunks[last]
+	c = binary.AppendUvarint(c, uint64(kind)<<posBits|uint64(pos))
+	c = binary.AppendVarint(c, at-h.at) // wraps around, as its sum below
+	if withID {
+		c = binary.AppendVarint(c, id-h.id)
+	}
+	h.chunks[last] = c
+	h.at, h.id = at, id
+	h.n++
+}
+
+// each calls f with every event in the order they were added.
+func (h *heldEvents) each(posBits uint, withID bool, f func(at int64, pos int32, kind uint32, id int64)) {
+	var at, id int64
+	mask := uint64(1)<<posBits - 1
+	for _, c := range h.chunks {
+		for len(c) > 0 {
+			pk, n := binary.Uvarint(c)
+			c = c[n:]
+			d, n := binary.Varint(c)
+			c = c[n:]
+			at += d
+			if withID {
+				d, n := binary.Varint(c)
+				c = c[n:]
+				id += d
+			}
+			f(at, int32(pk&mask), uint32(pk>>posBits), id)
+		}
+	}
+}
+
+// posBits is the number of bits a place in a batch of batch contacts takes.
+func posBits(batch int32) uint {
+	return uint(bits.Len32(uint32(max(batch, 1) - 1)))
 }
 
 // scanKind is what scoring needs of an event besides its time: which engagement
@@ -74,9 +133,10 @@ type scanKind struct {
 // scanBatch is one batch of a scan pass: its live contacts in id order and the
 // events that count for them, in the scan's order.
 type scanBatch struct {
-	ids   []int64
-	evs   [][]heldEvent // by part of the scan (see readScanPart), each in id order on SQLite
-	evIDs [][]uint32    // by part, the ids of evs on PostgreSQL (nil on SQLite)
+	ids     []int64
+	evs     []*heldEvents // by part of the scan (see readScanPart), each in id order on SQLite
+	posBits uint          // of the pass's batches (see heldEvents)
+	withIDs bool          // evs hold the events' ids (PostgreSQL)
 }
 
 // scanPass is what one scan read: batches of consecutive live contacts with their
@@ -97,7 +157,15 @@ func (s *Store) scanPass(ctx context.Context, run *scoreRun, after int64, batch 
 	held := 0
 	defer func() {
 		if recomputeTrace != nil && p != nil {
-			recomputeTrace("scan pass of "+itoa(int64(len(p.batches)))+" batches, "+itoa(int64(held))+" events", time.Since(t0))
+			bytes := 0
+			for _, sb := range p.batches {
+				for _, h := range sb.evs {
+					for _, c := range h.chunks {
+						bytes += len(c)
+					}
+				}
+			}
+			recomputeTrace("scan pass of "+itoa(int64(len(p.batches)))+" batches, "+itoa(int64(held))+" events in "+itoa(int64(bytes))+" bytes", time.Since(t0))
 		}
 	}()
 	err = s.readSnapshot(ctx, func(q querier) error {
@@ -170,8 +238,7 @@ func (s *Store) scanPass(ctx context.Context, run *scoreRun, after int64, batch 
 		if err != nil {
 			return err
 		}
-		// A held event's id is a uint32.
-		if maxEvent > scanMaxEvents || maxEvent >= 1<<32 {
+		if maxEvent > scanMaxEvents {
 			return nil
 		}
 		nb := (len(ids) + batch - 1) / batch
@@ -227,13 +294,10 @@ func (s *Store) scanPass(ctx context.Context, run *scoreRun, after int64, batch 
 		}
 		p = &scanPass{}
 		for i := 0; i < nb && int32(i*batch) < limit; i++ {
-			sb := &scanBatch{ids: ids[i*batch : min((i+1)*batch, len(ids))]}
+			sb := &scanBatch{ids: ids[i*batch : min((i+1)*batch, len(ids))], posBits: posBits(int32(batch)), withIDs: s.engine == Postgres}
 			for _, part := range results {
-				sb.evs = append(sb.evs, part.evs[i])
-				held += len(part.evs[i])
-				if part.ids != nil {
-					sb.evIDs = append(sb.evIDs, part.ids[i])
-				}
+				sb.evs = append(sb.evs, &part.evs[i])
+				held += part.evs[i].n
 			}
 			p.batches = append(p.batches, sb)
 		}
@@ -248,12 +312,10 @@ func (s *Store) scanPass(ctx context.Context, run *scoreRun, after int64, batch 
 	return p, left, nil
 }
 
-// scanPart is what one reader of a scan pass read: the events of each batch (and
-// on PostgreSQL their ids), the kinds they name, and the place from which its
-// batches were given up.
+// scanPart is what one reader of a scan pass read: the events of each batch, the
+// kinds they name, and the place from which its batches were given up.
 type scanPart struct {
-	evs   [][]heldEvent
-	ids   [][]uint32
+	evs   []heldEvents
 	kinds []scanKind
 	limit int32
 }
@@ -273,10 +335,8 @@ type scanRange struct {
 // one (0 for none), nb the pass's batches of batch contacts, n its contacts. Past
 // budget events it gives up its last batches.
 func readScanPart(ctx context.Context, q querier, run *scoreRun, place func(int64) int32, nb int, batch, n int32, r scanRange, budget int) (*scanPart, error) {
-	part := &scanPart{evs: make([][]heldEvent, nb), limit: n}
-	if r.pg {
-		part.ids = make([][]uint32, nb)
-	}
+	part := &scanPart{evs: make([]heldEvents, nb), limit: n}
+	pb := posBits(batch)
 	held := 0
 	ef := run.eventFilter()
 	pr := &packedReader{ef: ef, rules: run.rules.Engagement, props: map[string]any{}}
@@ -386,21 +446,14 @@ func readScanPart(ctx context.Context, q querier, run *scoreRun, place func(int6
 		if sk := part.kinds[k]; sk.rules == 0 && !sk.recycle {
 			continue // it adds nothing to any sum
 		}
-		bi := pl / batch
-		part.evs[bi] = append(part.evs[bi], heldEvent{at: at, pos: pl % batch, kind: k})
-		if r.pg {
-			part.ids[bi] = append(part.ids[bi], uint32(id))
-		}
+		part.evs[pl/batch].add(at, pl%batch, k, pb, id, r.pg)
 		if held++; held > budget {
 			// Give up the last batches until a quarter of the budget is free again;
 			// a later pass reads them.
 			last := int(part.limit-1) / int(batch)
 			for last > 0 && held > budget*3/4 {
-				held -= len(part.evs[last])
-				part.evs[last] = nil
-				if r.pg {
-					part.ids[last] = nil
-				}
+				held -= part.evs[last].n
+				part.evs[last] = heldEvents{}
 				last--
 			}
 			part.limit = int32(last+1) * batch
@@ -428,9 +481,7 @@ func (sb *scanBatch) grouped(kinds [][]scanKind) (start []int, grouped []packedE
 	// the contact, over the parts in order.
 	start = make([]int, len(sb.ids)+1)
 	for _, evs := range sb.evs {
-		for _, e := range evs {
-			start[e.pos+1]++
-		}
+		evs.each(sb.posBits, sb.withIDs, func(_ int64, pos int32, _ uint32, _ int64) { start[pos+1]++ })
 	}
 	for i := 1; i < len(start); i++ {
 		start[i] += start[i-1]
@@ -438,19 +489,11 @@ func (sb *scanBatch) grouped(kinds [][]scanKind) (start []int, grouped []packedE
 	grouped = make([]packedEvent, start[len(sb.ids)])
 	next := slices.Clone(start[:len(sb.ids)])
 	for k, evs := range sb.evs {
-		var ids []uint32
-		if sb.evIDs != nil {
-			ids = sb.evIDs[k]
-		}
-		for j, e := range evs {
-			kd := kinds[k][e.kind]
-			pe := packedEvent{at: e.at, rules: kd.rules, recycle: kd.recycle}
-			if ids != nil {
-				pe.id = int64(ids[j])
-			}
-			grouped[next[e.pos]] = pe
-			next[e.pos]++
-		}
+		evs.each(sb.posBits, sb.withIDs, func(at int64, pos int32, kind uint32, id int64) {
+			kd := kinds[k][kind]
+			grouped[next[pos]] = packedEvent{id: id, at: at, rules: kd.rules, recycle: kd.recycle}
+			next[pos]++
+		})
 	}
 	for i := range sb.ids {
 		// In time order, then id order: on SQLite (no ids) events of the same time
