@@ -22,9 +22,10 @@ type decayWalk struct {
 	due int
 }
 
-// newDecayWalk scores random contacts and moves the clock two hours on, so every
-// contact with engagement is due for a refresh of an hour's age.
-func newDecayWalk(t *testing.T) *decayWalk {
+// scoredRandomStore opens a store with random contacts scored under random rules, its
+// clock standing at the time it returns.
+func scoredRandomStore(t *testing.T) (*store.Store, time.Time) {
+	t.Helper()
 	s := storetest.Open(t)
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 	s.Now = func() time.Time { return now }
@@ -34,6 +35,13 @@ func newDecayWalk(t *testing.T) *decayWalk {
 		t.Fatal(err)
 	}
 	finishRecompute(t, s, rc, 100)
+	return s, now
+}
+
+// newDecayWalk scores random contacts and moves the clock two hours on, so every
+// contact with engagement is due for a refresh of an hour's age.
+func newDecayWalk(t *testing.T) *decayWalk {
+	s, now := scoredRandomStore(t)
 	w := &decayWalk{t: t, s: s, at: now.Add(2 * time.Hour)}
 	w.due = len(w.ids(`engagement_score > 0 AND merged_into_id IS NULL`))
 	if w.due < 40 {

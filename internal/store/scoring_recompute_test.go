@@ -755,15 +755,7 @@ func TestRecomputeRewritesContactsInPlace(t *testing.T) {
 // contacts each, rescore every contact whose engagement is stale exactly once, and
 // then find none (on PostgreSQL they walk the contacts by id and wrap around).
 func TestDecayRefreshReachesEveryDueContactOnce(t *testing.T) {
-	s := storetest.Open(t)
-	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
-	s.Now = func() time.Time { return now }
-	seedRandomScoring(t, s, 6, now)
-	_, rc, err := s.PutScoringRules(ctx, randomRules(6), "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	finishRecompute(t, s, rc, 100)
+	s, now := scoredRandomStore(t)
 	later := now.Add(2 * time.Hour)
 	s.Now = func() time.Time { return later }
 	var due int

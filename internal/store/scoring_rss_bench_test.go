@@ -89,14 +89,7 @@ func BenchmarkRescorePeakRSS(b *testing.B) {
 		_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
 		before := rssMiB("VmRSS:")
 		t0, c0 := time.Now(), cpuTime()
-		_, rc, err := s.PutScoringRules(ctx, rules, "bench")
-		if err != nil {
-			b.Fatal(err)
-		}
-		done, err := s.RecomputeRun(ctx, rc.ID, 5000, time.Now().Add(time.Hour))
-		if err != nil || !done {
-			b.Fatalf("recompute: over %v, %v", done, err)
-		}
+		rescoreUnder(b, s, rules)
 		b.Logf("rescore %d: %v (CPU %v), RSS before %.0f MiB, peak %.0f MiB", i+1, time.Since(t0).Round(time.Millisecond),
 			(cpuTime() - c0).Round(time.Millisecond), before, rssMiB("VmHWM:"))
 		b.ReportMetric(rssMiB("VmHWM:"), "peak-MiB")

@@ -67,11 +67,7 @@ func TestBrowser(t *testing.T) {
 		// Logged out, the contacts page sends us to the login form and back.
 		tab.do(chromedp.Navigate(a.URL() + "/contacts"))
 		tab.waitFor(`location.pathname === '/login' && document.querySelector('input[name=email]') !== null`)
-		tab.do(
-			chromedp.SendKeys(chromedp.CSS(`input[name=email]`), "grace@example.com"),
-			chromedp.SendKeys(chromedp.CSS(`input[name=password]`), testPassword),
-			chromedp.Click(chromedp.CSS(`button[type=submit]`)),
-		)
+		tab.signIn("grace@example.com")
 		tab.waitFor(`location.pathname === '/contacts' && document.querySelectorAll('#contact-rows tr').length >= 7`)
 
 		// The payload is shown as text, and no element came out of it.
@@ -232,6 +228,25 @@ func newTab(t *testing.T, browser context.Context) *tab {
 	}
 	tb.do(chromedp.EmulateViewport(1280, 900))
 	return tb
+}
+
+// signIn fills the login form the tab shows with email and the test password, and
+// sends it.
+func (tb *tab) signIn(email string) {
+	tb.t.Helper()
+	tb.do(
+		chromedp.SendKeys(chromedp.CSS(`input[name=email]`), email),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), testPassword),
+		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
+	)
+}
+
+// logIn opens the login page of the server at base and signs in as email.
+func (tb *tab) logIn(base, email string) {
+	tb.t.Helper()
+	tb.do(chromedp.Navigate(base + "/login"))
+	tb.waitFor(`document.querySelector('input[name=email]') !== null`)
+	tb.signIn(email)
 }
 
 func (tb *tab) do(steps ...chromedp.Action[chromedp.Void]) {

@@ -37,11 +37,7 @@ func TestCaptureBrowser(t *testing.T) {
 	tab := newTab(t, browser)
 	tab.do(chromedp.Navigate(a.URL() + "/forms"))
 	tab.waitFor(`location.pathname === '/login' && document.querySelector('input[name=email]') !== null`)
-	tab.do(
-		chromedp.SendKeys(chromedp.CSS(`input[name=email]`), "mia@example.com"),
-		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), testPassword),
-		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
-	)
+	tab.signIn("mia@example.com")
 	tab.waitFor(`location.pathname === '/forms' && document.querySelector('a[href="/forms/new"]') !== null`)
 
 	t.Run("build a form and submit it", func(t *testing.T) {

@@ -35,11 +35,7 @@ func TestEnrichmentAndPredictiveInBrowser(t *testing.T) {
 	tab := newTab(t, browser)
 	tab.do(chromedp.Navigate(a.URL() + "/enrichment"))
 	tab.waitFor(`location.pathname === '/login'`)
-	tab.do(
-		chromedp.SendKeys(chromedp.CSS(`input[name=email]`), "mia@example.com"),
-		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), testPassword),
-		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
-	)
+	tab.signIn("mia@example.com")
 	tab.waitFor(`location.pathname === '/enrichment' && document.querySelector('#enriched-count') !== null`)
 	// The background loop enriches the demo contacts within seconds: reload until it has.
 	for deadline := time.Now().Add(30 * time.Second); ; {

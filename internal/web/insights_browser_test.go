@@ -27,13 +27,7 @@ func TestInsightsBrowser(t *testing.T) {
 	addUser(t, a.Store, "owner@example.com", "Olivia Owner", store.RoleAdmin)
 	tab := newTab(t, browser)
 	shots := screenshotDir(t)
-	tab.do(chromedp.Navigate(a.URL() + "/login"))
-	tab.waitFor(`document.querySelector('input[name=email]') !== null`)
-	tab.do(
-		chromedp.SendKeys(chromedp.CSS(`input[name=email]`), "owner@example.com"),
-		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), testPassword),
-		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
-	)
+	tab.logIn(a.URL(), "owner@example.com")
 	tab.waitFor(`location.pathname === '/' && document.querySelectorAll('.kpi').length === 4 && document.readyState === 'complete'`)
 	if n := tab.eval(`String(document.querySelectorAll('.weekly-chart rect.chart-bar').length)`); n == "0" {
 		t.Fatal("the weekly chart has no bars")

@@ -31,13 +31,7 @@ func TestReportsBrowser(t *testing.T) {
 	}
 	tab := newTab(t, browser)
 	shots := screenshotDir(t)
-	tab.do(chromedp.Navigate(a.URL() + "/login"))
-	tab.waitFor(`document.querySelector('input[name=email]') !== null`)
-	tab.do(
-		chromedp.SendKeys(chromedp.CSS(`input[name=email]`), "owner@example.com"),
-		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), testPassword),
-		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
-	)
+	tab.logIn(a.URL(), "owner@example.com")
 	tab.waitFor(`location.pathname === '/'`)
 
 	// Six months by campaign under W-shaped: rows, totals, the charts and the funnel.

@@ -40,11 +40,7 @@ func TestSegmentsBrowser(t *testing.T) {
 
 	tab.do(chromedp.Navigate(a.URL() + "/segments"))
 	tab.waitFor(`location.pathname === '/login' && document.querySelector('input[name=email]') !== null`)
-	tab.do(
-		chromedp.SendKeys(chromedp.CSS(`input[name=email]`), "grace@example.com"),
-		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), testPassword),
-		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
-	)
+	tab.signIn("grace@example.com")
 	tab.waitFor(`location.pathname === '/segments' && document.querySelector('a[href="/segments/new"]') !== null`)
 	tab.do(chromedp.Click(chromedp.CSS(`a[href="/segments/new"]`)))
 	tab.waitFor(`location.pathname === '/segments/new' && document.querySelector('#segment-count') !== null`)

@@ -26,13 +26,7 @@ func TestLayoutBrowser(t *testing.T) {
 	}
 	addUser(t, a.Store, "owner@example.com", "Olivia Owner", store.RoleAdmin)
 	tab := newTab(t, browser)
-	tab.do(chromedp.Navigate(a.URL() + "/login"))
-	tab.waitFor(`document.querySelector('input[name=email]') !== null`)
-	tab.do(
-		chromedp.SendKeys(chromedp.CSS(`input[name=email]`), "owner@example.com"),
-		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), testPassword),
-		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
-	)
+	tab.logIn(a.URL(), "owner@example.com")
 	tab.waitFor(`location.pathname === '/' && document.readyState === 'complete'`)
 	tab.do(chromedp.Navigate(a.URL() + "/contacts"))
 	tab.waitFor(`document.querySelector('#contact-rows a.person') !== null`)
