@@ -100,7 +100,7 @@ func Load(ctx context.Context, s *store.Store, opt Options) (Summary, error) {
 	if err := g.outcomes(ctx, s, &sum); err != nil {
 		return sum, err
 	}
-	return sum, nil
+	return sum, score(ctx, s)
 }
 
 // gen holds the plan of the demo workspace while it is made. Everything random comes

@@ -77,6 +77,24 @@ func TestLoad(t *testing.T) {
 	if len(contacts) != 300 || sum.Contacts != 300 {
 		t.Fatalf("%d contacts listed, summary says %d; want 300", len(contacts), sum.Contacts)
 	}
+	// Every contact is scored under the demo's rules: most fit the profile a little,
+	// the active ones show engagement, and the stages are those the story gave.
+	fit, engaged, mqlReady := 0, 0, 0
+	for _, c := range contacts {
+		if c.FitScore > 0 {
+			fit++
+		}
+		if c.EngagementScore > 0 {
+			engaged++
+		}
+		if c.FitScore >= 40 && c.EngagementScore >= 25 {
+			mqlReady++
+		}
+	}
+	if fit < 150 || engaged < 60 || mqlReady == 0 {
+		t.Errorf("scored contacts: %d with fit, %d with engagement, %d over both MQL thresholds", fit, engaged, mqlReady)
+	}
+	t.Logf("scores: %d of %d with fit, %d with engagement, %d over both MQL thresholds", fit, len(contacts), engaged, mqlReady)
 	// Sales owns the leads it accepted and what came of them; nobody owns the rest.
 	owned := 0
 	for _, c := range contacts {
