@@ -160,6 +160,25 @@ func TestInsightCounts(t *testing.T) {
 }
 
 // Every value's contacts list holds exactly the contacts the insight counted.
+// listedNames are the names, in ids, of the contacts the list gives for f, sorted.
+func listedNames(t *testing.T, s *store.Store, f store.ContactFilter, ids map[string]int64) []string {
+	t.Helper()
+	page, err := s.Contacts(ctx, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, ct := range page.Contacts {
+		for who, id := range ids {
+			if id == ct.ID {
+				got = append(got, who)
+			}
+		}
+	}
+	slices.Sort(got)
+	return got
+}
+
 func TestContactFilterFollowsInsights(t *testing.T) {
 	s, ids, spring := insightWorld(t)
 	ctx := context.Background()
@@ -184,20 +203,7 @@ func TestContactFilterFollowsInsights(t *testing.T) {
 		{"age band", store.ContactFilter{Attribute: "age_band", AttributeValue: "25-34"}, []string{"ann", "ben"}},
 		{"campaign attribute", store.ContactFilter{Attribute: "campaign", AttributeValue: itoa(spring), CreatedFrom: cohort.CreatedFrom, CreatedTo: cohort.CreatedTo}, []string{"ann", "ben"}},
 	} {
-		page, err := s.Contacts(ctx, c.f)
-		if err != nil {
-			t.Fatalf("%s: %v", c.name, err)
-		}
-		var got []string
-		for _, ct := range page.Contacts {
-			for who, id := range ids {
-				if id == ct.ID {
-					got = append(got, who)
-				}
-			}
-		}
-		slices.Sort(got)
-		if !slices.Equal(got, c.want) {
+		if got := listedNames(t, s, c.f, ids); !slices.Equal(got, c.want) {
 			t.Errorf("%s: %v, want %v", c.name, got, c.want)
 		}
 	}
@@ -304,20 +310,7 @@ func TestPagesSeenBeforeOutcome(t *testing.T) {
 		{"no outcome: every page seen up to now", store.ContactFilter{}, []string{"ann", "dan"}},
 	} {
 		c.f.Attribute, c.f.AttributeValue = "content", "/careers"
-		page, err := s.Contacts(ctx, c.f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got []string
-		for _, ct := range page.Contacts {
-			for who, id := range ids {
-				if id == ct.ID {
-					got = append(got, who)
-				}
-			}
-		}
-		slices.Sort(got)
-		if !slices.Equal(got, c.want) {
+		if got := listedNames(t, s, c.f, ids); !slices.Equal(got, c.want) {
 			t.Errorf("%s: %v, want %v", c.name, got, c.want)
 		}
 	}

@@ -109,6 +109,26 @@ func TestContactsRewriteSkippedWhenEmpty(t *testing.T) {
 	}
 }
 
+// migrateSeedingAt0025 applies the migrations up to last by hand, without what the
+// store runs after them, seeding contacts in reverse id order right before 0025.
+func migrateSeedingAt0025(o *oldDatabase, last string) {
+	o.migrateTo(last, func(base string, _ []byte) {
+		if strings.HasPrefix(base, "0025_") {
+			seedContactsBackwards(o)
+		}
+	})
+}
+
+// startsWithoutVacuum opens the store again and checks that contacts, vacuumed once
+// already, are not vacuumed again.
+func startsWithoutVacuum(t *testing.T, opt store.Options, o *oldDatabase) {
+	t.Helper()
+	reopen(t, opt)
+	if again := readContactsTable(t, o.db); again.vacuums != 1 {
+		t.Errorf("started again: %d VACUUMs, want 1", again.vacuums)
+	}
+}
+
 // TestContactsRewrittenOnUpgrade: a database with contacts, migrated up to 0025 by
 // the store, has its contacts table rewritten in id order with half of each page
 // free, and vacuumed once. Starting again vacuums nothing more.
@@ -125,10 +145,7 @@ func TestContactsRewrittenOnUpgrade(t *testing.T) {
 	if !got.fillfactor || !got.clustered || !got.inIDOrder || got.vacuums != 1 {
 		t.Fatalf("after the upgrade: %+v, want fillfactor 50, clustered in id order, one VACUUM", got)
 	}
-	reopen(t, opt)
-	if again := readContactsTable(t, o.db); again.vacuums != 1 {
-		t.Errorf("started again: %d VACUUMs, want 1", again.vacuums)
-	}
+	startsWithoutVacuum(t, opt, o)
 }
 
 // TestContactsVacuumedAfterAStopBeforeIt: a process that applied migration 0025 to
@@ -137,11 +154,7 @@ func TestContactsRewrittenOnUpgrade(t *testing.T) {
 func TestContactsVacuumedAfterAStopBeforeIt(t *testing.T) {
 	opt := postgresOnly(t)
 	o := openOldDatabase(t, opt)
-	o.migrateTo("0025", func(base string, _ []byte) {
-		if strings.HasPrefix(base, "0025_") {
-			seedContactsBackwards(o)
-		}
-	})
+	migrateSeedingAt0025(o, "0025")
 	got := readContactsTable(t, o.db)
 	if !got.clustered || !got.inIDOrder || got.vacuums != 0 {
 		t.Fatalf("stopped after the migration: %+v, want clustered, never vacuumed", got)
@@ -151,10 +164,7 @@ func TestContactsVacuumedAfterAStopBeforeIt(t *testing.T) {
 	if got.vacuums != 1 {
 		t.Fatalf("the next start: %+v, want one VACUUM", got)
 	}
-	reopen(t, opt)
-	if again := readContactsTable(t, o.db); again.vacuums != 1 {
-		t.Errorf("started again: %d VACUUMs, want 1", again.vacuums)
-	}
+	startsWithoutVacuum(t, opt, o)
 }
 
 // TestContactsVacuumThatFailsDoesNotStopTheStart: when the VACUUM after migration
@@ -166,11 +176,7 @@ func TestContactsVacuumThatFailsDoesNotStopTheStart(t *testing.T) {
 	o := openOldDatabase(t, opt)
 	// Every migration is applied (later ones alter contacts too, and would wait for
 	// the lock below as well); only the VACUUM after 0025 is left for the start.
-	o.migrateTo("9999", func(base string, _ []byte) {
-		if strings.HasPrefix(base, "0025_") {
-			seedContactsBackwards(o)
-		}
-	})
+	migrateSeedingAt0025(o, "9999")
 	u, err := url.Parse(opt.DatabaseURL)
 	if err != nil {
 		t.Fatal(err)
