@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -179,7 +180,25 @@ func (e *env) listContacts(ctx context.Context, s *server, total int, key string
 	if key == "" {
 		rounds = 1
 	}
+	var raw *sql.DB
+	if key != "" {
+		var err error
+		if raw, err = s.db.open(); err != nil {
+			return err
+		}
+		defer raw.Close()
+	}
 	for range rounds {
+		if raw != nil {
+			// The ceiling, measured just before each round: the plain query of the
+			// same list through the bare driver, over the same words.
+			l, err := plainList(ctx, raw, s.db.engine, words, e.opt.listRequests)
+			if err != nil {
+				return err
+			}
+			e.res.add(key+".raw_p50", l.pct(50))
+			e.res.add(key+".raw_p99", l.pct(99))
+		}
 		before, err := scrape(ctx, c)
 		if err != nil {
 			return err
@@ -223,6 +242,67 @@ func (e *env) listContacts(ctx context.Context, s *server, total int, key string
 	return nil
 }
 
+// plainList runs the plain SQL of the contacts list (stage lead, the word anywhere in
+// the search text, newest first, one page) through the bare driver, cycling through
+// the words, and reads every column of every row; it is the list's ceiling. The
+// plain query has no word index: where a word is rare or absent it walks every lead.
+func plainList(ctx context.Context, db *sql.DB, engine string, words []struct{ kind, word string }, n int) (latencies, error) {
+	q := `SELECT * FROM contacts WHERE stage = 'lead' AND merged_into_id IS NULL AND search LIKE ? ORDER BY id DESC LIMIT 51`
+	if engine == "postgres" {
+		q = strings.Replace(q, "?", "$1", 1)
+	}
+	var l latencies
+	deadline := time.Now().Add(3 * time.Minute)
+	for i := 0; i < n && time.Now().Before(deadline); i++ {
+		t0 := time.Now()
+		if err := drain(db.QueryContext(ctx, q, "%"+words[i%len(words)].word+"%")); err != nil {
+			return nil, err
+		}
+		l = append(l, time.Since(t0))
+	}
+	return l, nil
+}
+
+// plainContact reads through the bare driver what a contact's page or API detail
+// shows at its heart: the contact's row and its newest events, every column; it is
+// the contact page's ceiling.
+func plainContact(ctx context.Context, db *sql.DB, engine string, id int64, events int) (time.Duration, error) {
+	one, many := `SELECT * FROM contacts WHERE id = ?`, `SELECT * FROM events WHERE contact_id = ? ORDER BY occurred_at DESC, id DESC LIMIT ?`
+	if engine == "postgres" {
+		one, many = `SELECT * FROM contacts WHERE id = $1`, `SELECT * FROM events WHERE contact_id = $1 ORDER BY occurred_at DESC, id DESC LIMIT $2`
+	}
+	t0 := time.Now()
+	if err := drain(db.QueryContext(ctx, one, id)); err != nil {
+		return 0, err
+	}
+	if err := drain(db.QueryContext(ctx, many, id, events)); err != nil {
+		return 0, err
+	}
+	return time.Since(t0), nil
+}
+
+// drain reads every column of every row and closes the rows.
+func drain(rows *sql.Rows, err error) error {
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return err
+	}
+	vals := make([]any, len(cols))
+	for i := range vals {
+		vals[i] = new(sql.RawBytes)
+	}
+	for rows.Next() {
+		if err := rows.Scan(vals...); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 // login opens a session as the benchmark admin and returns its cookie.
 func login(ctx context.Context, s *server) (string, error) {
 	ui := newClient(s.url, "")
@@ -255,19 +335,40 @@ func (e *env) contactPage(ctx context.Context, s *server, id int64, cookie, key 
 	c := newClient(s.url, s.key)
 	ui := newClient(s.url, "")
 	e.res.load(key)
+	var raw *sql.DB
+	if key != "" {
+		var err error
+		if raw, err = s.db.open(); err != nil {
+			return err
+		}
+		defer raw.Close()
+	}
 	for _, target := range []struct {
 		name, path, route string
 		cl                *client
 		hdr               []string
+		events            int // the timeline's length on one page
 	}{
-		{"api", fmt.Sprintf("/api/v1/contacts/%d", id), "GET /api/v1/contacts/{id}", c, nil},
-		{"page", fmt.Sprintf("/contacts/%d", id), "GET /contacts/{id}", ui, []string{"Cookie", cookie}},
+		{"api", fmt.Sprintf("/api/v1/contacts/%d", id), "GET /api/v1/contacts/{id}", c, nil, 500},
+		{"page", fmt.Sprintf("/contacts/%d", id), "GET /contacts/{id}", ui, []string{"Cookie", cookie}, 100},
 	} {
 		rounds := e.opt.runs
 		if key == "" {
 			rounds = 1
 		}
 		for range rounds {
+			if raw != nil {
+				var sum time.Duration
+				n := 0
+				for deadline := time.Now().Add(time.Minute); n < e.opt.detailRequests && time.Now().Before(deadline); n++ {
+					d, err := plainContact(ctx, raw, s.db.engine, id, target.events)
+					if err != nil {
+						return err
+					}
+					sum += d
+				}
+				e.res.add(key+"."+target.name+".raw_mean", float64(sum.Microseconds())/1000/float64(n))
+			}
 			before, err := scrape(ctx, c)
 			if err != nil {
 				return err
