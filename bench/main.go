@@ -103,10 +103,10 @@ func parseOptions(args []string) (options, error) {
 	fs.StringVar(&o.wrk, "wrk", "wrk", "the wrk binary")
 	fs.IntVar(&o.scaleContacts, "scale-contacts", 1_000_000, "contacts of the scale phase")
 	fs.IntVar(&o.scaleEvents, "scale-events", 10_000_000, "events of the scale phase")
-	fs.IntVar(&o.scaleRescores, "scale-rescores", 1, "full rescores timed in the scale phase")
+	fs.IntVar(&o.scaleRescores, "scale-rescores", 3, "full rescores timed in the scale phase")
 	fs.DurationVar(&o.scaleRescoreTimeout, "scale-rescore-timeout", 10*time.Minute, "time limit of one full rescore in the scale phase")
 	engines := fs.String("engines", "", "comma-separated engines to measure: sqlite, postgres (default sqlite, and postgres with --pg)")
-	only := fs.String("only", "", "comma-separated phases to run: ceilings, form, collect, ingest, reads, import, scale (default all)")
+	only := fs.String("only", "", "comma-separated phases to run: ceilings, form, collect, ingest, reads, import, micro, scale (default all)")
 	fs.BoolVar(&o.profile, "profile", true, "add unmeasured CPU-profiled passes (SQLite) and summarize them")
 	fs.BoolVar(&o.keep, "keep", false, "keep the scratch folder (databases, logs, profiles) and the PostgreSQL schemas")
 	fs.StringVar(&o.render, "render", "", "only render the report again from a run's saved figures (the run prints where they are)")
@@ -123,7 +123,7 @@ func parseOptions(args []string) (options, error) {
 			"contacts": func() { o.contacts = 20_000 }, "list-requests": func() { o.listRequests = 25 },
 			"detail-requests": func() { o.detailRequests = 30 }, "seed-api-time": func() { o.seedAPITime = 30 * time.Second },
 			"import-timeout": func() { o.importTimeout = time.Minute },
-			"scale-contacts": func() { o.scaleContacts = 20_000 }, "scale-events": func() { o.scaleEvents = 200_000 },
+			"scale-contacts": func() { o.scaleContacts = 20_000 }, "scale-rescores": func() { o.scaleRescores = 1 }, "scale-events": func() { o.scaleEvents = 200_000 },
 		}
 		for name, f := range quick {
 			if !set[name] {
@@ -291,6 +291,12 @@ func (e *env) measure(ctx context.Context) error {
 			if err := e.importCSV(ctx, engine, e.opt.importRows); err != nil {
 				return fmt.Errorf("CSV import (%s): %w", engine, err)
 			}
+		}
+	}
+	if e.opt.phase("micro") {
+		logf("Go micro-benchmarks")
+		if err := e.micro(ctx); err != nil {
+			return fmt.Errorf("micro-benchmarks: %w", err)
 		}
 	}
 	for _, engine := range e.engines() {
