@@ -125,7 +125,7 @@ func (e *env) targets(w func(string, ...any)) {
 		sk := "ingest." + en + ".scored"
 		lag, ok := e.res.get(sk + ".lag_p99")
 		probes, _ := e.res.get(sk + ".lag_n")
-		w("| score updated after an ingested event, %s, under the same event ingest load with seven engagement rules (%s events/s in that run): a form_submit for a new contact, from the API's answer until the contact's stored engagement shows it, %s probes: p99; p50 | %s; %s | — | — | p99 < 1 s | %s |\n",
+		w("| score and stage updated after ingested events, %s, under the same event ingest load with seven engagement rules and the MQL fit threshold at 0 (%s events/s in that run): two form_submit events for a new contact, from the API's answer until the contact's stored engagement is at least 25 and its stage mql, %s probes (four at a time): p99; p50 | %s; %s | — | — | p99 < 1 s | %s |\n",
 			en, e.fmtKey(sk+".eps", ""), commas(int64(probes.Med)), e.fmtKey(sk+".lag_p99", " ms"), e.fmtKey(sk+".lag_p50", " ms"), verdict(lag.Med < 1000, ok))
 		r, ok = e.ratio("seed."+en+".eps", "raw."+en+".rows")
 		trend := ""

@@ -258,7 +258,11 @@ func (e *env) ingestRun(ctx context.Context, s *server, known int, d time.Durati
 		return fmt.Errorf("making %d known contacts: made %d: %v", known, n, err)
 	}
 	if scored {
-		// Engagement rules, so that the load's events and the lag probes are scored.
+		// Engagement rules, so that the load's events and the lag probes are scored,
+		// and no fit needed for MQL, so that the probes' engagement moves their stage.
+		if st, b, err := c.do(ctx, "PUT", "/api/v1/scoring/settings", []byte(`{"mql_fit": 0}`)); err != nil || st != http.StatusOK {
+			return fmt.Errorf("PUT /api/v1/scoring/settings: %d %.300s %v", st, b, err)
+		}
 		if err := setRulesAndWait(ctx, c, scaleRules(0), time.Minute); err != nil {
 			return err
 		}
@@ -406,42 +410,71 @@ func setRulesAndWait(ctx context.Context, c *client, rules []byte, limit time.Du
 	return fmt.Errorf("the recompute after a rule change did not finish within %v", limit)
 }
 
-// scoreLags measures, until the deadline and beside the load, how long a new
-// event takes to show in its contact's stored score: each probe posts one
-// form_submit (15 engagement points) for a new contact, and from the moment the
-// API acknowledges it reads the contact every 10 ms until its engagement is above
-// zero (SPEC: scores follow an event within a second). A probe not scored within
-// 10 s counts as 10 s.
+// scoreLags measures, until the deadline and beside the load, how long a new event
+// takes to show in its contact's stored score and stage (SPEC: within a second).
+// Each probe posts two form_submit events (15 engagement points each under
+// scaleRules) for a new contact; the scored run sets the MQL fit threshold to 0, so
+// 30 points make the contact an MQL. From the moment the API acknowledges the
+// batch, the probe reads the contact every 10 ms until its engagement is at least
+// 25 and its stage is mql. Four probes run at a time, each pausing 100 ms between
+// probes; a probe not done within 10 s counts as 10 s.
 func scoreLags(ctx context.Context, c *client, deadline time.Time) (latencies, error) {
+	const probers = 4
+	var mu sync.Mutex
 	var out latencies
-	for n := 0; time.Now().Before(deadline) && ctx.Err() == nil; n++ {
-		ev := eventJSON{Type: "form_submit", Email: fmt.Sprintf("lag-probe-%d-%d@probe.example", time.Now().UnixNano(), n),
-			OccurredAt: time.Now().UTC().Format(time.RFC3339Nano), Properties: map[string]string{"form": "lag-probe"}}
-		ids, err := c.ingest(ctx, []eventJSON{ev})
-		if err != nil || len(ids) != 1 || ids[0] == 0 {
-			return out, fmt.Errorf("probe event: %v (ids %v)", err, ids)
-		}
-		t0 := time.Now()
-		for {
-			st, b, err := c.do(ctx, "GET", "/api/v1/contacts/"+strconv.FormatInt(ids[0], 10), nil)
-			if err != nil {
-				return out, err
+	var wg sync.WaitGroup
+	errc := make(chan error, probers)
+	for p := range probers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := 0; time.Now().Before(deadline) && ctx.Err() == nil; n++ {
+				d, err := scoreLag(ctx, c, fmt.Sprintf("lag-probe-%d-%d-%d@probe.example", time.Now().UnixNano(), p, n))
+				if err != nil {
+					errc <- err
+					return
+				}
+				mu.Lock()
+				out = append(out, d)
+				mu.Unlock()
+				time.Sleep(100 * time.Millisecond)
 			}
-			var ct struct {
-				Scores struct {
-					Engagement int `json:"engagement"`
-				} `json:"scores"`
-			}
-			if st != http.StatusOK || json.Unmarshal(b, &ct) != nil {
-				return out, fmt.Errorf("GET contact %d: %d %.200s", ids[0], st, b)
-			}
-			if ct.Scores.Engagement > 0 || time.Since(t0) > 10*time.Second {
-				out = append(out, time.Since(t0))
-				break
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
-		time.Sleep(100 * time.Millisecond)
+		}()
 	}
-	return out, nil
+	wg.Wait()
+	close(errc)
+	return out, <-errc
+}
+
+// scoreLag runs one probe of scoreLags.
+func scoreLag(ctx context.Context, c *client, email string) (time.Duration, error) {
+	now := time.Now().UTC()
+	evs := []eventJSON{
+		{Type: "form_submit", Email: email, OccurredAt: now.Format(time.RFC3339Nano), Properties: map[string]string{"form": "lag-probe"}},
+		{Type: "form_submit", Email: email, OccurredAt: now.Add(time.Millisecond).Format(time.RFC3339Nano), Properties: map[string]string{"form": "lag-probe-2"}},
+	}
+	ids, err := c.ingest(ctx, evs)
+	if err != nil || len(ids) != 2 || ids[0] == 0 {
+		return 0, fmt.Errorf("probe events: %v (ids %v)", err, ids)
+	}
+	t0 := time.Now()
+	for {
+		st, b, err := c.do(ctx, "GET", "/api/v1/contacts/"+strconv.FormatInt(ids[0], 10)+"?timeline_limit=1", nil)
+		if err != nil {
+			return 0, err
+		}
+		var ct struct {
+			Stage  string `json:"stage"`
+			Scores struct {
+				Engagement int `json:"engagement"`
+			} `json:"scores"`
+		}
+		if st != http.StatusOK || json.Unmarshal(b, &ct) != nil {
+			return 0, fmt.Errorf("GET contact %d: %d %.200s", ids[0], st, b)
+		}
+		if (ct.Scores.Engagement >= 25 && ct.Stage == "mql") || time.Since(t0) > 10*time.Second {
+			return time.Since(t0), nil
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
