@@ -122,6 +122,8 @@ type FormDefinition struct {
 	AllowedOrigins []string      `json:"allowed_origins,omitempty"`
 	// ProofOfWork guards the public post against bots (see pow.go).
 	ProofOfWork FormProofOfWork `json:"proof_of_work,omitzero"`
+	// FillTime refuses posts sent sooner than a person fills the form (see stamp.go).
+	FillTime FormFillTime `json:"fill_time,omitzero"`
 }
 
 var (
@@ -131,7 +133,7 @@ var (
 )
 
 // reservedNames are form inputs Lodestone itself uses.
-var reservedNames = []string{"_ts", "_hp", ProofField, "visitor_id"}
+var reservedNames = []string{StampField, "_hp", ProofField, "visitor_id"}
 
 // Check validates a definition and fills defaults; errors name the field.
 func (d *FormDefinition) Check() error {

@@ -195,6 +195,14 @@ func ParseSubmission(d *FormDefinition, v url.Values, m SubmissionMeta) (store.C
 		web["page_url"] = m.Referrer
 	}
 	c.Web = attribution.FromProperties(web)
+	// UTM parameters the post lacks but its page's address has (a plain HTML form
+	// posted with JavaScript off, whose page is the Referer) are kept with the touch.
+	for k, val := range map[string]string{"utm_source": c.Web.UTMSource, "utm_medium": c.Web.UTMMedium, "utm_campaign": c.Web.UTMCampaign,
+		"utm_term": c.Web.UTMTerm, "utm_content": c.Web.UTMContent} {
+		if web[k] == "" && val != "" && len(val) <= maxValue {
+			web[k] = val
+		}
+	}
 	for k, val := range web {
 		props[k] = val
 	}

@@ -123,6 +123,10 @@ func (s *Server) handleListForms(w http.ResponseWriter, r *http.Request) error {
 // needs no JavaScript; the visitor lands on the thank-you page.
 func plainFormHTML(action string, def *capture.FormDefinition) string {
 	var b strings.Builder
+	// Browsers cut the Referer of a post to another site down to the site's origin,
+	// losing the page's UTM parameters, unless the page's referrer policy allows more.
+	b.WriteString(`<!-- Without JavaScript, the page's UTM parameters reach Lodestone only if this page sends its full address:` +
+		` put <meta name="referrer" content="no-referrer-when-downgrade"> in its <head>. -->` + "\n")
 	// With JavaScript, the ALTCHA widget solves the form's proof of work when the form
 	// is sent (the site must be one of the form's allowed origins to fetch its challenge).
 	b.WriteString(`<form method="post" action="` + action + `">` + "\n")
@@ -157,9 +161,14 @@ func plainFormHTML(action string, def *capture.FormDefinition) string {
 	for _, c := range def.Consents {
 		b.WriteString(`  <label><input type="checkbox" name="` + capture.ConsentInput(c.Purpose) + `" value="yes"> ` + template.HTMLEscapeString(c.Label) + `</label>` + "\n")
 	}
+	// The page's address (with its UTM parameters) and the page that brought the
+	// visitor, filled in by the script below the form; with JavaScript off the server
+	// reads the page's address from the Referer header instead.
+	b.WriteString(`  <input type="hidden" name="page_url"><input type="hidden" name="referrer">` + "\n")
 	b.WriteString(`  <div style="position:absolute;left:-10000px" aria-hidden="true"><input type="text" name="_hp" tabindex="-1" autocomplete="off"></div>` + "\n")
 	b.WriteString(`  <altcha-widget challenge="` + action + `/challenge" auto="onsubmit"></altcha-widget>` + "\n")
 	b.WriteString(`  <button type="submit">Send</button>` + "\n</form>\n")
+	b.WriteString(`<script>(function (f) { f.elements.page_url.value = location.href; f.elements.referrer.value = document.referrer; })(document.currentScript.previousElementSibling);</script>` + "\n")
 	b.WriteString(`<script src="` + strings.TrimSuffix(action, "/f/"+def.Slug) + altchaScript() + `" defer></script>`)
 	return b.String()
 }

@@ -82,7 +82,7 @@ func TestCaptureBrowser(t *testing.T) {
 			chromedp.SetValue(chromedp.CSS(`#f-team_size`), "11-50"),
 		)
 		tab.screenshot(filepath.Join(shots, "form-hosted.png"))
-		time.Sleep(2100 * time.Millisecond) // a person takes a moment: the form refuses faster posts
+		time.Sleep(capture.MinFillTime + 100*time.Millisecond) // a person takes a moment: the form refuses faster posts
 		tab.do(chromedp.Click(chromedp.CSS(`button[type=submit]`)))
 		// The widget solves its challenge on submit, then sends the form.
 		tab.waitFor(`location.pathname === '/f/spring-webinar/thanks' && document.querySelector('.thanks') !== null`)
@@ -130,6 +130,7 @@ func TestCaptureBrowser(t *testing.T) {
 		spent, _ := a.Store.CountSpentProofs(ctx)
 		tab.do(chromedp.Navigate(site.URL + "/?utm_source=linkedin&utm_medium=social"))
 		tab.waitFor(`document.querySelector('.lodestone-form input[name=email]') !== null`)
+		drawn := time.Now()
 		// The widget solves the challenge as soon as the form is drawn.
 		tab.waitFor(`document.querySelector('.lodestone-form altcha-widget')?.getState?.() === 'verified'`)
 		tab.screenshot(filepath.Join(shots, "form-embedded.png"))
@@ -154,8 +155,10 @@ func TestCaptureBrowser(t *testing.T) {
 		tab.do(
 			chromedp.SendKeys(chromedp.CSS(`.lodestone-form input[name=email]`), "kai@example.net"),
 			chromedp.SendKeys(chromedp.CSS(`.lodestone-form input[name=first_name]`), "Kai"),
-			chromedp.Click(chromedp.CSS(`.lodestone-form button[type=submit]`)),
 		)
+		// A person takes a moment: the form's stamp refuses faster posts.
+		time.Sleep(time.Until(drawn.Add(capture.MinFillTime + 100*time.Millisecond)))
+		tab.do(chromedp.Click(chromedp.CSS(`.lodestone-form button[type=submit]`)))
 		tab.waitFor(`[...document.querySelectorAll('.lodestone-form .lodestone-error')].some(e => e.textContent.includes('sent already'))`)
 		tab.forget("400")
 		tab.waitFor(`document.querySelector('.lodestone-form input[name=altcha]')?.value !== '` + payload + `' && document.querySelector('.lodestone-form altcha-widget').getState() === 'verified'`)
@@ -177,7 +180,8 @@ func TestCaptureBrowser(t *testing.T) {
 		tab.waitFor(`document.querySelector('#embed-html') !== null`)
 		plainHTML = tab.eval(`document.querySelector('#embed-html').textContent`)
 		// The snippet names the server's public address, which a test server lacks.
-		public, _, ok := strings.Cut(strings.TrimPrefix(plainHTML, `<form method="post" action="`), "/f/acme-embed")
+		_, action, _ := strings.Cut(plainHTML, `<form method="post" action="`)
+		public, _, ok := strings.Cut(action, "/f/acme-embed")
 		if !ok || !strings.Contains(plainHTML, `<altcha-widget challenge="`+public+`/f/acme-embed/challenge"`) {
 			t.Fatalf("plain HTML form: %s", plainHTML)
 		}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"time"
 )
 
 // publicDefinition is what the embed script needs to draw a form: its fields, consents,
@@ -13,6 +14,9 @@ type publicDefinition struct {
 	Consents any    `json:"consents"`
 	Page     any    `json:"page"`
 	ThankYou any    `json:"thank_you"`
+	// Stamp is the signed time the form was drawn, which the script sends back with
+	// the post for the fill-time check.
+	Stamp string `json:"stamp"`
 }
 
 // handleFormDefinition is GET /f/{slug}/definition.json, read by the embed script
@@ -24,8 +28,10 @@ func (s *Server) handleFormDefinition(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.allowOrigin(w, r, def)
-	w.Header().Set("Cache-Control", "public, max-age=60")
-	writeJSON(w, http.StatusOK, publicDefinition{Slug: def.Slug, Name: def.Name, Fields: def.Fields, Consents: def.Consents, Page: def.Page, ThankYou: def.ThankYou})
+	// Not cached: each drawing of the form gets its own stamp.
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, publicDefinition{Slug: def.Slug, Name: def.Name, Fields: def.Fields, Consents: def.Consents, Page: def.Page, ThankYou: def.ThankYou,
+		Stamp: s.stamp(r, def.Slug, time.Now())})
 }
 
 // handleEmbedScript is GET /f/{slug}/embed.js: the ALTCHA widget that solves the

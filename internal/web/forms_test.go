@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -9,9 +10,12 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/lodestone-hq/lodestone/internal/capture"
 	"github.com/lodestone-hq/lodestone/internal/config"
 	"github.com/lodestone-hq/lodestone/internal/store"
 	"github.com/lodestone-hq/lodestone/internal/web"
@@ -21,7 +25,8 @@ const contactForm = `{"slug":"contact-us","name":"Contact us","campaign_id":0,
 	"fields":["email","first_name",{"name":"company","required":true},{"name":"interest","type":"select","options":["CRM","Reports"]}],
 	"consents":[{"purpose":"marketing_email","label":"Send me the monthly newsletter","version":"2026-01"}],
 	"page":{"headline":"Talk to <b>sales</b>","accent_color":"#0a7d5a"},
-	"thank_you":{"message":"Thanks!","lead_magnet_url":"https://files.example.com/guide.pdf","lead_magnet_label":"Get the guide"}}`
+	"thank_you":{"message":"Thanks!","lead_magnet_url":"https://files.example.com/guide.pdf","lead_magnet_label":"Get the guide"},
+	"fill_time":{"required":true}}`
 
 // noRedirect keeps a browser post's redirect visible to the test.
 var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -98,6 +103,7 @@ func TestHostedFormJourney(t *testing.T) {
 	// The visitor arrives from an ad link; the page carries its UTM and referrer.
 	req, _ := http.NewRequest("GET", e.srv.URL+"/f/contact-us?utm_source=google&utm_medium=cpc&utm_campaign=spring", nil)
 	req.Header.Set("Referer", "https://www.google.com/")
+	shown := time.Now()
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -124,7 +130,19 @@ func TestHostedFormJourney(t *testing.T) {
 	if res, _ := postForm(t, e.srv.URL, "contact-us", v); res.StatusCode != 422 {
 		t.Fatalf("forged stamp: %d", res.StatusCode)
 	}
+	// Without a stamp the form asks to be sent again, and the page it shows carries one
+	// from now, not one old enough to be sent at once.
 	v.Del("_ts")
+	if res, body := postForm(t, e.srv.URL, "contact-us", v); res.StatusCode != 422 || !strings.Contains(body, "press the button again") ||
+		!stampRe.MatchString(body) || stampRe.FindStringSubmatch(body)[1] < strconv.FormatInt(shown.Unix(), 10) {
+		t.Fatalf("post without a stamp: %d %s", res.StatusCode, body)
+	}
+	if n, _ := e.s.CountContacts(ctx); n != 0 {
+		t.Fatalf("%d contacts stored from refused posts", n)
+	}
+	// A person takes a moment to fill the form.
+	time.Sleep(time.Until(shown.Add(capture.MinFillTime + 100*time.Millisecond)))
+	v.Set("_ts", stamp)
 	// Cross-site, as an embedded form on the customer's own site posts it.
 	res, body := postForm(t, e.srv.URL, "contact-us", v, "Origin", "https://customer.example", "Sec-Fetch-Site", "cross-site")
 	if res.StatusCode != 303 || res.Header.Get("Location") != "/f/contact-us/thanks" {
@@ -151,7 +169,7 @@ func TestHostedFormJourney(t *testing.T) {
 	}
 
 	// Refusals in the visitor's words, beside the field, values kept.
-	res, body = postForm(t, e.srv.URL, "contact-us", url.Values{"email": {"not-an-email"}, "first_name": {"Kim"}, "interest": {"Other"}})
+	res, body = postForm(t, e.srv.URL, "contact-us", url.Values{"email": {"not-an-email"}, "first_name": {"Kim"}, "interest": {"Other"}, "_ts": {stamp}})
 	if res.StatusCode != 422 || !strings.Contains(body, "valid email address") || !strings.Contains(body, "Please fill in company") ||
 		!strings.Contains(body, "choose one of the options") || !strings.Contains(body, `value="Kim"`) {
 		t.Fatalf("refused post: %d %s", res.StatusCode, body)
@@ -165,12 +183,19 @@ func TestHostedFormJourney(t *testing.T) {
 		t.Fatal("honeypot submission stored")
 	}
 
-	// JSON posts get the contact id, or the API's error shape.
-	r = e.do("POST", "/f/contact-us", "", `{"email":"json@acme.io","company":"Acme","consent_marketing_email":true}`)
+	// JSON posts get the contact id, or the API's error shape; the embed script sends
+	// the stamp of definition.json.
+	r = e.do("GET", "/f/contact-us/definition.json", "", "")
+	var drawn struct{ Stamp string }
+	if r.status != 200 || json.Unmarshal(r.body, &drawn) != nil || drawn.Stamp == "" {
+		t.Fatalf("definition.json: %d %s", r.status, r.body)
+	}
+	time.Sleep(capture.MinFillTime)
+	r = e.do("POST", "/f/contact-us", "", `{"email":"json@acme.io","company":"Acme","consent_marketing_email":true,"_ts":"`+drawn.Stamp+`"}`)
 	if r.status != 201 || !strings.Contains(string(r.body), `"contact_id":`) {
 		t.Fatalf("json post: %d %s", r.status, r.body)
 	}
-	r = e.do("POST", "/f/contact-us", "", `{"email":"json2@acme.io"}`)
+	r = e.do("POST", "/f/contact-us", "", `{"email":"json2@acme.io","_ts":"`+drawn.Stamp+`"}`)
 	if r.status != 400 || !strings.Contains(string(r.body), `"field":"company"`) {
 		t.Fatalf("json refusal: %d %s", r.status, r.body)
 	}

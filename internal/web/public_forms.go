@@ -1,10 +1,7 @@
 package web
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
 	"embed"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"html/template"
@@ -31,10 +28,6 @@ var publicTmpl = template.Must(template.New("").Funcs(template.FuncMap{"consentI
 
 // maxFormBody bounds a form post; forms are small.
 const maxFormBody = 256 << 10
-
-// minFillTime is the least time a person takes to fill a form; faster posts that
-// carry our timestamp are bots.
-const minFillTime = 2 * time.Second
 
 const visitorCookie = "ls_vid"
 
@@ -116,7 +109,7 @@ func (s *Server) handleFormPage(w http.ResponseWriter, r *http.Request) {
 			values[f.Name] = v // prefilled from the link, e.g. from an email
 		}
 	}
-	s.renderForm(w, http.StatusOK, formPage{Def: def, Values: values, Tracking: tracking, Stamp: s.stamp(r, time.Now())})
+	s.renderForm(w, http.StatusOK, formPage{Def: def, Values: values, Tracking: tracking, Stamp: s.stamp(r, def.Slug, time.Now())})
 }
 
 // handleFormThanks is the thank-you page a browser is redirected to after a post.
@@ -180,9 +173,12 @@ func (s *Server) handleFormPost(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if st := values.Get("_ts"); st != "" {
-		if msg := s.checkStamp(r, st, now); msg != "" {
-			s.formProblems(w, r, jsonPost, def, values, []capture.FieldProblem{{Field: "_ts", Message: msg}})
+	// The fill time: checked whenever a stamp is sent; required, when the form says
+	// so, of a post that brings no proof of work, unless a program posts JSON with an
+	// API key.
+	if st := values.Get(capture.StampField); st != "" || (def.FillTime.Required && proof.Challenge == "" && !(jsonPost && s.keyedPost(r))) {
+		if err := capture.CheckStamp(s.formSecret(r.Context()), def.Slug, st, now); err != nil {
+			s.formProblems(w, r, jsonPost, def, values, []capture.FieldProblem{{Field: capture.StampField, Message: err.Error()}})
 			return
 		}
 	}
@@ -293,8 +289,15 @@ func (s *Server) formProblems(w http.ResponseWriter, r *http.Request, jsonPost b
 		}
 		errors[p.Field] = p.Message
 	}
-	s.renderForm(w, http.StatusUnprocessableEntity, formPage{Def: def, Values: values, Errors: errors, Tracking: tracking,
-		Stamp: s.stamp(r, time.Now().Add(-minFillTime)), Banner: banner})
+	// The page keeps the stamp the post carried, whose age only grows, unless it was
+	// missing or refused: then the form is shown anew from now, so a bot that posts
+	// without one gets no stamp it may use at once.
+	now := time.Now()
+	stamp := v.Get(capture.StampField)
+	if err := capture.CheckStamp(s.formSecret(r.Context()), def.Slug, stamp, now); err != nil && err != capture.ErrStampTooFast {
+		stamp = s.stamp(r, def.Slug, now)
+	}
+	s.renderForm(w, http.StatusUnprocessableEntity, formPage{Def: def, Values: values, Errors: errors, Tracking: tracking, Stamp: stamp, Banner: banner})
 }
 
 // allowOrigin answers cross-origin posts from the form's allowed origins, so a form
@@ -346,32 +349,9 @@ func (s *Server) publicError(w http.ResponseWriter, r *http.Request, err error) 
 	s.writeError(w, r, err)
 }
 
-// stamp signs the time a form was shown, so a post can tell how long filling it took.
-func (s *Server) stamp(r *http.Request, t time.Time) string {
-	ts := strconv.FormatInt(t.Unix(), 10)
-	return ts + "." + s.sign(r, "form-stamp:"+ts)
-}
-
-func (s *Server) checkStamp(r *http.Request, st string, now time.Time) string {
-	ts, sig, ok := strings.Cut(st, ".")
-	if !ok || !hmac.Equal([]byte(sig), []byte(s.sign(r, "form-stamp:"+ts))) {
-		return "This form has expired. Please send it again."
-	}
-	sec, err := strconv.ParseInt(ts, 10, 64)
-	if err != nil {
-		return "This form has expired. Please send it again."
-	}
-	shown := time.Unix(sec, 0)
-	if now.Sub(shown) < minFillTime {
-		return "That was quicker than a person can type. Please check the form and send it again."
-	}
-	return ""
-}
-
-func (s *Server) sign(r *http.Request, msg string) string {
-	m := hmac.New(sha256.New, s.formSecret(r.Context()))
-	m.Write([]byte(msg))
-	return hex.EncodeToString(m.Sum(nil))[:32]
+// stamp signs the time the form was shown, so a post can tell how long filling it took.
+func (s *Server) stamp(r *http.Request, slug string, shown time.Time) string {
+	return capture.IssueStamp(s.formSecret(r.Context()), slug, shown)
 }
 
 // clientIP is the address the request came from. Proxies are not trusted: put

@@ -124,6 +124,8 @@ func (u *ui) newForm(w http.ResponseWriter, r *http.Request, p *Principal) error
 		Consents: []capture.FormConsent{{Purpose: store.PurposeMarketingEmail, Label: "Yes, send me news and offers by email. I can unsubscribe at any time.", Version: "1"}},
 		// Forms made here ask for the proof of work: the ALTCHA widget has the browser solve it on submit.
 		ProofOfWork: capture.FormProofOfWork{Required: true},
+		// and refuse posts sent faster than a person fills the form.
+		FillTime: capture.FormFillTime{Required: true},
 	}
 	e, err := u.editorFor(r, p, 0, def)
 	if err != nil {
@@ -231,6 +233,7 @@ func formFromPost(v url.Values) capture.FormDefinition {
 		ThankYou: capture.FormThankYou{Message: get("thanks_message"), RedirectURL: get("redirect_url"),
 			LeadMagnetURL: get("lead_magnet_url"), LeadMagnetLabel: get("lead_magnet_label")},
 		ProofOfWork: capture.FormProofOfWork{Required: v.Get("pow_required") != ""},
+		FillTime:    capture.FormFillTime{Required: v.Get("fill_time_required") != ""},
 	}
 	d.CampaignID, _ = strconv.ParseInt(get("campaign_id"), 10, 64)
 	if bits, err := strconv.Atoi(get("pow_difficulty")); err == nil && bits != capture.DefaultPowDifficulty {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/lodestone-hq/lodestone/internal/capture"
 	"github.com/lodestone-hq/lodestone/internal/demo"
 	"github.com/lodestone-hq/lodestone/internal/store"
 )
@@ -35,8 +36,23 @@ func TestLayoutBrowser(t *testing.T) {
 	tab.waitFor(`document.querySelector('.campaigns-table tbody a') !== null`)
 	campaign := tab.eval(`document.querySelector('.campaigns-table tbody a').getAttribute('href')`)
 
+	// The hosted form page a visitor sees, with a field of every kind.
+	def := capture.FormDefinition{Slug: "layout", Name: "Layout", Fields: []capture.FormField{{Name: "email", Required: true}, {Name: "first_name"},
+		{Name: "phone"}, {Name: "age_band"}, {Name: "message"}, {Name: "team", Label: "Team size", Type: "select", Options: []string{"1-10", "11-50"}},
+		{Name: "wants_demo", Label: "I would like a demo", Type: "checkbox"}, {Name: "source", Type: "hidden", Default: "layout"}},
+		Consents: []capture.FormConsent{{Purpose: store.PurposeMarketingEmail, Label: "Send me news by email", Version: "1"}},
+		Page:     capture.FormPage{Headline: "Book a demo of the spring release", Text: "Tell us a little about your team."},
+		FillTime: capture.FormFillTime{Required: true}, ProofOfWork: capture.FormProofOfWork{Required: true}}
+	if err := def.Check(); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(def)
+	if _, err := a.Store.SaveForm(ctx, store.Form{Slug: def.Slug, Name: def.Name, Definition: raw}, "test"); err != nil {
+		t.Fatal(err)
+	}
+
 	pages := []string{"/", "/contacts", contact, "/campaigns", campaign, "/reports", "/insights",
-		"/segments", "/segments/new", "/forms", "/forms/new", "/imports", "/scoring", "/scoring/predictive", "/enrichment"}
+		"/segments", "/segments/new", "/forms", "/forms/new", "/imports", "/scoring", "/scoring/predictive", "/enrichment", "/f/layout"}
 	open := func(path string) {
 		t.Helper()
 		tab.do(chromedp.Navigate(a.URL() + path))
@@ -113,6 +129,23 @@ func TestLayoutBrowser(t *testing.T) {
 			if clipped != "" {
 				t.Errorf("%s at 390px: cut off at a card's edge: %s", path, clipped)
 			}
+		}
+	})
+
+	// Every input of the hosted form is named for a screen reader: by a label of its
+	// own or an aria-label, also those the ALTCHA widget draws.
+	t.Run("hosted form labels", func(t *testing.T) {
+		open("/f/layout")
+		tab.waitFor(`typeof document.querySelector('form altcha-widget')?.getState === 'function' && document.querySelector('altcha-widget input') !== null`)
+		unnamed := tab.eval(`[...document.querySelectorAll('form input, form select, form textarea')].filter(e => e.type !== 'hidden' &&
+				!(e.labels && [...e.labels].some(l => l.textContent.trim() !== '')) && !(e.getAttribute('aria-label') || '').trim() &&
+				!(e.getAttribute('aria-labelledby') || '').split(/\s+/).some(id => document.getElementById(id)?.textContent.trim()))
+			.map(e => e.tagName.toLowerCase() + '[name=' + e.name + ']').join(', ')`)
+		if unnamed != "" {
+			t.Errorf("/f/layout: inputs without a label: %s", unnamed)
+		}
+		if n := tab.eval(`String(document.querySelectorAll('form input:not([type=hidden]), form select, form textarea').length)`); n != "10" {
+			t.Errorf("/f/layout has %s inputs, want 10 (7 fields shown, a consent, the honeypot, the widget's box)", n)
 		}
 	})
 	tab.noConsoleErrors()

@@ -112,6 +112,8 @@
     form.addEventListener("submit", function (e) {
       e.preventDefault();
       var body = tracking();
+      // When the form was drawn, signed by the server: it refuses posts sent faster than a person types.
+      if (def.stamp) body._ts = def.stamp;
       Array.prototype.forEach.call(form.elements, function (x) {
         if (!x.name) return;
         if (x.type === "checkbox") { if (x.checked) body[x.name] = true; }

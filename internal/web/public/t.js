@@ -39,6 +39,8 @@
       return;
     }
     hit.visitor_id = visitorId();
+    // Where the workspace asks for consent, the server keeps only hits that say it was given.
+    if (REQUIRE_CONSENT) hit.consent = true;
     var body = JSON.stringify(hit);
     // text/plain keeps the beacon a simple request: no CORS preflight.
     var blob = new Blob([body], { type: "text/plain" });
