@@ -33,6 +33,21 @@ func binaryMedia(path string) []string {
 	return []string{"application/octet-stream"}
 }
 
+// uploadBody is the request body of an upload route: a CSV list for an import, any
+// file (as the body, or a multipart part) for a form's lead magnet.
+func uploadBody(path string) obj {
+	media, help := "text/csv", "the list"
+	if strings.HasSuffix(path, "/magnet") {
+		media, help = "application/octet-stream", "the file"
+	}
+	content := obj{"multipart/form-data": obj{"schema": obj{"type": "object",
+		"properties": obj{"file": obj{"type": "string", "contentMediaType": media, "description": help}}, "required": []string{"file"}}}}
+	if media == "application/octet-stream" {
+		content[media] = obj{"schema": obj{"type": "string", "contentMediaType": media}}
+	}
+	return obj{"required": true, "content": content}
+}
+
 type param struct{ name, help string }
 
 type obj = map[string]any
@@ -56,6 +71,8 @@ var schemas = obj{
 	"Error": props(obj{"error": props(obj{"code": str("machine-readable code"), "message": str("plain English"), "field": str("the field at fault, when there is one"),
 		"details": obj{"description": "extra information, such as every bad item of a batch"}}, "code", "message")}, "error"),
 	"Object": obj{"type": "object"},
+	"FormMagnet": props(obj{"form_id": obj{"type": "integer"}, "file_name": str(""), "content_type": str("the type sniffed from the file's bytes, which downloads are served with"),
+		"size_bytes": obj{"type": "integer"}, "sha256": str("hex digest of the bytes"), "created_by": str(""), "created_at": str("")}),
 	"Company": props(obj{"id": obj{"type": "integer"}, "domain": str("registrable domain"), "name": str(""), "industry": str(""), "size": str("size band"),
 		"employees": obj{"type": "integer", "description": "head count, when company data gives it"}, "country": str("")}),
 	"UserRef": props(obj{"id": obj{"type": "integer"}, "name": str(""), "email": str("")}),
@@ -219,8 +236,7 @@ func (s *Server) openAPI() obj {
 				op["requestBody"] = obj{"required": true, "content": obj{"application/json": obj{"schema": ref(d.body)}}}
 			}
 			if d.upload {
-				op["requestBody"] = obj{"required": true, "content": obj{"multipart/form-data": obj{"schema": obj{"type": "object",
-					"properties": obj{"file": obj{"type": "string", "contentMediaType": "text/csv", "description": "the list"}}, "required": []string{"file"}}}}}
+				op["requestBody"] = uploadBody(path)
 			}
 			item, _ := paths[path].(obj)
 			if item == nil {
