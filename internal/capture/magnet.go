@@ -36,6 +36,9 @@ var oleMagic = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
 // Anything else (HTML, SVG, scripts, programs) is refused with a message for the
 // field "file".
 func MagnetType(fileName string, data []byte) (string, error) {
+	if len(data) == 0 {
+		return "", fmt.Errorf("the file is empty")
+	}
 	ext := strings.ToLower(path.Ext(fileName))
 	sniffed := http.DetectContentType(data)
 	switch sniffed {
@@ -53,15 +56,15 @@ func MagnetType(fileName string, data []byte) (string, error) {
 			}
 		}
 	case "text/plain; charset=utf-8":
-		if utf8.Valid(data) {
+		// Markup the sniffer does not know (an SVG without its XML header) is no text.
+		if bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n\ufeff"), []byte("<")) {
+			sniffed = "markup"
+		} else if utf8.Valid(data) {
 			if ext == ".csv" {
 				return "text/csv; charset=utf-8", nil
 			}
 			return "text/plain; charset=utf-8", nil
 		}
-	}
-	if len(data) == 0 {
-		return "", fmt.Errorf("the file is empty")
 	}
 	return "", fmt.Errorf("a lead magnet must be a PDF, an image (PNG, JPEG, GIF, WebP), a ZIP archive, an office document (Word, Excel, PowerPoint, OpenDocument) or plain text or CSV; this file looks like %s", strings.Split(sniffed, ";")[0])
 }
