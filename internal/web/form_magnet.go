@@ -108,7 +108,8 @@ func (s *Server) handleFormMagnet(w http.ResponseWriter, r *http.Request) {
 
 // readMagnetUpload reads a lead magnet file: multipart/form-data with the file in a
 // part named file, or the file itself as the body, its name in ?file_name= or a
-// Content-Disposition header. Its type is sniffed from its bytes.
+// Content-Disposition header. Its type is sniffed from its bytes; the body's stated
+// type only tells these two ways apart.
 func readMagnetUpload(r *http.Request) (name, contentType string, data []byte, err error) {
 	tooLarge := errs.E(errs.TooLarge, "file", "the file is larger than %d MiB", capture.MaxMagnetSize>>20)
 	read := func(src io.Reader) ([]byte, error) {
@@ -122,7 +123,14 @@ func readMagnetUpload(r *http.Request) (name, contentType string, data []byte, e
 		}
 		return b, nil
 	}
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch mt {
+	case "", "application/json", "application/x-www-form-urlencoded":
+		// JSON or a form is never the file itself (curl's --data-binary says a form
+		// unless told otherwise): refused before a byte of it is read.
+		return "", "", nil, errs.E(errs.Unsupported, "file", "send the file with its own type (application/pdf, application/octet-stream, …) as the body, or as multipart/form-data in a part named file")
+	}
+	if mt == "multipart/form-data" {
 		mr, err := r.MultipartReader()
 		if err != nil {
 			return "", "", nil, errs.Field("file", "the upload could not be read")

@@ -85,6 +85,9 @@ func TestFormMagnetFile(t *testing.T) {
 			t.Errorf("%s: %d %s", tt.name, r.status, r.body)
 		}
 	}
+	if r := e.do("PUT", path, e.token, `{"file":"guide.pdf"}`); r.status != 415 || !strings.Contains(string(r.body), `"field":"file"`) {
+		t.Errorf("JSON body: %d %s", r.status, r.body)
+	}
 	if r := e.putMagnet(e.keys["read_only"], path, "guide.pdf", pdf, ""); r.status != 403 {
 		t.Errorf("read-only upload: %d %s", r.status, r.body)
 	}
