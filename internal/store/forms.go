@@ -25,20 +25,23 @@ type Form struct {
 	CreatedAt  time.Time       `json:"created_at"`
 	UpdatedAt  time.Time       `json:"updated_at"`
 	Archived   bool            `json:"archived"`
+	// HasMagnet says the form gives a lead magnet file on its thank-you page.
+	HasMagnet bool `json:"-"`
 }
 
-const formColumns = `id, slug, name, kind, definition, campaign_id, created_at, updated_at, archived_at`
+const formColumns = `id, slug, name, kind, definition, campaign_id, created_at, updated_at, archived_at,
+	(SELECT COUNT(*) FROM form_magnets WHERE form_magnets.form_id = forms.id)`
 
 func scanForm(r scanner) (*Form, error) {
 	var f Form
 	var def string
 	var campaign, archived sql.NullInt64
-	var created, updated int64
-	if err := r.Scan(&f.ID, &f.Slug, &f.Name, &f.Kind, &def, &campaign, &created, &updated, &archived); err != nil {
+	var created, updated, magnets int64
+	if err := r.Scan(&f.ID, &f.Slug, &f.Name, &f.Kind, &def, &campaign, &created, &updated, &archived, &magnets); err != nil {
 		return nil, err
 	}
 	f.Definition, f.CampaignID = json.RawMessage(def), campaign.Int64
-	f.CreatedAt, f.UpdatedAt, f.Archived = fromTS(created), fromTS(updated), archived.Valid
+	f.CreatedAt, f.UpdatedAt, f.Archived, f.HasMagnet = fromTS(created), fromTS(updated), archived.Valid, magnets > 0
 	return &f, nil
 }
 

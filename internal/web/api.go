@@ -35,6 +35,8 @@ type scoresJSON struct {
 	Fit        int      `json:"fit"`
 	Engagement int      `json:"engagement"`
 	Predictive *float64 `json:"predictive"` // null until a model has scored the contact
+	// PredictiveAUC is the holdout AUC of the model behind Predictive (null with it).
+	PredictiveAUC *float64 `json:"predictive_auc"`
 }
 
 func toContactJSON(c *store.Contact) contactJSON {
@@ -56,6 +58,9 @@ func (s *Server) handleListContacts(w http.ResponseWriter, r *http.Request) erro
 	}{Contacts: make([]contactJSON, len(page.Contacts)), NextCursor: page.NextCursor}
 	for i, c := range page.Contacts {
 		out.Contacts[i] = toContactJSON(c)
+	}
+	if err := s.withModelAUC(r.Context(), out.Contacts); err != nil {
+		return err
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
@@ -143,7 +148,10 @@ func (s *Server) handleGetContact(w http.ResponseWriter, r *http.Request) error 
 		TimelineNext string                 `json:"timeline_next"`
 		Deals        []dealJSON             `json:"deals"`
 		Duplicates   []*store.DuplicateFlag `json:"possible_duplicates"`
-	}{contactJSON: toContactJSON(c)}
+	}{}
+	if out.contactJSON, err = s.contactJSON(r.Context(), c); err != nil {
+		return err
+	}
 	if out.Timeline, err = s.store.Timeline(r.Context(), id, opt); err != nil {
 		return err
 	}
@@ -243,7 +251,11 @@ func (s *Server) handleSetStage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, toContactJSON(c))
+	out, err := s.contactJSON(r.Context(), c)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 

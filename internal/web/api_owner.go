@@ -35,7 +35,11 @@ func (s *Server) handleAssignOwner(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, toContactJSON(c))
+	out, err := s.contactJSON(r.Context(), c)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 

@@ -187,7 +187,11 @@ func (s *Server) handleAcceptSQL(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, toContactJSON(c))
+	out, err := s.contactJSON(r.Context(), c)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 
@@ -233,7 +237,11 @@ func (s *Server) moveWithReason(w http.ResponseWriter, r *http.Request, move fun
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, toContactJSON(c))
+	out, err := s.contactJSON(r.Context(), c)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 

@@ -255,6 +255,9 @@ func (s *Server) handleSegmentMembers(w http.ResponseWriter, r *http.Request) er
 	for i, c := range page.Contacts {
 		out.Contacts[i] = toContactJSON(c)
 	}
+	if err := s.withModelAUC(r.Context(), out.Contacts); err != nil {
+		return err
+	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }

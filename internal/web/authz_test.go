@@ -36,6 +36,7 @@ var publicRoutes = map[string]string{
 	"GET /f/{slug}/embed.js":        "embedded form",
 	"GET /f/{slug}/definition.json": "embedded form",
 	"GET /f/{slug}/challenge":       "proof-of-work challenge of the hosted form",
+	"GET /f/{slug}/magnet/{token}":  "a form's lead magnet file, for the holder of a token a submission minted",
 	"POST /f/{slug}":                "form submissions from anywhere",
 	"OPTIONS /f/{slug}":             "CORS preflight of form submissions",
 	"GET /t.js":                     "tracking snippet",

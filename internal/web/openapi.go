@@ -33,6 +33,21 @@ func binaryMedia(path string) []string {
 	return []string{"application/octet-stream"}
 }
 
+// uploadBody is the request body of an upload route: a CSV list for an import, any
+// file (as the body, or a multipart part) for a form's lead magnet.
+func uploadBody(path string) obj {
+	media, help := "text/csv", "the list"
+	if strings.HasSuffix(path, "/magnet") {
+		media, help = "application/octet-stream", "the file"
+	}
+	content := obj{"multipart/form-data": obj{"schema": obj{"type": "object",
+		"properties": obj{"file": obj{"type": "string", "contentMediaType": media, "description": help}}, "required": []string{"file"}}}}
+	if media == "application/octet-stream" {
+		content[media] = obj{"schema": obj{"type": "string", "contentMediaType": media}}
+	}
+	return obj{"required": true, "content": content}
+}
+
 type param struct{ name, help string }
 
 type obj = map[string]any
@@ -56,6 +71,8 @@ var schemas = obj{
 	"Error": props(obj{"error": props(obj{"code": str("machine-readable code"), "message": str("plain English"), "field": str("the field at fault, when there is one"),
 		"details": obj{"description": "extra information, such as every bad item of a batch"}}, "code", "message")}, "error"),
 	"Object": obj{"type": "object"},
+	"FormMagnet": props(obj{"form_id": obj{"type": "integer"}, "file_name": str(""), "content_type": str("the type sniffed from the file's bytes, which downloads are served with"),
+		"size_bytes": obj{"type": "integer"}, "sha256": str("hex digest of the bytes"), "created_by": str(""), "created_at": str("")}),
 	"Company": props(obj{"id": obj{"type": "integer"}, "domain": str("registrable domain"), "name": str(""), "industry": str(""), "size": str("size band"),
 		"employees": obj{"type": "integer", "description": "head count, when company data gives it"}, "country": str("")}),
 	"UserRef": props(obj{"id": obj{"type": "integer"}, "name": str(""), "email": str("")}),
@@ -71,7 +88,8 @@ var schemas = obj{
 		"seniority": str("from the job title"), "department": str("from the job title"),
 		"email_type": str("work, free, role or disposable"), "phone_type": str("mobile, fixed_line, voip, …"), "phone_region": str("ISO 3166 region of the phone"),
 		"scores": props(obj{"fit": obj{"type": "integer", "description": "0–100"}, "engagement": obj{"type": "integer", "description": "0–100, decayed to now"},
-			"predictive": nullable(obj{"type": "number", "description": "0–1 probability of becoming a customer"})}),
+			"predictive":     nullable(obj{"type": "number", "description": "0–1 probability of becoming a customer"}),
+			"predictive_auc": nullable(obj{"type": "number", "description": "holdout AUC of the model behind predictive (0.5 is chance, 1 is perfect); null with it, or when the holdout gave none"})}),
 		"first_touch": nullable(ref("FirstTouch")), "company": nullable(ref("Company")), "owner": nullable(ref("UserRef")),
 		"stage_entered_at": obj{"type": "object", "additionalProperties": obj{"type": "string", "format": "date-time"}},
 		"created_at":       obj{"type": "string", "format": "date-time"}, "updated_at": obj{"type": "string", "format": "date-time"},
@@ -219,8 +237,7 @@ func (s *Server) openAPI() obj {
 				op["requestBody"] = obj{"required": true, "content": obj{"application/json": obj{"schema": ref(d.body)}}}
 			}
 			if d.upload {
-				op["requestBody"] = obj{"required": true, "content": obj{"multipart/form-data": obj{"schema": obj{"type": "object",
-					"properties": obj{"file": obj{"type": "string", "contentMediaType": "text/csv", "description": "the list"}}, "required": []string{"file"}}}}}
+				op["requestBody"] = uploadBody(path)
 			}
 			item, _ := paths[path].(obj)
 			if item == nil {

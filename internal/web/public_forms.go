@@ -42,6 +42,9 @@ type formPage struct {
 	Stamp    string
 	Banner   string
 	Thanks   bool
+	// MagnetURL downloads the form's lead magnet file, on the thank-you page of a
+	// person who sent the form.
+	MagnetURL string
 	// AltchaScript is the ALTCHA widget, which fetches the page's proof-of-work
 	// challenge and solves it when the visitor sends the form.
 	AltchaScript string
@@ -114,12 +117,12 @@ func (s *Server) handleFormPage(w http.ResponseWriter, r *http.Request) {
 
 // handleFormThanks is the thank-you page a browser is redirected to after a post.
 func (s *Server) handleFormThanks(w http.ResponseWriter, r *http.Request) {
-	_, def, err := s.loadForm(r)
+	form, def, err := s.loadForm(r)
 	if err != nil {
 		s.publicError(w, r, err)
 		return
 	}
-	s.renderForm(w, http.StatusOK, formPage{Def: def, Thanks: true})
+	s.renderForm(w, http.StatusOK, formPage{Def: def, Thanks: true, MagnetURL: s.thanksMagnet(r, form)})
 }
 
 // handleFormPost is POST /f/{slug}: a submission from a browser (URL-encoded or
@@ -149,14 +152,18 @@ func (s *Server) handleFormPost(w http.ResponseWriter, r *http.Request) {
 	s.allowOrigin(w, r, def)
 	succeed := func(res store.Captured) {
 		if jsonPost {
-			writeJSON(w, http.StatusCreated, map[string]any{"contact_id": res.ContactID, "created": res.Created})
+			out := map[string]any{"contact_id": res.ContactID, "created": res.Created}
+			if p := s.magnetPath(r, form, res); p != "" {
+				out["magnet_url"] = s.cfg.PublicURL() + p
+			}
+			writeJSON(w, http.StatusCreated, out)
 			return
 		}
 		if def.ThankYou.RedirectURL != "" {
 			http.Redirect(w, r, def.ThankYou.RedirectURL, http.StatusSeeOther)
 			return
 		}
-		http.Redirect(w, r, "/f/"+def.Slug+"/thanks", http.StatusSeeOther)
+		http.Redirect(w, r, s.thanksPath(r, form, res), http.StatusSeeOther)
 	}
 	if values.Get("_hp") != "" {
 		// A filled honeypot is a bot: it is told all went well and nothing is stored.

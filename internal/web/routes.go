@@ -43,8 +43,9 @@ func (s *Server) routes() []route {
 				{"value", "the attribute's value"}, {"outcome", "the insight's outcome (customer, opportunity, sql or mql): pages seen count before it; reached stands in when absent"},
 				{"limit", "1 to 500, default 50"}, {"cursor", "next_cursor of the previous page"}}}),
 		api("GET /api/v1/contacts/mailing-list.csv", auth.ManageMarketing, s.handleMailingList, apiDoc{
-			summary: "Names and postal addresses of the contacts the filters select, as CSV for a direct-mail campaign", tag: "contacts", response: "Binary",
-			query: []param{{"stage", "lifecycle stage"}, {"q", "text search"}, {"created_from", "date"}, {"created_to", "date"}, {"all", "1 to include contacts without a postal address"}}}),
+			summary: "Names and postal addresses of the contacts a segment, a filter or the contact list's parameters select, as CSV for a direct-mail campaign", tag: "contacts", response: "Binary",
+			query: []param{{"segment", "a segment id: its members"}, {"filter", `a filter in its text form, as the segment editor shows it (country = "DE" and stage = "mql")`},
+				{"stage", "lifecycle stage"}, {"q", "text search"}, {"created_from", "date"}, {"created_to", "date"}, {"all", "1 to include contacts without a postal address"}}}),
 		api("GET /api/v1/contacts/{id}", auth.Read, s.handleGetContact, apiDoc{
 			summary: "A contact with its timeline (newest first, a page at a time), deals and possible duplicates", tag: "contacts", response: "ContactDetail",
 			query: []param{{"timeline_limit", "events of the timeline to include, 1 to 500, default 500"},

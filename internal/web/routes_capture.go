@@ -24,12 +24,26 @@ func (s *Server) captureRoutes(u *ui) []route {
 		api("GET /api/v1/imports/{id}/rejected.csv", auth.Read, s.handleImportRejected, apiDoc{
 			summary: "The rows an import rejected, with row number, column and reason, as CSV safe to open in a spreadsheet", tag: "imports", response: "Binary"}),
 
+		// A form's lead magnet file: uploaded by marketing, downloaded by the people who
+		// sent the form, with the token their submission minted (form_magnet.go).
+		{pattern: "GET /f/{slug}/magnet/{token}", handler: http.HandlerFunc(s.handleFormMagnet)},
+		s.uploadRoute("PUT /api/v1/forms/{id}/magnet", auth.ManageMarketing, s.handlePutFormMagnet, apiDoc{
+			summary: "Give a form a lead magnet file for its thank-you page, replacing the one it had: the file as the body (its name in file_name) or as multipart/form-data in a part named file; " +
+				"at most 25 MiB; a PDF, an image (PNG, JPEG, GIF, WebP), a ZIP archive, an office document, or plain text or CSV, told from its bytes", tag: "forms", response: "FormMagnet",
+			query: []param{{"file_name", "the file's name, for a body that is the file itself"}}}),
+		api("GET /api/v1/forms/{id}/magnet", auth.Read, s.handleGetFormMagnet, apiDoc{
+			summary: "A form's lead magnet file: its name, type, size and SHA-256", tag: "forms", response: "FormMagnet"}),
+		api("DELETE /api/v1/forms/{id}/magnet", auth.ManageMarketing, s.handleDeleteFormMagnet, apiDoc{
+			summary: "Take a form's lead magnet file away", tag: "forms", response: "Object"}),
+
 		{pattern: "GET /forms", handler: u.page(auth.Read, u.forms)},
 		{pattern: "GET /forms/new", handler: u.page(auth.ManageMarketing, u.newForm)},
 		{pattern: "POST /forms", handler: u.page(auth.ManageMarketing, u.saveFormPage)},
 		{pattern: "POST /forms/preview", handler: u.page(auth.ManageMarketing, u.previewForm)},
 		{pattern: "GET /forms/{id}", handler: u.page(auth.Read, u.editForm)},
 		{pattern: "POST /forms/{id}", handler: u.page(auth.ManageMarketing, u.saveFormPage)},
+		{pattern: "POST /forms/{id}/magnet", handler: u.uploadPage(auth.ManageMarketing, u.uploadFormMagnet)},
+		{pattern: "POST /forms/{id}/magnet/delete", handler: u.page(auth.ManageMarketing, u.deleteFormMagnetPage)},
 
 		{pattern: "GET /imports", handler: u.page(auth.Read, u.imports)},
 		{pattern: "POST /imports", handler: u.uploadPage(auth.ManageMarketing, u.uploadImport)},

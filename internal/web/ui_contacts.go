@@ -30,13 +30,15 @@ type contactView struct {
 	OwnerForm  formState
 	Owners     []*store.User // the users a contact can be assigned to
 	// Scoring and qualification.
-	Scores      *store.ContactScores
-	Reasons     []string // the workspace's disqualify reasons
-	Questions   []qualQuestion
-	Predictive  string // the predictive score as a percentage; "" before a model scored the contact
-	Qualify     formState
-	RejectForm  formState
-	DisqualForm formState
+	Scores     *store.ContactScores
+	Reasons    []string // the workspace's disqualify reasons
+	Questions  []qualQuestion
+	Predictive string // the predictive score as a percentage; "" before a model scored the contact
+	// PredictiveAUC is the holdout AUC of the model behind it, to two decimals.
+	PredictiveAUC string
+	Qualify       formState
+	RejectForm    formState
+	DisqualForm   formState
 	// Before is the time the shown page of the timeline ends at; Older links the next page.
 	Before time.Time
 	Older  string
@@ -150,6 +152,13 @@ func (u *ui) showContact(w http.ResponseWriter, r *http.Request, p *Principal, i
 	v.Questions = qualificationQuestions
 	if c.PredictiveScore != nil {
 		v.Predictive = strconv.FormatFloat(*c.PredictiveScore*100, 'f', 0, 64) + "%"
+		auc, ok, err := u.s.store.PredictiveAUC(ctx)
+		if err != nil {
+			return err
+		}
+		if ok {
+			v.PredictiveAUC = strconv.FormatFloat(auc, 'f', 2, 64)
+		}
 	}
 	u.render(w, r, status, "contact", view{Title: c.Name(), Nav: "contacts", User: p, Data: v})
 	return nil

@@ -54,7 +54,8 @@ type formEditor struct {
 	Banner    string
 	Saved     bool
 	CanEdit   bool
-	Embed     *formJSON // for a saved form
+	Embed     *formJSON         // for a saved form
+	Magnet    *store.FormMagnet // its lead magnet file, when it has one
 	Campaigns []*store.Campaign
 	Types     []string
 	Kinds     []string
@@ -109,6 +110,11 @@ func (u *ui) editorFor(r *http.Request, p *Principal, id int64, def capture.Form
 			return nil, err
 		}
 		e.Embed = &j
+		if f.HasMagnet {
+			if e.Magnet, err = u.s.store.FormMagnet(r.Context(), id); err != nil && errs.Code(err) != errs.NotFound {
+				return nil, err
+			}
+		}
 	}
 	return e, nil
 }

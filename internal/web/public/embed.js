@@ -137,7 +137,8 @@
             if (ty.redirect_url) { location.href = ty.redirect_url; return; }
             mount.textContent = "";
             mount.appendChild(el("p", { "class": "lodestone-thanks" }, ty.message || "Thank you! We have received your details."));
-            if (ty.lead_magnet_url) mount.appendChild(el("a", { href: ty.lead_magnet_url, "class": "lodestone-magnet" }, ty.lead_magnet_label || "Download"));
+            var magnet = r.body.magnet_url || ty.lead_magnet_url;
+            if (magnet) mount.appendChild(el("a", { href: magnet, "class": "lodestone-magnet" }, ty.lead_magnet_label || "Download"));
             return;
           }
           var problems = (r.body.error && r.body.error.details) || [];
