@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"io"
@@ -281,4 +282,11 @@ func (u *ui) showFormWithMagnetError(w http.ResponseWriter, r *http.Request, p *
 	e.Errors["magnet_file"] = msg
 	u.render(w, r, http.StatusUnprocessableEntity, "form", view{Title: f.Name, Nav: "forms", User: p, Data: e})
 	return nil
+}
+
+// sign is a message's HMAC under the workspace's form secret, cut to 128 bits.
+func (s *Server) sign(r *http.Request, msg string) string {
+	m := hmac.New(sha256.New, s.formSecret(r.Context()))
+	m.Write([]byte(msg))
+	return hex.EncodeToString(m.Sum(nil))[:32]
 }
