@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -31,6 +32,9 @@ type Config struct {
 	// AllowPrivateOutbound lets calls to addresses an admin configured (the company
 	// data provider) reach loopback, private and link-local addresses.
 	AllowPrivateOutbound bool
+	// TrustedProxies are the reverse proxies in front of Lodestone: a request that
+	// comes from one of them is from the client its X-Forwarded-For names.
+	TrustedProxies []netip.Prefix
 }
 
 // SQLitePath is the database file inside the data folder.
@@ -65,6 +69,7 @@ var Vars = []Var{
 	{"form-rate-ip", "LODESTONE_FORM_RATE_IP", "30", "form posts a minute allowed from one IP address (0: no limit)"},
 	{"form-rate-form", "LODESTONE_FORM_RATE_FORM", "6000", "form posts a minute allowed to one form (0: no limit)"},
 	{"metrics-token", "LODESTONE_METRICS_TOKEN", "", "bearer token for GET /metrics from other machines (default: only this machine, not through a proxy)"},
+	{"trusted-proxies", "LODESTONE_TRUSTED_PROXIES", "", "comma-separated addresses or ranges (CIDR) of your reverse proxies; a request from one counts as from the client its X-Forwarded-For names, for rate limits and consent records (default: none, the connection's address is the client's)"},
 	{"allow-private-outbound", "LODESTONE_ALLOW_PRIVATE_OUTBOUND", "false", "let the company data provider's URL reach loopback, private and link-local addresses (a provider on your own network)"},
 }
 
@@ -113,9 +118,38 @@ func Bind(fs *flag.FlagSet, getenv func(string) string) func() (Config, error) {
 			return c, fmt.Errorf("--allow-private-outbound must be true or false")
 		}
 		c.AllowPrivateOutbound = allow
+		if c.TrustedProxies, err = ParseProxies(*vals["trusted-proxies"]); err != nil {
+			return c, fmt.Errorf("--trusted-proxies: %w", err)
+		}
 		if c.DataDir == "" {
 			return c, fmt.Errorf("--data must name a folder")
 		}
 		return c, nil
 	}
+}
+
+// ParseProxies reads a comma-separated list of addresses and CIDR ranges.
+func ParseProxies(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(list, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if strings.Contains(f, "/") {
+			p, err := netip.ParsePrefix(f)
+			if err != nil {
+				return nil, fmt.Errorf("%q is not an address or a CIDR range", f)
+			}
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an address or a CIDR range", f)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }

@@ -3,6 +3,7 @@ package config
 import (
 	"flag"
 	"log/slog"
+	"strings"
 	"testing"
 )
 
@@ -55,6 +56,36 @@ func TestBindRejects(t *testing.T) {
 		}
 		if _, err := read(); err == nil {
 			t.Errorf("%v accepted", args)
+		}
+	}
+}
+
+func TestTrustedProxies(t *testing.T) {
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	get := Bind(fs, func(k string) string {
+		if k == "LODESTONE_TRUSTED_PROXIES" {
+			return "10.0.0.0/8, 192.0.2.7 ,::1"
+		}
+		return ""
+	})
+	if err := fs.Parse(nil); err != nil {
+		t.Fatal(err)
+	}
+	c, err := get()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.TrustedProxies) != 3 || c.TrustedProxies[0].String() != "10.0.0.0/8" || c.TrustedProxies[1].String() != "192.0.2.7/32" || c.TrustedProxies[2].String() != "::1/128" {
+		t.Fatalf("trusted proxies = %v", c.TrustedProxies)
+	}
+	for _, bad := range []string{"10.0.0.0/33", "proxy.internal", "1.2.3"} {
+		fs := flag.NewFlagSet("t", flag.ContinueOnError)
+		get := Bind(fs, func(string) string { return "" })
+		if err := fs.Parse([]string{"--trusted-proxies", bad}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := get(); err == nil || !strings.Contains(err.Error(), "--trusted-proxies") {
+			t.Fatalf("%q: err = %v", bad, err)
 		}
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"html/template"
 	"io"
 	"mime"
-	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -129,7 +128,7 @@ func (s *Server) handleFormThanks(w http.ResponseWriter, r *http.Request) {
 // multipart) or a program (JSON). It is acknowledged only after it is committed.
 func (s *Server) handleFormPost(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
-	ip := clientIP(r)
+	ip := s.clientIP(r)
 	if ok, wait := s.ipLimit.allow(ip, now); !ok {
 		s.tooMany(w, r, wait)
 		return
@@ -359,14 +358,4 @@ func (s *Server) publicError(w http.ResponseWriter, r *http.Request, err error) 
 // stamp signs the time the form was shown, so a post can tell how long filling it took.
 func (s *Server) stamp(r *http.Request, slug string, shown time.Time) string {
 	return capture.IssueStamp(s.formSecret(r.Context()), slug, shown)
-}
-
-// clientIP is the address the request came from. Proxies are not trusted: put
-// Lodestone behind one that rate limits, or accept the proxy's address here.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

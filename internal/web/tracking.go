@@ -283,7 +283,7 @@ func decodeHit(body []byte, h *hitIn) error {
 // silent 204.
 func (s *Server) handleCollect(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Access-Control-Allow-Origin", "*")
-	if ok, wait := s.collectLimit.allow(clientIP(r), time.Now()); !ok {
+	if ok, wait := s.collectLimit.allow(s.clientIP(r), time.Now()); !ok {
 		s.tooMany(w, r, wait)
 		return
 	}
