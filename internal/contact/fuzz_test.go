@@ -86,6 +86,9 @@ func FuzzCompanyDomain(f *testing.F) {
 		"https://www.Shop.Example.co.uk/path", "jane@mail.acme.com", "acme.com",
 		"http://[::1]:80/", "192.168.1.1", "co.uk", "acme.github.io", "jane@yahoo.co.uk",
 		"mailto:jane@acme.com", "//acme.com", "bücher.de:8080", "localhost", "a.b.c.d.e.f",
+		// Hostile: NUL, invalid UTF-8, user info, empty labels, punycode, length.
+		"\x00.com", "acme.com\x00.evil.com", "a@b@c.com", "https://\xff.com/", "xn--.com", "https://user:pw@acme.com@evil.com/",
+		".", "..", "ACME.COM.", "https://例え.jp/", "https://acme.com:99999/", strings.Repeat("a.", 200) + "com",
 	} {
 		f.Add(s)
 	}

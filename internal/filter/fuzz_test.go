@@ -2,6 +2,7 @@ package filter
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -20,6 +21,12 @@ var seeds = []string{
 // and compiles for both engines.
 func FuzzParseText(f *testing.F) {
 	for _, s := range seeds {
+		f.Add(s)
+	}
+	// Hostile: deep nesting, NUL and invalid UTF-8 in values, huge numbers.
+	for _, s := range []string{strings.Repeat("(", 10000) + "all" + strings.Repeat(")", 10000), strings.Repeat("not ", 5000) + "all",
+		"country = \"\x00\"", "city = \"\xff\"", "custom. = \"x\"", "count(page_view in last 99999999999999999999 days) > 1",
+		"fit_score >= 1e400", "created_at before 0000-00-00T00:00:00Z", `country in ()`, `"`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, src string) {
@@ -45,6 +52,10 @@ func FuzzParseJSON(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add([]byte(`{"or": [{"not": {"field": "city", "op": "is_empty"}}]}`))
+	f.Add([]byte(strings.Repeat(`{"not":`, 10000) + `{"field": "city", "op": "is_empty"}` + strings.Repeat(`}`, 10000)))
+	f.Add([]byte(`{"field": "country", "op": "equals", "value": "\u0000"}`))
+	f.Add([]byte(`{"field": "fit_score", "op": "gte", "value": 1e400}`))
+	f.Add([]byte(`{"and": null}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		e, err := ParseJSON(b)
 		if err != nil {

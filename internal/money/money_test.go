@@ -2,6 +2,7 @@ package money
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -51,7 +52,10 @@ func TestFormat(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	for _, s := range []string{"1", "1.25", "-0.5", ".1", "1e9", "99999999999999.99"} {
+	for _, s := range []string{"1", "1.25", "-0.5", ".1", "1e9", "99999999999999.99",
+		// Hostile: NUL, invalid UTF-8, overflow, other digits and notations.
+		"\x00", "1\x00", "\xff", "1e400", "-0", "NaN", "Inf", "", " ", "1.", "1..2", "\u0661\u0662", "\uff11",
+		"99999999999999999999", "-9223372036854775808", "1_000", "0x1p3", "1,5", "+1", "--1", strings.Repeat("9", 400)} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

@@ -3,6 +3,7 @@ package report
 import (
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -160,7 +161,9 @@ func FuzzParseCosts(f *testing.F) {
 }
 
 func FuzzParseDecimal(f *testing.F) {
-	for _, s := range []string{"1,250.50", "1.250,50 €", "EUR 12", "1'250", "(5)", "12,5", "1.500"} {
+	for _, s := range []string{"1,250.50", "1.250,50 €", "EUR 12", "1'250", "(5)", "12,5", "1.500",
+		// Hostile: NUL, invalid UTF-8, overflow, other digits.
+		"\x00", "1\xff", "1e400", "-1", "1,2,3", "€", "\u0661\u0662", strings.Repeat("9", 40), "((5))", ""} {
 		f.Add(s, true)
 	}
 	f.Fuzz(func(t *testing.T, s string, currency bool) {

@@ -2,6 +2,7 @@ package scoring
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,6 +19,11 @@ func FuzzRules(f *testing.F) {
 		`{"engagement":[{"event_type":"x","points":-100,"half_life_days":0.0001}]}`,
 		`{"engagement":[{"event_type":"email_click","op":"equals","property":"a","value":"b","points":100,"half_life_days":3650}]}`,
 		`{"fit":[{"filter":"count(page_view in last 7 days) >= 2 and not email_type = \"free\"","points":-5}]}`,
+		// Hostile: NUL, huge and negative numbers, a deep filter.
+		`{"fit":[{"filter":"country = \"\u0000\"","points":1e308}]}`,
+		`{"engagement":[{"event_type":"x","points":100,"half_life_days":-1}]}`,
+		`{"engagement":[{"event_type":"\u0000","property":"\ud800","points":1}]}`,
+		`{"fit":[{"filter":"` + strings.Repeat("(", 5000) + `all` + strings.Repeat(")", 5000) + `","points":1}]}`,
 	} {
 		f.Add(seed)
 	}

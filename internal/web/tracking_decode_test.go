@@ -54,7 +54,9 @@ func TestValidVisitorEqualsVisitorRe(t *testing.T) {
 }
 
 func FuzzValidVisitor(f *testing.F) {
-	f.Add("run01000000")
+	for _, s := range []string{"run01000000", "", "\x00", "\xff", strings.Repeat("a", 129), "é", "a\n", "ab\u212a", "a b"} {
+		f.Add(s)
+	}
 	f.Fuzz(func(t *testing.T, id string) {
 		if got, want := validVisitor(id), visitorRe.MatchString(id); got != want {
 			t.Fatalf("validVisitor(%q) = %v, visitorRe %v", id, got, want)

@@ -1,0 +1,98 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/lodestone-hq/lodestone/internal/config"
+	"github.com/lodestone-hq/lodestone/internal/store"
+	"github.com/lodestone-hq/lodestone/internal/web"
+)
+
+// TestFormRateLimitPerForm proves the per-form half of "rate limits per IP and per
+// form (429 with Retry-After)" (docs/reliability.md, Abuse): with the per-IP limit
+// far away, a flood of posts to one form from one address is let through up to the
+// form's burst (50 posts; then one a minute), then answered 429 with a Retry-After
+// in whole seconds, and none of the refused posts is stored; another form takes
+// posts from the same address at once, so the limit was the form's and not the
+// address's.
+func TestFormRateLimitPerForm(t *testing.T) {
+	e := newAPIEnv(t)
+	h := web.New(e.s, config.Config{Region: "DE", FormRateIP: 100000, FormRateForm: 1}, slog.New(slog.DiscardHandler))
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	for _, slug := range []string{"flooded", "quiet"} {
+		if r := e.do("POST", "/api/v1/forms", e.token, `{"slug":"`+slug+`","name":"`+slug+`","fields":["email"]}`); r.status != 201 {
+			t.Fatalf("create form %s: %d %s", slug, r.status, r.body)
+		}
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	post := func(slug, email string) *http.Response {
+		t.Helper()
+		res, err := client.PostForm(srv.URL+"/f/"+slug, url.Values{"email": {email}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		return res
+	}
+	stored := func(email string) bool {
+		t.Helper()
+		p, err := e.s.Contacts(context.Background(), store.ContactFilter{Email: email})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(p.Contacts) > 0
+	}
+	accepted, refused := 0, 0
+	for i := range 60 {
+		email := fmt.Sprintf("flood%d@example.com", i)
+		res := post("flooded", email)
+		switch res.StatusCode {
+		case http.StatusSeeOther:
+			if refused > 0 {
+				t.Fatalf("post %d accepted after a refusal, within a second", i)
+			}
+			accepted++
+		case http.StatusTooManyRequests:
+			refused++
+			secs, err := strconv.Atoi(res.Header.Get("Retry-After"))
+			if err != nil || secs < 1 || secs > 61 {
+				t.Fatalf("post %d: 429 with Retry-After %q", i, res.Header.Get("Retry-After"))
+			}
+			if stored(email) {
+				t.Errorf("refused post %d (%s) was stored", i, email)
+			}
+		default:
+			t.Fatalf("post %d: %d", i, res.StatusCode)
+		}
+	}
+	if accepted != 50 || refused != 10 {
+		t.Fatalf("%d accepted and %d refused of 60 posts; the form's burst is 50", accepted, refused)
+	}
+	for i := range accepted {
+		if email := fmt.Sprintf("flood%d@example.com", i); !stored(email) {
+			t.Errorf("accepted post %s is not stored", email)
+		}
+	}
+	// The same address posts to another form at once.
+	for i := range 5 {
+		email := fmt.Sprintf("quiet%d@example.com", i)
+		if res := post("quiet", email); res.StatusCode != http.StatusSeeOther || !stored(email) {
+			t.Fatalf("post %d to another form: %d, stored %v", i, res.StatusCode, stored(email))
+		}
+	}
+	// And the flooded form still refuses.
+	if res := post("flooded", "late@example.com"); res.StatusCode != http.StatusTooManyRequests || !strings.Contains(res.Header.Get("Content-Type"), "json") {
+		t.Fatalf("the flooded form after the other one: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+}
