@@ -18,6 +18,8 @@ import (
 // 70.00 on 03-18 (direct under every model); Cleo clicks a paid social ad on 03-20,
 // after her win, and wins 20.00 more on 04-05, after the period: that deal's revenue
 // goes to the ad under the models that credit the last touch, her conversion does not.
+// Eve clicks a social post of the Spring search campaign on 03-12 10:00, before her
+// win: by campaign, that touch falls in the row of the campaign's own channel.
 func creditedWorld(t *testing.T) *store.Store {
 	t.Helper()
 	s := reportWorld(t)
@@ -38,6 +40,9 @@ func creditedWorld(t *testing.T) *store.Store {
 	}
 	won(id("dan@example.com"), 7000, mar(18, 9))
 	if _, err := s.Ingest(ctx, []store.Capture{{Type: "ad_click", Email: "cleo@example.com", OccurredAt: mar(20, 9), Channel: "paid_social", Touch: true}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Ingest(ctx, []store.Capture{{Type: "ad_click", Email: "eve@example.com", OccurredAt: mar(12, 10), Channel: "social", CampaignID: 1, Touch: true}}); err != nil {
 		t.Fatal(err)
 	}
 	won(id("cleo@example.com"), 2000, time.Date(2026, 4, 5, 9, 0, 0, 0, time.UTC))
@@ -207,7 +212,12 @@ func TestCreditedContactsByHand(t *testing.T) {
 		{last("paid_social", true), []string{"cleo@example.com"}},
 		{last("organic_search", false), []string{"cleo@example.com"}},
 		{last("direct", false), []string{"ada@example.com", "dan@example.com"}},
-		{last("referral", true), []string{"eve@example.com"}},
+		{last("referral", true), nil},
+		{last("social", true), []string{"eve@example.com"}},
+		{&store.CreditedFilter{Model: attribution.LastTouch, Grouping: report.ByCampaign, Channel: "paid_search", CampaignID: 1, From: march[0], To: march[1]},
+			[]string{"eve@example.com"}},
+		{&store.CreditedFilter{Model: attribution.LastTouch, Grouping: report.ByChannelCampaign, Channel: "social", CampaignID: 1, From: march[0], To: march[1]},
+			[]string{"eve@example.com"}},
 		{&store.CreditedFilter{Model: attribution.Linear, Grouping: report.ByCampaign, Channel: "paid_search", CampaignID: 1, From: march[0], To: march[1]},
 			[]string{"ada@example.com", "eve@example.com"}},
 		// The period is the report's: February's customers are not March's.
