@@ -82,6 +82,7 @@ type Deal struct {
 // Customer is a cohort member that became a customer, with what the multi-touch models
 // need to share its conversion and its revenue.
 type Customer struct {
+	ID            int64     // the contact, for the lists of who a row's figures count
 	FirstTouch    Source    // where the cohort counts it; used when it has no touches
 	CreatedAt     time.Time // finds the lead-creating touch
 	OpportunityAt time.Time // when it entered opportunity; zero if never

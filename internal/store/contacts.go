@@ -141,9 +141,11 @@ type ContactFilter struct {
 	Attribute      string
 	AttributeValue string
 	Outcome        string
-	IncludeMerged  bool
-	Limit          int
-	Cursor         string
+	// Credited selects the contacts behind a sources report row's customers or revenue.
+	Credited      *CreditedFilter
+	IncludeMerged bool
+	Limit         int
+	Cursor        string
 }
 
 // ContactPage is one page of a list and the cursor of the next, "" at the end.
@@ -227,6 +229,18 @@ func (s *Store) Contacts(ctx context.Context, f ContactFilter) (*ContactPage, er
 		return nil, err
 	}
 	where, args = append(where, search.conds...), append(args, search.args...)
+	if f.Credited != nil {
+		// The credited contacts are read whole, as the report reads their credits, and
+		// paged like a rare word's: newest first, by id.
+		ids, err := s.creditedContacts(ctx, f.Credited)
+		if err != nil {
+			return nil, err
+		}
+		if search.rare {
+			ids = intersectDesc(ids, search.ids)
+		}
+		search.rare, search.ids = true, ids
+	}
 	var cursor int64
 	if f.Cursor != "" {
 		if cursor, err = DecodeCursor(f.Cursor); err != nil {
@@ -371,6 +385,24 @@ func (s *Store) idIn(ids []int64) (string, any) {
 	}
 	b, _ := json.Marshal(ids)
 	return `IN (SELECT value FROM json_each(?))`, string(b)
+}
+
+// intersectDesc is the ids in both lists, each sorted newest first.
+func intersectDesc(a, b []int64) []int64 {
+	var out []int64
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		switch {
+		case a[i] == b[j]:
+			out = append(out, a[i])
+			i++
+			j++
+		case a[i] > b[j]:
+			i++
+		default:
+			j++
+		}
+	}
+	return out
 }
 
 func likeEscape(s string) string {

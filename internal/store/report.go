@@ -352,8 +352,8 @@ func (s *Store) reportCustomers(ctx context.Context, from, to time.Time) ([]repo
 		}
 		index[id] = len(out)
 		out = append(out, report.Customer{
-			FirstTouch: report.Source{Channel: channel.String, CampaignID: campaign.Int64},
-			CreatedAt:  fromTS(created), OpportunityAt: fromNullTS(opportunity), ConvertedAt: fromNullTS(customer),
+			ID: id, FirstTouch: report.Source{Channel: channel.String, CampaignID: campaign.Int64},
+			CreatedAt: fromTS(created), OpportunityAt: fromNullTS(opportunity), ConvertedAt: fromNullTS(customer),
 		})
 		return nil
 	})

@@ -112,3 +112,60 @@ func BenchmarkSourcesReportOffset(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCreditedContacts measures a page of the contacts behind the customers of the
+// sources report's largest row (by campaign, a year), beside the report itself, over the
+// workspace of BenchmarkSourcesReport: the list is read from the same facts, so it
+// should cost no more than the report.
+//
+//	LODESTONE_BENCH_CONTACTS=1000000 go test ./internal/store/ -run XXX -bench CreditedContacts -benchtime 3x
+func BenchmarkCreditedContacts(b *testing.B) {
+	n := benchContacts()
+	ctx := context.Background()
+	s := benchWorkspace(b, n)
+	from, to := benchNow.AddDate(-1, 0, 0), benchNow
+	models := []attribution.Model{attribution.FirstTouch, attribution.Linear, attribution.WShaped, attribution.TimeDecay}
+	for range benchRounds() {
+		for _, m := range models {
+			d, err := s.SourcesReport(ctx, from, to, m)
+			if err != nil {
+				b.Fatal(err)
+			}
+			opt := report.Options{Grouping: report.ByCampaign, Model: m}
+			rep := report.Build(*d, opt)
+			largest := rep.Rows[0]
+			for _, r := range rep.Rows {
+				if r.Customers.Cmp(largest.Customers) > 0 {
+					largest = r
+				}
+			}
+			f := &CreditedFilter{Model: m, Grouping: report.ByCampaign, Channel: largest.Channel, From: from, To: to}
+			if largest.Campaign != nil {
+				f.CampaignID = largest.Campaign.ID
+			}
+			for _, what := range []string{"report", "list"} {
+				b.Run(fmt.Sprintf("%s/%s/%d", what, m, n), func(b *testing.B) {
+					cpu0 := cpuTime()
+					for b.Loop() {
+						if what == "report" {
+							d, err := s.SourcesReport(ctx, from, to, m)
+							if err != nil {
+								b.Fatal(err)
+							}
+							report.Build(*d, opt)
+							continue
+						}
+						page, err := s.Contacts(ctx, ContactFilter{Credited: f})
+						if err != nil || len(page.Contacts) == 0 || page.NextCursor == "" {
+							b.Fatalf("%d contacts, next %q: %v", len(page.Contacts), page.NextCursor, err)
+						}
+						if _, err := s.Contacts(ctx, ContactFilter{Credited: f, Cursor: page.NextCursor}); err != nil {
+							b.Fatal(err)
+						}
+					}
+					b.ReportMetric(float64((cpuTime()-cpu0).Milliseconds())/float64(b.N), "cpu-ms/op")
+				})
+			}
+		}
+	}
+}

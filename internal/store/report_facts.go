@@ -185,8 +185,8 @@ func readFactsInputs(ctx context.Context, tx *Tx, roots []int64) ([]*contactFact
 		}
 		f.isCustomer = customer.Valid
 		f.customer = report.Customer{
-			FirstTouch: report.Source{Channel: channel.String, CampaignID: campaign.Int64},
-			CreatedAt:  fromTS(created), OpportunityAt: fromNullTS(opportunity), ConvertedAt: fromNullTS(customer),
+			ID: f.id, FirstTouch: report.Source{Channel: channel.String, CampaignID: campaign.Int64},
+			CreatedAt: fromTS(created), OpportunityAt: fromNullTS(opportunity), ConvertedAt: fromNullTS(customer),
 		}
 		f.members = []int64{f.id}
 		byID[f.id] = &f

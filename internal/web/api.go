@@ -109,6 +109,9 @@ func contactFilterFrom(r *http.Request) (store.ContactFilter, error) {
 	if err := contactSourceFilter(q, &f); err != nil {
 		return f, err
 	}
+	if err := creditedFilterFrom(q, &f); err != nil {
+		return f, err
+	}
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > 500 {

@@ -10,7 +10,7 @@ import (
 
 // linkedFilters are the contact list filters that reports and the dashboard link to;
 // the list has no form field for them, only a chip.
-var linkedFilters = []string{"channel", "campaign", "reached", "attribute", "value", "outcome"}
+var linkedFilters = append([]string{"channel", "campaign", "reached", "attribute", "value", "outcome"}, creditedParams...)
 
 type filterParam struct{ Name, Value string }
 
@@ -88,6 +88,14 @@ func (u *ui) filterChips(r *http.Request, q url.Values) []filterChip {
 			value = channelLabel(value)
 		}
 		add(insights.LabelOf(a), value, "attribute", "value")
+	}
+	if q.Get("credited") != "" {
+		add("Credited to", creditedChip(q, func(id int64) string {
+			if c, err := u.s.store.Campaign(r.Context(), id); err == nil {
+				return c.Name
+			}
+			return "#" + itoa(id)
+		}), creditedParams...)
 	}
 	if v := q.Get("created_from"); v != "" {
 		add("Created from", v, "created_from")

@@ -52,6 +52,20 @@ func TestReportsBrowser(t *testing.T) {
 		t.Errorf("new leads link: %q", href)
 	}
 	tab.noConsoleErrors()
+	// A row's revenue leads to the customers W-shaped credits it with, named in a chip
+	// that removes the filter.
+	tab.do(chromedp.Click(chromedp.CSS(`.report-table tbody tr a[href*="credited_kind=revenue"]`)))
+	tab.waitFor(`location.pathname === '/contacts' && document.querySelector('.filter-chips') !== null`)
+	chip := tab.eval(`document.querySelector('.filter-chips').innerText`)
+	if !strings.Contains(chip, "Credited to:") || !strings.Contains(chip, "under W-shaped, revenue, "+from) {
+		t.Errorf("the credited chip reads %q", chip)
+	}
+	if n := tab.eval(`String(document.querySelectorAll('a.person').length)`); n == "0" {
+		t.Error("no contacts behind a row's revenue")
+	}
+	tab.do(chromedp.Click(chromedp.CSS(`.filter-chip-remove`)))
+	tab.waitFor(`location.pathname === '/contacts' && !location.search.includes('credited')`)
+	tab.noConsoleErrors()
 
 	// The campaigns list, and the page of the campaign with the most spent.
 	tab.do(chromedp.Navigate(a.URL() + "/campaigns"))

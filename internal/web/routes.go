@@ -41,6 +41,11 @@ func (s *Server) routes() []route {
 				{"channel", "first-touch channel; direct also finds contacts without any touch"}, {"campaign", "first-touch campaign id, or none"},
 				{"reached", "a stage the contact has ever entered"}, {"attribute", "an audience-insight attribute, with value: the contacts behind an insight"},
 				{"value", "the attribute's value"}, {"outcome", "the insight's outcome (customer, opportunity, sql or mql): pages seen count before it; reached stands in when absent"},
+				{"credited", "an attribution model: the customers it credits a sources report row with, given by the credited_ parameters"},
+				{"credited_by", "the report's grouping: channel (default), campaign or channel,campaign"}, {"credited_channel", "the row's channel"},
+				{"credited_campaign", "the row's campaign id, or none; required unless credited_by is channel"},
+				{"credited_kind", "customers (default: a share of the conversion) or revenue (a share of the won deals)"},
+				{"credited_from", "the report period's first day"}, {"credited_to", "the report period's last day, inclusive"},
 				{"limit", "1 to 500, default 50"}, {"cursor", "next_cursor of the previous page"}}}),
 		api("GET /api/v1/contacts/mailing-list.csv", auth.ManageMarketing, s.handleMailingList, apiDoc{
 			summary: "Names and postal addresses of the contacts a segment, a filter or the contact list's parameters select, as CSV for a direct-mail campaign", tag: "contacts", response: "Binary",

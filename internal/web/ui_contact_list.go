@@ -101,4 +101,6 @@ func (u *ui) listContacts(r *http.Request) (contactList, error) {
 
 // filterLabels name the filters as the screen labels them.
 var filterLabels = map[string]string{"q": "Search", "stage": "Stage", "owner": "Owner", "created_from": "Created from", "created_to": "Created to", "cursor": "The page link",
-	"channel": "Channel", "campaign": "Campaign", "reached": "Reached", "attribute": "Attribute", "value": "Value"}
+	"channel": "Channel", "campaign": "Campaign", "reached": "Reached", "attribute": "Attribute", "value": "Value",
+	"credited": "Credited model", "credited_by": "Credited grouping", "credited_channel": "Credited channel", "credited_campaign": "Credited campaign",
+	"credited_kind": "Credited figure", "credited_from": "Credited from", "credited_to": "Credited to"}

@@ -38,7 +38,8 @@ type reportRowView struct {
 	NewLeads, MQLs, SQLs           figure
 	Customers                      figure
 	Conversion, Cost, CPL          string
-	Revenue, CAC, ROI              string
+	Revenue                        figure
+	CAC, ROI                       string
 	Hours, HoursPerLead            string
 	LoadedCost                     string
 	SpeedToLead                    string
@@ -151,17 +152,20 @@ func (u *ui) reports(w http.ResponseWriter, r *http.Request, p *Principal) error
 		return err
 	}
 	v.HasRate = rep.Totals.LoadedCost != nil
-	link := contactLinks{from: v.From, to: v.To, grouping: q.grouping, customers: v.FirstTouch}
+	link := contactLinks{from: v.From, to: v.To, grouping: q.grouping, model: q.model}
 	for i := range rep.Rows {
 		row := &rep.Rows[i]
-		rv := reportRow(&row.Metrics, link.filter(row), link.customers)
+		rv := reportRow(&row.Metrics, link.filter(row))
+		rv.Customers.URL, rv.Revenue.URL = link.credited(row, false), link.credited(row, true)
 		rv.Channel = channelLabel(row.Channel)
 		if row.Campaign != nil {
 			rv.Campaign, rv.CampaignURL = row.Campaign.Name, "/campaigns/"+itoa(row.Campaign.ID)
 		}
 		v.Rows = append(v.Rows, rv)
 	}
-	v.Totals = reportRow(&rep.Totals, link.filter(nil), link.customers)
+	// Every customer of the period counts once in the total, whatever the model.
+	v.Totals = reportRow(&rep.Totals, link.filter(nil))
+	v.Totals.Customers.URL = reachedURL(link.filter(nil), "customer")
 	api := url.Values{"from": {v.From}, "to": {to.Format(time.DateOnly)}, "group_by": {v.Grouping}, "model": {v.Model}}
 	v.CSVURL = "/api/v1/reports/sources.csv?" + api.Encode()
 
@@ -178,12 +182,24 @@ func (u *ui) reports(w http.ResponseWriter, r *http.Request, p *Principal) error
 // contactLinks builds the links from a report's numbers to the contacts list, with the
 // filters that select exactly the contacts counted: created in the period (the list
 // takes the last day, inclusive), by first-touch channel and campaign, and the stage
-// reached. Customers are linked only under first_touch, where they are whole contacts
-// of the row; the other models split them over touches.
+// reached. A row's customers and revenue follow the model: under first_touch its
+// customers are the cohort's own; under the others, and for revenue, the customers the
+// model credits the row with (creditedFilterFrom).
 type contactLinks struct {
-	from, to  string
-	grouping  report.Grouping
-	customers bool
+	from, to string
+	grouping report.Grouping
+	model    attribution.Model
+}
+
+// credited is the link from a row's customers, or its revenue, to their contacts.
+func (l contactLinks) credited(row *report.Row, revenue bool) string {
+	if l.model == attribution.FirstTouch && !revenue {
+		return reachedURL(l.filter(row), "customer")
+	}
+	if revenue && row.Revenue == 0 {
+		return ""
+	}
+	return "/contacts?" + creditedLink(l.model, l.grouping, row, revenue, l.from, l.to).Encode()
 }
 
 func (l contactLinks) filter(row *report.Row) url.Values {
@@ -205,31 +221,31 @@ func (l contactLinks) filter(row *report.Row) url.Values {
 	return v
 }
 
-func reportRow(m *report.Metrics, filter url.Values, customers bool) reportRowView {
-	link := func(stage string) string {
-		f := url.Values{}
-		for k, vs := range filter {
-			f[k] = vs
-		}
-		if stage != "" {
-			f.Set("reached", stage)
-		}
-		return "/contacts?" + f.Encode()
+// reachedURL is the contacts list under the filter, of those that reached the stage ("": any).
+func reachedURL(filter url.Values, stage string) string {
+	f := url.Values{}
+	for k, vs := range filter {
+		f[k] = vs
 	}
+	if stage != "" {
+		f.Set("reached", stage)
+	}
+	return "/contacts?" + f.Encode()
+}
+
+func reportRow(m *report.Metrics, filter url.Values) reportRowView {
+	link := func(stage string) string { return reachedURL(filter, stage) }
 	rv := reportRowView{
 		NewLeads: figure{formatCount(m.NewLeads), link("")}, MQLs: figure{formatCount(m.MQLs), link("mql")},
 		SQLs: figure{formatCount(m.SQLs), link("sql")}, Customers: figure{Text: formatCustomers(m.Customers)},
 		Conversion: formatPercent(m.ConversionRate()), Cost: formatMoney(m.Cost), CPL: formatBigMoney(m.CostPerLead()),
-		Revenue: formatMoney(m.Revenue), CAC: formatBigMoney(m.CAC()), ROI: formatPercent(m.ROI()),
+		Revenue: figure{Text: formatMoney(m.Revenue)}, CAC: formatBigMoney(m.CAC()), ROI: formatPercent(m.ROI()),
 		Hours: formatHours(m.HoursHundredths), HoursPerLead: formatRatio(m.HoursPerLead()), LoadedCost: formatBigMoney(m.LoadedCost),
 		HasRate: m.LoadedCost != nil, SpeedToLead: dash,
 	}
 	if sp := m.SpeedToLead(); sp != nil {
 		secs, _ := sp.Float64()
 		rv.SpeedToLead = formatDuration(time.Duration(secs * float64(time.Second)))
-	}
-	if customers {
-		rv.Customers.URL = link("customer")
 	}
 	return rv
 }

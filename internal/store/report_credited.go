@@ -1,0 +1,77 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/lodestone-hq/lodestone/internal/attribution"
+	"github.com/lodestone-hq/lodestone/internal/report"
+)
+
+// CreditedFilter selects the contacts behind the customers or the revenue of one row of
+// the sources report: the cohort's customers whose conversion (or won deals) the model
+// credits, in part or whole, to the row. It reads the same facts as the report
+// (report_credits, written by report.CustomerCredits), so the contacts it lists are
+// exactly those the row's figures add up.
+type CreditedFilter struct {
+	Model    attribution.Model
+	Grouping report.Grouping
+	// Channel and CampaignID are the row's: CampaignID 0 is the row of touches without
+	// a campaign, and is not read under the channel grouping.
+	Channel    string
+	CampaignID int64
+	// Revenue selects the contacts with a share of the row's revenue; otherwise those
+	// with a share of its customers (under a model that credits a later deal to a touch
+	// after the conversion, the two differ).
+	Revenue bool
+	// From and To are the report's period [From, To): the customers created in it.
+	From, To time.Time
+}
+
+// creditedContacts lists the contacts the filter selects, newest first.
+func (s *Store) creditedContacts(ctx context.Context, f *CreditedFilter) ([]int64, error) {
+	if err := s.refreshReportFacts(ctx); err != nil {
+		return nil, err
+	}
+	cond, args := creditedCondition(f)
+	ids, err := idRows(s.query(ctx, `SELECT rc.contact_id FROM report_credits rc WHERE `+cond, args...))
+	if err != nil {
+		return nil, err
+	}
+	// A contact credits a channel row through as many campaigns as it touched there.
+	slices.SortFunc(ids, func(a, b int64) int { return cmp.Compare(b, a) })
+	return slices.Compact(ids), nil
+}
+
+// creditedCondition is the filter as a condition on the report_credits rows rc. A row's
+// key is the report's (report.Build): a channel without a touch reads as direct, and
+// under the campaign grouping a campaign's touches fall in the row of its own channel.
+func creditedCondition(f *CreditedFilter) (string, []any) {
+	conds := []string{"rc.model = ?", "rc.created_at >= ?", "rc.created_at < ?"}
+	args := []any{string(f.Model), ts(f.From), ts(f.To)}
+	channel := "rc.channel"
+	if f.Grouping != report.ByChannel {
+		conds, args = append(conds, "rc.campaign_id = ?"), append(args, f.CampaignID)
+		if f.Grouping == report.ByCampaign && f.CampaignID != 0 {
+			channel = `COALESCE((SELECT NULLIF(k.channel, '') FROM campaigns k WHERE k.id = rc.campaign_id), NULLIF(rc.channel, ''), 'direct')`
+		}
+	}
+	switch {
+	case channel != "rc.channel":
+		conds, args = append(conds, channel+" = ?"), append(args, f.Channel)
+	case f.Channel == string(attribution.Direct):
+		conds, args = append(conds, "rc.channel IN (?, '')"), append(args, f.Channel)
+	default:
+		conds, args = append(conds, "rc.channel = ?"), append(args, f.Channel)
+	}
+	if f.Revenue {
+		conds = append(conds, "rc.revenue <> 0")
+	} else {
+		// A share held as text (den 0) is never zero; see creditColumns.
+		conds = append(conds, "(rc.num <> 0 OR rc.den = 0)")
+	}
+	return strings.Join(conds, " AND "), args
+}
