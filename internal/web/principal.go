@@ -125,3 +125,15 @@ func (c *keyCache) lookup(ctx context.Context, s *store.Store, hash string) (*st
 	c.mu.Unlock()
 	return k, nil
 }
+
+// forget drops a key from the cache, so a key revoked on this node stops working at
+// once.
+func (c *keyCache) forget(id int64) {
+	c.mu.Lock()
+	for h, e := range c.m {
+		if e.key.ID == id {
+			delete(c.m, h)
+		}
+	}
+	c.mu.Unlock()
+}

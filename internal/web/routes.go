@@ -101,6 +101,7 @@ func (s *Server) routes() []route {
 	rs = append(rs, s.enrichRoutes(u)...)
 	rs = append(rs, s.reportRoutes(u)...)
 	rs = append(rs, s.insightRoutes(u)...)
+	rs = append(rs, s.settingsRoutes(u)...)
 	return rs
 }
 
