@@ -1,11 +1,13 @@
 package web
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/lodestone-hq/lodestone/internal/auth"
 	"github.com/lodestone-hq/lodestone/internal/errs"
@@ -341,4 +343,26 @@ func userInitials(u *store.User) string {
 		return "?"
 	}
 	return string(out)
+}
+
+// auditValue shows a value of an audit entry's details: a word or a number as it
+// is, anything larger as JSON, cut short.
+func auditValue(v any) string {
+	var s string
+	switch v := v.(type) {
+	case string:
+		s = v
+	case nil:
+		s = "—"
+	default:
+		b, err := json.Marshal(v)
+		if err != nil {
+			return "?"
+		}
+		s = string(b)
+	}
+	if utf8.RuneCountInString(s) > 160 {
+		s = string([]rune(s)[:160]) + "…"
+	}
+	return s
 }

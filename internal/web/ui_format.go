@@ -35,6 +35,7 @@ func (u *ui) funcs() template.FuncMap {
 		"event":        eventTitle,
 		"admin":        func(p *Principal) bool { return p != nil && auth.Can(p.Role, auth.Admin) },
 		"userInitials": userInitials,
+		"auditValue":   auditValue,
 	}
 }
 

@@ -36,7 +36,8 @@ func TestLayoutBrowser(t *testing.T) {
 	campaign := tab.eval(`document.querySelector('.campaigns-table tbody a').getAttribute('href')`)
 
 	pages := []string{"/", "/contacts", contact, "/campaigns", campaign, "/reports", "/insights",
-		"/segments", "/segments/new", "/forms", "/forms/new", "/imports", "/scoring", "/scoring/predictive", "/enrichment"}
+		"/segments", "/segments/new", "/forms", "/forms/new", "/imports", "/scoring", "/scoring/predictive", "/enrichment",
+		"/settings", "/settings/users", "/settings/api-keys", "/settings/audit"}
 	open := func(path string) {
 		t.Helper()
 		tab.do(chromedp.Navigate(a.URL() + path))

@@ -106,6 +106,18 @@ func checkWorkspaceSettings(in workspaceSettingsInput) (map[string]string, error
 // saveWorkspaceSettings stores a checked change, audited, and makes this node see it
 // at once.
 func (s *Server) saveWorkspaceSettings(ctx context.Context, values map[string]string, actor string) error {
+	// A value that reads as the one in force (not_required for no value at all) is
+	// no change, and is neither written nor audited.
+	now, err := s.readWorkspaceSettings(ctx)
+	if err != nil {
+		return err
+	}
+	for key, v := range map[string]string{settingTrackingConsent: now.TrackingConsent,
+		settingNewsletterStage: now.NewsletterStage, settingHourlyRate: now.HourlyRate} {
+		if nv, ok := values[key]; ok && nv == v {
+			delete(values, key)
+		}
+	}
 	if err := s.store.SetSettings(ctx, values, actor); err != nil {
 		return err
 	}
