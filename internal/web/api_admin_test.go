@@ -259,3 +259,17 @@ func TestAuditAPI(t *testing.T) {
 		t.Fatalf("read-only reads the audit log: %d", r.status)
 	}
 }
+
+// An answer with a secret in it is never stored for an Idempotency-Key: a retry
+// makes a second key rather than replaying the first one's secret from the database.
+func TestSecretsAreNotReplayed(t *testing.T) {
+	e := newAPIEnv(t)
+	first := e.do("POST", "/api/v1/api-keys", e.token, `{"name":"retry","role":"agent"}`, "Idempotency-Key", "k1")
+	second := e.do("POST", "/api/v1/api-keys", e.token, `{"name":"retry","role":"agent"}`, "Idempotency-Key", "k1")
+	if first.status != 201 || second.status != 201 || second.header.Get("Idempotent-Replayed") != "" {
+		t.Fatalf("%d %d %v", first.status, second.status, second.header)
+	}
+	if first.json(t)["key"] == second.json(t)["key"] {
+		t.Fatal("the key was replayed from storage")
+	}
+}

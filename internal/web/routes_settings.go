@@ -18,15 +18,15 @@ func (s *Server) settingsRoutes(u *ui) []route {
 		api("GET /api/v1/users", auth.Admin, s.handleListUsers, apiDoc{
 			summary: "The team: every user with their role, and whether they are disabled or have set a password", tag: "admin", response: "UserList"}),
 		api("POST /api/v1/users", auth.Admin, s.handleCreateUser, apiDoc{
-			summary: "Add a user; the answer holds their one-time link to set a password, shown once", tag: "admin", body: "UserInput", response: "Invitation", created: true}),
+			summary: "Add a user; the answer holds their one-time link to set a password, shown once", tag: "admin", body: "UserInput", response: "Invitation", created: true, secret: true}),
 		api("PUT /api/v1/users/{user}", auth.Admin, s.handleChangeUser, apiDoc{
 			summary: "Change a user's role or disable or enable them; the last admin who can log in is kept, and nobody disables themselves", tag: "admin", body: "UserChange", response: "User"}),
 		api("POST /api/v1/users/{user}/password-link", auth.Admin, s.handlePasswordLink, apiDoc{
-			summary: "A new one-time link for a user to set their password; earlier links stop working", tag: "admin", response: "PasswordLink", created: true}),
+			summary: "A new one-time link for a user to set their password; earlier links stop working", tag: "admin", response: "PasswordLink", created: true, secret: true}),
 		api("GET /api/v1/api-keys", auth.Admin, s.handleListAPIKeys, apiDoc{
 			summary: "API keys, revoked ones included; never the keys themselves", tag: "admin", response: "APIKeyList"}),
 		api("POST /api/v1/api-keys", auth.Admin, s.handleCreateAPIKey, apiDoc{
-			summary: "Create an API key with a role; the key is in this answer only", tag: "admin", body: "APIKeyInput", response: "NewAPIKey", created: true}),
+			summary: "Create an API key with a role; the key is in this answer only", tag: "admin", body: "APIKeyInput", response: "NewAPIKey", created: true, secret: true}),
 		api("POST /api/v1/api-keys/{key}/revoke", auth.Admin, s.handleRevokeAPIKey, apiDoc{
 			summary: "Revoke an API key; it stops working", tag: "admin", response: "APIKey"}),
 		api("GET /api/v1/audit", auth.Admin, s.handleAudit, apiDoc{
