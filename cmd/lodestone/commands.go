@@ -16,6 +16,7 @@ import (
 	"github.com/lodestone-hq/lodestone/internal/auth"
 	"github.com/lodestone-hq/lodestone/internal/config"
 	"github.com/lodestone-hq/lodestone/internal/contact"
+	"github.com/lodestone-hq/lodestone/internal/errs"
 	"github.com/lodestone-hq/lodestone/internal/store"
 )
 
@@ -124,15 +125,10 @@ func cmdAPIKey(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	defer s.Close()
 	switch sub {
 	case "create":
-		if strings.TrimSpace(*name) == "" {
-			return errors.New("--name is required")
+		key, k, err := auth.IssueAPIKey(ctx, s, *name, *role, "cli")
+		if fe := (*errs.Error)(nil); errors.As(err, &fe) && fe.Field != "" {
+			return fmt.Errorf("--%s %s", fe.Field, fe.Message)
 		}
-		r, ok := store.RoleNamed(*role)
-		if !ok {
-			return fmt.Errorf("--role must be one of %s", strings.Join(store.Roles, ", "))
-		}
-		key, shown := auth.NewAPIKey()
-		k, err := s.CreateAPIKey(ctx, store.APIKey{Name: strings.TrimSpace(*name), Role: r, Prefix: shown}, auth.HashToken(key), "cli")
 		if err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"sort"
 	"strings"
 	"time"
 )
@@ -86,15 +87,40 @@ func (s *Store) Setting(ctx context.Context, key string) (string, error) {
 
 // SetSetting writes a workspace setting.
 func (s *Store) SetSetting(ctx context.Context, key, value, actor string) error {
+	return s.SetSettings(ctx, map[string]string{key: value}, actor)
+}
+
+// SetSettings writes several workspace settings in one transaction, each change
+// audited; a setting given its current value is left alone and not audited.
+func (s *Store) SetSettings(ctx context.Context, values map[string]string, actor string) error {
+	keys := make([]string, 0, len(values))
+	for k := range values {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
 	return s.RunInTx(ctx, func(tx *Tx) error {
-		if _, err := tx.exec(ctx, `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value); err != nil {
-			return err
+		for _, key := range keys {
+			value := values[key]
+			var old string
+			err := tx.queryRow(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&old)
+			switch {
+			case err == nil && old == value:
+				continue
+			case err != nil && !errors.Is(err, sql.ErrNoRows):
+				return err
+			}
+			if _, err := tx.exec(ctx, `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value); err != nil {
+				return err
+			}
+			shown := value
+			if secretSetting(key) {
+				shown = "(hidden)"
+			}
+			if err := audit(ctx, tx, actor, "setting.set", "setting:"+key, map[string]any{"value": shown}); err != nil {
+				return err
+			}
 		}
-		shown := value
-		if secretSetting(key) {
-			shown = "(hidden)"
-		}
-		return audit(ctx, tx, actor, "setting.set", "setting:"+key, map[string]any{"value": shown})
+		return nil
 	})
 }
 

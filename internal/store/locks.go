@@ -13,6 +13,9 @@ const (
 	// lockReportFacts lets one transaction at a time work report facts out, so two
 	// readers never write the same contact's facts.
 	lockReportFacts int32 = 7_715_015
+	// lockUsers makes changes to users' roles and access take turns, so two admins
+	// demoting each other at once cannot leave the workspace without one.
+	lockUsers int32 = 4242028
 )
 
 // advisoryLock takes one of the locks above until the transaction ends. It does

@@ -53,6 +53,8 @@ var publicRoutes = map[string]string{
 	"POST /logout":                  "logging out",
 	"GET /setup":                    "first-run setup, checked by a one-time token",
 	"POST /setup":                   "first-run setup, checked by a one-time token",
+	"GET /set-password":             "a teammate's one-time link to set a password, checked by its token",
+	"POST /set-password":            "a teammate's one-time link to set a password, checked by its token",
 }
 
 var permNames = map[string]auth.Permission{
@@ -214,9 +216,15 @@ func newAuthzFixture(t *testing.T) *authzFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The admin's routes change a spare teammate and the revoked key, so that no
+	// change they make locks a role's credentials out of the routes checked after.
+	spare, err := s.CreateUser(ctx, store.User{Email: "spare@example.com", Name: "Spare", Role: store.RoleAgent}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
 	f.values = map[string]string{
 		"id": strconv.FormatInt(out[0].ContactID, 10), "merge": "1", "slug": "authz", "code": camp.ShortCode,
-		"platform": "facebook", "format": "qr.svg",
+		"platform": "facebook", "format": "qr.svg", "user": strconv.FormatInt(spare.ID, 10), "key": strconv.FormatInt(k.ID, 10),
 	}
 	return f
 }

@@ -18,6 +18,7 @@ type apiDoc struct {
 	accepted bool   // answers 202
 	query    []param
 	upload   bool // the body is a multipart/form-data file upload, never replayed by Idempotency-Key
+	secret   bool // the answer holds a secret shown once, so it is never stored to replay for an Idempotency-Key
 }
 
 // binaryMedia are the media types of an answer described as "Binary" (a file, not
@@ -227,7 +228,7 @@ func (s *Server) openAPI() obj {
 			for _, q := range d.query {
 				params = append(params, obj{"name": q.name, "in": "query", "description": q.help, "schema": obj{"type": "string"}})
 			}
-			if method == http.MethodPost && !d.upload {
+			if method == http.MethodPost && !d.upload && !d.secret {
 				params = append(params, obj{"name": "Idempotency-Key", "in": "header", "description": "a retry with the same key replays the first answer", "schema": obj{"type": "string"}})
 			}
 			if len(params) > 0 {

@@ -89,9 +89,22 @@ func TestOpenAPIDocumentIsWhole(t *testing.T) {
 				if _, ok := content["multipart/form-data"]; !ok || idempotency {
 					t.Errorf("%s: body %v, Idempotency-Key offered %v", where, content, idempotency)
 				}
+			} else if secretAnswers[where] {
+				// A secret shown once is never stored to be replayed.
+				if idempotency {
+					t.Errorf("%s answers with a secret but offers Idempotency-Key, which would store it", where)
+				}
 			} else if method == "post" && !idempotency {
 				t.Errorf("%s does not offer Idempotency-Key", where)
 			}
 		}
 	}
+}
+
+// secretAnswers are the POSTs whose answer holds a secret shown once: a new API key,
+// a link to set a password. They take no Idempotency-Key.
+var secretAnswers = map[string]bool{
+	"POST /api/v1/api-keys":                   true,
+	"POST /api/v1/users":                      true,
+	"POST /api/v1/users/{user}/password-link": true,
 }

@@ -59,12 +59,20 @@ func (s *Server) authenticate(r *http.Request) (*Principal, error) {
 // api wraps an API handler: authentication, the role check, the body limit, and
 // idempotency for POSTs.
 func (s *Server) api(perm auth.Permission, h func(http.ResponseWriter, *http.Request) error) http.Handler {
-	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.apiHandler(perm, h, true)
+}
+
+// apiHandler is api, with idempotency for POSTs only when replay is true: an answer
+// that holds a secret shown once is never stored to be replayed.
+func (s *Server) apiHandler(perm auth.Permission, h func(http.ResponseWriter, *http.Request) error, replay bool) http.Handler {
+	var idem http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := h(w, r); err != nil {
 			s.writeError(w, r, err)
 		}
 	})
-	idem := s.idempotent(inner)
+	if replay {
+		idem = s.idempotent(idem)
+	}
 	return limitBody(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, err := s.authenticate(r)
 		if err != nil {
@@ -124,4 +132,16 @@ func (c *keyCache) lookup(ctx context.Context, s *store.Store, hash string) (*st
 	c.m[hash] = keyEntry{key: k, fetched: now, touched: touched}
 	c.mu.Unlock()
 	return k, nil
+}
+
+// forget drops a key from the cache, so a key revoked on this node stops working at
+// once.
+func (c *keyCache) forget(id int64) {
+	c.mu.Lock()
+	for h, e := range c.m {
+		if e.key.ID == id {
+			delete(c.m, h)
+		}
+	}
+	c.mu.Unlock()
 }

@@ -107,13 +107,15 @@ func (s *Server) routes() []route {
 	rs = append(rs, s.enrichRoutes(u)...)
 	rs = append(rs, s.reportRoutes(u)...)
 	rs = append(rs, s.insightRoutes(u)...)
+	rs = append(rs, s.settingsRoutes(u)...)
 	return rs
 }
 
 // apiRoute is a JSON API route: its handler checks perm, and doc describes it in
-// the OpenAPI document.
+// the OpenAPI document. A route whose answer holds a secret (doc.secret) takes no
+// Idempotency-Key, so the secret is never stored to be replayed.
 func (s *Server) apiRoute(pattern string, perm auth.Permission, h func(http.ResponseWriter, *http.Request) error, doc apiDoc) route {
-	return route{pattern: pattern, handler: s.api(perm, h), api: &doc}
+	return route{pattern: pattern, handler: s.apiHandler(perm, h, !doc.secret), api: &doc}
 }
 
 // APIPatterns lists the patterns of the JSON API routes, for the test that holds the

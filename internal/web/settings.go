@@ -9,10 +9,10 @@ import (
 )
 
 // settingsCache keeps workspace settings read on hot public paths for a few seconds;
-// a change reaches every node within that time. No screen or API route of this
-// server writes the settings it serves (newsletter_stage, tracking_consent); they
-// change in the database, so every node, this one included, sees a change within
-// settingsTTL.
+// a change reaches every node within that time. Admins change the settings it serves
+// (newsletter_stage, tracking_consent) on /settings or PUT /api/v1/settings (see
+// workspace.go); the node that writes a change forgets its cached copy at once, and
+// every other node sees it within settingsTTL.
 type settingsCache struct {
 	store *store.Store
 	now   func() time.Time // the clock, replaced in tests
@@ -47,4 +47,13 @@ func (c *settingsCache) get(ctx context.Context, key string) string {
 	c.m[key] = cachedSetting{val, now}
 	c.mu.Unlock()
 	return val
+}
+
+// forget drops cached settings, so the next read sees a change this node just wrote.
+func (c *settingsCache) forget(keys ...string) {
+	c.mu.Lock()
+	for _, k := range keys {
+		delete(c.m, k)
+	}
+	c.mu.Unlock()
 }

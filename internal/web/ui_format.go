@@ -7,6 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/lodestone-hq/lodestone/internal/auth"
 	"github.com/lodestone-hq/lodestone/internal/lifecycle"
 	"github.com/lodestone-hq/lodestone/internal/money"
 	"github.com/lodestone-hq/lodestone/internal/store"
@@ -16,22 +17,25 @@ import (
 // as safe HTML, so every value shown stays escaped.
 func (u *ui) funcs() template.FuncMap {
 	return template.FuncMap{
-		"asset":      u.asset,
-		"areaStyles": func() []string { return areaStyles },
-		"date":       formatDate,
-		"datetime":   formatDateTime,
-		"isotime":    func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"stage":      stageLabel,
-		"channel":    channelLabel,
-		"money":      formatMoney,
-		"hours":      formatHours,
-		"role":       roleLabel,
-		"initials":   initials,
-		"stages":     func() []string { return lifecycle.Stages },
-		"company":    companyOf,
-		"number":     formatCount,
-		"attribute":  valueLabel,
-		"event":      eventTitle,
+		"asset":        u.asset,
+		"areaStyles":   func() []string { return areaStyles },
+		"date":         formatDate,
+		"datetime":     formatDateTime,
+		"isotime":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"stage":        stageLabel,
+		"channel":      channelLabel,
+		"money":        formatMoney,
+		"hours":        formatHours,
+		"role":         roleLabel,
+		"initials":     initials,
+		"stages":       func() []string { return lifecycle.Stages },
+		"company":      companyOf,
+		"number":       formatCount,
+		"attribute":    valueLabel,
+		"event":        eventTitle,
+		"admin":        func(p *Principal) bool { return p != nil && auth.Can(p.Role, auth.Admin) },
+		"userInitials": userInitials,
+		"auditValue":   auditValue,
 	}
 }
 
@@ -172,4 +176,4 @@ func companyOf(c *store.Contact) string {
 
 // areaStyles are the style sheets of the product's areas, each owned with its
 // pages, loaded after app.css on every page.
-var areaStyles = []string{"capture.css", "segments.css", "scoring.css", "enrich.css", "reports.css", "insights.css"}
+var areaStyles = []string{"capture.css", "segments.css", "scoring.css", "enrich.css", "reports.css", "insights.css", "admin.css"}

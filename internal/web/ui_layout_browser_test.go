@@ -52,7 +52,8 @@ func TestLayoutBrowser(t *testing.T) {
 	}
 
 	pages := []string{"/", "/contacts", contact, "/campaigns", campaign, "/reports", "/insights",
-		"/segments", "/segments/new", "/forms", "/forms/new", "/imports", "/scoring", "/scoring/predictive", "/enrichment", "/f/layout"}
+		"/segments", "/segments/new", "/forms", "/forms/new", "/imports", "/scoring", "/scoring/predictive", "/enrichment", "/f/layout",
+		"/settings", "/settings/users", "/settings/api-keys", "/settings/audit"}
 	open := func(path string) {
 		t.Helper()
 		tab.do(chromedp.Navigate(a.URL() + path))
