@@ -141,6 +141,13 @@ func ParseProxies(list string) ([]netip.Prefix, error) {
 			if err != nil {
 				return nil, fmt.Errorf("%q is not an address or a CIDR range", f)
 			}
+			if a := p.Addr(); a.Is4In6() {
+				// ::ffff:10.0.0.0/104 is 10.0.0.0/8; addresses are compared unmapped.
+				if p.Bits() < 96 {
+					return nil, fmt.Errorf("%q mixes IPv4 and IPv6", f)
+				}
+				p = netip.PrefixFrom(a.Unmap(), p.Bits()-96)
+			}
 			out = append(out, p.Masked())
 			continue
 		}

@@ -78,7 +78,10 @@ func TestTrustedProxies(t *testing.T) {
 	if len(c.TrustedProxies) != 3 || c.TrustedProxies[0].String() != "10.0.0.0/8" || c.TrustedProxies[1].String() != "192.0.2.7/32" || c.TrustedProxies[2].String() != "::1/128" {
 		t.Fatalf("trusted proxies = %v", c.TrustedProxies)
 	}
-	for _, bad := range []string{"10.0.0.0/33", "proxy.internal", "1.2.3"} {
+	if ps, err := ParseProxies("::ffff:10.0.0.0/104"); err != nil || len(ps) != 1 || ps[0].String() != "10.0.0.0/8" {
+		t.Fatalf("an IPv4 range written in IPv6: %v %v", ps, err)
+	}
+	for _, bad := range []string{"10.0.0.0/33", "proxy.internal", "1.2.3", "::ffff:0.0.0.0/90"} {
 		fs := flag.NewFlagSet("t", flag.ContinueOnError)
 		get := Bind(fs, func(string) string { return "" })
 		if err := fs.Parse([]string{"--trusted-proxies", bad}); err != nil {

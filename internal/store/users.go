@@ -36,7 +36,9 @@ func (s *Store) CreateUser(ctx context.Context, u User, actor string) (*User, er
 		}
 		if err := tx.queryRow(ctx, `INSERT INTO users (email, name, role, password_hash, available, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
 			u.Email, u.Name, u.Role, u.PasswordHash, true, ts(u.CreatedAt)).Scan(&u.ID); err != nil {
-			return err
+			// Two adds of one address at once (a double click): the count above
+			// saw neither.
+			return uniqueConflict(err, errs.E(errs.Conflict, "email", "a user with this email exists already"))
 		}
 		return audit(ctx, tx, actor, "user.create", "user:"+itoa(u.ID), map[string]any{"email": u.Email, "role": u.Role})
 	})

@@ -47,7 +47,20 @@ func keepsAnAdmin(ctx context.Context, tx *Tx, u *User) error {
 
 // SetUserRole gives a user another role. The last admin who can log in keeps theirs.
 func (s *Store) SetUserRole(ctx context.Context, id int64, role, actor string) (*User, error) {
-	if !ValidRole(role) {
+	return s.ChangeUser(ctx, id, &role, nil, actor)
+}
+
+// SetUserDisabled disables a user, ending their sessions, or enables them again. A
+// disabled user cannot log in, their sessions stop working and nobody can be given
+// to them as an owner. The last admin who can log in cannot be disabled.
+func (s *Store) SetUserDisabled(ctx context.Context, id int64, disabled bool, actor string) (*User, error) {
+	return s.ChangeUser(ctx, id, nil, &disabled, actor)
+}
+
+// ChangeUser gives a user another role, disables or enables them, or both, in one
+// transaction: a change refused leaves the other undone too. Either may be nil.
+func (s *Store) ChangeUser(ctx context.Context, id int64, role *string, disabled *bool, actor string) (*User, error) {
+	if role != nil && !ValidRole(*role) {
 		return nil, errs.Field("role", "is not a role; one of %s", strings.Join(Roles, ", "))
 	}
 	var out *User
@@ -56,61 +69,61 @@ func (s *Store) SetUserRole(ctx context.Context, id int64, role, actor string) (
 		if err != nil {
 			return err
 		}
-		if u.Role == role {
-			out = u
-			return nil
-		}
-		if role != RoleAdmin {
-			if err := keepsAnAdmin(ctx, tx, u); err != nil {
+		out = u
+		if role != nil {
+			if err := setRole(ctx, tx, u, *role, actor); err != nil {
 				return err
 			}
 		}
-		if _, err := tx.exec(ctx, `UPDATE users SET role = ? WHERE id = ?`, role, id); err != nil {
-			return err
+		if disabled != nil {
+			return s.setDisabled(ctx, tx, u, *disabled, actor)
 		}
-		from := u.Role
-		u.Role, out = role, u
-		return audit(ctx, tx, actor, "user.role", "user:"+itoa(id), map[string]any{"email": u.Email, "from": from, "to": role})
+		return nil
 	})
 	return out, err
 }
 
-// SetUserDisabled disables a user, ending their sessions, or enables them again. A
-// disabled user cannot log in, their sessions stop working and nobody can be given
-// to them as an owner. The last admin who can log in cannot be disabled.
-func (s *Store) SetUserDisabled(ctx context.Context, id int64, disabled bool, actor string) (*User, error) {
-	var out *User
-	err := s.RunInTx(ctx, func(tx *Tx) error {
-		u, err := userForChange(ctx, tx, id)
-		if err != nil {
+func setRole(ctx context.Context, tx *Tx, u *User, role, actor string) error {
+	if u.Role == role {
+		return nil
+	}
+	if role != RoleAdmin {
+		if err := keepsAnAdmin(ctx, tx, u); err != nil {
 			return err
 		}
-		out = u
-		if u.Disabled == disabled {
-			return nil
-		}
-		action := "user.enable"
-		if disabled {
-			if err := keepsAnAdmin(ctx, tx, u); err != nil {
-				return err
-			}
-			if _, err := tx.exec(ctx, `UPDATE users SET disabled_at = ? WHERE id = ?`, ts(s.Now()), id); err != nil {
-				return err
-			}
-			if _, err := tx.exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, id); err != nil {
-				return err
-			}
-			if _, err := tx.exec(ctx, `DELETE FROM password_tokens WHERE user_id = ?`, id); err != nil {
-				return err
-			}
-			action = "user.disable"
-		} else if _, err := tx.exec(ctx, `UPDATE users SET disabled_at = NULL WHERE id = ?`, id); err != nil {
+	}
+	if _, err := tx.exec(ctx, `UPDATE users SET role = ? WHERE id = ?`, role, u.ID); err != nil {
+		return err
+	}
+	from := u.Role
+	u.Role = role
+	return audit(ctx, tx, actor, "user.role", "user:"+itoa(u.ID), map[string]any{"email": u.Email, "from": from, "to": role})
+}
+
+func (s *Store) setDisabled(ctx context.Context, tx *Tx, u *User, disabled bool, actor string) error {
+	if u.Disabled == disabled {
+		return nil
+	}
+	action := "user.enable"
+	if disabled {
+		if err := keepsAnAdmin(ctx, tx, u); err != nil {
 			return err
 		}
-		u.Disabled = disabled
-		return audit(ctx, tx, actor, action, "user:"+itoa(id), map[string]any{"email": u.Email})
-	})
-	return out, err
+		if _, err := tx.exec(ctx, `UPDATE users SET disabled_at = ? WHERE id = ?`, ts(s.Now()), u.ID); err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, u.ID); err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, `DELETE FROM password_tokens WHERE user_id = ?`, u.ID); err != nil {
+			return err
+		}
+		action = "user.disable"
+	} else if _, err := tx.exec(ctx, `UPDATE users SET disabled_at = NULL WHERE id = ?`, u.ID); err != nil {
+		return err
+	}
+	u.Disabled = disabled
+	return audit(ctx, tx, actor, action, "user:"+itoa(u.ID), map[string]any{"email": u.Email})
 }
 
 // CreatePasswordToken stores a one-time link for a user to set their password, by

@@ -256,3 +256,23 @@ func TestSetSettingsAuditsChanges(t *testing.T) {
 		t.Fatalf("%d setting.set entries, want 3 (the unchanged rate is not audited again)", len(page.Entries))
 	}
 }
+
+// TestChangeUserIsOneChange: a role and a disable sent together are one change; the
+// disable refused (it would leave no admin who can log in) leaves the role as it was.
+func TestChangeUserIsOneChange(t *testing.T) {
+	s := storetest.Open(t)
+	// No admin has a password yet: the workspace is run with an admin API key.
+	mustUser(t, s, "inv@team.example", store.RoleAdmin, "")
+	cat := mustUser(t, s, "cat@team.example", store.RoleSales, "hash")
+	admin, disable := store.RoleAdmin, true
+	if _, err := s.ChangeUser(ctx, cat.ID, &admin, &disable, "key:1"); !errs.Is(err, errs.Conflict) {
+		t.Fatalf("promote and disable the only admin who could log in: %v, want a conflict", err)
+	}
+	if u, err := s.User(ctx, cat.ID); err != nil || u.Role != store.RoleSales || u.Disabled {
+		t.Fatalf("after the refusal: %+v %v, want sales and enabled", u, err)
+	}
+	marketer, enable := store.RoleMarketer, false
+	if u, err := s.ChangeUser(ctx, cat.ID, &marketer, &enable, "key:1"); err != nil || u.Role != store.RoleMarketer || u.Disabled {
+		t.Fatalf("role and enable: %+v %v", u, err)
+	}
+}

@@ -182,21 +182,11 @@ func (s *Server) changeUser(ctx context.Context, p *Principal, id int64, in user
 	if in.Disabled != nil && *in.Disabled && p.Kind == "user" && p.ID == id {
 		return nil, errs.E(errs.Conflict, "disabled", "you cannot disable yourself; another admin can")
 	}
-	u, err := s.store.User(ctx, id)
-	if err != nil {
-		return nil, err
-	}
+	var rp *string
 	if in.Role != nil {
-		if u, err = s.store.SetUserRole(ctx, id, role, p.Actor()); err != nil {
-			return nil, err
-		}
+		rp = &role
 	}
-	if in.Disabled != nil {
-		if u, err = s.store.SetUserDisabled(ctx, id, *in.Disabled, p.Actor()); err != nil {
-			return nil, err
-		}
-	}
-	return u, nil
+	return s.store.ChangeUser(ctx, id, rp, in.Disabled, p.Actor())
 }
 
 func (s *Server) handleChangeUser(w http.ResponseWriter, r *http.Request) error {

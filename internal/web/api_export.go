@@ -55,7 +55,7 @@ func (s *Server) handleMailingList(w http.ResponseWriter, r *http.Request) error
 
 // mailingListParams are the contact list's parameters, which select the contacts
 // when neither a segment nor a filter does.
-var mailingListParams = []string{"q", "email", "stage", "owner", "created_from", "created_to", "channel", "campaign", "reached", "attribute", "value", "outcome"}
+var mailingListParams = append([]string{"q", "email", "stage", "owner", "created_from", "created_to", "channel", "campaign", "reached", "attribute", "value", "outcome"}, creditedParams...)
 
 // mailingListSource reads which contacts a mailing list holds and returns how to
 // read them a page at a time. A bad or unknown segment, a filter that does not

@@ -48,6 +48,9 @@ func (s *Server) saveForm(w http.ResponseWriter, r *http.Request, id int64) erro
 	if err := def.Check(); err != nil {
 		return err
 	}
+	if err := s.redirectBesideMagnet(r.Context(), id, &def); err != nil {
+		return err
+	}
 	raw, err := json.Marshal(def)
 	if err != nil {
 		return err

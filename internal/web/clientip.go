@@ -29,7 +29,7 @@ func (s *Server) clientIP(r *http.Request) string {
 	for i := len(hops) - 1; i >= 0; i-- {
 		parts := strings.Split(hops[i], ",")
 		for j := len(parts) - 1; j >= 0; j-- {
-			hop, err := netip.ParseAddr(strings.TrimSpace(parts[j]))
+			hop, err := parseHop(strings.TrimSpace(parts[j]))
 			if err != nil {
 				// A hop that is not an address: nothing left of it can be trusted.
 				return addr.String()
@@ -50,4 +50,18 @@ func (s *Server) trusted(a netip.Addr) bool {
 		}
 	}
 	return false
+}
+
+// parseHop reads one X-Forwarded-For entry: an address, or an address and port as
+// some load balancers write it (203.0.113.5:41234, [2001:db8::1]:443).
+func parseHop(h string) (netip.Addr, error) {
+	a, err := netip.ParseAddr(h)
+	if err == nil {
+		return a, nil
+	}
+	ap, perr := netip.ParseAddrPort(h)
+	if perr != nil {
+		return netip.Addr{}, err
+	}
+	return ap.Addr(), nil
 }

@@ -32,6 +32,9 @@ func TestClientIP(t *testing.T) {
 		{"garbage stops the walk at the last trusted hop", "10.1.2.3:5000", []string{"198.51.100.1, not-an-ip"}, true, "10.1.2.3"},
 		{"IPv6 loopback proxy, IPv6 client", "[::1]:5000", []string{"2001:db8::1"}, true, "2001:db8::1"},
 		{"an IPv4 client written as IPv4-in-IPv6", "10.1.2.3:5000", []string{"::ffff:198.51.100.1"}, true, "198.51.100.1"},
+		{"a hop with its port", "10.1.2.3:5000", []string{"198.51.100.1:41234"}, true, "198.51.100.1"},
+		{"an IPv6 hop with its port", "10.1.2.3:5000", []string{"[2001:db8::1]:443"}, true, "2001:db8::1"},
+		{"a trusted hop with its port", "10.1.2.3:5000", []string{"198.51.100.1, 10.0.0.9:80"}, true, "198.51.100.1"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s := &Server{}

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"io"
 	"mime"
@@ -180,8 +181,16 @@ func readMagnetUpload(r *http.Request) (name, contentType string, data []byte, e
 
 // saveMagnet stores an upload as the form's lead magnet file.
 func (s *Server) saveMagnet(ctx context.Context, r *http.Request, formID int64, actor string) (*store.FormMagnet, error) {
-	if _, err := s.store.Form(ctx, formID); err != nil {
+	f, err := s.store.Form(ctx, formID)
+	if err != nil {
 		return nil, err
+	}
+	var def capture.FormDefinition
+	if err := json.Unmarshal(f.Definition, &def); err != nil {
+		return nil, err
+	}
+	if def.ThankYou.RedirectURL != "" {
+		return nil, errs.Field("file", "this form sends visitors to your own thank-you page, where Lodestone cannot offer a file; clear the thank-you redirect first, or give the file as a lead magnet link")
 	}
 	name, ct, data, err := readMagnetUpload(r)
 	if err != nil {
@@ -289,4 +298,21 @@ func (s *Server) sign(r *http.Request, msg string) string {
 	m := hmac.New(sha256.New, s.formSecret(r.Context()))
 	m.Write([]byte(msg))
 	return hex.EncodeToString(m.Sum(nil))[:32]
+}
+
+// redirectBesideMagnet refuses a thank-you redirect on a saved form that gives a
+// lead magnet file: the file is offered on Lodestone's thank-you page, which a
+// redirect skips.
+func (s *Server) redirectBesideMagnet(ctx context.Context, id int64, def *capture.FormDefinition) error {
+	if id == 0 || def.ThankYou.RedirectURL == "" {
+		return nil
+	}
+	f, err := s.store.Form(ctx, id)
+	if err != nil {
+		return err
+	}
+	if f.HasMagnet {
+		return errs.Field("thank_you.redirect_url", "this form gives a lead magnet file on Lodestone's thank-you page, which a redirect skips; remove the file first, or leave the redirect empty")
+	}
+	return nil
 }

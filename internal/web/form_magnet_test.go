@@ -214,3 +214,35 @@ func TestFormBuilderMagnetUpload(t *testing.T) {
 		t.Fatal("the file is still shown after removal")
 	}
 }
+
+// TestMagnetFileAndRedirectExcludeEachOther: a lead magnet file is offered on
+// Lodestone's thank-you page, which a thank-you redirect skips, so a form cannot
+// have both: the second of the two is refused, naming its field.
+func TestMagnetFileAndRedirectExcludeEachOther(t *testing.T) {
+	e := newAPIEnv(t)
+	pdf := []byte("%PDF-1.7\n%\xe2\xe3\xcf\xd3\nguide\n")
+	r := e.do("POST", "/api/v1/forms", e.token, `{"slug":"guide","name":"Guide","fields":["email"]}`)
+	if r.status != 201 {
+		t.Fatalf("create form: %d %s", r.status, r.body)
+	}
+	id := itoaJSON(r.json(t)["id"])
+	if r := e.putMagnet(e.token, "/api/v1/forms/"+id+"/magnet", "guide.pdf", pdf, ""); r.status != 200 && r.status != 201 {
+		t.Fatalf("upload: %d %s", r.status, r.body)
+	}
+	withRedirect := `{"slug":"guide","name":"Guide","fields":["email"],"thank_you":{"redirect_url":"https://site.example/thanks"}}`
+	if r := e.do("PUT", "/api/v1/forms/"+id, e.token, withRedirect); r.status != 400 || !strings.Contains(string(r.body), `"field":"thank_you.redirect_url"`) {
+		t.Fatalf("a redirect on a form with a file: %d %s", r.status, r.body)
+	}
+
+	r = e.do("POST", "/api/v1/forms", e.token, strings.Replace(withRedirect, `"guide"`, `"other"`, 1))
+	if r.status != 201 {
+		t.Fatalf("create form with a redirect: %d %s", r.status, r.body)
+	}
+	other := itoaJSON(r.json(t)["id"])
+	if r := e.putMagnet(e.token, "/api/v1/forms/"+other+"/magnet", "guide.pdf", pdf, ""); r.status != 400 || !strings.Contains(string(r.body), `"field":"file"`) {
+		t.Fatalf("a file on a form with a redirect: %d %s", r.status, r.body)
+	}
+	if r := e.do("GET", "/api/v1/forms/"+other+"/magnet", e.token, ""); r.status != 404 {
+		t.Fatalf("the refused file was kept: %d %s", r.status, r.body)
+	}
+}

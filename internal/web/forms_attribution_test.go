@@ -3,8 +3,14 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"html"
 	"net/url"
+	"regexp"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/lodestone-hq/lodestone/internal/capture"
 
 	"github.com/lodestone-hq/lodestone/internal/store"
 )
@@ -101,5 +107,39 @@ func TestFormFeatures(t *testing.T) {
 	// A JSON post is answered with the contact; the redirect is for browsers.
 	if r := e.do("POST", "/f/fair", "", `{"email":"jay@example.com","wants_demo":true}`); r.status != 201 {
 		t.Errorf("JSON post: %d %s", r.status, r.body)
+	}
+}
+
+// TestPlainFormAskedAgainKeepsItsPage: a plain HTML form's post refused for its
+// missing stamp is asked again on the hosted page, which carries the customer's page
+// (the first post's Referer) on, so the second post keeps its UTM parameters.
+func TestPlainFormAskedAgainKeepsItsPage(t *testing.T) {
+	e := newAPIEnv(t)
+	if r := e.do("POST", "/api/v1/forms", e.token, `{"slug":"again","name":"Again","fields":["email"],"fill_time":{"required":true}}`); r.status != 201 {
+		t.Fatalf("create form: %d %s", r.status, r.body)
+	}
+	landing := "https://site.example/landing?utm_source=news&utm_medium=email&utm_campaign=x"
+	res, body := postForm(t, e.srv.URL, "again", url.Values{"email": {"again@example.com"}}, "Referer", landing)
+	if res.StatusCode != 422 {
+		t.Fatalf("post without a stamp: %d", res.StatusCode)
+	}
+	m := regexp.MustCompile(`name="page_url" value="([^"]*)"`).FindStringSubmatch(body)
+	if m == nil || html.UnescapeString(m[1]) != landing {
+		t.Fatalf("the page asking again does not carry the customer's page: %v", m)
+	}
+	// A refusal of a post from Lodestone's own page carries no page of its own.
+	if _, body := postForm(t, e.srv.URL, "again", url.Values{"email": {"x@example.com"}}, "Referer", e.srv.URL+"/f/again"); strings.Contains(body, `name="page_url"`) {
+		t.Fatal("a post from the hosted page itself was given the hosted page as its page")
+	}
+	key, err := e.s.Secret(context.Background(), "forms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stamp := capture.IssueStamp(key, "again", time.Now().Add(-time.Minute))
+	if res, body := postForm(t, e.srv.URL, "again", url.Values{"email": {"again@example.com"}, "page_url": {html.UnescapeString(m[1])}, "_ts": {stamp}}, "Referer", e.srv.URL+"/f/again"); res.StatusCode != 303 {
+		t.Fatalf("second press: %d %s", res.StatusCode, body)
+	}
+	if _, touch := submission(t, e.s, "again@example.com"); touch.Properties["utm_source"] != "news" || touch.Channel != "email" {
+		t.Errorf("second press: %q %v", touch.Channel, touch.Properties)
 	}
 }

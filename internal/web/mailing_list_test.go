@@ -81,6 +81,7 @@ func TestMailingListBySegmentAndFilter(t *testing.T) {
 		{fmt.Sprint("segment=", dynamic.ID, "&filter=all"), "filter"},
 		{fmt.Sprint("segment=", dynamic.ID, "&stage=lead"), "stage"},
 		{"filter=all&q=ada", "q"},
+		{fmt.Sprint("segment=", dynamic.ID, "&credited=linear&credited_channel=paid_search"), "credited"},
 	} {
 		if status, body := get(tt.query); status != 400 || !strings.Contains(body, `"field":"`+tt.field) {
 			t.Errorf("%s: %d %s", tt.query, status, body)

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/lodestone-hq/lodestone/internal/capture"
 	"github.com/lodestone-hq/lodestone/internal/errs"
@@ -181,9 +182,11 @@ func (s *Server) handleFormPost(w http.ResponseWriter, r *http.Request) {
 	}
 	// The fill time: checked whenever a stamp is sent; required, when the form says
 	// so, of a post that brings no proof of work, unless a program posts JSON with an
-	// API key.
-	if st := values.Get(capture.StampField); st != "" || (def.FillTime.Required && proof.Challenge == "" && !(jsonPost && s.keyedPost(r))) {
-		if err := capture.CheckStamp(s.formSecret(r.Context()), def.Slug, st, now); err != nil {
+	// API key. A stamp sent where none is required may be a day old (the embedded
+	// form sends the one it was drawn with): its age is no sign of a bot there.
+	required := def.FillTime.Required && proof.Challenge == "" && !(jsonPost && s.keyedPost(r))
+	if st := values.Get(capture.StampField); st != "" || required {
+		if err := capture.CheckStamp(s.formSecret(r.Context()), def.Slug, st, now); err != nil && (required || err != capture.ErrStampExpired) {
 			s.formProblems(w, r, jsonPost, def, values, []capture.FieldProblem{{Field: capture.StampField, Message: err.Error()}})
 			return
 		}
@@ -284,6 +287,14 @@ func (s *Server) formProblems(w http.ResponseWriter, r *http.Request, jsonPost b
 	for _, k := range capture.TrackingFields {
 		if x := v.Get(k); x != "" {
 			tracking[k] = x
+		}
+	}
+	// A post from a page without tracking fields (the plain HTML form with JavaScript
+	// off) came from the page its Referer names; the hosted page that asks again
+	// carries that address on, or the second post would seem to come from here.
+	if ref := r.Referer(); tracking["page_url"] == "" && ref != "" && len(ref) <= 2000 && utf8.ValidString(ref) {
+		if u, err := url.Parse(ref); err == nil && u.Host != "" && u.Host != r.Host {
+			tracking["page_url"] = ref
 		}
 	}
 	errors := map[string]string{}

@@ -181,6 +181,9 @@ func (u *ui) saveFormPage(w http.ResponseWriter, r *http.Request, p *Principal) 
 	}
 	def := formFromPost(r.PostForm)
 	err := def.Check()
+	if err == nil {
+		err = u.s.redirectBesideMagnet(r.Context(), id, &def)
+	}
 	var saved *store.Form
 	if err == nil {
 		raw, merr := json.Marshal(def)

@@ -147,6 +147,13 @@
             (errors[p.field] || banner).textContent = p.message;
             // A refused or spent proof: solve a fresh challenge for the next try.
             if (p.field === "altcha" && typeof widget.reset === "function") { widget.reset(); widget.verify(); }
+            // A stamp too old (a tab left open for a day): a fresh one for the next press.
+            if (p.field === "_ts") {
+              fetch(base + "/definition.json", { credentials: "omit" })
+                .then(function (res) { return res.ok ? res.json() : null; })
+                .then(function (d) { if (d && d.stamp) def.stamp = d.stamp; })
+                .catch(function () {});
+            }
           });
           sending = false;
           button.disabled = false;
