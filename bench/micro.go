@@ -82,7 +82,7 @@ func (e *env) microTable(w func(string, ...any)) {
 		mem := "—"
 		if b, ok := e.res.get(k + ".bytes"); ok {
 			a, _ := e.res.get(k + ".allocs")
-			mem = fmt.Sprintf("%.0f B; %.0f", b.Med, a.Med)
+			mem = fmt.Sprintf("%s B; %.0f", commas(int64(b.Med)), a.Med)
 		}
 		w("| `%s` | %s | %s | %s |\n", name, e.fmtKey(k+".ns", " ns"), per, mem)
 	}

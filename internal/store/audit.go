@@ -35,17 +35,26 @@ func (s *Store) Audit(ctx context.Context, limit int) ([]*AuditEntry, error) {
 	defer rows.Close()
 	out := []*AuditEntry{}
 	for rows.Next() {
-		var e AuditEntry
-		var at int64
-		var details string
-		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.Target, &details); err != nil {
+		e, err := scanAudit(rows)
+		if err != nil {
 			return nil, err
 		}
-		e.At = fromTS(at)
-		_ = json.Unmarshal([]byte(details), &e.Details)
-		out = append(out, &e)
+		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// scanAudit reads one row of `SELECT id, at, actor, action, target, details`.
+func scanAudit(r scanner) (*AuditEntry, error) {
+	var e AuditEntry
+	var at int64
+	var details string
+	if err := r.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.Target, &details); err != nil {
+		return nil, err
+	}
+	e.At = fromTS(at)
+	_ = json.Unmarshal([]byte(details), &e.Details)
+	return &e, nil
 }
 
 // RecordAudit writes an audit entry for an action that changes nothing in the
@@ -122,15 +131,11 @@ func (s *Store) AuditEntries(ctx context.Context, q AuditQuery) (*AuditPage, err
 	defer rows.Close()
 	page := &AuditPage{Entries: []*AuditEntry{}}
 	for rows.Next() {
-		var e AuditEntry
-		var at int64
-		var details string
-		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.Target, &details); err != nil {
+		e, err := scanAudit(rows)
+		if err != nil {
 			return nil, err
 		}
-		e.At = fromTS(at)
-		_ = json.Unmarshal([]byte(details), &e.Details)
-		page.Entries = append(page.Entries, &e)
+		page.Entries = append(page.Entries, e)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err

@@ -276,15 +276,7 @@ func (u *ui) deleteFormMagnetPage(w http.ResponseWriter, r *http.Request, p *Pri
 }
 
 func (u *ui) showFormWithMagnetError(w http.ResponseWriter, r *http.Request, p *Principal, id int64, msg string) error {
-	f, err := u.s.store.Form(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	j, err := u.s.toFormJSON(f)
-	if err != nil {
-		return err
-	}
-	e, err := u.editorFor(r, p, id, j.FormDefinition)
+	f, e, err := u.savedFormEditor(r, p, id)
 	if err != nil {
 		return err
 	}

@@ -78,6 +78,20 @@ type editorConsent struct {
 // blankRows are the empty rows the editor offers for new fields and consents.
 const blankRows = 3
 
+// savedFormEditor is the editor of the saved form id, as stored.
+func (u *ui) savedFormEditor(r *http.Request, p *Principal, id int64) (*store.Form, *formEditor, error) {
+	f, err := u.s.store.Form(r.Context(), id)
+	if err != nil {
+		return nil, nil, err
+	}
+	j, err := u.s.toFormJSON(f)
+	if err != nil {
+		return nil, nil, err
+	}
+	e, err := u.editorFor(r, p, id, j.FormDefinition)
+	return f, e, err
+}
+
 func (u *ui) editorFor(r *http.Request, p *Principal, id int64, def capture.FormDefinition) (*formEditor, error) {
 	e := &formEditor{ID: id, Def: def, Errors: map[string]string{}, CanEdit: auth.Can(p.Role, auth.ManageMarketing),
 		Types: capture.FieldTypes(), Kinds: capture.Kinds(), Purposes: store.Purposes, Bits: []int{12, 14, 16, 18, 20}}
@@ -146,15 +160,7 @@ func (u *ui) editForm(w http.ResponseWriter, r *http.Request, p *Principal) erro
 	if err != nil {
 		return err
 	}
-	f, err := u.s.store.Form(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	j, err := u.s.toFormJSON(f)
-	if err != nil {
-		return err
-	}
-	e, err := u.editorFor(r, p, id, j.FormDefinition)
+	f, e, err := u.savedFormEditor(r, p, id)
 	if err != nil {
 		return err
 	}
