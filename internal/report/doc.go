@@ -9,12 +9,16 @@
 //     one (a merged contact lives on inside the one that absorbed it, and counts there,
 //     with the survivor's created_at). Each member counts once, in the group of its first
 //     touch; a contact without any touch counts in channel "direct" with no campaign.
-//   - Grouping by channel puts a lead in its first touch's channel and a cost entry in its
-//     campaign's channel. Grouping by campaign gives one row per campaign, labelled with the
-//     campaign's own channel, and one row per channel for touches without a campaign
-//     (campaign null). Grouping by both keys rows on the touch's channel and campaign, so a
-//     campaign whose touches came in over two channels has two rows; its cost stays on the
-//     row of the campaign's own channel.
+//   - A touch linked to a campaign counts in the campaign's current channel, in every
+//     grouping, as the campaign's cost entries do: a campaign is one piece of marketing work
+//     in one channel (SPEC section 2), so a campaign whose channel was changed, or whose
+//     touches were classified or imported under another channel, keeps its leads and its
+//     cost on one row. A touch without a campaign counts in its own channel. Grouping by
+//     channel puts a lead in the channel of its first touch so read; grouping by campaign
+//     (or by both) gives one row per campaign, labelled with its channel, and one row per
+//     channel for touches without a campaign (campaign null). The roll-ups keep the touch's
+//     own channel and campaign; the campaign's channel is applied as they are read, so
+//     changing it moves every figure at once and nothing has to be recomputed.
 //   - mqls, sqls: cohort members that ever reached the stage, in their first-touch group,
 //     whatever the model. customers and revenue follow the model: under first_touch a
 //     customer and all its won deals go to its first-touch group; under the other models

@@ -303,18 +303,27 @@ func journeyOf(c *Customer) ([]Touch, []attribution.Touch) {
 	return touches, journey
 }
 
-// keyOf is the row of a lead or a touch from src.
+// keyOf is the row of a lead or a touch from src. A touch linked to a campaign counts in
+// the campaign's current channel in every grouping, where its cost counts too: a campaign
+// is one piece of marketing work in one channel (SPEC section 2), whatever channel the
+// touch was classified in or the campaign had when the touch came.
 func (b *builder) keyOf(src Source) key {
-	ch := cmp.Or(src.Channel, string(attribution.Direct))
-	switch {
-	case b.opt.Grouping == ByChannel || src.CampaignID == 0:
+	ch := ChannelOf(src, b.campaigns)
+	if b.opt.Grouping == ByChannel || src.CampaignID == 0 {
 		return key{channel: ch}
-	case b.opt.Grouping == ByCampaign:
-		if c, ok := b.campaigns[src.CampaignID]; ok && c.Channel != "" {
-			ch = c.Channel
-		}
 	}
 	return key{channel: ch, campaignID: src.CampaignID}
+}
+
+// ChannelOf is the channel a source counts in: its campaign's current channel when it has
+// a known campaign, otherwise its own, and direct when it has none.
+func ChannelOf(src Source, campaigns map[int64]Campaign) string {
+	if src.CampaignID != 0 {
+		if c, ok := campaigns[src.CampaignID]; ok && c.Channel != "" {
+			return c.Channel
+		}
+	}
+	return cmp.Or(src.Channel, string(attribution.Direct))
 }
 
 // costKey is the row of a campaign's cost: always its own channel.

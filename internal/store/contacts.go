@@ -126,8 +126,9 @@ type ContactFilter struct {
 	CreatedFrom time.Time // inclusive
 	CreatedTo   time.Time // exclusive
 	Query       string    // text search on name, email and company
-	// Channel is the first-touch channel; "direct" also finds contacts without touches,
-	// as the reports count them.
+	// Channel is the first-touch channel as the reports count it: a first touch of a
+	// campaign is in the campaign's current channel, and "direct" also finds contacts
+	// without touches.
 	Channel string
 	// CampaignID is the first-touch campaign; NoCampaign finds first touches without one.
 	CampaignID int64
@@ -202,11 +203,8 @@ func (s *Store) Contacts(ctx context.Context, f ContactFilter) (*ContactPage, er
 		add("c.created_at < ?", ts(f.CreatedTo))
 	}
 	if f.Channel != "" {
-		if f.Channel == "direct" {
-			add("(c.first_touch_channel = ? OR c.first_touch_channel IS NULL)", f.Channel)
-		} else {
-			add("c.first_touch_channel = ?", f.Channel)
-		}
+		// A first touch of a campaign counts in the campaign's current channel, as in the reports.
+		add(countedChannel("c.first_touch_channel", "c.first_touch_campaign_id")+" = ?", f.Channel)
 	}
 	if f.CampaignID != 0 {
 		add("c.first_touch_campaign_id = ?", f.CampaignID)

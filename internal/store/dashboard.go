@@ -24,11 +24,12 @@ const microsPerDay = int64(24 * time.Hour / time.Microsecond)
 func dayOf(t time.Time) int64 { return ts(t) / microsPerDay }
 
 // LeadsByWeek counts the contacts created in the weeks from from on, up to to, by
-// week and first-touch channel (contacts without touches count as direct).
+// week and first-touch channel (contacts without touches count as direct; a first touch
+// of a campaign counts in the campaign's current channel, as in the sources report).
 func (s *Store) LeadsByWeek(ctx context.Context, from, to time.Time) ([]WeekLeads, error) {
 	var out []WeekLeads
 	d0 := dayOf(from)
-	err := s.reportRows(ctx, `SELECT (day - ?) / 7, channel, SUM(leads) FROM lead_days WHERE day >= ? AND day < ?
+	err := s.reportRows(ctx, `SELECT (day - ?) / 7, `+countedChannel("ld.channel", "ld.campaign_id")+`, SUM(leads) FROM lead_days ld WHERE day >= ? AND day < ?
 		GROUP BY 1, 2 HAVING SUM(leads) <> 0`, []any{d0, d0, dayOf(to)}, func(rows *sql.Rows) error {
 		var w WeekLeads
 		if err := rows.Scan(&w.Week, &w.Channel, &w.Leads); err != nil {

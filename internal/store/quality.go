@@ -10,6 +10,7 @@ import (
 
 	"github.com/lodestone-hq/lodestone/internal/attribution"
 	"github.com/lodestone-hq/lodestone/internal/insights"
+	"github.com/lodestone-hq/lodestone/internal/report"
 )
 
 // Client and lead quality per source (SPEC section 8, issue 5 point 3), for the cohort of
@@ -44,16 +45,7 @@ var decisionQuery = `SELECT c.first_touch_channel, c.first_touch_campaign_id, e.
 // set (a row per channel for first touches without a campaign). Rows come in the order
 // of SPEC section 2's channels, then by campaign name.
 func (s *Store) Quality(ctx context.Context, from, to time.Time, byCampaign bool) ([]*insights.Quality, error) {
-	names := map[int64]string{}
-	err := s.reportRows(ctx, `SELECT id, name FROM campaigns`, nil, func(rows *sql.Rows) error {
-		var id int64
-		var name string
-		if err := rows.Scan(&id, &name); err != nil {
-			return err
-		}
-		names[id] = name
-		return nil
-	})
+	campaigns, err := s.reportCampaigns(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -63,13 +55,14 @@ func (s *Store) Quality(ctx context.Context, from, to time.Time, byCampaign bool
 	}
 	groups := map[key]*insights.Quality{}
 	row := func(channel sql.NullString, campaign sql.NullInt64) *insights.Quality {
-		k := key{channel: cmp.Or(channel.String, string(attribution.Direct))}
+		// A first touch of a campaign counts in the campaign's current channel, as in the sources report.
+		k := key{channel: report.ChannelOf(report.Source{Channel: channel.String, CampaignID: campaign.Int64}, campaigns)}
 		if byCampaign {
 			k.campaign = campaign.Int64
 		}
 		q, ok := groups[k]
 		if !ok {
-			q = &insights.Quality{Channel: k.channel, CampaignID: k.campaign, CampaignName: names[k.campaign], Reasons: map[string]int64{}}
+			q = &insights.Quality{Channel: k.channel, CampaignID: k.campaign, CampaignName: campaigns[k.campaign].Name, Reasons: map[string]int64{}}
 			groups[k] = q
 		}
 		return q

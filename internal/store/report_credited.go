@@ -47,26 +47,15 @@ func (s *Store) creditedContacts(ctx context.Context, f *CreditedFilter) ([]int6
 }
 
 // creditedCondition is the filter as a condition on the report_credits rows rc. A row's
-// key is the report's (report.Build): a channel without a touch reads as direct, and
-// under the campaign grouping a campaign's touches fall in the row of its own channel.
+// key is the report's (report.Build): a channel without a touch reads as direct, and a
+// touch linked to a campaign falls in the row of the campaign's current channel.
 func creditedCondition(f *CreditedFilter) (string, []any) {
 	conds := []string{"rc.model = ?", "rc.created_at >= ?", "rc.created_at < ?"}
 	args := []any{string(f.Model), ts(f.From), ts(f.To)}
-	channel := "rc.channel"
 	if f.Grouping != report.ByChannel {
 		conds, args = append(conds, "rc.campaign_id = ?"), append(args, f.CampaignID)
-		if f.Grouping == report.ByCampaign && f.CampaignID != 0 {
-			channel = `COALESCE((SELECT NULLIF(k.channel, '') FROM campaigns k WHERE k.id = rc.campaign_id), NULLIF(rc.channel, ''), 'direct')`
-		}
 	}
-	switch {
-	case channel != "rc.channel":
-		conds, args = append(conds, channel+" = ?"), append(args, f.Channel)
-	case f.Channel == string(attribution.Direct):
-		conds, args = append(conds, "rc.channel IN (?, '')"), append(args, f.Channel)
-	default:
-		conds, args = append(conds, "rc.channel = ?"), append(args, f.Channel)
-	}
+	conds, args = append(conds, countedChannel("rc.channel", "rc.campaign_id")+" = ?"), append(args, f.Channel)
 	if f.Revenue {
 		conds = append(conds, "rc.revenue <> 0")
 	} else {
@@ -74,4 +63,11 @@ func creditedCondition(f *CreditedFilter) (string, []any) {
 		conds = append(conds, "(rc.num <> 0 OR rc.den = 0)")
 	}
 	return strings.Join(conds, " AND "), args
+}
+
+// countedChannel is the channel a touch or first touch with these channel and campaign
+// columns counts in, as report.ChannelOf reads it: the current channel of its campaign,
+// otherwise its own, and direct when it has none.
+func countedChannel(channel, campaign string) string {
+	return `COALESCE((SELECT NULLIF(k.channel, '') FROM campaigns k WHERE k.id = ` + campaign + `), NULLIF(` + channel + `, ''), 'direct')`
 }

@@ -19,7 +19,7 @@ import (
 // after her win, and wins 20.00 more on 04-05, after the period: that deal's revenue
 // goes to the ad under the models that credit the last touch, her conversion does not.
 // Eve clicks a social post of the Spring search campaign on 03-12 10:00, before her
-// win: by campaign, that touch falls in the row of the campaign's own channel.
+// win: in every grouping, that touch falls in the row of the campaign's own channel.
 func creditedWorld(t *testing.T) *store.Store {
 	t.Helper()
 	s := reportWorld(t)
@@ -213,10 +213,14 @@ func TestCreditedContactsByHand(t *testing.T) {
 		{last("organic_search", false), []string{"cleo@example.com"}},
 		{last("direct", false), []string{"ada@example.com", "dan@example.com"}},
 		{last("referral", true), nil},
-		{last("social", true), []string{"eve@example.com"}},
+		// Eve's last touch is a social post of the Spring search campaign: it counts in
+		// the campaign's channel, paid_search, in every grouping.
+		{last("social", true), nil},
+		{last("paid_search", true), []string{"eve@example.com"}},
 		{&store.CreditedFilter{Model: attribution.LastTouch, Grouping: report.ByCampaign, Channel: "paid_search", CampaignID: 1, From: march[0], To: march[1]},
 			[]string{"eve@example.com"}},
-		{&store.CreditedFilter{Model: attribution.LastTouch, Grouping: report.ByChannelCampaign, Channel: "social", CampaignID: 1, From: march[0], To: march[1]},
+		{&store.CreditedFilter{Model: attribution.LastTouch, Grouping: report.ByChannelCampaign, Channel: "social", CampaignID: 1, From: march[0], To: march[1]}, nil},
+		{&store.CreditedFilter{Model: attribution.LastTouch, Grouping: report.ByChannelCampaign, Channel: "paid_search", CampaignID: 1, From: march[0], To: march[1]},
 			[]string{"eve@example.com"}},
 		{&store.CreditedFilter{Model: attribution.Linear, Grouping: report.ByCampaign, Channel: "paid_search", CampaignID: 1, From: march[0], To: march[1]},
 			[]string{"ada@example.com", "eve@example.com"}},
