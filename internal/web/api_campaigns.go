@@ -106,12 +106,11 @@ func (s *Server) handleUpdateCampaign(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	c.ID = id
-	out, err := s.store.UpdateCampaign(r.Context(), c, principalOf(r.Context()).Actor())
-	if err != nil {
+	if _, err := s.store.UpdateCampaign(r.Context(), c, principalOf(r.Context()).Actor()); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, s.toCampaignJSON(out))
-	return nil
+	// The answer is the campaign as GET shows it: with its cost entries and their totals.
+	return s.handleGetCampaign(w, r)
 }
 
 func (s *Server) handleDeleteCost(w http.ResponseWriter, r *http.Request) error {

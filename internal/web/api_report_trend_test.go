@@ -125,8 +125,13 @@ func TestCampaignAPIAdditions(t *testing.T) {
 		t.Errorf("unknown campaign: %d", r.status)
 	}
 	r := e.do("PUT", "/api/v1/campaigns/2", e.token, `{"name":"Fair 2026","channel":"event","utm_campaign":"fair26","budget":"1500","notes":"Hall B"}`)
-	if r.status != 200 || !strings.Contains(string(r.body), `"budget":"1500.00"`) || !strings.Contains(string(r.body), `"cost":"0.00"`) {
+	// It answers as GET does: the campaign with its cost entry, 200.00 and 2.5 h on 03-31.
+	if r.status != 200 || !strings.Contains(string(r.body), `"budget":"1500.00"`) || !strings.Contains(string(r.body), `"cost":"200.00"`) ||
+		!strings.Contains(string(r.body), `"hours":"2.5"`) || !strings.Contains(string(r.body), `"costs":[{`) {
 		t.Fatalf("PUT: %d %s", r.status, r.body)
+	}
+	if g := e.do("GET", "/api/v1/campaigns/2", e.token, ""); g.status != 200 || string(g.body) != string(r.body) {
+		t.Errorf("PUT answered\n%s\nGET answers\n%s", r.body, g.body)
 	}
 
 	// DELETE a cost: gone from the report, kept in the audit log.

@@ -11,7 +11,7 @@ func (s *Server) reportRoutes(u *ui) []route {
 	api := s.apiRoute
 	return []route{
 		api("PUT /api/v1/campaigns/{id}", auth.ManageMarketing, s.handleUpdateCampaign, apiDoc{
-			summary: "Change a campaign's name, channel, UTM key, dates, budget and notes; its printed link stays", tag: "campaigns", body: "CampaignUpdate", response: "Campaign"}),
+			summary: "Change a campaign's name, channel, UTM key, dates, budget and notes; its printed link stays; answers as GET does, with the cost entries", tag: "campaigns", body: "CampaignUpdate", response: "CampaignDetail"}),
 		api("DELETE /api/v1/campaigns/{id}/costs/{cost}", auth.ManageMarketing, s.handleDeleteCost, apiDoc{
 			summary: "Delete a cost entry recorded by mistake; the audit log keeps its figures", tag: "campaigns", response: "Deleted"}),
 		api("POST /api/v1/costs/import", auth.ManageMarketing, s.handleImportCosts, apiDoc{
