@@ -55,14 +55,16 @@ func (u *ui) dashboard(w http.ResponseWriter, r *http.Request, p *Principal) err
 	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
 	last, next := month.AddDate(0, -1, 0), month.AddDate(0, 1, 0)
 	// A month under way is measured against the same days of the last one: six days of
-	// December against the whole of November would always look like a collapse.
-	lastTo := last.AddDate(0, 0, now.Day())
+	// December against the whole of November would always look like a collapse. Both
+	// sides end with today's day of the month, so a cost entry dated later this month
+	// (a booked fair, a prepaid ad) counts once its day has come, as last month's did.
+	thisTo, lastTo := month.AddDate(0, 0, now.Day()), last.AddDate(0, 0, now.Day())
 	if lastTo.After(month) {
 		lastTo = month
 	}
 	d.MonthName = month.Format("January")
 	d.LastMonthName = sameDays(last, lastTo)
-	this, err := u.monthMetrics(r, month, next)
+	this, err := u.monthMetrics(r, month, thisTo)
 	if err != nil {
 		return err
 	}
@@ -147,7 +149,7 @@ func compareMonths(this, before report.Metrics, month, next time.Time) []kpi {
 	leads.Change, leads.Tone = relativeChange(big.NewRat(this.NewLeads, 1), big.NewRat(before.NewLeads, 1), true)
 
 	cpl := kpi{Label: "Cost per lead", Value: moneyOrDash(this.CostPerLead()), Before: moneyOrDash(before.CostPerLead()),
-		URL: contactsURL(month, next), Help: "costs dated this month ÷ new leads; opens the leads (the costs are on Campaigns)"}
+		URL: contactsURL(month, next), Help: "costs dated this month up to today ÷ new leads; opens the leads (the costs are on Campaigns)"}
 	if a, b := this.CostPerLead(), before.CostPerLead(); a != nil && b != nil {
 		cpl.Change, cpl.Tone = relativeChange(new(big.Rat).SetInt(a), new(big.Rat).SetInt(b), false)
 	}
