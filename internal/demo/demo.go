@@ -115,6 +115,7 @@ type gen struct {
 	sources    []*source
 	companies  []*company
 	people     []*person
+	referred   map[*person]bool // the people a customer's referral was recorded on
 	emails     map[string]bool
 	phones     map[string]bool
 	competitor *company

@@ -3,6 +3,7 @@ package demo_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -221,6 +222,10 @@ func TestLoad(t *testing.T) {
 				reason, _ := e.Properties["reason"].(string)
 				reasons[reason]++
 			}
+			// A referral is on the person referred and names the customer who referred them.
+			if by := fmt.Sprint(e.Properties["referred_by"]); e.Type == "referral" && (by == "" || by == c.Email || by == fmt.Sprint(c.ID) || c.FirstTouch == nil || c.FirstTouch.Channel != "referral") {
+				t.Errorf("contact %d (first touch %+v): a referral naming %q", c.ID, c.FirstTouch, by)
+			}
 			if u, _ := e.Properties["page_url"].(string); e.Type == "page_view" && strings.HasSuffix(u, "/pricing") {
 				types["pricing view"]++
 			}
@@ -239,6 +244,18 @@ func TestLoad(t *testing.T) {
 		if types[typ] == 0 {
 			t.Errorf("no %s events: %v", typ, types)
 		}
+	}
+	// Every referral names a customer, so the quality report counts each one once.
+	quality, err := s.Quality(ctx, now.AddDate(-2, 0, 0), now.AddDate(0, 0, 1), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var referrals int64
+	for _, q := range quality {
+		referrals += q.Referrals
+	}
+	if referrals != int64(types["referral"]) {
+		t.Errorf("the quality report counts %d referrals made by customers; %d were recorded", referrals, types["referral"])
 	}
 	if len(reasons) < 2 || reasons[""] > 0 {
 		t.Errorf("rejection reasons %v", reasons)

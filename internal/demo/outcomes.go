@@ -5,8 +5,10 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
+	"github.com/lodestone-hq/lodestone/internal/attribution"
 	"github.com/lodestone-hq/lodestone/internal/lifecycle"
 	"github.com/lodestone-hq/lodestone/internal/store"
 )
@@ -145,10 +147,34 @@ func (g *gen) afterTheSale(ctx context.Context, s *store.Store, p *person, sum *
 		sum.Deals++
 	}
 	if at := p.closeAt.Add(time.Duration(7+g.rng.IntN(60)) * day); at.Before(g.now) && chance(g.rng, math.Min(0.7, 0.2*p.quality)) {
-		friend := pick(g.rng, p.ctry.locale.first) + " " + pick(g.rng, p.ctry.locale.last)
-		if _, err := s.Ingest(ctx, []store.Capture{{Type: "referral", ContactID: p.id, OccurredAt: at, Actor: fmt.Sprintf("user:%d", p.rep.ID),
-			Properties: map[string]any{"referred": friend, "note": "Introduced a peer at another company"}}}); err != nil {
-			return err
+		// The referral is recorded on the peer referred, naming the customer who referred
+		// them (docs/capture.md): one of the people who came in by a referral after it.
+		if q := g.peerReferredAfter(at); q != nil {
+			by := any(p.email)
+			if p.email == "" { // known by phone only
+				by = p.id
+			}
+			if _, err := s.Ingest(ctx, []store.Capture{{Type: "referral", ContactID: q.id, OccurredAt: q.created, Actor: fmt.Sprintf("user:%d", p.rep.ID),
+				Touch: true, Channel: string(attribution.Referral),
+				Properties: map[string]any{"referred_by": by, "note": "Introduced by " + p.first + " " + p.last + ", a customer"}}}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// peerReferredAfter picks the first person not yet referred who came in by a referral
+// after at, nil when there is none left; g.people is in the order they were created.
+func (g *gen) peerReferredAfter(at time.Time) *person {
+	if g.referred == nil {
+		g.referred = map[*person]bool{}
+	}
+	i, _ := slices.BinarySearchFunc(g.people, at, func(p *person, t time.Time) int { return p.created.Compare(t) })
+	for _, q := range g.people[i:] {
+		if q.id != 0 && q.src != nil && q.src.channel == string(attribution.Referral) && q.created.After(at) && !g.referred[q] {
+			g.referred[q] = true
+			return q
 		}
 	}
 	return nil

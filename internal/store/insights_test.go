@@ -2,13 +2,16 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/lodestone-hq/lodestone/internal/attribution"
 	"github.com/lodestone-hq/lodestone/internal/insights"
+	"github.com/lodestone-hq/lodestone/internal/report"
 	"github.com/lodestone-hq/lodestone/internal/store"
 	"github.com/lodestone-hq/lodestone/internal/store/storetest"
 )
@@ -18,12 +21,13 @@ import (
 //
 //	ann   03-02 Spring search form, DE Berlin, interests routing and scoring, director at
 //	      acme.de (Software, 11-50); views /pricing twice; SQL accepted; won 100.00 and
-//	      50.00; referred a friend
+//	      50.00; referred a friend, who came in by that referral on 04-02
 //	ben   03-03 Spring search form, DE München, interest routing; views /pricing and
 //	      /blog?x=1#top; made an SQL; rejected: "no budget"
 //	cat   03-04 organic search form, GB; views https://www.example.com (the path "/");
 //	      rejected ("no budget"), later accepted; won 30.00
 //	dan   03-05 a webinar, no touch (direct), FR; made an SQL; rejected: "student"
+//	ben's referral of a pal on 04-02 is no customer's
 //	      (ann and ben are 25-34, cat 45-54, dan gave no age band)
 //	eve   02-20 Spring search form, DE; won 10.00 (not in the cohort)
 func insightWorld(t *testing.T) (*store.Store, map[string]int64, int64) {
@@ -88,8 +92,18 @@ func insightWorld(t *testing.T) (*store.Store, map[string]int64, int64) {
 	event("cat", "sql_rejected", mar(8, 9), map[string]any{"reason": "no budget"})
 	event("cat", "sql_accepted", mar(9, 9), nil)
 	event("dan", "sql_rejected", mar(8, 10), map[string]any{"reason": "student"})
-	event("ann", "referral", mar(20, 9), map[string]any{"email": "friend@example.net"})
-	event("ben", "referral", mar(20, 9), nil) // not a customer: not counted
+	// A referral is recorded on the person referred, naming the referrer: ann referred a
+	// friend, who came in on 04-02 (after the period); ben's referral does not count, as
+	// he is no customer.
+	referral := func(email string, at time.Time, by any) {
+		t.Helper()
+		if _, err := s.Ingest(ctx, []store.Capture{{Type: "referral", Email: email, OccurredAt: at, Touch: true, Channel: "referral",
+			Properties: map[string]any{"referred_by": by}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	referral("friend@example.net", time.Date(2026, 4, 2, 9, 0, 0, 0, time.UTC), "ann@acme.de")
+	referral("pal@example.net", time.Date(2026, 4, 2, 10, 0, 0, 0, time.UTC), ids["ben"])
 	won := func(who string, amount int64, day int) {
 		t.Helper()
 		if _, err := s.CreateDeal(ctx, store.Deal{ContactID: ids[who], Amount: amount, Status: store.DealWon, ClosedAt: mar(day, 15)}, "test"); err != nil {
@@ -256,7 +270,7 @@ func TestQuality(t *testing.T) {
 		t.Errorf("by campaign: %+v", rows[2])
 	}
 	// A period nobody was created in has no rows.
-	rows, err = s.Quality(context.Background(), march[1], march[1].AddDate(0, 1, 0), false)
+	rows, err = s.Quality(context.Background(), march[1].AddDate(0, 1, 0), march[1].AddDate(0, 2, 0), false)
 	if err != nil || len(rows) != 0 {
 		t.Errorf("empty period: %v %v", rows, err)
 	}
@@ -317,8 +331,9 @@ func TestPagesSeenBeforeOutcome(t *testing.T) {
 }
 
 // Referrals, like revenue, count the customer's own and those of contacts merged into
-// it: zed, who referred two friends, is merged into ann (one referral of her own); a
-// referral of yan, merged into ben (no customer), still does not count.
+// it: zed, who referred two friends (named once by id, once by email), is merged into ann
+// (one referral of her own); a referral by yan, merged into ben (no customer), still does
+// not count.
 func TestQualityReferralsOfMergedContacts(t *testing.T) {
 	s, ids, _ := insightWorld(t)
 	ctx := context.Background()
@@ -329,7 +344,12 @@ func TestQualityReferralsOfMergedContacts(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i := range referrals {
-			if _, err := s.Ingest(ctx, []store.Capture{{Type: "referral", ContactID: out[0].ContactID, OccurredAt: mar(21+i, 9)}}); err != nil {
+			by := any(out[0].ContactID)
+			if i%2 == 1 {
+				by = " " + strings.ToUpper(who) + "@Example.net" // an email, as people type it
+			}
+			if _, err := s.Ingest(ctx, []store.Capture{{Type: "referral", Email: fmt.Sprintf("%s-friend%d@example.org", who, i),
+				OccurredAt: time.Date(2026, 4, 3+i, 9, 0, 0, 0, time.UTC), Touch: true, Channel: "referral", Properties: map[string]any{"referred_by": by}}}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -346,5 +366,60 @@ func TestQualityReferralsOfMergedContacts(t *testing.T) {
 	paid := rows[len(rows)-1]
 	if paid.Channel != "paid_search" || paid.Customers != 1 || paid.Referrals != 3 || paid.Revenue != 15000 {
 		t.Errorf("paid_search: %s customers %d referrals %d revenue %d, want 1, 3 and 15000", paid.Channel, paid.Customers, paid.Referrals, paid.Revenue)
+	}
+}
+
+// A referral is a touch on the person referred, not a referral they made. Rex comes in on
+// 03-15 by a referral naming ann and wins 200.00 on 03-16: his row, referral, has 1 lead,
+// 1 customer, 200.00 and no referrals made; ann's row, paid_search, has 2 (the friend of
+// the world and rex). Under last_touch ann's later deal (50.00 on 03-25) stays with her
+// paid search touch; channel referral earns rex's 200.00 alone.
+//
+// Sales decisions count on merged contacts too: ben2, accepted on 03-09, after ben's
+// rejection on 03-08, is merged into ben, whose latest decision is then an acceptance:
+// paid_search has 2 accepted, 0 rejected and no reasons.
+func TestQualityReferralOnTheReferred(t *testing.T) {
+	s, ids, _ := insightWorld(t)
+	ctx := context.Background()
+	out, err := s.Ingest(ctx, []store.Capture{{Type: "referral", Email: "rex@example.org", OccurredAt: mar(15, 9), Touch: true, Channel: "referral",
+		Properties: map[string]any{"referred_by": "ann@acme.de"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateDeal(ctx, store.Deal{ContactID: out[0].ContactID, Amount: 20000, Status: store.DealWon, ClosedAt: mar(16, 9)}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	out, err = s.Ingest(ctx, []store.Capture{{Type: "form_submit", Email: "ben2@example.org", OccurredAt: mar(3, 10)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Ingest(ctx, []store.Capture{{Type: "sql_accepted", ContactID: out[0].ContactID, OccurredAt: mar(9, 9)}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.MergeContacts(ctx, ids["ben"], out[0].ContactID, "test"); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := s.Quality(ctx, march[0], march[1], false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byChannel := map[string]*insights.Quality{}
+	for _, q := range rows {
+		byChannel[q.Channel] = q
+	}
+	if r := byChannel["referral"]; r == nil || r.NewLeads != 1 || r.Customers != 1 || r.Revenue != 20000 || r.Referrals != 0 {
+		t.Errorf("referral row %+v, want 1 lead, 1 customer, 20000, no referrals", r)
+	}
+	if p := byChannel["paid_search"]; p == nil || p.Referrals != 2 || p.Accepted != 2 || p.Rejected != 0 || len(p.Reasons) != 0 {
+		t.Errorf("paid_search row %+v, want 2 referrals, 2 accepted, 0 rejected", p)
+	}
+	d, err := s.SourcesReport(ctx, march[0], march[1], attribution.LastTouch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range report.Build(*d, report.Options{Grouping: report.ByChannel, Model: attribution.LastTouch}).Rows {
+		if r.Channel == "referral" && r.Revenue != 20000 {
+			t.Errorf("last_touch: referral earns %d, want 20000 (rex's deal alone)", r.Revenue)
+		}
 	}
 }

@@ -4,21 +4,27 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"fmt"
+	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/lodestone-hq/lodestone/internal/attribution"
+	"github.com/lodestone-hq/lodestone/internal/contact"
 	"github.com/lodestone-hq/lodestone/internal/insights"
 	"github.com/lodestone-hq/lodestone/internal/report"
 )
 
 // Client and lead quality per source (SPEC section 8, issue 5 point 3), for the cohort of
 // contacts created in [from, to) counted in the group of their first touch, as the
-// sources report counts its new leads.
+// sources report counts its new leads. A customer's history is its own and that of the
+// contacts merged into it: its won deals, the referrals it made and the sales decisions
+// on it all count.
 
 var qualityQuery = `SELECT first_touch_channel, first_touch_campaign_id, COUNT(*), SUM(is_customer), SUM(revenue),
-		SUM(CASE WHEN won > 1 THEN 1 ELSE 0 END), SUM(referrals), SUM(is_sql)
+		SUM(CASE WHEN won > 1 THEN 1 ELSE 0 END), SUM(is_sql)
 	FROM (SELECT c.first_touch_channel, c.first_touch_campaign_id,
 		CASE WHEN ` + reached("customer") + ` THEN 1 ELSE 0 END AS is_customer,
 		CASE WHEN ` + reached("customer") + ` THEN (
@@ -27,18 +33,19 @@ var qualityQuery = `SELECT first_touch_channel, first_touch_campaign_id, COUNT(*
 		CASE WHEN ` + reached("customer") + ` THEN (
 			SELECT COALESCE(SUM(CASE WHEN d.status = 'won' AND d.closed_at IS NOT NULL THEN 1 ELSE 0 END), 0) FROM deals d
 			WHERE d.contact_id IN (SELECT c.id UNION ALL SELECT m.id FROM contacts m WHERE m.merged_into_id = c.id)) ELSE 0 END AS won,
-		CASE WHEN ` + reached("customer") + ` THEN (
-			SELECT COUNT(*) FROM events e WHERE e.type = 'referral'
-			AND e.contact_id IN (SELECT c.id UNION ALL SELECT m.id FROM contacts m WHERE m.merged_into_id = c.id)) ELSE 0 END AS referrals,
 		CASE WHEN ` + reached("sql") + ` THEN 1 ELSE 0 END AS is_sql
 		FROM contacts c WHERE ` + cohortFilter + `) cohort
 	GROUP BY first_touch_channel, first_touch_campaign_id`
 
-// decisionQuery finds the latest sales decision on each SQL of the cohort.
+// memberOf is true of an event e (or l) of contact c or of a contact merged into it.
+const memberOf = `.contact_id IN (SELECT c.id UNION ALL SELECT m.id FROM contacts m WHERE m.merged_into_id = c.id)`
+
+// decisionQuery finds the latest sales decision on each SQL of the cohort, on it or on a
+// contact merged into it.
 var decisionQuery = `SELECT c.first_touch_channel, c.first_touch_campaign_id, e.type, %s
-	FROM contacts c JOIN events e ON e.contact_id = c.id
+	FROM contacts c JOIN events e ON e` + memberOf + `
 	WHERE ` + cohortFilter + ` AND ` + reached("sql") + ` AND e.type IN ('sql_accepted', 'sql_rejected')
-	AND NOT EXISTS (SELECT 1 FROM events l WHERE l.contact_id = c.id AND l.type IN ('sql_accepted', 'sql_rejected')
+	AND NOT EXISTS (SELECT 1 FROM events l WHERE l` + memberOf + ` AND l.type IN ('sql_accepted', 'sql_rejected')
 		AND (l.occurred_at > e.occurred_at OR l.occurred_at = e.occurred_at AND l.id > e.id))`
 
 // Quality reads client and lead quality per channel, or per campaign when byCampaign is
@@ -72,7 +79,7 @@ func (s *Store) Quality(ctx context.Context, from, to time.Time, byCampaign bool
 		var channel sql.NullString
 		var campaign sql.NullInt64
 		var q insights.Quality
-		if err := rows.Scan(&channel, &campaign, &q.NewLeads, &q.Customers, &q.Revenue, &q.RepeatCustomers, &q.Referrals, &q.SQLs); err != nil {
+		if err := rows.Scan(&channel, &campaign, &q.NewLeads, &q.Customers, &q.Revenue, &q.RepeatCustomers, &q.SQLs); err != nil {
 			return err
 		}
 		row(channel, campaign).Add(&q)
@@ -100,6 +107,29 @@ func (s *Store) Quality(ctx context.Context, from, to time.Time, byCampaign bool
 	if err != nil {
 		return nil, err
 	}
+	referrers, err := s.referralsMade(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ids := slices.Collect(maps.Keys(referrers))
+	slices.Sort(ids)
+	for chunk := range slices.Chunk(ids, 500) {
+		err = s.reportRows(ctx, `SELECT c.id, c.first_touch_channel, c.first_touch_campaign_id FROM contacts c
+			WHERE c.id IN (`+placeholders(len(chunk))+`) AND `+cohortFilter+` AND `+reached("customer"),
+			append(int64Args(chunk), args...), func(rows *sql.Rows) error {
+				var id int64
+				var channel sql.NullString
+				var campaign sql.NullInt64
+				if err := rows.Scan(&id, &channel, &campaign); err != nil {
+					return err
+				}
+				row(channel, campaign).Referrals += referrers[id]
+				return nil
+			})
+		if err != nil {
+			return nil, err
+		}
+	}
 	out := make([]*insights.Quality, 0, len(groups))
 	for _, q := range groups {
 		out = append(out, q)
@@ -109,6 +139,87 @@ func (s *Store) Quality(ctx context.Context, from, to time.Time, byCampaign bool
 			cmp.Compare(noCampaignLast(a), noCampaignLast(b)), strings.Compare(a.CampaignName, b.CampaignName), cmp.Compare(a.CampaignID, b.CampaignID))
 	})
 	return out, nil
+}
+
+// referralsMade counts the referral events by the contact that made them: a referral is
+// recorded on the person referred (a touch in channel referral), and its property
+// referred_by names who referred them, by contact id or by email (docs/capture.md). The
+// referrer counts as the contact it was merged into, if it was; a referral that names
+// nobody known counts for no one.
+func (s *Store) referralsMade(ctx context.Context) (map[int64]int64, error) {
+	byID, byEmail := map[int64]int64{}, map[string]int64{}
+	err := s.reportRows(ctx, `SELECT `+s.jsonText("e.properties", "referred_by")+` FROM events e WHERE e.type = 'referral'`, nil, func(rows *sql.Rows) error {
+		var by sql.NullString
+		if err := rows.Scan(&by); err != nil {
+			return err
+		}
+		v := strings.TrimSpace(by.String)
+		if strings.Contains(v, "@") {
+			if email, err := contact.NormalizeEmail(v); err == nil {
+				byEmail[email]++
+			}
+		} else if id, err := strconv.ParseInt(v, 10, 64); err == nil && id > 0 {
+			byID[id]++
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64]int64{}
+	resolve := func(q string, keys []any, count func(key any) int64) error {
+		for chunk := range slices.Chunk(keys, 500) {
+			err := s.reportRows(ctx, fmt.Sprintf(q, placeholders(len(chunk))), chunk, func(rows *sql.Rows) error {
+				var key any
+				var survivor int64
+				if err := rows.Scan(&key, &survivor); err != nil {
+					return err
+				}
+				out[survivor] += count(key)
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	ids := make([]any, 0, len(byID))
+	for id := range byID {
+		ids = append(ids, id)
+	}
+	err = resolve(`SELECT id, COALESCE(merged_into_id, id) FROM contacts WHERE id IN (%s)`, ids, func(key any) int64 { return byID[asInt64(key)] })
+	if err != nil {
+		return nil, err
+	}
+	emails := make([]any, 0, len(byEmail))
+	for e := range byEmail {
+		emails = append(emails, e)
+	}
+	err = resolve(`SELECT email, COALESCE(merged_into_id, id) FROM contacts WHERE email IN (%s)`, emails, func(key any) int64 { return byEmail[asString(key)] })
+	return out, err
+}
+
+func asInt64(v any) int64 {
+	switch n := v.(type) {
+	case int64:
+		return n
+	case int32:
+		return int64(n)
+	case int:
+		return int64(n)
+	}
+	return 0
+}
+
+func asString(v any) string {
+	switch t := v.(type) {
+	case string:
+		return t
+	case []byte:
+		return string(t)
+	}
+	return ""
 }
 
 // channelOrder ranks a channel as SPEC section 2 lists them; unknown names come last.
