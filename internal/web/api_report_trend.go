@@ -16,17 +16,24 @@ const maxTrendMonths = 120
 
 // trend reads the sources report of each month of [from, to) under first_touch.
 func (s *Server) trend(ctx context.Context, from, to time.Time, g report.Grouping) (report.Trend, error) {
+	return s.trendUnder(ctx, from, to, g, attribution.FirstTouch)
+}
+
+// trendUnder reads the sources report of each month of [from, to) under the model: the
+// customers (and so the conversion) each month's groups are credited with follow it;
+// new leads and cost do not depend on it.
+func (s *Server) trendUnder(ctx context.Context, from, to time.Time, g report.Grouping, model attribution.Model) (report.Trend, error) {
 	months := report.MonthsOf(from, to)
 	if len(months) > maxTrendMonths {
 		return report.Trend{}, errs.Field("to", "a trend covers at most %d months", maxTrendMonths)
 	}
 	reports := make([]report.Report, len(months))
 	for i, m := range months {
-		data, err := s.store.SourcesReport(ctx, m[0], m[1], attribution.FirstTouch)
+		data, err := s.store.SourcesReport(ctx, m[0], m[1], model)
 		if err != nil {
 			return report.Trend{}, err
 		}
-		reports[i] = report.Build(*data, report.Options{Grouping: g, Model: attribution.FirstTouch})
+		reports[i] = report.Build(*data, report.Options{Grouping: g, Model: model})
 	}
 	return report.BuildTrend(months, reports), nil
 }
@@ -84,7 +91,7 @@ func (s *Server) handleTrend(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	t, err := s.trend(r.Context(), q.from, q.to, q.grouping)
+	t, err := s.trendUnder(r.Context(), q.from, q.to, q.grouping, q.model)
 	if err != nil {
 		return err
 	}

@@ -66,12 +66,29 @@ func TestTrendAPI(t *testing.T) {
 		"totals": [`+empty("2026-02", "100.00")+`,
 			{"month":"2026-03","new_leads":3,"customers":1,"conversion_rate":0.3333333333333333,"cost":"700.00","cpl":"233.33"}]}`)
 
+	// The model decides who the customers are: under last_touch Ada's conversion goes to
+	// her last touch, the Fair (channel event), which has no new leads in March.
+	r = e.do("GET", "/api/v1/reports/trend?from=2026-03-01&to=2026-04-01&model=last_touch", e.token, "")
+	if r.status != 200 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	for _, want := range []string{
+		`{"channel":"paid_search","campaign":null,"points":[{"month":"2026-03","new_leads":1,"customers":0,"conversion_rate":0,"cost":"500.00","cpl":"500.00"}]}`,
+		`{"channel":"event","campaign":null,"points":[{"month":"2026-03","new_leads":0,"customers":1,"conversion_rate":null,"cost":"200.00","cpl":null}]}`,
+		`"totals":[{"month":"2026-03","new_leads":3,"customers":1,"conversion_rate":0.3333333333333333,"cost":"700.00","cpl":"233.33"}]`,
+	} {
+		if !strings.Contains(string(r.body), want) {
+			t.Errorf("last_touch trend lacks %s:\n%s", want, r.body)
+		}
+	}
+
 	// Part months: 2026-03-06 to 2026-03-08 holds only Bob, 2026-03-07 only his day after.
 	r = e.do("GET", "/api/v1/reports/trend?from=2026-03-06&to=2026-03-08&group_by=campaign", e.token, "")
 	if r.status != 200 || !strings.Contains(string(r.body), `"months":["2026-03"]`) || !strings.Contains(string(r.body), `"totals":[{"month":"2026-03","new_leads":1,`) {
 		t.Errorf("part month: %d %s", r.status, r.body)
 	}
-	for q, field := range map[string]string{"from=2026-02-01": "to", "from=2000-01-01&to=2026-01-01": "to", "from=2026-01-01&to=2026-02-01&group_by=x": "group_by"} {
+	for q, field := range map[string]string{"from=2026-02-01": "to", "from=2000-01-01&to=2026-01-01": "to", "from=2026-01-01&to=2026-02-01&group_by=x": "group_by",
+		"from=2026-01-01&to=2026-02-01&model=x": "model"} {
 		if r := e.do("GET", "/api/v1/reports/trend?"+q, e.token, ""); r.status != 400 || !strings.Contains(string(r.body), `"field":"`+field+`"`) {
 			t.Errorf("%s: %d %s", q, r.status, r.body)
 		}

@@ -21,8 +21,8 @@ func (s *Server) reportRoutes(u *ui) []route {
 			summary: "The sources report as CSV, with a last row of totals; the same parameters as /api/v1/reports/sources", tag: "reports", response: "Binary",
 			query: sourcesParams}),
 		api("GET /api/v1/reports/trend", auth.Read, s.handleTrend, apiDoc{
-			summary: "Month by month: new leads, cost, cost per lead and conversion per group, by first touch", tag: "reports", response: "Trend",
-			query: sourcesParams[:3]}),
+			summary: "Month by month: new leads, cost, cost per lead and conversion per group; the customers, and so the conversion, credited by the model", tag: "reports", response: "Trend",
+			query: sourcesParams}),
 		api("GET /api/v1/reports/funnel", auth.Read, s.handleFunnel, apiDoc{
 			summary: "The funnel of the new leads of a period: contacts that reached each stage, conversion to the next, median time in stage", tag: "reports", response: "Funnel",
 			query: sourcesParams[:2]}),
