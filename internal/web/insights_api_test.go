@@ -13,7 +13,7 @@ import (
 // insightEnv records a March of three contacts:
 //
 //	ada   03-05 Spring search (paid_search, campaign 1), DE; won 100.00 on 03-10 and 50.00
-//	      on 03-20; referred a friend
+//	      on 03-20; referred a friend (a referral event on the friend, in April)
 //	bob   03-06 organic search, DE; made an SQL; rejected by sales: "no budget"
 //	cleo  03-08 a webinar, no touch (direct), FR
 func insightEnv(t *testing.T) (*apiEnv, map[string]int64) {
@@ -46,7 +46,16 @@ func insightEnv(t *testing.T) (*apiEnv, map[string]int64) {
 			t.Fatal(err)
 		}
 	}
-	ingest(store.Capture{Type: "referral", ContactID: ids["ada"], OccurredAt: day(21)})
+	// The referral is recorded on the friend, who comes in by it on 04-02 (after the
+	// period), and names Ada as the referrer.
+	if r := e.do("POST", "/api/v1/events", e.token, `{"events":[{"type":"referral","email":"friend@example.net","occurred_at":"2026-04-02T10:00:00Z",
+		"properties":{"referred_by":"Ada@example.com"}}]}`); r.status >= 300 {
+		t.Fatalf("referral: %d %s", r.status, r.body)
+	}
+	if page, err := e.s.Contacts(ctx, store.ContactFilter{Email: "friend@example.net"}); err != nil || len(page.Contacts) != 1 ||
+		page.Contacts[0].FirstTouch == nil || page.Contacts[0].FirstTouch.Channel != "referral" {
+		t.Fatalf("the friend referred: %+v %v", page, err)
+	}
 	if _, err := e.s.SetStage(ctx, ids["bob"], "sql", "asked for a quote", "test"); err != nil {
 		t.Fatal(err)
 	}
