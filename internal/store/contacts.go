@@ -204,7 +204,7 @@ func (s *Store) Contacts(ctx context.Context, f ContactFilter) (*ContactPage, er
 	}
 	if f.Channel != "" {
 		// A first touch of a campaign counts in the campaign's current channel, as in the reports.
-		add(countedChannel("c.first_touch_channel", "c.first_touch_campaign_id")+" = ?", f.Channel)
+		add(countedChannelIs("c.first_touch_channel", "c.first_touch_campaign_id"), f.Channel, f.Channel)
 	}
 	if f.CampaignID != 0 {
 		add("c.first_touch_campaign_id = ?", f.CampaignID)

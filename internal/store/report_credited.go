@@ -55,7 +55,7 @@ func creditedCondition(f *CreditedFilter) (string, []any) {
 	if f.Grouping != report.ByChannel {
 		conds, args = append(conds, "rc.campaign_id = ?"), append(args, f.CampaignID)
 	}
-	conds, args = append(conds, countedChannel("rc.channel", "rc.campaign_id")+" = ?"), append(args, f.Channel)
+	conds, args = append(conds, countedChannelIs("rc.channel", "rc.campaign_id")), append(args, f.Channel, f.Channel)
 	if f.Revenue {
 		conds = append(conds, "rc.revenue <> 0")
 	} else {
@@ -70,4 +70,13 @@ func creditedCondition(f *CreditedFilter) (string, []any) {
 // otherwise its own, and direct when it has none.
 func countedChannel(channel, campaign string) string {
 	return `COALESCE((SELECT NULLIF(k.channel, '') FROM campaigns k WHERE k.id = ` + campaign + `), NULLIF(` + channel + `, ''), 'direct')`
+}
+
+// countedChannelIs is countedChannel(channel, campaign) = ? as a filter over many rows: the
+// campaigns of the channel are found once rather than looked up row by row. It binds the
+// channel twice. Campaigns are never deleted and always have a channel (NOT NULL, checked
+// on every write), so the two forms select the same rows.
+func countedChannelIs(channel, campaign string) string {
+	return `((COALESCE(` + campaign + `, 0) = 0 AND COALESCE(NULLIF(` + channel + `, ''), 'direct') = ?)
+		OR ` + campaign + ` IN (SELECT k.id FROM campaigns k WHERE k.channel = ?))`
 }

@@ -167,7 +167,7 @@ func TestContactListFiltersAPI(t *testing.T) {
 		{"channel=paid_search", []string{"ada"}},
 		{"channel=direct", []string{"cleo"}},
 		{"campaign=1", []string{"ada"}},
-		{"campaign=none", []string{"cleo", "bob"}},
+		{"campaign=none", []string{"friend@example.net", "cleo", "bob"}}, // the friend came in by a referral, in April
 		{"reached=customer", []string{"ada"}},
 		{"reached=sql&created_from=2026-03-06&created_to=2026-04-01", []string{"bob"}},
 		{"attribute=country&value=DE", []string{"bob", "ada"}},
