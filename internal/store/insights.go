@@ -19,7 +19,9 @@ import (
 // attributeColumn is the SQL value of a one-valued built-in attribute of contact c and
 // its company co, ” when unknown. A contact's own country wins over its company's.
 var attributeColumn = map[string]string{
-	"channel":      `COALESCE(c.first_touch_channel, 'direct')`,
+	// A first touch of a campaign counts in the campaign's current channel, as in the
+	// sources report; ca is the campaign, joined by InsightCounts.
+	"channel":      `COALESCE(ca.channel, c.first_touch_channel, 'direct')`,
 	"country":      `CASE WHEN c.country <> '' THEN c.country ELSE COALESCE(co.country, '') END`,
 	"city":         `c.city`,
 	"industry":     `COALESCE(co.industry, '')`,
@@ -66,6 +68,9 @@ const seenBefore = `e.occurred_at < COALESCE((SELECT o.entered_at FROM contact_s
 // the contacts an insight with the outcome stage counts under value of attribute. Only
 // the pages seen depend on the outcome; without one, every page seen up to now counts.
 func (s *Store) attributeCondition(attribute, value, outcome string) (string, []any, error) {
+	if attribute == "channel" { // without the join on the campaign
+		return countedChannelIs("c.first_touch_channel", "c.first_touch_campaign_id"), []any{value, value}, nil
+	}
 	if col, ok := attributeColumn[attribute]; ok {
 		return col + " = ?", []any{value}, nil
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/lodestone-hq/lodestone/internal/attribution"
+	"github.com/lodestone-hq/lodestone/internal/insights"
 	"github.com/lodestone-hq/lodestone/internal/report"
 	"github.com/lodestone-hq/lodestone/internal/store"
 	"github.com/lodestone-hq/lodestone/internal/store/storetest"
@@ -15,7 +16,7 @@ import (
 // (03-03) and Ben (03-04) come in by Fair touches recorded under event; Ann wins 1000.00
 // on 03-10; Fair spends 300.00 on 03-02. Then the campaign moves to paid_social. Every
 // grouping, model, the contacts behind the numbers, the dashboard's weekly leads and the
-// quality report then show one paid_social row: 2 leads, 300.00, cpl 150.00, 1 customer,
+// quality report and the audience insights then show one paid_social row: 2 leads, 300.00, cpl 150.00, 1 customer,
 // revenue 1000.00, roi (1000 - 300) / 300 = 7/3; and no event row at all.
 func TestCampaignChannelChangeKeepsOneRow(t *testing.T) {
 	s := storetest.Open(t)
@@ -101,6 +102,23 @@ func TestCampaignChannelChangeKeepsOneRow(t *testing.T) {
 		}
 		if len(page.Contacts) != wantN {
 			t.Errorf("contacts in %s: %d, want %d", ch, len(page.Contacts), wantN)
+		}
+	}
+	// The audience insights by channel, and the contacts behind a value.
+	counts, err := s.InsightCounts(ctx, "customer", march[0], march[1], "channel")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := counts.Values["channel"]; len(got) != 1 || got["paid_social"] != (insights.Count{Contacts: 2, Converted: 1}) {
+		t.Errorf("insights by channel %v, want paid_social 2 of which 1 converted", got)
+	}
+	for ch, wantN := range map[string]int{"paid_social": 2, "event": 0} {
+		page, err := s.Contacts(ctx, store.ContactFilter{Attribute: "channel", AttributeValue: ch, Outcome: "customer", CreatedFrom: march[0], CreatedTo: march[1]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Contacts) != wantN {
+			t.Errorf("insight contacts in %s: %d, want %d", ch, len(page.Contacts), wantN)
 		}
 	}
 	// The dashboard's leads by week: one week (03-01 to 03-08), paid_social.
