@@ -37,16 +37,17 @@ var qualityQuery = `SELECT first_touch_channel, first_touch_campaign_id, COUNT(*
 		FROM contacts c WHERE ` + cohortFilter + `) cohort
 	GROUP BY first_touch_channel, first_touch_campaign_id`
 
-// memberOf is true of an event e (or l) of contact c or of a contact merged into it.
-const memberOf = `.contact_id IN (SELECT c.id UNION ALL SELECT m.id FROM contacts m WHERE m.merged_into_id = c.id)`
-
-// decisionQuery finds the latest sales decision on each SQL of the cohort, on it or on a
-// contact merged into it.
-var decisionQuery = `SELECT c.first_touch_channel, c.first_touch_campaign_id, e.type, %s
-	FROM contacts c JOIN events e ON e` + memberOf + `
+// decisionQuery reads the sales decisions on each SQL of the cohort and on the contacts
+// merged into it, for Quality to keep the latest of each: two index joins, where one
+// join on "the contact or a contact merged into it" would leave PostgreSQL a nested
+// loop over every decision for every contact. It binds from and to twice.
+var decisionQuery = `SELECT c.id, c.first_touch_channel, c.first_touch_campaign_id, e.type, e.occurred_at, e.id, %[1]s
+	FROM contacts c JOIN events e ON e.contact_id = c.id
 	WHERE ` + cohortFilter + ` AND ` + reached("sql") + ` AND e.type IN ('sql_accepted', 'sql_rejected')
-	AND NOT EXISTS (SELECT 1 FROM events l WHERE l` + memberOf + ` AND l.type IN ('sql_accepted', 'sql_rejected')
-		AND (l.occurred_at > e.occurred_at OR l.occurred_at = e.occurred_at AND l.id > e.id))`
+	UNION ALL
+	SELECT c.id, c.first_touch_channel, c.first_touch_campaign_id, e.type, e.occurred_at, e.id, %[1]s
+	FROM contacts c JOIN contacts m ON m.merged_into_id = c.id JOIN events e ON e.contact_id = m.id
+	WHERE ` + cohortFilter + ` AND ` + reached("sql") + ` AND e.type IN ('sql_accepted', 'sql_rejected')`
 
 // Quality reads client and lead quality per channel, or per campaign when byCampaign is
 // set (a row per channel for first touches without a campaign). Rows come in the order
@@ -88,24 +89,37 @@ func (s *Store) Quality(ctx context.Context, from, to time.Time, byCampaign bool
 	if err != nil {
 		return nil, err
 	}
-	err = s.reportRows(ctx, strings.Replace(decisionQuery, "%s", s.jsonText("e.properties", "reason"), 1), args, func(rows *sql.Rows) error {
-		var channel, reason sql.NullString
-		var campaign sql.NullInt64
-		var typ string
-		if err := rows.Scan(&channel, &campaign, &typ, &reason); err != nil {
+	// The latest decision on each SQL counts: the last in time, of two at one time the
+	// one recorded last.
+	type decision struct {
+		channel, reason sql.NullString
+		campaign        sql.NullInt64
+		typ             string
+		at, id          int64
+	}
+	latest := map[int64]decision{}
+	err = s.reportRows(ctx, fmt.Sprintf(decisionQuery, s.jsonText("e.properties", "reason")), append(args, args...), func(rows *sql.Rows) error {
+		var contact int64
+		var d decision
+		if err := rows.Scan(&contact, &d.channel, &d.campaign, &d.typ, &d.at, &d.id, &d.reason); err != nil {
 			return err
 		}
-		q := row(channel, campaign)
-		if typ == "sql_accepted" {
-			q.Accepted++
-		} else {
-			q.Rejected++
-			q.Reasons[strings.TrimSpace(reason.String)]++
+		if l, ok := latest[contact]; !ok || d.at > l.at || d.at == l.at && d.id > l.id {
+			latest[contact] = d
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
+	}
+	for _, d := range latest {
+		q := row(d.channel, d.campaign)
+		if d.typ == "sql_accepted" {
+			q.Accepted++
+		} else {
+			q.Rejected++
+			q.Reasons[strings.TrimSpace(d.reason.String)]++
+		}
 	}
 	referrers, err := s.referralsMade(ctx)
 	if err != nil {
