@@ -8,6 +8,7 @@ import (
 	"github.com/lodestone-hq/lodestone/internal/attribution"
 	"github.com/lodestone-hq/lodestone/internal/errs"
 	"github.com/lodestone-hq/lodestone/internal/report"
+	"github.com/lodestone-hq/lodestone/internal/store"
 )
 
 // reportsView is the sources report screen: the choices, the table and its totals,
@@ -166,6 +167,11 @@ func (u *ui) reports(w http.ResponseWriter, r *http.Request, p *Principal) error
 	// Every customer of the period counts once in the total, whatever the model.
 	v.Totals = reportRow(&rep.Totals, link.filter(nil))
 	v.Totals.Customers.URL = reachedURL(link.filter(nil), "customer")
+	// Under every model the total revenue is all the revenue of the period's customers:
+	// the models only share it out between the rows.
+	if rep.Totals.Revenue != 0 {
+		v.Totals.Revenue.URL = qualityURL(link.filter(nil), store.QualityRevenue)
+	}
 	api := url.Values{"from": {v.From}, "to": {to.Format(time.DateOnly)}, "group_by": {v.Grouping}, "model": {v.Model}}
 	v.CSVURL = "/api/v1/reports/sources.csv?" + api.Encode()
 
