@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"time"
@@ -246,7 +247,7 @@ func reportRow(m *report.Metrics, filter url.Values) reportRowView {
 		SQLs: figure{formatCount(m.SQLs), link("sql")}, Customers: figure{Text: formatCustomers(m.Customers)},
 		Conversion: formatPercent(m.ConversionRate()), Cost: formatMoney(m.Cost), CPL: formatBigMoney(m.CostPerLead()),
 		Revenue: figure{Text: formatMoney(m.Revenue)}, CAC: formatBigMoney(m.CAC()), ROI: formatPercent(m.ROI()),
-		Hours: formatHours(m.HoursHundredths), HoursPerLead: formatRatio(m.HoursPerLead()), LoadedCost: formatBigMoney(m.LoadedCost),
+		Hours: tableHours(m.HoursHundredths), HoursPerLead: formatRatio(m.HoursPerLead()), LoadedCost: formatBigMoney(m.LoadedCost),
 		HasRate: m.LoadedCost != nil, SpeedToLead: dash,
 	}
 	if sp := m.SpeedToLead(); sp != nil {
@@ -254,4 +255,13 @@ func reportRow(m *report.Metrics, filter url.Values) reportRowView {
 		rv.SpeedToLead = formatDuration(time.Duration(secs * float64(time.Second)))
 	}
 	return rv
+}
+
+// tableHours shows hours with two decimals, as a column of figures lines up: "16.00".
+func tableHours(hundredths int64) string {
+	sign := ""
+	if hundredths < 0 {
+		sign, hundredths = "-", -hundredths
+	}
+	return sign + formatCount(hundredths/100) + "." + fmt.Sprintf("%02d", hundredths%100)
 }

@@ -29,6 +29,7 @@ type reportLegendItem struct{ Class, Label string }
 
 type trendTotal struct {
 	Month, NewLeads, Cost, CPL, Conversion string
+	Short                                  string // the month as the charts' axis names it
 	Customers                              string
 	LeadsURL, CustomersURL                 string
 	ConversionTitle                        string
@@ -106,7 +107,7 @@ func (u *ui) trendSection(r *http.Request, from, to time.Time, g report.Grouping
 		}
 		links := url.Values{"created_from": {m.Format(time.DateOnly)}, "created_to": {mEnd.AddDate(0, 0, -1).Format(time.DateOnly)}}
 		customers := formatCustomers(mt.Customers)
-		v.Totals = append(v.Totals, trendTotal{Month: name, NewLeads: formatCount(mt.NewLeads), Cost: formatMoney(mt.Cost),
+		v.Totals = append(v.Totals, trendTotal{Month: name, Short: months[i], NewLeads: formatCount(mt.NewLeads), Cost: formatMoney(mt.Cost),
 			CPL: formatBigMoney(mt.CostPerLead()), Conversion: formatPercent(mt.ConversionRate()), LeadsURL: "/contacts?" + links.Encode(),
 			Customers: customers, CustomersURL: reachedURL(links, "customer"),
 			ConversionTitle: "Customers ÷ new leads: opens the " + customers + " customers of " + formatCount(mt.NewLeads) + " new leads"})
