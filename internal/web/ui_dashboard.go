@@ -18,7 +18,7 @@ type dashboard struct {
 	MonthName, LastMonthName string
 	KPIs                     []kpi
 	Weekly                   weeklyChart
-	WindowText               string
+	WindowText, WindowURL    string
 	CPL                      hbarChart
 	Funnel                   hbarChart
 	FunnelURL                string
@@ -80,6 +80,7 @@ func (u *ui) dashboard(w http.ResponseWriter, r *http.Request, p *Principal) err
 	from := monday.AddDate(0, 0, -7*(dashboardWeeks-1))
 	to := from.AddDate(0, 0, 7*dashboardWeeks)
 	d.WindowText = from.Format("Jan 2, 2006") + " to today"
+	d.WindowURL = contactsURL(from, to)
 	weeks, err := st.LeadsByWeek(ctx, from, to)
 	if err != nil {
 		return err
@@ -164,7 +165,7 @@ func compareMonths(this, before report.Metrics, month, next, last, lastTo time.T
 	conv.Change, conv.Tone = pointChange(this.ConversionRate(), before.ConversionRate())
 
 	roi := both(kpi{Label: "ROI", Value: ratePercent(this.ROI()), Before: ratePercent(before.ROI()),
-		Help: "(revenue from this month's new leads − cost) ÷ cost; opens the customers with revenue. Young leads have had little time to buy"},
+		Help: "(revenue − cost) ÷ cost of this month's new leads, who have had little time to buy; opens the customers with revenue"},
 		"quality", store.QualityRevenue)
 	roi.Change, roi.Tone = pointChange(this.ROI(), before.ROI())
 	return []kpi{leads, cpl, conv, roi}
