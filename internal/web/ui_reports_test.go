@@ -79,7 +79,7 @@ func TestReportsTrendMarksTheMonthUnderWay(t *testing.T) {
 		}
 	}
 	w := e.do("GET", "/reports?period=custom&from=2026-02-01&to=2026-03-31", nil, ola)
-	wantStatus(t, w, http.StatusOK, ">Mar so far</text>", "<td>March 2026 so far</td>", "<td>February 2026</td>",
+	wantStatus(t, w, http.StatusOK, ">Mar so far</text>", `<td title="March 2026 so far">Mar so far</td>`, `<td title="February 2026">Feb 2026</td>`,
 		"Oct 1, 2025 – today, by first touch", "who moved on")
 	if strings.Contains(w.Body.String(), ">Mar 2026</text>") {
 		t.Error("the month under way is labelled as a whole month")
