@@ -143,7 +143,9 @@ type ContactFilter struct {
 	AttributeValue string
 	Outcome        string
 	// Credited selects the contacts behind a sources report row's customers or revenue.
-	Credited      *CreditedFilter
+	Credited *CreditedFilter
+	// Quality selects the contacts behind a figure of the client and lead quality table.
+	Quality       *QualityFilter
 	IncludeMerged bool
 	Limit         int
 	Cursor        string
@@ -220,6 +222,10 @@ func (s *Store) Contacts(ctx context.Context, f ContactFilter) (*ContactPage, er
 		if err != nil {
 			return nil, err
 		}
+		add(cond, a...)
+	}
+	if f.Quality != nil {
+		cond, a := s.qualityCondition(f.Quality)
 		add(cond, a...)
 	}
 	search, err := s.searchFilter(ctx, f.Query)

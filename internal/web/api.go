@@ -112,6 +112,9 @@ func contactFilterFrom(r *http.Request) (store.ContactFilter, error) {
 	if err := creditedFilterFrom(q, &f); err != nil {
 		return f, err
 	}
+	if err := qualityFilterFrom(q, &f); err != nil {
+		return f, err
+	}
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > 500 {

@@ -10,7 +10,7 @@ import (
 
 // linkedFilters are the contact list filters that reports and the dashboard link to;
 // the list has no form field for them, only a chip.
-var linkedFilters = append([]string{"channel", "campaign", "reached", "attribute", "value", "outcome"}, creditedParams...)
+var linkedFilters = append(append([]string{"channel", "campaign", "reached", "attribute", "value", "outcome"}, creditedParams...), qualityParams...)
 
 type filterParam struct{ Name, Value string }
 
@@ -26,7 +26,7 @@ func (u *ui) filterChips(r *http.Request, q url.Values) []filterChip {
 	without := func(keys ...string) string {
 		v := url.Values{}
 		for k, vals := range q {
-			if k != "cursor" && vals[0] != "" {
+			if k != "cursor" && (vals[0] != "" || k == "reason") {
 				v.Set(k, vals[0])
 			}
 		}
@@ -96,6 +96,9 @@ func (u *ui) filterChips(r *http.Request, q url.Values) []filterChip {
 			}
 			return "#" + itoa(id)
 		}), creditedParams...)
+	}
+	if q.Has("quality") {
+		add("Showing", qualityChip(q), qualityParams...)
 	}
 	if v := q.Get("created_from"); v != "" {
 		add("Created from", v, "created_from")

@@ -64,9 +64,31 @@ func TestDashboardComparesMonths(t *testing.T) {
 			t.Errorf("the dashboard lacks %s", want)
 		}
 	}
-	// Every headline figure opens the contacts behind it; cost per lead, its leads.
-	if n := strings.Count(body, `<a class="card stat kpi" href="/contacts?created_from=2026-03-01&amp;created_to=2026-03-31`); n != 4 {
+	// Every headline figure opens the contacts behind it, this month's and last month's;
+	// cost per lead, its leads; conversion, the customers; ROI, the customers with revenue.
+	if n := strings.Count(body, `<a class="kpi-now" href="/contacts?created_from=2026-03-01&amp;created_to=2026-03-31`); n != 4 {
 		t.Errorf("%d of the 4 headline figures link to this month's contacts", n)
+	}
+	if n := strings.Count(body, `<a class="kpi-before" href="/contacts?created_from=2026-02-01&amp;created_to=2026-02-18`); n != 4 {
+		t.Errorf("%d of the 4 figures of Feb 1–18 link to their contacts", n)
+	}
+	for _, c := range []struct {
+		href string
+		want int
+	}{
+		{"/contacts?created_from=2026-02-01&created_to=2026-02-18", 3},
+		{"/contacts?created_from=2026-02-01&created_to=2026-02-18&reached=customer", 1},
+		{"/contacts?created_from=2026-02-01&created_to=2026-02-18&quality=revenue", 1},
+		{"/contacts?created_from=2026-03-01&created_to=2026-03-31", 2},
+		{"/contacts?created_from=2026-03-01&created_to=2026-03-31&reached=customer", 0},
+		{"/contacts?created_from=2026-03-01&created_to=2026-03-31&quality=revenue", 0},
+	} {
+		if !strings.Contains(body, `href="`+strings.ReplaceAll(c.href, "&", "&amp;")+`"`) {
+			t.Errorf("no link to %s", c.href)
+		}
+		if got := len(e.listed(t, c.href, cookie)); got != c.want {
+			t.Errorf("%s lists %d contacts, want %d", c.href, got, c.want)
+		}
 	}
 	if testing.Verbose() {
 		t.Log(body)

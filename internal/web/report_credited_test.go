@@ -104,6 +104,19 @@ func TestReportLinksToCreditedContacts(t *testing.T) {
 				customers[row] = strings.Join(who, " ")
 			}
 		}
+		// The total revenue, under any model all the revenue of the period's customers,
+		// opens the customers with revenue.
+		total := regexp.MustCompile(`href="(/contacts\?[^"]*quality=revenue[^"]*)"`).FindStringSubmatch(page.Body.String())
+		if total == nil {
+			t.Errorf("%s by %s: the total revenue has no link", tc.model, tc.groupBy)
+		} else {
+			list := e.do("GET", html.UnescapeString(total[1]), nil, ola).Body.String()
+			for _, name := range []string{"ana", "ben", "cid", "dee"} {
+				if strings.Contains(list, name+"@example.com") != (name != "dee") {
+					t.Errorf("%s by %s: the total revenue's list, on %s: %v", tc.model, tc.groupBy, name, strings.Contains(list, name+"@example.com"))
+				}
+			}
+		}
 		if !mapsEqual(customers, tc.customers) || !mapsEqual(revenue, tc.revenue) {
 			t.Errorf("%s by %s: customers %v, revenue %v; want %v and %v", tc.model, tc.groupBy, customers, revenue, tc.customers, tc.revenue)
 		}

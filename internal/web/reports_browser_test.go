@@ -44,6 +44,18 @@ func TestReportsBrowser(t *testing.T) {
 			t.Errorf("the report lacks %q", want)
 		}
 	}
+	// Every column, hours, loaded cost and speed to lead too, fits at 1280 pixels.
+	if fit := tab.eval(`(w => w.scrollWidth <= w.clientWidth ? 'fits' : w.scrollWidth + ' > ' + w.clientWidth)(document.querySelector('.report-table').parentElement)`); fit != "fits" {
+		t.Errorf("the report table overflows its card: %s pixels", fit)
+	}
+	if fit := tab.eval(`(w => w.scrollWidth <= w.clientWidth ? 'fits' : w.scrollWidth + ' > ' + w.clientWidth)(document.querySelector('.trend-table').parentElement)`); fit != "fits" {
+		t.Errorf("the trend's table overflows: %s pixels", fit)
+	}
+	for _, want := range []string{"Hours\nper lead", "Speed to lead"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the report lacks %q", want)
+		}
+	}
 	tab.screenshot(filepath.Join(shots, "reports.png"))
 
 	// A number leads to the contacts behind it.

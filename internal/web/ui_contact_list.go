@@ -89,7 +89,8 @@ func (u *ui) listContacts(r *http.Request) (contactList, error) {
 	if page.NextCursor != "" {
 		more := url.Values{}
 		for _, k := range append([]string{"q", "stage", "owner", "created_from", "created_to"}, linkedFilters...) {
-			if v := q.Get(k); v != "" {
+			// A rejection without a reason is reason="", kept as given.
+			if v := q.Get(k); v != "" || k == "reason" && q.Has(k) {
 				more.Set(k, v)
 			}
 		}
@@ -103,4 +104,5 @@ func (u *ui) listContacts(r *http.Request) (contactList, error) {
 var filterLabels = map[string]string{"q": "Search", "stage": "Stage", "owner": "Owner", "created_from": "Created from", "created_to": "Created to", "cursor": "The page link",
 	"channel": "Channel", "campaign": "Campaign", "reached": "Reached", "attribute": "Attribute", "value": "Value",
 	"credited": "Credited model", "credited_by": "Credited grouping", "credited_channel": "Credited channel", "credited_campaign": "Credited campaign",
-	"credited_kind": "Credited figure", "credited_from": "Credited from", "credited_to": "Credited to"}
+	"credited_kind": "Credited figure", "credited_from": "Credited from", "credited_to": "Credited to",
+	"quality": "Quality figure", "reason": "Rejection reason"}

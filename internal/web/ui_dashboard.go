@@ -18,7 +18,7 @@ type dashboard struct {
 	MonthName, LastMonthName string
 	KPIs                     []kpi
 	Weekly                   weeklyChart
-	WindowText               string
+	WindowText, WindowURL    string
 	CPL                      hbarChart
 	Funnel                   hbarChart
 	FunnelURL                string
@@ -27,11 +27,13 @@ type dashboard struct {
 	Newest                   []*store.Contact
 }
 
-// kpi is one figure of this month beside last month's.
+// kpi is one figure of this month beside last month's, each with the link to its
+// contacts (for a ratio, those of its numerator, or of its denominator when the
+// numerator is money spent; Help says which).
 type kpi struct {
 	Label, Value, Before, Change string
 	Tone                         string // good, bad or flat
-	URL                          string
+	URL, BeforeURL               string
 	Help                         string
 }
 
@@ -53,7 +55,7 @@ func (u *ui) dashboard(w http.ResponseWriter, r *http.Request, p *Principal) err
 	var err error
 	now := st.Now().UTC()
 	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
-	last, next := month.AddDate(0, -1, 0), month.AddDate(0, 1, 0)
+	last := month.AddDate(0, -1, 0)
 	// A month under way is measured against the same days of the last one: six days of
 	// December against the whole of November would always look like a collapse. Both
 	// sides end with today's day of the month, so a cost entry dated later this month
@@ -72,7 +74,7 @@ func (u *ui) dashboard(w http.ResponseWriter, r *http.Request, p *Principal) err
 	if err != nil {
 		return err
 	}
-	d.KPIs = compareMonths(this, before, month, next)
+	d.KPIs = compareMonths(this, before, month, thisTo, last, lastTo)
 
 	// The charts cover whole weeks from Monday, ending with the current one.
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
@@ -80,6 +82,7 @@ func (u *ui) dashboard(w http.ResponseWriter, r *http.Request, p *Principal) err
 	from := monday.AddDate(0, 0, -7*(dashboardWeeks-1))
 	to := from.AddDate(0, 0, 7*dashboardWeeks)
 	d.WindowText = from.Format("Jan 2, 2006") + " to today"
+	d.WindowURL = contactsURL(from, to)
 	weeks, err := st.LeadsByWeek(ctx, from, to)
 	if err != nil {
 		return err
@@ -141,25 +144,31 @@ func (u *ui) monthMetrics(r *http.Request, from, to time.Time) (report.Metrics, 
 	return report.Metrics{NewLeads: f.NewLeads, Customers: big.NewRat(f.Customers, 1), Cost: f.Cost, Revenue: f.Revenue}, nil
 }
 
-// compareMonths makes the four headline figures. A change is relative for counts and
-// money, in percentage points for rates; a figure without a value shows "—".
-func compareMonths(this, before report.Metrics, month, next time.Time) []kpi {
-	leads := kpi{Label: "New leads", Value: formatCount(this.NewLeads), Before: formatCount(before.NewLeads),
-		URL: contactsURL(month, next), Help: "contacts created this month"}
+// compareMonths makes the four headline figures of this month, [month, next), against the
+// same days of last month, [last, lastTo). A change is relative for counts and money, in
+// percentage points for rates; a figure without a value shows "—".
+func compareMonths(this, before report.Metrics, month, next, last, lastTo time.Time) []kpi {
+	both := func(k kpi, more ...string) kpi {
+		k.URL, k.BeforeURL = contactsURL(month, next, more...), contactsURL(last, lastTo, more...)
+		return k
+	}
+	leads := both(kpi{Label: "New leads", Value: formatCount(this.NewLeads), Before: formatCount(before.NewLeads),
+		Help: "contacts created this month"})
 	leads.Change, leads.Tone = relativeChange(big.NewRat(this.NewLeads, 1), big.NewRat(before.NewLeads, 1), true)
 
-	cpl := kpi{Label: "Cost per lead", Value: moneyOrDash(this.CostPerLead()), Before: moneyOrDash(before.CostPerLead()),
-		URL: contactsURL(month, next), Help: "costs dated this month up to today ÷ new leads; opens the leads (the costs are on Campaigns)"}
+	cpl := both(kpi{Label: "Cost per lead", Value: moneyOrDash(this.CostPerLead()), Before: moneyOrDash(before.CostPerLead()),
+		Help: "costs dated this month up to today ÷ new leads; opens the leads (the costs are on Campaigns)"})
 	if a, b := this.CostPerLead(), before.CostPerLead(); a != nil && b != nil {
 		cpl.Change, cpl.Tone = relativeChange(new(big.Rat).SetInt(a), new(big.Rat).SetInt(b), false)
 	}
 
-	conv := kpi{Label: "Conversion rate", Value: ratePercent(this.ConversionRate()), Before: ratePercent(before.ConversionRate()),
-		URL: contactsURL(month, next, "reached", lifecycle.Customer), Help: "of this month's new leads, the share that became customers so far"}
+	conv := both(kpi{Label: "Conversion rate", Value: ratePercent(this.ConversionRate()), Before: ratePercent(before.ConversionRate()),
+		Help: "of this month's new leads, the share that became customers so far; opens those customers"}, "reached", lifecycle.Customer)
 	conv.Change, conv.Tone = pointChange(this.ConversionRate(), before.ConversionRate())
 
-	roi := kpi{Label: "ROI", Value: ratePercent(this.ROI()), Before: ratePercent(before.ROI()),
-		URL: contactsURL(month, next, "reached", lifecycle.Customer), Help: "(revenue from this month's new leads − cost) ÷ cost; young leads have had little time to buy"}
+	roi := both(kpi{Label: "ROI", Value: ratePercent(this.ROI()), Before: ratePercent(before.ROI()),
+		Help: "(revenue − cost) ÷ cost of this month's new leads, who have had little time to buy; opens the customers with revenue"},
+		"quality", store.QualityRevenue)
 	roi.Change, roi.Tone = pointChange(this.ROI(), before.ROI())
 	return []kpi{leads, cpl, conv, roi}
 }

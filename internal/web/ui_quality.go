@@ -5,9 +5,9 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/lodestone-hq/lodestone/internal/insights"
+	"github.com/lodestone-hq/lodestone/internal/store"
 )
 
 // qualityRow is one source's line of the quality table, formatted; "—" stands for a
@@ -24,7 +24,19 @@ type qualityRow struct {
 	SQLs                int64
 	Accepted, Rejected  string
 	Undecided           int64
-	Reasons             string
+	Reasons             []reasonLink
+	MoreReasons         int // reasons beyond the ones shown
+	// The links from the ratios and the referrals to the contacts behind their
+	// numerators, with a title that says so.
+	Revenue, RepeatLink, ReferralsLink, AcceptedLink, RejectedLink figureLink
+}
+
+// figureLink is a figure's contacts list and the title that says who they are.
+type figureLink struct{ URL, Title string }
+
+// reasonLink is one rejection reason, its count and the SQLs rejected for it.
+type reasonLink struct {
+	Text, URL, Label string
 }
 
 func (u *ui) fillQuality(r *http.Request, page *insightsPage, q insightQuery) error {
@@ -42,23 +54,23 @@ func (u *ui) fillQuality(r *http.Request, page *insightsPage, q insightQuery) er
 }
 
 func toQualityRow(q *insights.Quality, page *insightsPage, byCampaign bool) qualityRow {
-	link := url.Values{"created_from": {page.From}, "created_to": {page.To}}
+	rowLink := url.Values{"created_from": {page.From}, "created_to": {page.To}}
 	if q.Channel != "" {
-		link.Set("channel", q.Channel)
+		rowLink.Set("channel", q.Channel)
 	}
 	if byCampaign {
-		link.Set("campaign", "none")
+		rowLink.Set("campaign", "none")
 		if q.CampaignID != 0 {
-			link.Set("campaign", strconv.FormatInt(q.CampaignID, 10))
+			rowLink.Set("campaign", strconv.FormatInt(q.CampaignID, 10))
 		}
 	}
 	at := func(stage string) string {
-		l := cloneValues(link)
+		l := cloneValues(rowLink)
 		l.Set("reached", stage)
 		return "/contacts?" + l.Encode()
 	}
 	row := qualityRow{Channel: q.Channel, Campaign: q.CampaignName, NewLeads: q.NewLeads, Customers: q.Customers,
-		LeadsURL: "/contacts?" + link.Encode(), CustomersURL: at("customer"), SQLsURL: at("sql"),
+		LeadsURL: "/contacts?" + rowLink.Encode(), CustomersURL: at("customer"), SQLsURL: at("sql"),
 		RevenuePerCustomer: "—", Repeat: "—", Accepted: "—", Rejected: "—",
 		Referrals: q.Referrals, SQLs: q.SQLs, Undecided: q.Undecided()}
 	if byCampaign && q.CampaignID == 0 {
@@ -76,13 +88,30 @@ func toQualityRow(q *insights.Quality, page *insightsPage, byCampaign bool) qual
 	if v := q.RejectedRate(); v != nil {
 		row.Rejected = percent(*v)
 	}
-	var reasons []string
+	if q.Customers > 0 {
+		row.Revenue = figureLink{qualityURL(rowLink, store.QualityRevenue),
+			"Revenue per customer is revenue ÷ customers: opens the customers with won revenue"}
+		row.RepeatLink = figureLink{qualityURL(rowLink, store.QualityRepeat),
+			"Opens the " + formatCount(q.RepeatCustomers) + " customers with more than one won deal (the share is of all " + formatCount(q.Customers) + " customers)"}
+	}
+	if q.Referrals > 0 {
+		row.ReferralsLink = figureLink{qualityURL(rowLink, store.QualityReferrers),
+			formatCount(q.Referrals) + " referrals: opens the customers who made them"}
+	}
+	if q.SQLs > 0 {
+		row.AcceptedLink = figureLink{qualityURL(rowLink, store.QualityAccepted),
+			"Accepted ÷ SQLs: opens the " + formatCount(q.Accepted) + " SQLs sales accepted, of " + formatCount(q.SQLs)}
+		row.RejectedLink = figureLink{qualityURL(rowLink, store.QualityRejected),
+			"Rejected ÷ SQLs: opens the " + formatCount(q.Rejected) + " SQLs sales rejected, of " + formatCount(q.SQLs)}
+	}
 	for i, rs := range q.TopReasons() {
 		if i == 3 {
+			row.MoreReasons = len(q.Reasons) - 3
 			break
 		}
-		reasons = append(reasons, cmp.Or(rs.Reason, "no reason given")+" ("+formatCount(rs.Count)+")")
+		text := cmp.Or(rs.Reason, "no reason given")
+		row.Reasons = append(row.Reasons, reasonLink{Text: text + " (" + formatCount(rs.Count) + ")",
+			URL: qualityURL(rowLink, store.QualityRejected, rs.Reason), Label: formatCount(rs.Count) + " SQLs rejected: " + text})
 	}
-	row.Reasons = strings.Join(reasons, ", ")
 	return row
 }

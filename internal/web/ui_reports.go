@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"github.com/lodestone-hq/lodestone/internal/attribution"
 	"github.com/lodestone-hq/lodestone/internal/errs"
 	"github.com/lodestone-hq/lodestone/internal/report"
+	"github.com/lodestone-hq/lodestone/internal/store"
 )
 
 // reportsView is the sources report screen: the choices, the table and its totals,
@@ -166,6 +168,11 @@ func (u *ui) reports(w http.ResponseWriter, r *http.Request, p *Principal) error
 	// Every customer of the period counts once in the total, whatever the model.
 	v.Totals = reportRow(&rep.Totals, link.filter(nil))
 	v.Totals.Customers.URL = reachedURL(link.filter(nil), "customer")
+	// Under every model the total revenue is all the revenue of the period's customers:
+	// the models only share it out between the rows.
+	if rep.Totals.Revenue != 0 {
+		v.Totals.Revenue.URL = qualityURL(link.filter(nil), store.QualityRevenue)
+	}
 	api := url.Values{"from": {v.From}, "to": {to.Format(time.DateOnly)}, "group_by": {v.Grouping}, "model": {v.Model}}
 	v.CSVURL = "/api/v1/reports/sources.csv?" + api.Encode()
 
@@ -240,7 +247,7 @@ func reportRow(m *report.Metrics, filter url.Values) reportRowView {
 		SQLs: figure{formatCount(m.SQLs), link("sql")}, Customers: figure{Text: formatCustomers(m.Customers)},
 		Conversion: formatPercent(m.ConversionRate()), Cost: formatMoney(m.Cost), CPL: formatBigMoney(m.CostPerLead()),
 		Revenue: figure{Text: formatMoney(m.Revenue)}, CAC: formatBigMoney(m.CAC()), ROI: formatPercent(m.ROI()),
-		Hours: formatHours(m.HoursHundredths), HoursPerLead: formatRatio(m.HoursPerLead()), LoadedCost: formatBigMoney(m.LoadedCost),
+		Hours: tableHours(m.HoursHundredths), HoursPerLead: formatRatio(m.HoursPerLead()), LoadedCost: formatBigMoney(m.LoadedCost),
 		HasRate: m.LoadedCost != nil, SpeedToLead: dash,
 	}
 	if sp := m.SpeedToLead(); sp != nil {
@@ -248,4 +255,13 @@ func reportRow(m *report.Metrics, filter url.Values) reportRowView {
 		rv.SpeedToLead = formatDuration(time.Duration(secs * float64(time.Second)))
 	}
 	return rv
+}
+
+// tableHours shows hours with two decimals, as a column of figures lines up: "16.00".
+func tableHours(hundredths int64) string {
+	sign := ""
+	if hundredths < 0 {
+		sign, hundredths = "-", -hundredths
+	}
+	return sign + formatCount(hundredths/100) + "." + fmt.Sprintf("%02d", hundredths%100)
 }

@@ -29,7 +29,10 @@ type reportLegendItem struct{ Class, Label string }
 
 type trendTotal struct {
 	Month, NewLeads, Cost, CPL, Conversion string
-	LeadsURL                               string
+	Short                                  string // the month as the charts' axis names it
+	Customers                              string
+	LeadsURL, CustomersURL                 string
+	ConversionTitle                        string
 }
 
 // lineChart is an SVG chart, with every coordinate computed on the server.
@@ -55,9 +58,12 @@ type chartLine struct {
 	Dots     []dot
 }
 
+// dot is a point of a line, and the link to the contacts behind it: the new leads of
+// its group and month, or, for a ratio, its numerator's contacts (Note says so).
 type dot struct {
 	X, Y  float64
 	Title string
+	URL   string
 }
 
 const maxChartLines = 8
@@ -100,8 +106,11 @@ func (u *ui) trendSection(r *http.Request, from, to time.Time, g report.Grouping
 			name += " so far"
 		}
 		links := url.Values{"created_from": {m.Format(time.DateOnly)}, "created_to": {mEnd.AddDate(0, 0, -1).Format(time.DateOnly)}}
-		v.Totals = append(v.Totals, trendTotal{Month: name, NewLeads: formatCount(mt.NewLeads), Cost: formatMoney(mt.Cost),
-			CPL: formatBigMoney(mt.CostPerLead()), Conversion: formatPercent(mt.ConversionRate()), LeadsURL: "/contacts?" + links.Encode()})
+		customers := formatCustomers(mt.Customers)
+		v.Totals = append(v.Totals, trendTotal{Month: name, Short: months[i], NewLeads: formatCount(mt.NewLeads), Cost: formatMoney(mt.Cost),
+			CPL: formatBigMoney(mt.CostPerLead()), Conversion: formatPercent(mt.ConversionRate()), LeadsURL: "/contacts?" + links.Encode(),
+			Customers: customers, CustomersURL: reachedURL(links, "customer"),
+			ConversionTitle: "Customers ÷ new leads: opens the " + customers + " customers of " + formatCount(mt.NewLeads) + " new leads"})
 	}
 	// The groups with the most new leads get the lines.
 	series := slices.Clone(t.Series)
@@ -126,6 +135,24 @@ func (u *ui) trendSection(r *http.Request, from, to time.Time, g report.Grouping
 	for i, s := range series {
 		v.Legend = append(v.Legend, reportLegendItem{Class: "s" + strconv.Itoa(i), Label: seriesLabel(s)})
 	}
+	// Each point links to the contacts of its group and month, by first touch.
+	pointFilter := func(s report.Series, i int) url.Values {
+		mEnd := to
+		if i+1 < len(t.Months) {
+			mEnd = t.Months[i+1]
+		}
+		l := contactLinks{from: t.Months[i].Format(time.DateOnly), to: mEnd.AddDate(0, 0, -1).Format(time.DateOnly), grouping: g}
+		return l.filter(&report.Row{Channel: s.Channel, Campaign: s.Campaign})
+	}
+	leadsOf := func(s report.Series, i int) (string, string) {
+		return reachedURL(pointFilter(s, i), ""), "opens its " + formatCount(s.Points[i].NewLeads) + " new leads"
+	}
+	cplOf := func(s report.Series, i int) (string, string) {
+		return reachedURL(pointFilter(s, i), ""), "cost ÷ new leads; opens the " + formatCount(s.Points[i].NewLeads) + " new leads"
+	}
+	customersOf := func(s report.Series, i int) (string, string) {
+		return reachedURL(pointFilter(s, i), "customer"), "customers ÷ new leads; opens the " + formatCustomers(s.Points[i].Customers) + " customers"
+	}
 	leads := func(m *report.Metrics) (float64, bool) { return float64(m.NewLeads), true }
 	cpl := func(m *report.Metrics) (float64, bool) {
 		c := m.CostPerLead()
@@ -144,9 +171,9 @@ func (u *ui) trendSection(r *http.Request, from, to time.Time, g report.Grouping
 		return f * 100, true
 	}
 	v.Charts = []lineChart{
-		drawChart("New leads", months, series, leads, formatAxisCount),
-		drawChart("Cost per lead", months, series, cpl, formatAxisMoney),
-		drawChart("Conversion to customer", months, series, conv, func(f float64) string { return formatAxisCount(f) + " %" }),
+		drawChart("New leads", months, series, leads, formatAxisCount, leadsOf),
+		drawChart("Cost per lead", months, series, cpl, formatAxisMoney, cplOf),
+		drawChart("Conversion to customer", months, series, conv, func(f float64) string { return formatAxisCount(f) + " %" }, customersOf),
 	}
 	return v, nil
 }
@@ -160,7 +187,9 @@ func seriesLabel(s report.Series) string {
 
 // drawChart lays out one line per series over the months. The figures are shown, not
 // computed with: floats are fine for drawing.
-func drawChart(title string, months []string, series []report.Series, value func(*report.Metrics) (float64, bool), label func(float64) string) lineChart {
+// href gives a point's link to its contacts and the words that say who they are.
+func drawChart(title string, months []string, series []report.Series, value func(*report.Metrics) (float64, bool), label func(float64) string,
+	href func(s report.Series, i int) (string, string)) lineChart {
 	c := lineChart{Title: title, Width: 560, Height: 240, Left: 56, Bottom: 212, Right: 524}
 	top := 12.0
 	maxV := 0.0
@@ -203,7 +232,13 @@ func drawChart(title string, months []string, series []report.Series, value func
 			}
 			px, py := reportRound1(x(i)), reportRound1(y(f))
 			seg = append(seg, fmt.Sprintf("%g,%g", px, py))
-			line.Dots = append(line.Dots, dot{X: px, Y: py, Title: line.Label + ", " + months[i] + ": " + label(f)})
+			d := dot{X: px, Y: py, Title: line.Label + ", " + months[i] + ": " + label(f)}
+			if href != nil {
+				var note string
+				d.URL, note = href(s, i)
+				d.Title += " (" + note + ")"
+			}
+			line.Dots = append(line.Dots, d)
 		}
 		if len(seg) > 0 {
 			line.Segments = append(line.Segments, strings.Join(seg, " "))
