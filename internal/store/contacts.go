@@ -245,6 +245,16 @@ func (s *Store) Contacts(ctx context.Context, f ContactFilter) (*ContactPage, er
 		}
 		search.rare, search.ids = true, ids
 	}
+	if f.Quality != nil && f.Quality.Figure == QualityReferrers {
+		ids, err := s.referrersOf(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if search.rare {
+			ids = intersectDesc(ids, search.ids)
+		}
+		search.rare, search.ids = true, ids
+	}
 	var cursor int64
 	if f.Cursor != "" {
 		if cursor, err = DecodeCursor(f.Cursor); err != nil {

@@ -1,5 +1,12 @@
 package store
 
+import (
+	"cmp"
+	"context"
+	"maps"
+	"slices"
+)
+
 // QualityFilter selects the contacts behind one figure of the client and lead quality
 // table (Quality): with the channel, campaign and created filters of the table's row, the
 // list holds exactly the contacts the figure counts. Each condition is the one Quality
@@ -29,9 +36,10 @@ var QualityFigures = []string{QualityRevenue, QualityRepeat, QualityReferrers, Q
 // are its own in the quality table.
 const ofCustomer = `(SELECT c.id UNION ALL SELECT m.id FROM contacts m WHERE m.merged_into_id = c.id)`
 
-// latestDecision is the latest sales decision on c, as decisionQuery picks it.
-const latestDecision = `FROM events e WHERE e.contact_id = c.id AND e.type IN ('sql_accepted', 'sql_rejected')
-	AND NOT EXISTS (SELECT 1 FROM events l WHERE l.contact_id = c.id AND l.type IN ('sql_accepted', 'sql_rejected')
+// latestDecision is the latest sales decision on c or a contact merged into it, as
+// Quality picks it from decisionQuery.
+const latestDecision = `FROM events e WHERE e.contact_id IN ` + ofCustomer + ` AND e.type IN ('sql_accepted', 'sql_rejected')
+	AND NOT EXISTS (SELECT 1 FROM events l WHERE l.contact_id IN ` + ofCustomer + ` AND l.type IN ('sql_accepted', 'sql_rejected')
 		AND (l.occurred_at > e.occurred_at OR l.occurred_at = e.occurred_at AND l.id > e.id))`
 
 // qualityCondition is the filter as a condition on the contact c.
@@ -44,7 +52,8 @@ func (s *Store) qualityCondition(f *QualityFilter) (string, []any) {
 		return reached("customer") + ` AND (SELECT COALESCE(SUM(CASE WHEN d.status = 'won' AND d.closed_at IS NOT NULL THEN 1 ELSE 0 END), 0)
 			FROM deals d WHERE d.contact_id IN ` + ofCustomer + `) > 1`, nil
 	case QualityReferrers:
-		return reached("customer") + ` AND EXISTS (SELECT 1 FROM events e WHERE e.type = 'referral' AND e.contact_id IN ` + ofCustomer + `)`, nil
+		// Which customers made referrals is read in Go, as Quality reads it (referrersOf).
+		return reached("customer"), nil
 	case QualityAccepted:
 		return reached("sql") + ` AND EXISTS (SELECT 1 ` + latestDecision + ` AND e.type = 'sql_accepted')`, nil
 	}
@@ -53,4 +62,16 @@ func (s *Store) qualityCondition(f *QualityFilter) (string, []any) {
 		return cond + `)`, nil
 	}
 	return cond + ` AND TRIM(COALESCE(` + s.jsonText("e.properties", "reason") + `, '')) = ?)`, []any{*f.Reason}
+}
+
+// referrersOf is the customers' ids of the referrers figure, newest first: the contacts
+// Quality counts referrals for (referralsMade), before the row's own conditions.
+func (s *Store) referrersOf(ctx context.Context) ([]int64, error) {
+	made, err := s.referralsMade(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ids := slices.Collect(maps.Keys(made))
+	slices.SortFunc(ids, func(a, b int64) int { return cmp.Compare(b, a) })
+	return ids, nil
 }

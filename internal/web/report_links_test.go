@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"html"
 	"net/http"
 	"net/url"
@@ -141,7 +142,7 @@ func TestReportLinksOpenTheCountShown(t *testing.T) {
 
 // The quality table's figures open their contacts, worked out by hand. March 2026:
 //
-//	ada  paid search; won 100.00 and 50.00 (a repeat customer); two referrals; SQL, accepted
+//	ada  paid search; won 100.00 and 50.00 (a repeat customer); two referrals (friends who came in April); SQL, accepted
 //	ben  paid search; won 30.00; SQL, rejected "no budget", then accepted (the latest counts)
 //	cid  organic; SQL, rejected "  student " (read trimmed)
 //	dee  organic; SQL, rejected without a reason
@@ -178,8 +179,12 @@ func TestQualityTableLinksToItsContacts(t *testing.T) {
 	won("ada", 10000, 10)
 	won("ada", 5000, 20)
 	won("ben", 3000, 12)
-	ingest(store.Capture{Type: "referral", ContactID: ids["ada"], OccurredAt: day(21)})
-	ingest(store.Capture{Type: "referral", ContactID: ids["ada"], OccurredAt: day(22)})
+	// Two friends referred by ada in April (outside the table's month), one naming her by
+	// id, one by email.
+	for i, by := range []string{itoa(ids["ada"]), " ADA@example.com"} {
+		ingest(store.Capture{Type: "referral", Email: fmt.Sprintf("friend%d@example.com", i), OccurredAt: day(21+i).AddDate(0, 1, 0),
+			Touch: true, Channel: "referral", Properties: map[string]any{"referred_by": by}})
+	}
 	for _, who := range []string{"ada", "ben", "cid", "dee", "eve"} {
 		if _, err := e.store.SetStage(ctx, ids[who], "sql", "asked for a quote", "test"); err != nil {
 			t.Fatal(err)

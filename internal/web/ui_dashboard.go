@@ -55,7 +55,7 @@ func (u *ui) dashboard(w http.ResponseWriter, r *http.Request, p *Principal) err
 	var err error
 	now := st.Now().UTC()
 	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
-	last := month.AddDate(0, -1, 0)
+	last, next := month.AddDate(0, -1, 0), month.AddDate(0, 1, 0)
 	// A month under way is measured against the same days of the last one: six days of
 	// December against the whole of November would always look like a collapse. Both
 	// sides end with today's day of the month, so a cost entry dated later this month
@@ -74,7 +74,7 @@ func (u *ui) dashboard(w http.ResponseWriter, r *http.Request, p *Principal) err
 	if err != nil {
 		return err
 	}
-	d.KPIs = compareMonths(this, before, month, thisTo, last, lastTo)
+	d.KPIs = compareMonths(this, before, month, next, last, lastTo)
 
 	// The charts cover whole weeks from Monday, ending with the current one.
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
