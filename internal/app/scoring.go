@@ -14,7 +14,6 @@ import (
 // second, follows enrichment, and refreshes decayed engagement; and the durable job
 // that rescores every contact after a rule change.
 const (
-	scorePoll      = 200 * time.Millisecond
 	decayEvery     = 5 * time.Minute
 	decayAge       = time.Hour // a stored engagement older than this is refreshed
 	recomputeBatch = 5000
@@ -22,6 +21,11 @@ const (
 	// fresh job, well inside the worker's lease.
 	recomputeSlice = 2 * time.Minute
 )
+
+// scorePoll is how often the scoring loop looks for events that other nodes
+// recorded, and for enriched contacts; the events this node records start it at
+// once (see scoreLoop). Tests change it.
+var scorePoll = 200 * time.Millisecond
 
 func (a *App) scoringFeature() feature {
 	return feature{
@@ -36,18 +40,22 @@ func (a *App) scoringFeature() feature {
 // events per second.
 const scoreBatch = 5000
 
-// scoreLoop scores the events recorded since it last looked. The watermark lives in
-// the database, so any number of nodes may run it: they take turns.
+// scoreLoop scores the events recorded since it last looked: as soon as this node
+// records events, and every scorePoll for those of other nodes. The watermark lives
+// in the database, so any number of nodes may run it: they take turns.
 func (a *App) scoreLoop(ctx context.Context) {
 	log := a.Log.With("component", "scoring")
 	tick := time.NewTicker(scorePoll)
 	defer tick.Stop()
 	nextDecay := time.Now().Add(decayEvery)
 	for {
+		polled := false
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+			polled = true
+		case <-a.Store.EventsRecorded():
 		}
 		for {
 			n, err := a.Store.ScoreNewEvents(ctx, scoreBatch)
@@ -60,6 +68,9 @@ func (a *App) scoreLoop(ctx context.Context) {
 			if n < scoreBatch {
 				break
 			}
+		}
+		if !polled {
+			continue
 		}
 		if _, err := a.Store.ScoreEnriched(ctx, 500); err != nil && ctx.Err() == nil {
 			log.Warn("score enriched contacts", "err", err)

@@ -53,6 +53,42 @@ func TestScoresFollowEventsWithinASecond(t *testing.T) {
 	t.Logf("scored and moved to MQL %v after the event", time.Since(start))
 }
 
+// An event this node records starts the scorer at once, without waiting for its
+// poll: with the poll an hour away, the event is still scored and moves the stage.
+func TestRecordedEventsStartTheScorer(t *testing.T) {
+	app.SetScorePoll(t, time.Hour)
+	a := openApp(t)
+	ctx := context.Background()
+	s := a.Store
+	rules := scoring.Rules{Engagement: []scoring.EngagementRule{{EventType: "form_submit", Points: 30}}}
+	if _, _, err := s.PutScoringRules(ctx, rules, "test"); err != nil {
+		t.Fatal(err)
+	}
+	settings, err := s.ScoringSettings(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	settings.MQLFit = 0
+	if _, err := s.PutScoringSettings(ctx, settings, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, 10*time.Second, func() bool {
+		rc, _ := s.LatestRecompute(ctx)
+		return rc != nil && rc.State == store.RecomputeDone
+	})
+	out, err := s.Ingest(ctx, []store.Capture{{Type: "form_submit", Email: "ada@acme.example", Stage: lifecycle.Lead}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, 10*time.Second, func() bool {
+		c, _ := s.Contact(ctx, out[0].ContactID)
+		return c.EngagementScore == 30 && c.Stage == lifecycle.MQL
+	})
+}
+
 // openApp opens the application on a fresh database of the engine under test, and
 // closes it when the test ends; the test calls Run when it wants the background.
 func openApp(t *testing.T) *app.App {

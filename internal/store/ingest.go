@@ -626,6 +626,7 @@ func insertEvent(ctx context.Context, tx *Tx, e Event, campaignID int64) (int64,
 	if e.ReceivedAt.IsZero() {
 		e.ReceivedAt = tx.s.Now()
 	}
+	tx.eventsRecorded()
 	var id int64
 	err := tx.queryRow(ctx, `INSERT INTO events (contact_id, visitor_id, type, occurred_at, received_at, properties, channel, campaign_id, actor)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,

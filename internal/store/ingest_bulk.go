@@ -234,6 +234,7 @@ func writeRun(ctx context.Context, tx *Tx, run []bulkCapture, out []Captured, b 
 			moved = append(moved, bc.id)
 		}
 	}
+	tx.eventsRecorded()
 	var ids []int64
 	err := insertArrays(ctx, tx, `events`, `contact_id, visitor_id, type, occurred_at, received_at, properties, channel, campaign_id, actor`,
 		[]string{"BIGINT", "TEXT", "TEXT", "BIGINT", "BIGINT", "JSONB", "TEXT", "BIGINT", "TEXT"}, ` RETURNING id`, args, func(r *sql.Rows) error {

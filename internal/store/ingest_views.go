@@ -570,6 +570,7 @@ func writeViews(ctx context.Context, tx *Tx, run []*viewHit, now time.Time) erro
 		` ON CONFLICT (id) DO UPDATE SET last_seen_at = CASE WHEN excluded.last_seen_at > visitors.last_seen_at THEN excluded.last_seen_at ELSE visitors.last_seen_at END`, rows, nil); err != nil {
 		return err
 	}
+	tx.eventsRecorded()
 	return insertBulk(ctx, tx, `INSERT INTO events (contact_id, visitor_id, type, occurred_at, received_at, properties, channel, campaign_id, actor) VALUES `, 9,
 		``, events, nil)
 }

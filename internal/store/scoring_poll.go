@@ -126,6 +126,28 @@ func (s *Store) ScoreNewEvents(ctx context.Context, limit int) (int, error) {
 	return n, err
 }
 
+// EventsRecorded is signalled (it holds one signal at most) once a transaction of
+// this store that recorded events commits, so that the event scorer can start at
+// once instead of at its next poll. Events that other nodes record are found by
+// polling alone.
+func (s *Store) EventsRecorded() <-chan struct{} { return s.eventsIn }
+
+// eventsRecorded has EventsRecorded signalled once the transaction commits. The
+// scorer's own stage_changed events leave it alone: they are scored at the next
+// poll, and a signal for them would start a poll after each poll.
+func (t *Tx) eventsRecorded() {
+	if t.wakeScorer {
+		return
+	}
+	t.wakeScorer = true
+	t.AfterCommit(func() {
+		select {
+		case t.s.eventsIn <- struct{}{}:
+		default:
+		}
+	})
+}
+
 // retryTx runs fn in a transaction, again when PostgreSQL chose it as a deadlock
 // victim.
 func (s *Store) retryTx(ctx context.Context, fn func(*Tx) error) error {

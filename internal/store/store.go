@@ -74,6 +74,9 @@ type Store struct {
 	// background counts the work the store started on its own goroutines (planner
 	// statistics); Close waits for it.
 	background sync.WaitGroup
+	// eventsIn holds a signal once a transaction that recorded events commits (see
+	// EventsRecorded).
+	eventsIn chan struct{}
 }
 
 // Options says where the database is.
@@ -91,7 +94,7 @@ func IsPostgresURL(u string) bool {
 
 // Open connects to the database and applies any migrations it lacks.
 func Open(ctx context.Context, opt Options) (*Store, error) {
-	s := &Store{Now: func() time.Time { return time.Now().UTC() }}
+	s := &Store{Now: func() time.Time { return time.Now().UTC() }, eventsIn: make(chan struct{}, 1)}
 	if opt.DatabaseURL != "" {
 		if !IsPostgresURL(opt.DatabaseURL) {
 			return nil, fmt.Errorf("database URL must start with postgres:// (leave it empty for the embedded SQLite database)")
@@ -249,6 +252,9 @@ type Tx struct {
 	// wakeWords: the transaction created contacts, and the word indexer is told
 	// after the commit.
 	wakeWords bool
+	// wakeScorer: the transaction recorded events, and EventsRecorded is signalled
+	// after the commit.
+	wakeScorer bool
 }
 
 func (t *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {

@@ -1,0 +1,14 @@
+package app
+
+import (
+	"testing"
+	"time"
+)
+
+// SetScorePoll sets how often the scoring loop polls, for the rest of the test; it
+// takes effect in loops started after the call.
+func SetScorePoll(t *testing.T, d time.Duration) {
+	old := scorePoll
+	scorePoll = d
+	t.Cleanup(func() { scorePoll = old })
+}
