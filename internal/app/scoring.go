@@ -27,6 +27,10 @@ const (
 // once (see scoreLoop). Tests change it.
 var scorePoll = 200 * time.Millisecond
 
+// scoreGap is the least time between the starts of two passes that this node's own
+// events started.
+const scoreGap = 50 * time.Millisecond
+
 func (a *App) scoringFeature() feature {
 	return feature{
 		jobs: map[string]jobs.Handler{store.JobRecompute: a.runRecompute},
@@ -48,6 +52,7 @@ func (a *App) scoreLoop(ctx context.Context) {
 	tick := time.NewTicker(scorePoll)
 	defer tick.Stop()
 	nextDecay := time.Now().Add(decayEvery)
+	var lastPass time.Time
 	for {
 		polled := false
 		select {
@@ -56,7 +61,17 @@ func (a *App) scoreLoop(ctx context.Context) {
 		case <-tick.C:
 			polled = true
 		case <-a.Store.EventsRecorded():
+			// Under a stream of commits a pass gathers what came in meanwhile, rather
+			// than running once per commit and taking the CPU the capture needs.
+			if wait := scoreGap - time.Since(lastPass); wait > 0 {
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(wait):
+				}
+			}
 		}
+		lastPass = time.Now()
 		for {
 			n, err := a.Store.ScoreNewEvents(ctx, scoreBatch)
 			if err != nil {
