@@ -1,0 +1,115 @@
+package store_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/lodestone-hq/lodestone/internal/errs"
+	"github.com/lodestone-hq/lodestone/internal/lifecycle"
+	"github.com/lodestone-hq/lodestone/internal/store"
+	"github.com/lodestone-hq/lodestone/internal/store/storetest"
+)
+
+func mustCurrency(t *testing.T, s *store.Store, want string) {
+	t.Helper()
+	c, err := s.Currency(ctx)
+	if err != nil || c.Code != want {
+		t.Fatalf("currency %+v, %v; want %s", c, err, want)
+	}
+}
+
+// The workspace currency: USD until set; while money is stored, a currency with
+// another exponent is refused (the minor units would change their meaning), one with
+// the same exponent relabels; deals' timeline events carry amounts in its places.
+func TestCurrencyChange(t *testing.T) {
+	s := storetest.Open(t)
+	mustCurrency(t, s, "USD")
+	set := func(code string) error {
+		return s.SetSettings(ctx, map[string]string{store.SettingCurrency: code}, "user:1")
+	}
+	for _, bad := range []string{"XYZ", "usd", ""} {
+		if err := set(bad); !errs.Is(err, errs.Invalid) {
+			t.Fatalf("currency %q: %v", bad, err)
+		}
+	}
+	// No money stored: any exponent.
+	if err := set("BHD"); err != nil {
+		t.Fatal(err)
+	}
+	if err := set("JPY"); err != nil {
+		t.Fatal(err)
+	}
+	mustCurrency(t, s, "JPY")
+
+	c, err := s.CreateCampaign(ctx, store.Campaign{Name: "Fair", Channel: "event"}, "user:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddCost(ctx, store.CostEntry{CampaignID: c.ID, Date: "2026-03-02", Amount: 1500}, "user:1"); err != nil {
+		t.Fatal(err)
+	}
+	err = set("USD")
+	var e *errs.Error
+	if !errs.Is(err, errs.Conflict) || !errors.As(err, &e) || e.Field != store.SettingCurrency {
+		t.Fatalf("a change of exponent with costs stored: %v", err)
+	}
+	mustCurrency(t, s, "JPY")
+	if err := set("KRW"); err != nil {
+		t.Fatalf("a relabel: %v", err)
+	}
+	mustCurrency(t, s, "KRW")
+
+	at := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	r := mustIngest(t, s, store.Capture{Type: "form_submit", Email: "ann@acme.com", OccurredAt: at, Touch: true, Stage: lifecycle.Lead})
+	if _, err := s.CreateDeal(ctx, store.Deal{ContactID: r[0].ContactID, Amount: 20000, Status: store.DealWon, ClosedAt: at.Add(time.Hour)}, "user:1"); err != nil {
+		t.Fatal(err)
+	}
+	events, err := s.Timeline(ctx, r[0].ContactID, store.TimelineOptions{Limit: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, ev := range events {
+		if ev.Type == "deal_won" {
+			found = ev.Properties["amount"] == "20000"
+			if !found {
+				t.Fatalf("deal_won amount %v, want 20000 won", ev.Properties["amount"])
+			}
+		}
+	}
+	if !found {
+		t.Fatal("no deal_won event")
+	}
+	page, err := s.AuditEntries(ctx, store.AuditQuery{Action: "setting.set"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Entries) != 3 || page.Entries[0].Target != "setting:currency" {
+		t.Fatalf("audit: %d entries", len(page.Entries))
+	}
+}
+
+// Deals alone, or a budget alone, keep the exponent too.
+func TestCurrencyChangeGuardsDealsAndBudgets(t *testing.T) {
+	s := storetest.Open(t)
+	budget := int64(500000)
+	if _, err := s.CreateCampaign(ctx, store.Campaign{Name: "Fair", Channel: "event", Budget: &budget}, "user:1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetSettings(ctx, map[string]string{store.SettingCurrency: "JPY"}, "user:1"); !errs.Is(err, errs.Conflict) {
+		t.Fatalf("a budget in cents, then yen: %v", err)
+	}
+	s2 := storetest.Open(t)
+	at := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	r := mustIngest(t, s2, store.Capture{Type: "form_submit", Email: "bo@acme.com", OccurredAt: at, Touch: true, Stage: lifecycle.Lead})
+	if _, err := s2.CreateDeal(ctx, store.Deal{ContactID: r[0].ContactID, Amount: 1, Status: store.DealOpen}, "user:1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s2.SetSettings(ctx, map[string]string{store.SettingCurrency: "KWD"}, "user:1"); !errs.Is(err, errs.Conflict) {
+		t.Fatalf("a deal in cents, then fils: %v", err)
+	}
+	if err := s2.SetSettings(ctx, map[string]string{store.SettingCurrency: "EUR"}, "user:1"); err != nil {
+		t.Fatalf("cents to cents: %v", err)
+	}
+}
