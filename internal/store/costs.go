@@ -98,6 +98,9 @@ func (s *Store) CampaignKeys(ctx context.Context) (map[string]int64, error) {
 func (s *Store) ImportCosts(ctx context.Context, entries []CostEntry, source, actor string) error {
 	now := s.Now()
 	return s.RunInTx(ctx, func(tx *Tx) error {
+		if err := lockMoney(ctx, tx); err != nil {
+			return err
+		}
 		adding := make([]int64, len(entries))
 		for i, e := range entries {
 			adding[i] = e.Amount

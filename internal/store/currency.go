@@ -14,9 +14,11 @@ import (
 // rate. Amounts are stored as integers of its minor units.
 const SettingCurrency = "currency"
 
-// lockCurrency makes a change of the currency wait for the money writes in flight
-// and hold back new ones until it has committed.
-const lockCurrency int32 = 4242030
+// lockMoney is taken by every transaction that writes amounts: cost entries, deals,
+// campaign budgets.
+func lockMoney(ctx context.Context, tx *Tx) error {
+	return advisoryLockShared(ctx, tx, lockCurrency)
+}
 
 // Currency is the workspace's currency: the one set, or money.Default() when none is.
 func (s *Store) Currency(ctx context.Context) (money.Currency, error) {
@@ -47,7 +49,7 @@ func checkCurrencyChange(ctx context.Context, tx *Tx, code string) error {
 	if !ok || next.Code != code {
 		return errs.Field(SettingCurrency, "must be an ISO 4217 code Lodestone knows, such as USD, EUR, GBP or JPY")
 	}
-	if err := advisoryLock(ctx, tx, lockCurrency); err != nil {
+	if err := advisoryLock(ctx, tx, lockCurrency); err != nil { // waits for lockMoney's holders
 		return err
 	}
 	now, err := currencyTx(ctx, tx)

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -112,4 +113,31 @@ func TestCurrencyChangeGuardsDealsAndBudgets(t *testing.T) {
 	if err := s2.SetSettings(ctx, map[string]string{store.SettingCurrency: "EUR"}, "user:1"); err != nil {
 		t.Fatalf("cents to cents: %v", err)
 	}
+}
+
+// A change of exponent that starts while a cost is being written waits for it, sees it
+// and is refused, rather than relabelling cents as yen the moment after.
+func TestCurrencyChangeWaitsForMoneyInFlight(t *testing.T) {
+	s := storetest.Open(t)
+	c, err := s.CreateCampaign(ctx, store.Campaign{Name: "Fair", Channel: "event"}, "user:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	err = store.AddCostHoldingFor(ctx, s, c.ID, 1250, func() error {
+		go func() { done <- s.SetSettings(ctx, map[string]string{store.SettingCurrency: "JPY"}, "user:1") }()
+		select {
+		case err := <-done:
+			return fmt.Errorf("the change did not wait for the cost being written: %v", err)
+		case <-time.After(300 * time.Millisecond):
+			return nil
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; !errs.Is(err, errs.Conflict) {
+		t.Fatalf("the change after the cost: %v", err)
+	}
+	mustCurrency(t, s, "USD")
 }

@@ -244,7 +244,7 @@ func (u *ui) createAPIKey(w http.ResponseWriter, r *http.Request, p *Principal) 
 	f := keyForm{Name: strings.TrimSpace(r.PostFormValue("name")), Role: r.PostFormValue("role")}
 	key, k, err := auth.IssueAPIKey(r.Context(), u.s.store, f.Name, f.Role, p.Actor())
 	var e *errs.Error
-	if errors.As(err, &e) && (e.Code == errs.Invalid || e.Code == errs.Conflict) && e.Field != "" {
+	if errors.As(err, &e) && e.Code == errs.Invalid && e.Field != "" {
 		f.Errors = map[string]string{e.Field: fieldMessage(e)}
 		return u.showKeys(w, r, p, http.StatusUnprocessableEntity, keysView{Form: f})
 	}
