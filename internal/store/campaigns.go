@@ -38,7 +38,7 @@ func (s *Store) CreateCampaign(ctx context.Context, c Campaign, actor string) (*
 	}
 	err := s.RunInTx(ctx, func(tx *Tx) error {
 		if c.Budget != nil {
-			if err := lockMoney(ctx, tx); err != nil {
+			if err := lockMoney(ctx, tx, c.Currency, "budget"); err != nil {
 				return err
 			}
 		}
@@ -100,7 +100,7 @@ func (s *Store) UpdateCampaign(ctx context.Context, c Campaign, actor string) (*
 	var out *Campaign
 	err := s.RunInTx(ctx, func(tx *Tx) error {
 		if c.Budget != nil {
-			if err := lockMoney(ctx, tx); err != nil {
+			if err := lockMoney(ctx, tx, c.Currency, "budget"); err != nil {
 				return err
 			}
 		}
@@ -199,7 +199,7 @@ func (s *Store) Campaigns(ctx context.Context) ([]*Campaign, error) {
 func (s *Store) AddCost(ctx context.Context, e CostEntry, actor string) (*CostEntry, error) {
 	e.CreatedAt = s.Now()
 	err := s.RunInTx(ctx, func(tx *Tx) error {
-		if err := lockMoney(ctx, tx); err != nil {
+		if err := lockMoney(ctx, tx, e.Currency, "amount"); err != nil {
 			return err
 		}
 		var n int

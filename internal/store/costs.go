@@ -98,7 +98,11 @@ func (s *Store) CampaignKeys(ctx context.Context) (map[string]int64, error) {
 func (s *Store) ImportCosts(ctx context.Context, entries []CostEntry, source, actor string) error {
 	now := s.Now()
 	return s.RunInTx(ctx, func(tx *Tx) error {
-		if err := lockMoney(ctx, tx); err != nil {
+		readIn := "" // one file is read in one currency
+		if len(entries) > 0 {
+			readIn = entries[0].Currency
+		}
+		if err := lockMoney(ctx, tx, readIn, "file"); err != nil {
 			return err
 		}
 		adding := make([]int64, len(entries))

@@ -14,10 +14,22 @@ import (
 // rate. Amounts are stored as integers of its minor units.
 const SettingCurrency = "currency"
 
-// lockMoney is taken by every transaction that writes amounts: cost entries, deals,
-// campaign budgets.
-func lockMoney(ctx context.Context, tx *Tx) error {
-	return advisoryLockShared(ctx, tx, lockCurrency)
+// lockMoney is taken by every transaction that writes amounts (cost entries, deals,
+// campaign budgets) before it writes them. readIn is the currency they were read in
+// (their Currency field): one whose decimals are no longer the workspace's, because
+// its currency changed between the reading and this write, is refused, naming field.
+func lockMoney(ctx context.Context, tx *Tx, readIn, field string) error {
+	if err := advisoryLockShared(ctx, tx, lockCurrency); err != nil || readIn == "" {
+		return err
+	}
+	cur, err := currencyTx(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if money.Of(readIn).Exponent != cur.Exponent {
+		return errs.E(errs.Conflict, field, "was read in %s, but the workspace's currency changed to %s meanwhile; send it again", readIn, cur.Code)
+	}
+	return nil
 }
 
 // Currency is the workspace's currency: the one set, or money.Default() when none is.

@@ -141,3 +141,39 @@ func TestCurrencyChangeWaitsForMoneyInFlight(t *testing.T) {
 	}
 	mustCurrency(t, s, "USD")
 }
+
+// Amounts read in a currency whose decimals the workspace no longer has (its currency
+// changed between the reading and the write) are refused, naming the field.
+func TestMoneyReadInAnotherExponentIsRefused(t *testing.T) {
+	s := storetest.Open(t)
+	if err := s.SetSettings(ctx, map[string]string{store.SettingCurrency: "JPY"}, "user:1"); err != nil {
+		t.Fatal(err)
+	}
+	wantConflict := func(err error, field string) {
+		t.Helper()
+		var e *errs.Error
+		if !errors.As(err, &e) || e.Code != errs.Conflict || e.Field != field {
+			t.Fatalf("got %v, want a conflict on %s", err, field)
+		}
+	}
+	budget := int64(1250)
+	_, err := s.CreateCampaign(ctx, store.Campaign{Name: "Fair", Channel: "event", Budget: &budget, Currency: "USD"}, "user:1")
+	wantConflict(err, "budget")
+	c, err := s.CreateCampaign(ctx, store.Campaign{Name: "Fair", Channel: "event", Budget: &budget, Currency: "KRW"}, "user:1")
+	if err != nil {
+		t.Fatalf("a budget read in another currency without decimals: %v", err)
+	}
+	_, err = s.AddCost(ctx, store.CostEntry{CampaignID: c.ID, Date: "2026-03-02", Amount: 1250, Currency: "EUR"}, "user:1")
+	wantConflict(err, "amount")
+	wantConflict(s.ImportCosts(ctx, []store.CostEntry{{CampaignID: c.ID, Date: "2026-03-02", Amount: 1250, Currency: "BHD"}}, "test", "user:1"), "file")
+	at := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	r := mustIngest(t, s, store.Capture{Type: "form_submit", Email: "cy@acme.com", OccurredAt: at, Touch: true, Stage: lifecycle.Lead})
+	_, err = s.CreateDeal(ctx, store.Deal{ContactID: r[0].ContactID, Amount: 1250, Status: store.DealOpen, Currency: "USD"}, "user:1")
+	wantConflict(err, "amount")
+	if costs, _ := s.Costs(ctx, c.ID); len(costs) != 0 {
+		t.Fatalf("refused costs were stored: %v", costs)
+	}
+	if _, err := s.AddCost(ctx, store.CostEntry{CampaignID: c.ID, Date: "2026-03-02", Amount: 1250, Currency: "JPY"}, "user:1"); err != nil {
+		t.Fatal(err)
+	}
+}

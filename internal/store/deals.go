@@ -38,7 +38,7 @@ func (s *Store) CreateDeal(ctx context.Context, d Deal, actor string) (*Deal, er
 	}
 	d.CreatedAt = s.Now()
 	err := s.RunInTx(ctx, func(tx *Tx) error {
-		if err := lockMoney(ctx, tx); err != nil {
+		if err := lockMoney(ctx, tx, d.Currency, "amount"); err != nil {
 			return err
 		}
 		if _, err := contactForUpdate(ctx, tx, d.ContactID); err != nil {

@@ -19,9 +19,8 @@ const (
 	// lockCurrency makes a change of the workspace currency and the writes of money
 	// take turns: a write holds it shared (lockMoney), the change alone. The change's
 	// look for stored money so sees every write begun before it, and no write lands
-	// between that look and its commit. (A request that read the old currency just
-	// before a change and writes just after it is not caught: the first amounts of a
-	// workspace sent in the instant its currency changes keep the old one's places.)
+	// between that look and its commit; a write that read its amounts in the old
+	// currency, and comes after the change, sees the new one and is refused.
 	lockCurrency int32 = 4242030
 )
 

@@ -30,7 +30,7 @@ func SlowAnalyseForTest(s *Store, d time.Duration) { s.beforeAnalyse = func() { 
 // transaction commits.
 func AddCostHoldingFor(ctx context.Context, s *Store, campaignID, amount int64, fn func() error) error {
 	return s.RunInTx(ctx, func(tx *Tx) error {
-		if err := lockMoney(ctx, tx); err != nil {
+		if err := lockMoney(ctx, tx, "", ""); err != nil {
 			return err
 		}
 		if _, err := tx.exec(ctx, `INSERT INTO cost_entries (campaign_id, spent_on, amount, hours_hundredths, note, created_at) VALUES (?, ?, ?, 0, '', ?)`,

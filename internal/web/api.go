@@ -518,7 +518,7 @@ func (s *Server) handleAddCost(w http.ResponseWriter, r *http.Request) error {
 	if err := checkText("note", in.Note, 1000); err != nil {
 		return err
 	}
-	e, err := s.store.AddCost(r.Context(), store.CostEntry{CampaignID: id, Date: in.Date, Amount: amount, HoursHundredths: in.Hours.hundredths, Note: in.Note},
+	e, err := s.store.AddCost(r.Context(), store.CostEntry{CampaignID: id, Date: in.Date, Amount: amount, HoursHundredths: in.Hours.hundredths, Note: in.Note, Currency: cur.Code},
 		principalOf(r.Context()).Actor())
 	if err != nil {
 		return err
@@ -569,7 +569,7 @@ func (s *Server) handleCreateDeal(w http.ResponseWriter, r *http.Request) error 
 	if amount < 0 {
 		return errs.Field("amount", "must not be negative")
 	}
-	d := store.Deal{ContactID: in.ContactID, Name: strings.TrimSpace(in.Name), Amount: amount, Status: in.Status}
+	d := store.Deal{ContactID: in.ContactID, Name: strings.TrimSpace(in.Name), Amount: amount, Status: in.Status, Currency: cur.Code}
 	switch in.Status {
 	case store.DealWon, store.DealLost, store.DealOpen:
 	default:

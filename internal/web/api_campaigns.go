@@ -59,7 +59,7 @@ func campaignFields(in campaignIn, cur money.Currency) (store.Campaign, error) {
 		if err != nil || n < 0 {
 			return c, errs.Field("budget", "must be a positive decimal amount such as %s", cur.Format(500000))
 		}
-		c.Budget = &n
+		c.Budget, c.Currency = &n, cur.Code
 	}
 	return c, nil
 }
@@ -190,7 +190,7 @@ func (s *Server) importCosts(ctx context.Context, data []byte, source string, dr
 			problems = append(problems, report.CostProblem{Line: row.Line, Field: "campaign", Reason: quote(row.Campaign) + " is one campaign's name and another's UTM key; use the other one"})
 			continue
 		}
-		entries = append(entries, store.CostEntry{CampaignID: id, Date: row.Date, Amount: row.Amount, HoursHundredths: row.HoursHundredths, Note: row.Note})
+		entries = append(entries, store.CostEntry{CampaignID: id, Date: row.Date, Amount: row.Amount, HoursHundredths: row.HoursHundredths, Note: row.Note, Currency: cur.Code})
 	}
 	if len(problems) > 0 {
 		slices.SortStableFunc(problems, func(a, b report.CostProblem) int { return a.Line - b.Line })

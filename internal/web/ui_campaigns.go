@@ -323,7 +323,7 @@ func costFields(cur money.Currency, date, amount, hours, note string) (store.Cos
 		if err != nil {
 			return e, errs.Field("amount", "%v", err)
 		}
-		e.Amount = n
+		e.Amount, e.Currency = n, cur.Code
 	}
 	if hours != "" {
 		n, err := report.ParseHours(hours)
