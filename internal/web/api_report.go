@@ -98,8 +98,13 @@ func (s *Server) hourlyRate(ctx context.Context) (*int64, error) {
 	if err != nil || rate == "" {
 		return nil, err
 	}
+	// Read beside the rate, not from the cache: the rate is written in the currency.
+	cur, err := s.store.Currency(ctx)
+	if err != nil {
+		return nil, err
+	}
 	// A rate that does not read as money is left out rather than failing the report.
-	n, err := s.currency(ctx).Parse(rate)
+	n, err := cur.Parse(rate)
 	if err != nil || n < 0 {
 		s.log.WarnContext(ctx, "the hourly_rate setting is not a decimal amount; loaded cost left out", "value", rate)
 		return nil, nil
