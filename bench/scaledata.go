@@ -419,7 +419,7 @@ func (c *scaleContact) captureProps() string {
 func (c *scaleContact) dealName() string { return "Subscription " + c.companyName }
 
 func (c *scaleContact) dealProps(dealID int64) string {
-	b, _ := json.Marshal(map[string]any{"deal_id": dealID, "amount": money.Format(c.deal), "name": c.dealName()})
+	b, _ := json.Marshal(map[string]any{"deal_id": dealID, "amount": money.Default().Format(c.deal), "name": c.dealName()})
 	return string(b)
 }
 

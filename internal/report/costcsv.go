@@ -46,6 +46,7 @@ var costColumns = map[string][]string{
 	"amount":   {"amount", "cost", "spend", "spent", "amountspent", "totalspent", "money"},
 	"hours":    {"hours", "hoursspent", "time", "timespent"},
 	"note":     {"note", "notes", "description"},
+	"currency": {"currency", "currencycode"},
 }
 
 // headerSearch is how many lines the header may be preceded by: some exports start
@@ -56,9 +57,11 @@ const headerSearch = 10
 // an amount or hours column, in any case and order, then one row per entry. It accepts a
 // byte-order mark, comma, semicolon or tab separators, and amounts with a currency sign
 // or thousands separators when they read one way only. Empty lines and the "Total" lines
-// of ad-platform exports are skipped. Every bad row is a problem with its line and
-// reason; an error is about the file as a whole.
-func ParseCosts(data []byte) ([]CostRow, []CostProblem, error) {
+// of ad-platform exports are skipped. Amounts are in cur, the workspace's currency: an
+// amount, a currency column or an amount header ("Cost (EUR)") naming another currency
+// is refused, as is an amount with more decimals than cur has. Every bad row is a
+// problem with its line, column and reason; an error is about the file as a whole.
+func ParseCosts(data []byte, cur money.Currency) ([]CostRow, []CostProblem, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	if !utf8.Valid(data) {
 		return nil, nil, fmt.Errorf("%w: is not UTF-8 text; save it as CSV UTF-8", ErrCostFile)
@@ -96,6 +99,9 @@ func ParseCosts(data []byte) ([]CostRow, []CostProblem, error) {
 				}
 				continue
 			}
+			if unit := bracketed(cell(rec, cols, "amount")); unit != "" && currencyLike(unit) && !cur.Names(unit) {
+				return nil, nil, fmt.Errorf("%w: its amount column is in %s, but the workspace's currency is %s; Lodestone converts nothing", ErrCostFile, truncate(unit), cur.Code)
+			}
 			continue
 		}
 		if blank(rec) || totalLine(rec, cols) {
@@ -104,7 +110,7 @@ func ParseCosts(data []byte) ([]CostRow, []CostProblem, error) {
 		if len(rows)+len(problems) >= MaxCostRows {
 			return nil, nil, fmt.Errorf("%w: has more than %d rows; split it", ErrCostFile, MaxCostRows)
 		}
-		row, p := parseCostRow(rec, cols, line)
+		row, p := parseCostRow(rec, cols, line, cur)
 		if p != nil {
 			problems = append(problems, *p)
 			continue
@@ -189,6 +195,16 @@ func normaliseHeader(s string) string {
 	}, s)
 }
 
+// bracketed is the text in brackets after a header's name: "USD" in "Cost (USD)".
+func bracketed(header string) string {
+	i := strings.IndexAny(header, "([")
+	if i < 0 {
+		return ""
+	}
+	inner, _, _ := strings.Cut(header[i+1:], map[byte]string{'(': ")", '[': "]"}[header[i]])
+	return strings.TrimSpace(inner)
+}
+
 func blank(rec []string) bool {
 	for _, c := range rec {
 		if strings.TrimSpace(c) != "" {
@@ -220,7 +236,7 @@ func cell(rec []string, cols map[string]int, col string) string {
 	return rec[i]
 }
 
-func parseCostRow(rec []string, cols map[string]int, line int) (CostRow, *CostProblem) {
+func parseCostRow(rec []string, cols map[string]int, line int, cur money.Currency) (CostRow, *CostProblem) {
 	row := CostRow{Line: line}
 	bad := func(field, format string, args ...any) (CostRow, *CostProblem) {
 		return CostRow{}, &CostProblem{Line: line, Field: field, Reason: fmt.Sprintf(format, args...)}
@@ -244,9 +260,12 @@ func parseCostRow(rec []string, cols map[string]int, line int) (CostRow, *CostPr
 	if len(row.Campaign) > 200 {
 		return bad("campaign", "is longer than 200 bytes")
 	}
+	if code := strings.TrimSpace(cell(rec, cols, "currency")); code != "" && !cur.Names(code) {
+		return bad("currency", "%q is not the workspace's currency %s; Lodestone converts nothing", truncate(code), cur.Code)
+	}
 	amount, amountSet := strings.TrimSpace(cell(rec, cols, "amount")), false
 	if !emptyNumber(amount) {
-		n, err := ParseDecimal(amount, true)
+		n, err := ParseAmount(amount, cur)
 		if err != nil {
 			return bad("amount", "%q %v", truncate(amount), err)
 		}
@@ -254,7 +273,7 @@ func parseCostRow(rec []string, cols map[string]int, line int) (CostRow, *CostPr
 	}
 	hours := strings.TrimSpace(cell(rec, cols, "hours"))
 	if !emptyNumber(hours) {
-		n, err := ParseDecimal(hours, false)
+		n, err := ParseHours(hours)
 		if err != nil {
 			return bad("hours", "%q %v", truncate(hours), err)
 		}
@@ -297,23 +316,80 @@ var (
 	errNegative  = errors.New("is negative; a cost entry records money and time spent")
 	errAmbiguous = errors.New("reads two ways (a thousands separator or a decimal point?); write it as 1234 or 1.23")
 	errDecimal   = errors.New("is not a number such as 1250.00, 1,250.00 or 1.250,00")
-	errPlaces    = errors.New("has more than two decimals")
+	errPlaces    = errors.New("has more decimals than")
 	errTooLarge  = errors.New("is too large")
+	errForeign   = errors.New("is in another currency than the workspace's")
 )
 
-// ParseDecimal reads a non-negative amount as people and spreadsheets write it, into
-// hundredths (minor units of the workspace currency, or hundredths of an hour):
-// "1250", "1,250.50", "1.250,50", "1 250,50", "1'250.50", "12,5"; with currency set, also
-// a currency sign or code before or after it ("$1,250.50", "1.250,50 €", "EUR 12").
+// ParseAmount reads a non-negative amount of money as people and spreadsheets write it,
+// into minor units of cur, the workspace's currency: "1250", "1,250.50", "1.250,50",
+// "1 250,50", "1'250.50", "12,5", also with cur's sign or code before or after it
+// ("$1,250.50", "1.250,50 €", "EUR 12"). The sign or code of another currency is
+// refused (Lodestone converts nothing), and so are more decimals than cur has.
 // A single separator followed by exactly three digits ("1,250" or "1.250") is refused:
 // it could be a thousands separator or a decimal point.
-func ParseDecimal(s string, currency bool) (int64, error) {
-	s = strings.TrimSpace(s)
-	if currency {
-		s = trimCurrency(s)
+func ParseAmount(s string, cur money.Currency) (int64, error) {
+	s, marks := splitMarks(strings.TrimSpace(s))
+	for _, m := range marks {
+		if cur.Names(m) {
+			continue
+		}
+		if !currencyLike(m) {
+			return 0, errDecimal
+		}
+		if c, ok := money.Lookup(m); ok && len(m) == 3 {
+			return 0, fmt.Errorf("%w (%s): it is in %s; Lodestone converts nothing", errForeign, cur.Code, c.Code)
+		}
+		return 0, fmt.Errorf("%w (%s): %s is not its sign; Lodestone converts nothing", errForeign, cur.Code, m)
 	}
+	decimal, err := parseDecimal(s, cur.Exponent == 0)
+	if err != nil {
+		return 0, err
+	}
+	n, err := cur.Parse(decimal)
+	switch {
+	case errors.Is(err, money.ErrPlaces):
+		places := "none"
+		if cur.Exponent > 0 {
+			places = fmt.Sprint(cur.Exponent)
+		}
+		return 0, fmt.Errorf("%w %s allows (%s)", errPlaces, cur.Code, places)
+	case errors.Is(err, money.ErrRange):
+		return 0, errTooLarge
+	case err != nil:
+		return 0, errDecimal
+	}
+	return n, nil
+}
+
+// hundredths reads hours: a number of hours with up to two decimals, kept in hundredths.
+var hundredths = money.Currency{Code: "hours", Exponent: 2}
+
+// ParseHours reads a non-negative number of hours written as ParseAmount reads money,
+// without a currency, into hundredths of an hour.
+func ParseHours(s string) (int64, error) {
+	decimal, err := parseDecimal(strings.TrimSpace(s), false)
+	if err != nil {
+		return 0, err
+	}
+	n, err := hundredths.Parse(decimal)
+	switch {
+	case errors.Is(err, money.ErrPlaces):
+		return 0, fmt.Errorf("%w two decimals", errPlaces)
+	case errors.Is(err, money.ErrRange):
+		return 0, errTooLarge
+	case err != nil:
+		return 0, errDecimal
+	}
+	return n, nil
+}
+
+// parseDecimal reads a number with any of the usual separators into a plain decimal
+// string: "1.250,50" → "1250.50". With noMinor the number is of a currency without a
+// minor unit, so "12,500" and "12.500" are read as thousands, never as decimals.
+func parseDecimal(s string, noMinor bool) (string, error) {
 	if strings.HasPrefix(s, "-") || strings.HasPrefix(s, "(") && strings.HasSuffix(s, ")") {
-		return 0, errNegative
+		return "", errNegative
 	}
 	s = strings.TrimPrefix(s, "+")
 	// Spaces (also the no-break ones) and apostrophes only ever group thousands.
@@ -324,11 +400,11 @@ func ParseDecimal(s string, currency bool) (int64, error) {
 	spaced := len(groups) > 1
 	s = strings.Join(groups, "")
 	if s == "" {
-		return 0, errDecimal
+		return "", errDecimal
 	}
 	for _, r := range s {
 		if (r < '0' || r > '9') && r != '.' && r != ',' {
-			return 0, errDecimal
+			return "", errDecimal
 		}
 	}
 	lastDot, lastComma := strings.LastIndexByte(s, '.'), strings.LastIndexByte(s, ',')
@@ -348,8 +424,10 @@ func ParseDecimal(s string, currency bool) (int64, error) {
 		switch {
 		case strings.Count(s, string(sep)) > 1:
 			grouping = sep
+		case len(s)-last-1 == 3 && last > 0 && noMinor:
+			grouping = sep
 		case len(s)-last-1 == 3 && !spaced && last > 0:
-			return 0, errAmbiguous
+			return "", errAmbiguous
 		default:
 			decimal = sep
 		}
@@ -359,60 +437,80 @@ func ParseDecimal(s string, currency bool) (int64, error) {
 		i := strings.LastIndexByte(s, decimal)
 		whole, frac = s[:i], s[i+1:]
 		if strings.IndexByte(whole, decimal) >= 0 || frac == "" || strings.ContainsAny(frac, ".,") {
-			return 0, errDecimal
+			return "", errDecimal
 		}
 	}
 	if grouping != 0 {
 		parts := strings.Split(whole, string(grouping))
 		for i, p := range parts {
 			if i == 0 && (len(p) < 1 || len(p) > 3) || i > 0 && len(p) != 3 {
-				return 0, errDecimal
+				return "", errDecimal
 			}
 		}
 		whole = strings.Join(parts, "")
 	}
 	if strings.ContainsAny(whole, ".,") {
-		return 0, errDecimal
+		return "", errDecimal
 	}
 	if whole == "" {
 		whole = "0"
 	}
-	if len(frac) > 2 && strings.Trim(frac[2:], "0") != "" {
-		return 0, errPlaces
+	if frac == "" {
+		return whole, nil
 	}
-	n, err := money.Parse(whole + "." + (frac + "00")[:2])
-	if errors.Is(err, money.ErrRange) {
-		return 0, errTooLarge
-	}
-	if err != nil {
-		return 0, errDecimal
-	}
-	return n, nil
+	return whole + "." + frac, nil
 }
 
-// trimCurrency takes a currency sign ($, €, £, …) or a three-letter code (USD, EUR) off
-// either end of an amount.
-func trimCurrency(s string) string {
-	for range 2 {
-		s = strings.TrimSpace(s)
-		r, n := utf8.DecodeRuneInString(s)
-		switch {
-		case n > 0 && unicode.Is(unicode.Sc, r):
-			s = s[n:]
-			continue
-		case len(s) >= 3 && isCode(s[:3]) && (len(s) == 3 || !isLetter(s[3])):
-			s = s[3:]
-			continue
+// splitMarks takes a currency mark off either end of an amount: a sign ($, €, R$) or
+// a code (USD, eur), returning the rest and the marks found.
+func splitMarks(s string) (string, []string) {
+	var marks []string
+	i := 0
+	for i < len(s) {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if !markRune(r) {
+			break
 		}
-		r, n = utf8.DecodeLastRuneInString(s)
-		switch {
-		case n > 0 && unicode.Is(unicode.Sc, r):
-			s = s[:len(s)-n]
-		case len(s) >= 3 && isCode(s[len(s)-3:]) && (len(s) == 3 || !isLetter(s[len(s)-4])):
-			s = s[:len(s)-3]
+		i += n
+	}
+	if i > 0 {
+		marks = append(marks, s[:i])
+		s = strings.TrimSpace(s[i:])
+	}
+	j := len(s)
+	for j > 0 {
+		r, n := utf8.DecodeLastRuneInString(s[:j])
+		if !markRune(r) {
+			break
+		}
+		j -= n
+	}
+	if j < len(s) {
+		marks = append(marks, s[j:])
+		s = strings.TrimSpace(s[:j])
+	}
+	return s, marks
+}
+
+func markRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.Is(unicode.Sc, r) || r == '/'
+}
+
+// currencyLike reports whether a mark names a currency, known or not: a currency
+// sign, a three-letter code, or a sign of a currency in money's table.
+func currencyLike(m string) bool {
+	if _, ok := money.Known(m); ok {
+		return true
+	}
+	if len(m) == 3 && isCode(m) {
+		return true
+	}
+	for _, r := range m {
+		if unicode.Is(unicode.Sc, r) {
+			return true
 		}
 	}
-	return strings.TrimSpace(s)
+	return false
 }
 
 func isCode(s string) bool {
@@ -423,5 +521,3 @@ func isCode(s string) bool {
 	}
 	return true
 }
-
-func isLetter(c byte) bool { return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' }

@@ -37,6 +37,11 @@ func (s *Store) CreateCampaign(ctx context.Context, c Campaign, actor string) (*
 		budget = sql.NullInt64{Int64: *c.Budget, Valid: true}
 	}
 	err := s.RunInTx(ctx, func(tx *Tx) error {
+		if c.Budget != nil {
+			if err := lockMoney(ctx, tx, c.Currency, "budget"); err != nil {
+				return err
+			}
+		}
 		var n int
 		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM campaigns WHERE name = ?`, c.Name).Scan(&n); err != nil {
 			return err
@@ -94,6 +99,11 @@ func (s *Store) UpdateCampaign(ctx context.Context, c Campaign, actor string) (*
 	}
 	var out *Campaign
 	err := s.RunInTx(ctx, func(tx *Tx) error {
+		if c.Budget != nil {
+			if err := lockMoney(ctx, tx, c.Currency, "budget"); err != nil {
+				return err
+			}
+		}
 		old, err := scanCampaign(tx.queryRow(ctx, `SELECT `+campaignColumns+` FROM campaigns WHERE id = ?`, c.ID))
 		if errors.Is(err, sql.ErrNoRows) {
 			return errs.NotFoundf("campaign %d not found", c.ID)
@@ -189,6 +199,9 @@ func (s *Store) Campaigns(ctx context.Context) ([]*Campaign, error) {
 func (s *Store) AddCost(ctx context.Context, e CostEntry, actor string) (*CostEntry, error) {
 	e.CreatedAt = s.Now()
 	err := s.RunInTx(ctx, func(tx *Tx) error {
+		if err := lockMoney(ctx, tx, e.Currency, "amount"); err != nil {
+			return err
+		}
 		var n int
 		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM campaigns WHERE id = ?`, e.CampaignID).Scan(&n); err != nil {
 			return err

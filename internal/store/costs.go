@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/lodestone-hq/lodestone/internal/errs"
-	"github.com/lodestone-hq/lodestone/internal/money"
 )
 
 // MaxMoneyTotal bounds the money a workspace records, in minor units, in its cost
@@ -30,7 +29,11 @@ func checkMoneyTotal(ctx context.Context, tx *Tx, table, field string, adding ..
 	}
 	if total > float64(MaxMoneyTotal) {
 		what := map[string]string{"cost_entries": "costs", "deals": "deals"}[table]
-		return errs.Field(field, "would bring the workspace's %s to more than %s, the most Lodestone keeps; check the amounts", what, money.Format(MaxMoneyTotal))
+		cur, err := currencyTx(ctx, tx)
+		if err != nil {
+			return err
+		}
+		return errs.Field(field, "would bring the workspace's %s to more than %s, the most Lodestone keeps; check the amounts", what, cur.Format(MaxMoneyTotal))
 	}
 	return nil
 }
@@ -95,6 +98,13 @@ func (s *Store) CampaignKeys(ctx context.Context) (map[string]int64, error) {
 func (s *Store) ImportCosts(ctx context.Context, entries []CostEntry, source, actor string) error {
 	now := s.Now()
 	return s.RunInTx(ctx, func(tx *Tx) error {
+		readIn := "" // one file is read in one currency
+		if len(entries) > 0 {
+			readIn = entries[0].Currency
+		}
+		if err := lockMoney(ctx, tx, readIn, "file"); err != nil {
+			return err
+		}
 		adding := make([]int64, len(entries))
 		for i, e := range entries {
 			adding[i] = e.Amount

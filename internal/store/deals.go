@@ -8,7 +8,6 @@ import (
 
 	"github.com/lodestone-hq/lodestone/internal/errs"
 	"github.com/lodestone-hq/lodestone/internal/lifecycle"
-	"github.com/lodestone-hq/lodestone/internal/money"
 )
 
 // contactForUpdate checks that a contact exists and has not been merged away, and
@@ -39,13 +38,20 @@ func (s *Store) CreateDeal(ctx context.Context, d Deal, actor string) (*Deal, er
 	}
 	d.CreatedAt = s.Now()
 	err := s.RunInTx(ctx, func(tx *Tx) error {
+		if err := lockMoney(ctx, tx, d.Currency, "amount"); err != nil {
+			return err
+		}
 		if _, err := contactForUpdate(ctx, tx, d.ContactID); err != nil {
 			return err
 		}
 		if err := checkMoneyTotal(ctx, tx, "deals", "amount", d.Amount); err != nil {
 			return err
 		}
-		err := tx.queryRow(ctx, `INSERT INTO deals (contact_id, name, amount, status, closed_at, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+		cur, err := currencyTx(ctx, tx)
+		if err != nil {
+			return err
+		}
+		err = tx.queryRow(ctx, `INSERT INTO deals (contact_id, name, amount, status, closed_at, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
 			d.ContactID, d.Name, d.Amount, d.Status, nullTS(d.ClosedAt), ts(d.CreatedAt)).Scan(&d.ID)
 		if err != nil {
 			return err
@@ -53,13 +59,13 @@ func (s *Store) CreateDeal(ctx context.Context, d Deal, actor string) (*Deal, er
 		switch d.Status {
 		case DealWon:
 			if _, err := insertEvent(ctx, tx, Event{ContactID: d.ContactID, Type: "deal_won", OccurredAt: d.ClosedAt, Actor: actor,
-				Properties: map[string]any{"deal_id": d.ID, "amount": money.Format(d.Amount), "name": d.Name}}, 0); err != nil {
+				Properties: map[string]any{"deal_id": d.ID, "amount": cur.Format(d.Amount), "name": d.Name}}, 0); err != nil {
 				return err
 			}
 			return autoAdvance(ctx, tx, d.ContactID, lifecycle.Customer, actor, "deal won", d.ClosedAt)
 		case DealLost:
 			_, err := insertEvent(ctx, tx, Event{ContactID: d.ContactID, Type: "deal_lost", OccurredAt: d.ClosedAt, Actor: actor,
-				Properties: map[string]any{"deal_id": d.ID, "amount": money.Format(d.Amount), "name": d.Name}}, 0)
+				Properties: map[string]any{"deal_id": d.ID, "amount": cur.Format(d.Amount), "name": d.Name}}, 0)
 			return err
 		}
 		return nil

@@ -99,6 +99,11 @@ func (s *Store) SetSettings(ctx context.Context, values map[string]string, actor
 	}
 	sort.Strings(keys)
 	return s.RunInTx(ctx, func(tx *Tx) error {
+		if code, ok := values[SettingCurrency]; ok {
+			if err := checkCurrencyChange(ctx, tx, code); err != nil {
+				return err
+			}
+		}
 		for _, key := range keys {
 			value := values[key]
 			var old string

@@ -16,6 +16,12 @@ const (
 	// lockUsers makes changes to users' roles and access take turns, so two admins
 	// demoting each other at once cannot leave the workspace without one.
 	lockUsers int32 = 4242028
+	// lockCurrency makes a change of the workspace currency and the writes of money
+	// take turns: a write holds it shared (lockMoney), the change alone. The change's
+	// look for stored money so sees every write begun before it, and no write lands
+	// between that look and its commit; a write that read its amounts in the old
+	// currency, and comes after the change, sees the new one and is refused.
+	lockCurrency int32 = 4242030
 )
 
 // advisoryLock takes one of the locks above until the transaction ends. It does
@@ -25,6 +31,16 @@ func advisoryLock(ctx context.Context, tx *Tx, key int32) error {
 		return nil
 	}
 	_, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(?, hashtext(COALESCE(current_schema(), '')))`, key)
+	return err
+}
+
+// advisoryLockShared takes one of the locks above beside other holders of its shared
+// form, until the transaction ends; advisoryLock waits for them all. Nothing on SQLite.
+func advisoryLockShared(ctx context.Context, tx *Tx, key int32) error {
+	if tx.s.engine != Postgres {
+		return nil
+	}
+	_, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock_shared(?, hashtext(COALESCE(current_schema(), '')))`, key)
 	return err
 }
 

@@ -118,6 +118,10 @@ type Campaign struct {
 	EndsOn      string `json:"ends_on"`
 	Budget      *int64 `json:"-"`
 	Notes       string `json:"notes"`
+	// Currency is the ISO 4217 code the amounts were read in; the write refuses them
+	// when the workspace's currency has since changed its decimals. Empty: they are in
+	// the workspace's currency, whatever it is.
+	Currency string `json:"-"`
 	// LandingURL is where the campaign's printed link and QR code lead; ShortCode
 	// names that link (/c/CODE).
 	LandingURL string    `json:"landing_url"`
@@ -138,6 +142,10 @@ type CostEntry struct {
 	HoursHundredths int64     `json:"-"`
 	Note            string    `json:"note"`
 	CreatedAt       time.Time `json:"created_at"`
+	// Currency is the ISO 4217 code the amounts were read in; the write refuses them
+	// when the workspace's currency has since changed its decimals. Empty: they are in
+	// the workspace's currency, whatever it is.
+	Currency string `json:"-"`
 }
 
 // Deal statuses.
@@ -156,6 +164,10 @@ type Deal struct {
 	Status    string    `json:"status"`
 	ClosedAt  time.Time `json:"-"`
 	CreatedAt time.Time `json:"created_at"`
+	// Currency is the ISO 4217 code the amounts were read in; the write refuses them
+	// when the workspace's currency has since changed its decimals. Empty: they are in
+	// the workspace's currency, whatever it is.
+	Currency string `json:"-"`
 }
 
 // Roles, from most to least powerful (SPEC section 10).

@@ -170,8 +170,9 @@ func (s *Server) handleGetContact(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	out.Deals = make([]dealJSON, len(deals))
+	cur := s.currency(r.Context())
 	for i, d := range deals {
-		out.Deals[i] = toDealJSON(d)
+		out.Deals[i] = toDealJSON(cur, d)
 	}
 	if out.Duplicates, err = s.store.DuplicateFlags(r.Context(), id); err != nil {
 		return err
@@ -360,10 +361,10 @@ type campaignJSON struct {
 	QRCode    string  `json:"qr_code,omitempty"`
 }
 
-func (s *Server) toCampaignJSON(c *store.Campaign) campaignJSON {
-	out := campaignJSON{Campaign: c, Cost: money.Format(c.Cost), Hours: formatHours(c.Hours)}
+func (s *Server) toCampaignJSON(cur money.Currency, c *store.Campaign) campaignJSON {
+	out := campaignJSON{Campaign: c, Cost: cur.Format(c.Cost), Hours: formatHours(c.Hours)}
 	if c.Budget != nil {
-		b := money.Format(*c.Budget)
+		b := cur.Format(*c.Budget)
 		out.Budget = &b
 	}
 	if c.ShortCode != "" {
@@ -382,7 +383,11 @@ func (s *Server) handleCreateCampaign(w http.ResponseWriter, r *http.Request) er
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	c, err := campaignFields(in)
+	cur, err := s.store.Currency(r.Context())
+	if err != nil {
+		return err
+	}
+	c, err := campaignFields(in, cur)
 	if err != nil {
 		return err
 	}
@@ -393,7 +398,7 @@ func (s *Server) handleCreateCampaign(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, s.toCampaignJSON(out))
+	writeJSON(w, http.StatusCreated, s.toCampaignJSON(cur, out))
 	return nil
 }
 
@@ -427,8 +432,9 @@ func (s *Server) handleListCampaigns(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	out := make([]campaignJSON, len(list))
+	cur := s.currency(r.Context())
 	for i, c := range list {
-		out[i] = s.toCampaignJSON(c)
+		out[i] = s.toCampaignJSON(cur, c)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"campaigns": out})
 	return nil
@@ -451,12 +457,13 @@ func (s *Server) handleGetCampaign(w http.ResponseWriter, r *http.Request) error
 		campaignJSON
 		Costs []costJSON `json:"costs"`
 	}{Costs: make([]costJSON, len(costs))}
+	cur := s.currency(r.Context())
 	for i, e := range costs {
-		out.Costs[i] = toCostJSON(e)
+		out.Costs[i] = toCostJSON(cur, e)
 		c.Cost += e.Amount
 		c.Hours += e.HoursHundredths
 	}
-	out.campaignJSON = s.toCampaignJSON(c)
+	out.campaignJSON = s.toCampaignJSON(cur, c)
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }
@@ -476,8 +483,8 @@ type costJSON struct {
 	Hours  string `json:"hours"`
 }
 
-func toCostJSON(e *store.CostEntry) costJSON {
-	return costJSON{CostEntry: e, Amount: money.Format(e.Amount), Hours: formatHours(e.HoursHundredths)}
+func toCostJSON(cur money.Currency, e *store.CostEntry) costJSON {
+	return costJSON{CostEntry: e, Amount: cur.Format(e.Amount), Hours: formatHours(e.HoursHundredths)}
 }
 
 func (s *Server) handleAddCost(w http.ResponseWriter, r *http.Request) error {
@@ -492,9 +499,15 @@ func (s *Server) handleAddCost(w http.ResponseWriter, r *http.Request) error {
 	if _, err := time.Parse("2006-01-02", in.Date); err != nil {
 		return errs.Field("date", "must be a date such as 2026-03-01")
 	}
+	// Read from the database, not the cache: an amount is never read in the places
+	// of a currency another node changed a moment ago.
+	cur, err := s.store.Currency(r.Context())
+	if err != nil {
+		return err
+	}
 	amount := int64(0)
 	if in.Amount != "" || !in.Hours.set {
-		amount, err = money.Parse(in.Amount)
+		amount, err = cur.Parse(in.Amount)
 		if err != nil {
 			return errs.Field("amount", "%v", err)
 		}
@@ -508,12 +521,12 @@ func (s *Server) handleAddCost(w http.ResponseWriter, r *http.Request) error {
 	if err := checkText("note", in.Note, 1000); err != nil {
 		return err
 	}
-	e, err := s.store.AddCost(r.Context(), store.CostEntry{CampaignID: id, Date: in.Date, Amount: amount, HoursHundredths: in.Hours.hundredths, Note: in.Note},
+	e, err := s.store.AddCost(r.Context(), store.CostEntry{CampaignID: id, Date: in.Date, Amount: amount, HoursHundredths: in.Hours.hundredths, Note: in.Note, Currency: cur.Code},
 		principalOf(r.Context()).Actor())
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, toCostJSON(e))
+	writeJSON(w, http.StatusCreated, toCostJSON(cur, e))
 	return nil
 }
 
@@ -532,8 +545,8 @@ type dealJSON struct {
 	ClosedAt *time.Time `json:"closed_at"`
 }
 
-func toDealJSON(d *store.Deal) dealJSON {
-	out := dealJSON{Deal: d, Amount: money.Format(d.Amount)}
+func toDealJSON(cur money.Currency, d *store.Deal) dealJSON {
+	out := dealJSON{Deal: d, Amount: cur.Format(d.Amount)}
 	if !d.ClosedAt.IsZero() {
 		out.ClosedAt = &d.ClosedAt
 	}
@@ -548,14 +561,18 @@ func (s *Server) handleCreateDeal(w http.ResponseWriter, r *http.Request) error 
 	if in.ContactID <= 0 {
 		return errs.Field("contact_id", "is required")
 	}
-	amount, err := money.Parse(in.Amount)
+	cur, err := s.store.Currency(r.Context())
+	if err != nil {
+		return err
+	}
+	amount, err := cur.Parse(in.Amount)
 	if err != nil {
 		return errs.Field("amount", "%v", err)
 	}
 	if amount < 0 {
 		return errs.Field("amount", "must not be negative")
 	}
-	d := store.Deal{ContactID: in.ContactID, Name: strings.TrimSpace(in.Name), Amount: amount, Status: in.Status}
+	d := store.Deal{ContactID: in.ContactID, Name: strings.TrimSpace(in.Name), Amount: amount, Status: in.Status, Currency: cur.Code}
 	switch in.Status {
 	case store.DealWon, store.DealLost, store.DealOpen:
 	default:
@@ -586,6 +603,6 @@ func (s *Server) handleCreateDeal(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, toDealJSON(out))
+	writeJSON(w, http.StatusCreated, toDealJSON(cur, out))
 	return nil
 }

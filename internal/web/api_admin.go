@@ -25,11 +25,13 @@ func init() {
 	schemas["WorkspaceSettings"] = props(obj{
 		"tracking_consent": obj{"type": "string", "enum": []string{consentRequired, consentNotRequired}, "description": "required: the tracking snippet waits for the visitor's consent"},
 		"newsletter_stage": obj{"type": "string", "enum": []string{"mql", "subscriber"}, "description": "the stage a newsletter sign-up starts a new contact at"},
-		"hourly_rate":      obj{"type": "string", "description": "decimal amount per hour for the loaded cost of reports; empty when unset"}})
+		"hourly_rate":      obj{"type": "string", "description": "decimal amount per hour for the loaded cost of reports, in the currency; empty when unset"},
+		"currency":         obj{"type": "string", "description": "ISO 4217 code of every amount the workspace keeps (costs, deals, budgets, the hourly rate); amounts have its number of decimals (2 for USD, 0 for JPY, 3 for BHD). USD until set"}})
 	schemas["WorkspaceSettingsInput"] = props(obj{
 		"tracking_consent": nullable(obj{"type": "string", "enum": []string{consentRequired, consentNotRequired}}),
 		"newsletter_stage": nullable(obj{"type": "string", "enum": []string{"mql", "subscriber"}}),
-		"hourly_rate":      nullable(str("a decimal amount ≥ 0, or empty to clear it; null or left out keeps it"))})
+		"hourly_rate":      nullable(str("a decimal amount ≥ 0, or empty to clear it; null or left out keeps it")),
+		"currency":         nullable(str("an ISO 4217 code such as USD, EUR or JPY. Refused with 409 while costs, deals or budgets are stored and the new currency has another number of decimals (the stored minor units would change their meaning); a currency with as many decimals relabels the amounts, nothing is converted"))})
 	roles := obj{"type": "string", "enum": store.Roles}
 	schemas["User"] = props(obj{"id": obj{"type": "integer"}, "email": str(""), "name": str(""), "role": roles,
 		"available": obj{"type": "boolean", "description": "takes new leads from routing"}, "disabled": obj{"type": "boolean"},
@@ -63,7 +65,11 @@ func (s *Server) handlePutSettings(w http.ResponseWriter, r *http.Request) error
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	values, err := checkWorkspaceSettings(in)
+	now, err := s.readWorkspaceSettings(r.Context())
+	if err != nil {
+		return err
+	}
+	values, err := checkWorkspaceSettings(in, now)
 	if err != nil {
 		return err
 	}

@@ -27,14 +27,14 @@ func wantField(t *testing.T, r resp, field string) {
 func TestWorkspaceSettingsAPI(t *testing.T) {
 	e := newAPIEnv(t)
 	got := e.do("GET", "/api/v1/settings", e.token, "")
-	if got.status != 200 || string(got.body) != `{"tracking_consent":"not_required","newsletter_stage":"mql","hourly_rate":""}`+"\n" {
+	if got.status != 200 || string(got.body) != `{"tracking_consent":"not_required","newsletter_stage":"mql","hourly_rate":"","currency":"USD"}`+"\n" {
 		t.Fatalf("defaults: %d %s", got.status, got.body)
 	}
 	if js := e.do("GET", "/t.js", "", ""); !strings.Contains(string(js.body), "var REQUIRE_CONSENT = false;") {
 		t.Fatal("the snippet waits for consent before it is asked to")
 	}
 	put := e.do("PUT", "/api/v1/settings", e.token, `{"tracking_consent":"required","newsletter_stage":"subscriber","hourly_rate":"85.5"}`)
-	if put.status != 200 || string(put.body) != `{"tracking_consent":"required","newsletter_stage":"subscriber","hourly_rate":"85.50"}`+"\n" {
+	if put.status != 200 || string(put.body) != `{"tracking_consent":"required","newsletter_stage":"subscriber","hourly_rate":"85.50","currency":"USD"}`+"\n" {
 		t.Fatalf("put: %d %s", put.status, put.body)
 	}
 	if js := e.do("GET", "/t.js", "", ""); !strings.Contains(string(js.body), "var REQUIRE_CONSENT = true;") {

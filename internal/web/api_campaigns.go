@@ -21,7 +21,7 @@ import (
 
 // campaignFields checks what a person may set on a campaign: name, channel, UTM key,
 // dates, budget and notes. Each error names its field.
-func campaignFields(in campaignIn) (store.Campaign, error) {
+func campaignFields(in campaignIn, cur money.Currency) (store.Campaign, error) {
 	c := store.Campaign{Name: strings.TrimSpace(in.Name), UTMCampaign: strings.TrimSpace(in.UTMCampaign),
 		StartsOn: strings.TrimSpace(in.StartsOn), EndsOn: strings.TrimSpace(in.EndsOn), Notes: in.Notes}
 	if c.Name == "" {
@@ -52,11 +52,14 @@ func campaignFields(in campaignIn) (store.Campaign, error) {
 		return c, errs.Field("ends_on", "is before starts_on")
 	}
 	if b := strings.TrimSpace(in.Budget); b != "" {
-		n, err := money.Parse(b)
-		if err != nil || n < 0 {
-			return c, errs.Field("budget", "must be a positive decimal amount such as 5000.00")
+		n, err := cur.Parse(b)
+		if errors.Is(err, money.ErrPlaces) {
+			return c, errs.Field("budget", "%v", err)
 		}
-		c.Budget = &n
+		if err != nil || n < 0 {
+			return c, errs.Field("budget", "must be a positive decimal amount such as %s", cur.Format(500000))
+		}
+		c.Budget, c.Currency = &n, cur.Code
 	}
 	return c, nil
 }
@@ -100,8 +103,12 @@ func (s *Server) handleUpdateCampaign(w http.ResponseWriter, r *http.Request) er
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
+	cur, err := s.store.Currency(r.Context())
+	if err != nil {
+		return err
+	}
 	c, err := campaignFields(campaignIn{Name: in.Name, Channel: in.Channel, UTMCampaign: in.UTMCampaign, StartsOn: in.StartsOn,
-		EndsOn: in.EndsOn, Budget: in.Budget, Notes: in.Notes})
+		EndsOn: in.EndsOn, Budget: in.Budget, Notes: in.Notes}, cur)
 	if err != nil {
 		return err
 	}
@@ -151,7 +158,11 @@ type costImportCampaignJS struct {
 // importCosts reads a cost CSV and records every row, or none when a row is bad: the
 // error then lists each bad row with its line and reason (details.rows).
 func (s *Server) importCosts(ctx context.Context, data []byte, source string, dryRun bool, actor string) (*costImportJSON, error) {
-	rows, problems, err := report.ParseCosts(data)
+	cur, err := s.store.Currency(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, problems, err := report.ParseCosts(data, cur)
 	if err != nil {
 		return nil, errs.Field("file", "%s", strings.TrimPrefix(err.Error(), report.ErrCostFile.Error()+": "))
 	}
@@ -178,7 +189,7 @@ func (s *Server) importCosts(ctx context.Context, data []byte, source string, dr
 			problems = append(problems, report.CostProblem{Line: row.Line, Field: "campaign", Reason: quote(row.Campaign) + " is one campaign's name and another's UTM key; use the other one"})
 			continue
 		}
-		entries = append(entries, store.CostEntry{CampaignID: id, Date: row.Date, Amount: row.Amount, HoursHundredths: row.HoursHundredths, Note: row.Note})
+		entries = append(entries, store.CostEntry{CampaignID: id, Date: row.Date, Amount: row.Amount, HoursHundredths: row.HoursHundredths, Note: row.Note, Currency: cur.Code})
 	}
 	if len(problems) > 0 {
 		slices.SortStableFunc(problems, func(a, b report.CostProblem) int { return a.Line - b.Line })
@@ -197,7 +208,7 @@ func (s *Server) importCosts(ctx context.Context, data []byte, source string, dr
 		}
 		if amount > store.MaxMoneyTotal-e.Amount {
 			// Summed on, the totals would overflow and show a negative amount.
-			return nil, errs.Field("file", "the amounts add up to more than %s, the most Lodestone keeps; check them", money.Format(store.MaxMoneyTotal))
+			return nil, errs.Field("file", "the amounts add up to more than %s, the most Lodestone keeps; check them", cur.Format(store.MaxMoneyTotal))
 		}
 		c.Entries++
 		c.amount += e.Amount
@@ -205,9 +216,9 @@ func (s *Server) importCosts(ctx context.Context, data []byte, source string, dr
 		amount += e.Amount
 		hours += e.HoursHundredths
 	}
-	out.Amount, out.Hours = money.Format(amount), formatHours(hours)
+	out.Amount, out.Hours = cur.Format(amount), formatHours(hours)
 	for _, c := range per {
-		c.Amount, c.Hours = money.Format(c.amount), formatHours(c.hours)
+		c.Amount, c.Hours = cur.Format(c.amount), formatHours(c.hours)
 		out.Campaigns = append(out.Campaigns, *c)
 	}
 	slices.SortFunc(out.Campaigns, func(a, b costImportCampaignJS) int { return strings.Compare(a.Name, b.Name) })

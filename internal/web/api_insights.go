@@ -170,9 +170,10 @@ func (s *Server) handleQuality(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	out := qualityReportJSON{Rows: make([]qualityRowJSON, len(rows))}
+	cur := s.currency(r.Context())
 	var total insights.Quality
 	for i, q := range rows {
-		out.Rows[i] = toQualityJSON(q)
+		out.Rows[i] = toQualityJSON(cur, q)
 		if byCampaign {
 			c := &reportCampaignJSON{ID: q.CampaignID, Name: q.CampaignName}
 			if q.CampaignID == 0 {
@@ -182,7 +183,7 @@ func (s *Server) handleQuality(w http.ResponseWriter, r *http.Request) error {
 		}
 		total.Add(q)
 	}
-	out.Totals = toQualityJSON(&total)
+	out.Totals = toQualityJSON(cur, &total)
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }
@@ -219,13 +220,13 @@ type reasonJSON struct {
 	Count  int64  `json:"count"`
 }
 
-func toQualityJSON(q *insights.Quality) qualityRowJSON {
-	out := qualityRowJSON{Channel: q.Channel, NewLeads: q.NewLeads, Customers: q.Customers, Revenue: money.Format(q.Revenue),
+func toQualityJSON(cur money.Currency, q *insights.Quality) qualityRowJSON {
+	out := qualityRowJSON{Channel: q.Channel, NewLeads: q.NewLeads, Customers: q.Customers, Revenue: cur.Format(q.Revenue),
 		RepeatCustomers: q.RepeatCustomers, RepeatRate: q.RepeatRate(), Referrals: q.Referrals, ReferralsPerCustomer: q.ReferralsPerCustomer(),
 		SQLs: q.SQLs, Accepted: q.Accepted, Rejected: q.Rejected, Undecided: q.Undecided(), AcceptedRate: q.AcceptedRate(), RejectedRate: q.RejectedRate(),
 		RejectionReasons: []reasonJSON{}}
 	if v := q.RevenuePerCustomer(); v != nil {
-		s := money.Format(*v)
+		s := cur.Format(*v)
 		out.RevenuePerCustomer = &s
 	}
 	for _, r := range q.TopReasons() {

@@ -75,7 +75,7 @@ func (s *Server) handleSourcesReport(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, toSourcesJSON(rep))
+	writeJSON(w, http.StatusOK, toSourcesJSON(s.currency(r.Context()), rep))
 	return nil
 }
 
@@ -98,8 +98,13 @@ func (s *Server) hourlyRate(ctx context.Context) (*int64, error) {
 	if err != nil || rate == "" {
 		return nil, err
 	}
+	// Read beside the rate, not from the cache: the rate is written in the currency.
+	cur, err := s.store.Currency(ctx)
+	if err != nil {
+		return nil, err
+	}
 	// A rate that does not read as money is left out rather than failing the report.
-	n, err := money.Parse(rate)
+	n, err := cur.Parse(rate)
 	if err != nil || n < 0 {
 		s.log.WarnContext(ctx, "the hourly_rate setting is not a decimal amount; loaded cost left out", "value", rate)
 		return nil, nil
@@ -145,11 +150,11 @@ type metricsJSON struct {
 	SpeedToLead *float64 `json:"speed_to_lead"`
 }
 
-func toSourcesJSON(rep report.Report) sourcesJSON {
-	out := sourcesJSON{Rows: make([]sourcesRowJSON, len(rep.Rows)), Totals: toMetricsJSON(&rep.Totals)}
+func toSourcesJSON(cur money.Currency, rep report.Report) sourcesJSON {
+	out := sourcesJSON{Rows: make([]sourcesRowJSON, len(rep.Rows)), Totals: toMetricsJSON(cur, &rep.Totals)}
 	for i := range rep.Rows {
 		r := &rep.Rows[i]
-		out.Rows[i] = sourcesRowJSON{Channel: r.Channel, metricsJSON: toMetricsJSON(&r.Metrics)}
+		out.Rows[i] = sourcesRowJSON{Channel: r.Channel, metricsJSON: toMetricsJSON(cur, &r.Metrics)}
 		if r.Campaign != nil {
 			out.Rows[i].Campaign = &reportCampaignJSON{ID: r.Campaign.ID, Name: r.Campaign.Name}
 		}
@@ -157,15 +162,15 @@ func toSourcesJSON(rep report.Report) sourcesJSON {
 	return out
 }
 
-func toMetricsJSON(m *report.Metrics) metricsJSON {
+func toMetricsJSON(cur money.Currency, m *report.Metrics) metricsJSON {
 	customers, _ := m.Customers.Float64()
 	hours, _ := m.Hours().Float64()
 	return metricsJSON{
 		NewLeads: m.NewLeads, MQLs: m.MQLs, SQLs: m.SQLs, Customers: customers,
 		ConversionRate: ratioJSON(m.ConversionRate()),
-		Cost:           money.Format(m.Cost), CPL: moneyJSON(m.CostPerLead()),
-		Hours: hours, HoursPerLead: ratioJSON(m.HoursPerLead()), LoadedCost: moneyJSON(m.LoadedCost),
-		Revenue: money.Format(m.Revenue), CAC: moneyJSON(m.CAC()), ROI: ratioJSON(m.ROI()),
+		Cost:           cur.Format(m.Cost), CPL: moneyJSON(cur, m.CostPerLead()),
+		Hours: hours, HoursPerLead: ratioJSON(m.HoursPerLead()), LoadedCost: moneyJSON(cur, m.LoadedCost),
+		Revenue: cur.Format(m.Revenue), CAC: moneyJSON(cur, m.CAC()), ROI: ratioJSON(m.ROI()),
 		SpeedToLead: ratioJSON(m.SpeedToLead()),
 	}
 }
@@ -179,19 +184,11 @@ func ratioJSON(r *big.Rat) *float64 {
 	return &f
 }
 
-// moneyJSON prints minor units as money.Format does, also beyond int64, or null.
-func moneyJSON(n *big.Int) *string {
+// moneyJSON prints minor units as cur.Format does, also beyond int64, or null.
+func moneyJSON(cur money.Currency, n *big.Int) *string {
 	if n == nil {
 		return nil
 	}
-	if n.IsInt64() {
-		s := money.Format(n.Int64())
-		return &s
-	}
-	digits := new(big.Int).Abs(n).String()
-	s := digits[:len(digits)-money.Exponent] + "." + digits[len(digits)-money.Exponent:]
-	if n.Sign() < 0 {
-		s = "-" + s
-	}
+	s := cur.FormatDigits(n.Sign() < 0, new(big.Int).Abs(n).String())
 	return &s
 }

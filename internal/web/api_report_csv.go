@@ -30,10 +30,10 @@ func (s *Server) handleSourcesCSV(w http.ResponseWriter, r *http.Request) error 
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="sources-`+q.from.Format("2006-01-02")+`-`+q.to.Format("2006-01-02")+`.csv"`)
-	return writeSourcesCSV(w, rep)
+	return writeSourcesCSV(w, s.currency(r.Context()), rep)
 }
 
-func writeSourcesCSV(out io.Writer, rep report.Report) error {
+func writeSourcesCSV(out io.Writer, cur money.Currency, rep report.Report) error {
 	if _, err := io.WriteString(out, "\ufeff"); err != nil {
 		return err
 	}
@@ -47,11 +47,11 @@ func writeSourcesCSV(out io.Writer, rep report.Report) error {
 		if row.Campaign != nil {
 			campaign = row.Campaign.Name
 		}
-		if err := cw.Write(append([]string{export.Cell(row.Channel), export.Cell(campaign)}, metricCells(&row.Metrics)...)); err != nil {
+		if err := cw.Write(append([]string{export.Cell(row.Channel), export.Cell(campaign)}, metricCells(cur, &row.Metrics)...)); err != nil {
 			return err
 		}
 	}
-	if err := cw.Write(append([]string{"total", ""}, metricCells(&rep.Totals)...)); err != nil {
+	if err := cw.Write(append([]string{"total", ""}, metricCells(cur, &rep.Totals)...)); err != nil {
 		return err
 	}
 	cw.Flush()
@@ -59,8 +59,8 @@ func writeSourcesCSV(out io.Writer, rep report.Report) error {
 }
 
 // metricCells are a row's figures: counts, money as decimals, ratios unrounded.
-func metricCells(m *report.Metrics) []string {
-	j := toMetricsJSON(m)
+func metricCells(cur money.Currency, m *report.Metrics) []string {
+	j := toMetricsJSON(cur, m)
 	num := func(f *float64) string {
 		if f == nil {
 			return ""
@@ -74,6 +74,6 @@ func metricCells(m *report.Metrics) []string {
 		return *s
 	}
 	i := func(n int64) string { return strconv.FormatInt(n, 10) }
-	return []string{i(j.NewLeads), i(j.MQLs), i(j.SQLs), num(&j.Customers), num(j.ConversionRate), money.Format(m.Cost), str(j.CPL),
-		num(&j.Hours), num(j.HoursPerLead), str(j.LoadedCost), money.Format(m.Revenue), str(j.CAC), num(j.ROI), num(j.SpeedToLead)}
+	return []string{i(j.NewLeads), i(j.MQLs), i(j.SQLs), num(&j.Customers), num(j.ConversionRate), cur.Format(m.Cost), str(j.CPL),
+		num(&j.Hours), num(j.HoursPerLead), str(j.LoadedCost), cur.Format(m.Revenue), str(j.CAC), num(j.ROI), num(j.SpeedToLead)}
 }

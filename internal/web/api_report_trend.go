@@ -61,17 +61,17 @@ type trendPointJSON struct {
 	CPL            *string  `json:"cpl"`
 }
 
-func toTrendPoint(month time.Time, m *report.Metrics) trendPointJSON {
+func toTrendPoint(cur money.Currency, month time.Time, m *report.Metrics) trendPointJSON {
 	c, _ := m.Customers.Float64()
 	return trendPointJSON{Month: month.Format("2006-01"), NewLeads: m.NewLeads, Customers: c, ConversionRate: ratioJSON(m.ConversionRate()),
-		Cost: money.Format(m.Cost), CPL: moneyJSON(m.CostPerLead())}
+		Cost: cur.Format(m.Cost), CPL: moneyJSON(cur, m.CostPerLead())}
 }
 
-func toTrendJSON(t report.Trend) trendJSON {
+func toTrendJSON(cur money.Currency, t report.Trend) trendJSON {
 	out := trendJSON{Months: []string{}, Series: []trendSeriesJSON{}, Totals: []trendPointJSON{}}
 	for i, m := range t.Months {
 		out.Months = append(out.Months, m.Format("2006-01"))
-		out.Totals = append(out.Totals, toTrendPoint(m, &t.Totals[i]))
+		out.Totals = append(out.Totals, toTrendPoint(cur, m, &t.Totals[i]))
 	}
 	for _, s := range t.Series {
 		js := trendSeriesJSON{Channel: s.Channel, Points: []trendPointJSON{}}
@@ -79,7 +79,7 @@ func toTrendJSON(t report.Trend) trendJSON {
 			js.Campaign = &reportCampaignJSON{ID: s.Campaign.ID, Name: s.Campaign.Name}
 		}
 		for i := range s.Points {
-			js.Points = append(js.Points, toTrendPoint(t.Months[i], &s.Points[i]))
+			js.Points = append(js.Points, toTrendPoint(cur, t.Months[i], &s.Points[i]))
 		}
 		out.Series = append(out.Series, js)
 	}
@@ -95,7 +95,7 @@ func (s *Server) handleTrend(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, toTrendJSON(t))
+	writeJSON(w, http.StatusOK, toTrendJSON(s.currency(r.Context()), t))
 	return nil
 }
 

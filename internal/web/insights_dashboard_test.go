@@ -50,7 +50,7 @@ func TestDashboardComparesMonths(t *testing.T) {
 	wantStatus(t, w, http.StatusOK, "March so far against the same days of last month (Feb 1–18)")
 	for _, want := range []string{
 		`<span class="stat-value">2</span>`, `<span class="kpi-change kpi-bad">-33 %</span>`, `Feb 1–18: 3`,
-		`<span class="stat-value">150.00</span>`, `<span class="kpi-change kpi-bad">&#43;13 %</span>`, `Feb 1–18: 133.33`,
+		`<span class="stat-value">$150.00</span>`, `<span class="kpi-change kpi-bad">&#43;13 %</span>`, `Feb 1–18: $133.33`,
 		`<span class="stat-value">0 %</span>`, `<span class="kpi-change kpi-bad">-33.3 pts</span>`, `Feb 1–18: 33.3 %`,
 		`<span class="stat-value">-100 %</span>`, `<span class="kpi-change kpi-bad">-250 pts</span>`, `Feb 1–18: 150 %`,
 		`href="/contacts?created_from=2026-03-01&amp;created_to=2026-03-31"`,
@@ -58,7 +58,7 @@ func TestDashboardComparesMonths(t *testing.T) {
 		// The weekly chart links each bar to its contacts; the cost per lead of the window is
 		// 700.00 / 6 = 116.67; in the funnel, 1 of the 6 new leads went on to MQL (the customer).
 		`class="chart-bar ch-paid_search"`, `href="/contacts?channel=paid_search&amp;created_from=2026-03-09&amp;created_to=2026-03-15"`,
-		`>116.67</text>`, `6 leads, 700.00 spent`, `reached=customer`, `16.7 % of the step before`,
+		`>$116.67</text>`, `6 leads, $700.00 spent`, `reached=customer`, `16.7 % of the step before`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the dashboard lacks %s", want)

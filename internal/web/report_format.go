@@ -2,7 +2,6 @@ package web
 
 import (
 	"math/big"
-	"strings"
 
 	"github.com/lodestone-hq/lodestone/internal/report"
 )
@@ -36,16 +35,7 @@ func formatBigMoney(n *big.Int) string {
 	if n == nil {
 		return dash
 	}
-	if n.IsInt64() {
-		return formatMoney(n.Int64())
-	}
-	s := *moneyJSON(n)
-	sign := ""
-	if strings.HasPrefix(s, "-") {
-		sign, s = "-", s[1:]
-	}
-	whole, frac, _ := strings.Cut(s, ".")
-	return sign + group(whole) + "." + frac
+	return moneyMarkDigits(n.Sign() < 0, new(big.Int).Abs(n).String())
 }
 
 // formatCustomers shows a count that a multi-touch model may have split: whole numbers

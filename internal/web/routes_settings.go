@@ -12,9 +12,9 @@ func (s *Server) settingsRoutes(u *ui) []route {
 	api := s.apiRoute
 	return []route{
 		api("GET /api/v1/settings", auth.Admin, s.handleGetSettings, apiDoc{
-			summary: "The workspace settings: whether tracking waits for consent, the stage of newsletter sign-ups, the hourly rate of reports", tag: "admin", response: "WorkspaceSettings"}),
+			summary: "The workspace settings: whether tracking waits for consent, the stage of newsletter sign-ups, the hourly rate of reports, the currency of every amount", tag: "admin", response: "WorkspaceSettings"}),
 		api("PUT /api/v1/settings", auth.Admin, s.handlePutSettings, apiDoc{
-			summary: "Change workspace settings; fields left out keep their value; each change is audited", tag: "admin", body: "WorkspaceSettingsInput", response: "WorkspaceSettings"}),
+			summary: "Change workspace settings; fields left out keep their value; each change is audited. A currency with another number of decimals than the current one is a 409 while money is stored", tag: "admin", body: "WorkspaceSettingsInput", response: "WorkspaceSettings"}),
 		api("GET /api/v1/users", auth.Admin, s.handleListUsers, apiDoc{
 			summary: "The team: every user with their role, and whether they are disabled or have set a password", tag: "admin", response: "UserList"}),
 		api("POST /api/v1/users", auth.Admin, s.handleCreateUser, apiDoc{

@@ -221,9 +221,10 @@ func (u *ui) renderTemplate(w http.ResponseWriter, r *http.Request, status int, 
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
+	body := showMoney(buf.Bytes(), u.s.currency(r.Context()))
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	_, _ = buf.WriteTo(w)
+	_, _ = w.Write(body)
 }
 
 // htmxFragment reports whether htmx asked for a part of a page. A history restore

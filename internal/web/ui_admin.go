@@ -11,6 +11,7 @@ import (
 
 	"github.com/lodestone-hq/lodestone/internal/auth"
 	"github.com/lodestone-hq/lodestone/internal/errs"
+	"github.com/lodestone-hq/lodestone/internal/money"
 	"github.com/lodestone-hq/lodestone/internal/store"
 )
 
@@ -18,9 +19,10 @@ import (
 // and the audit log. They call what the admin API calls (api_admin.go).
 
 type workspaceView struct {
-	Values workspaceSettings
-	Errors map[string]string
-	Saved  bool
+	Values     workspaceSettings
+	Errors     map[string]string
+	Saved      bool
+	Currencies []string // the ISO 4217 codes to choose from
 }
 
 func (u *ui) settingsPage(w http.ResponseWriter, r *http.Request, p *Principal) error {
@@ -29,7 +31,7 @@ func (u *ui) settingsPage(w http.ResponseWriter, r *http.Request, p *Principal) 
 		return err
 	}
 	u.render(w, r, http.StatusOK, "settings", view{Title: "Settings", Nav: "settings", User: p,
-		Data: workspaceView{Values: v, Saved: r.URL.Query().Get("saved") == "1"}})
+		Data: workspaceView{Values: v, Saved: r.URL.Query().Get("saved") == "1", Currencies: money.Codes()}})
 	return nil
 }
 
@@ -38,16 +40,24 @@ func (u *ui) saveSettings(w http.ResponseWriter, r *http.Request, p *Principal) 
 		return errs.E(errs.Invalid, "", "The form could not be read.")
 	}
 	form := workspaceSettings{TrackingConsent: r.PostFormValue(settingTrackingConsent),
-		NewsletterStage: r.PostFormValue(settingNewsletterStage), HourlyRate: r.PostFormValue(settingHourlyRate)}
-	values, err := checkWorkspaceSettings(workspaceSettingsInput{TrackingConsent: &form.TrackingConsent,
-		NewsletterStage: &form.NewsletterStage, HourlyRate: &form.HourlyRate})
+		NewsletterStage: r.PostFormValue(settingNewsletterStage), HourlyRate: r.PostFormValue(settingHourlyRate),
+		Currency: r.PostFormValue(settingCurrency)}
+	now, err := u.s.readWorkspaceSettings(r.Context())
+	if err != nil {
+		return err
+	}
+	in := workspaceSettingsInput{TrackingConsent: &form.TrackingConsent, NewsletterStage: &form.NewsletterStage, HourlyRate: &form.HourlyRate}
+	if form.Currency != "" {
+		in.Currency = &form.Currency
+	}
+	values, err := checkWorkspaceSettings(in, now)
 	if err == nil {
 		err = u.s.saveWorkspaceSettings(r.Context(), values, p.Actor())
 	}
 	var e *errs.Error
-	if errors.As(err, &e) && e.Code == errs.Invalid && e.Field != "" {
+	if errors.As(err, &e) && (e.Code == errs.Invalid || e.Code == errs.Conflict) && e.Field != "" {
 		u.render(w, r, http.StatusUnprocessableEntity, "settings", view{Title: "Settings", Nav: "settings", User: p,
-			Data: workspaceView{Values: form, Errors: map[string]string{e.Field: fieldMessage(e)}}})
+			Data: workspaceView{Values: form, Errors: map[string]string{e.Field: fieldMessage(e)}, Currencies: money.Codes()}})
 		return nil
 	}
 	if err != nil {

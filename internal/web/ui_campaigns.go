@@ -113,7 +113,11 @@ func (u *ui) createCampaign(w http.ResponseWriter, r *http.Request, p *Principal
 		return errs.E(errs.Invalid, "", "The form could not be read.")
 	}
 	in, form := campaignForm(r)
-	c, err := campaignFields(in)
+	cur, err := u.s.store.Currency(r.Context())
+	if err != nil {
+		return err
+	}
+	c, err := campaignFields(in, cur)
 	if err == nil {
 		err = campaignLanding(&c, in.LandingURL)
 	}
@@ -232,7 +236,7 @@ func (u *ui) showCampaign(w http.ResponseWriter, r *http.Request, p *Principal, 
 	if v.Edit.Values == nil {
 		b := ""
 		if v.C.Budget != nil {
-			b = money.Format(*v.C.Budget)
+			b = u.s.currency(r.Context()).Format(*v.C.Budget)
 		}
 		v.Edit.Values = map[string]string{"name": v.C.Name, "channel": v.C.Channel, "utm_campaign": v.C.UTMCampaign,
 			"starts_on": v.C.StartsOn, "ends_on": v.C.EndsOn, "budget": b, "notes": v.C.Notes}
@@ -250,7 +254,11 @@ func (u *ui) updateCampaign(w http.ResponseWriter, r *http.Request, p *Principal
 		return errs.E(errs.Invalid, "", "The form could not be read.")
 	}
 	in, form := campaignForm(r)
-	c, err := campaignFields(in)
+	cur, err := u.s.store.Currency(r.Context())
+	if err != nil {
+		return err
+	}
+	c, err := campaignFields(in, cur)
 	if err == nil {
 		c.ID = id
 		_, err = u.s.store.UpdateCampaign(r.Context(), c, p.Actor())
@@ -278,7 +286,11 @@ func (u *ui) addCampaignCost(w http.ResponseWriter, r *http.Request, p *Principa
 	for _, k := range []string{"date", "amount", "hours", "note"} {
 		form.Values[k] = strings.TrimSpace(r.PostFormValue(k))
 	}
-	e, err := costFields(form.Values["date"], form.Values["amount"], form.Values["hours"], form.Values["note"])
+	cur, err := u.s.store.Currency(r.Context())
+	if err != nil {
+		return err
+	}
+	e, err := costFields(cur, form.Values["date"], form.Values["amount"], form.Values["hours"], form.Values["note"])
 	if err == nil {
 		e.CampaignID = id
 		_, err = u.s.store.AddCost(r.Context(), e, p.Actor())
@@ -295,8 +307,9 @@ func (u *ui) addCampaignCost(w http.ResponseWriter, r *http.Request, p *Principa
 }
 
 // costFields checks a cost entry typed into the campaign page: the amount and hours
-// are read as ParseDecimal reads them ("1.250,50" too), and one of them must be given.
-func costFields(date, amount, hours, note string) (store.CostEntry, error) {
+// are read as a cost file's are ("1.250,50" too, with the sign of cur, the workspace's
+// currency), and one of them must be given.
+func costFields(cur money.Currency, date, amount, hours, note string) (store.CostEntry, error) {
 	var e store.CostEntry
 	if _, err := time.Parse(time.DateOnly, date); err != nil {
 		return e, errs.Field("date", "must be a date such as 2026-03-01")
@@ -306,14 +319,14 @@ func costFields(date, amount, hours, note string) (store.CostEntry, error) {
 		return e, errs.Field("amount", "give the money spent, the hours, or both")
 	}
 	if amount != "" {
-		n, err := report.ParseDecimal(amount, true)
+		n, err := report.ParseAmount(amount, cur)
 		if err != nil {
 			return e, errs.Field("amount", "%v", err)
 		}
-		e.Amount = n
+		e.Amount, e.Currency = n, cur.Code
 	}
 	if hours != "" {
-		n, err := report.ParseDecimal(hours, false)
+		n, err := report.ParseHours(hours)
 		if err != nil || n >= 1_000_000_00 {
 			return e, errs.Field("hours", "must be a number of hours such as 3.5")
 		}

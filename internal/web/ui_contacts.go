@@ -112,7 +112,7 @@ func (u *ui) showContact(w http.ResponseWriter, r *http.Request, p *Principal, i
 	if err != nil {
 		return err
 	}
-	v.Timeline = timeline(id, events, users)
+	v.Timeline = timeline(u.s.currency(ctx), id, events, users)
 	for _, u := range users {
 		// The owner it has stays on the list, so that saving the form keeps it.
 		if !u.Disabled && u.Role != store.RoleReadOnly || c.Owner != nil && c.Owner.ID == u.ID {

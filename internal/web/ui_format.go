@@ -1,7 +1,9 @@
 package web
 
 import (
+	"bytes"
 	"html/template"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -104,19 +106,62 @@ func humanize(s string) string {
 	return string(unicode.ToUpper(r)) + s[n:]
 }
 
-// formatMoney shows minor units as a decimal with thousands separators: 125000 → "1,250.00".
+// formatMoney shows an amount of minor units on a page, in the workspace's currency:
+// 125000 is "$1,250.00" in dollars, "¥125,000" in yen. It is the one way the screens
+// show money. The view builders that call it know no currency: it writes a money mark,
+// and the page's renderer writes every mark in the currency of the request's workspace
+// (showMoney), so one page never mixes two.
 func formatMoney(minor int64) string {
-	s := money.Format(minor)
-	sign := ""
-	if strings.HasPrefix(s, "-") {
-		sign, s = "-", s[1:]
+	if minor < 0 {
+		return moneyMarkDigits(true, strconv.FormatUint(uint64(-minor), 10))
 	}
-	whole, frac, _ := strings.Cut(s, ".")
-	out := group(whole)
-	if frac != "" {
-		out += "." + frac
+	return moneyMarkDigits(false, strconv.FormatInt(minor, 10))
+}
+
+// A money mark is an amount waiting for its currency: a sign and the decimal digits of
+// its minor units between two characters of Unicode's private use area, which no font
+// draws and no form of Lodestone's writes.
+const (
+	moneyMarkOpen  = "\ue000"
+	moneyMarkClose = "\ue001"
+)
+
+func moneyMarkDigits(neg bool, digits string) string {
+	if neg {
+		digits = "-" + digits
 	}
-	return sign + out
+	return moneyMarkOpen + digits + moneyMarkClose
+}
+
+// showMoney writes the money marks of a rendered page in cur. Text between marks that
+// is not a signed run of digits (typed by someone, not written by formatMoney) is left
+// as it is.
+func showMoney(page []byte, cur money.Currency) []byte {
+	open, closing := []byte(moneyMarkOpen), []byte(moneyMarkClose)
+	i := bytes.Index(page, open)
+	if i < 0 {
+		return page
+	}
+	out := make([]byte, 0, len(page)+len(page)/16)
+	for i >= 0 {
+		out = append(out, page[:i]...)
+		page = page[i:]
+		j := bytes.Index(page[len(open):], closing)
+		digits := page[len(open) : len(open)+max(j, 0)]
+		neg := len(digits) > 0 && digits[0] == '-'
+		if neg {
+			digits = digits[1:]
+		}
+		if j < 0 || len(digits) == 0 || len(digits) > 40 || strings.Trim(string(digits), "0123456789") != "" {
+			out = append(out, open...)
+			page = page[len(open):]
+		} else {
+			out = append(out, cur.DisplayDigits(neg, string(digits))...)
+			page = page[len(open)+j+len(closing):]
+		}
+		i = bytes.Index(page, open)
+	}
+	return append(out, page...)
 }
 
 func formatCount(n int64) string {

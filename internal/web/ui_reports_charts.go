@@ -159,7 +159,7 @@ func (u *ui) trendSection(r *http.Request, from, to time.Time, g report.Grouping
 		if c == nil {
 			return 0, false
 		}
-		f, _ := new(big.Rat).SetFrac(c, big.NewInt(100)).Float64()
+		f, _ := new(big.Rat).SetInt(c).Float64() // minor units, labelled by formatAxisMoney
 		return f, true
 	}
 	conv := func(m *report.Metrics) (float64, bool) {
@@ -271,11 +271,9 @@ func formatAxisCount(f float64) string {
 	return strconv.FormatFloat(f, 'f', 1, 64)
 }
 
+// formatAxisMoney labels an axis of minor units in the workspace's currency.
 func formatAxisMoney(f float64) string {
-	if f >= 1000 && f == math.Trunc(f) {
-		return formatCount(int64(f))
-	}
-	return formatAxisCount(f)
+	return formatMoney(int64(math.Round(f)))
 }
 
 // funnelView is the funnel section of /reports.

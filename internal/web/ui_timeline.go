@@ -64,7 +64,7 @@ var detailFields = []struct{ key, label string }{
 
 // timeline turns the events of a contact's history, newest first, into what the
 // screen shows.
-func timeline(contactID int64, events []*store.Event, users []*store.User) []timelineItem {
+func timeline(cur money.Currency, contactID int64, events []*store.Event, users []*store.User) []timelineItem {
 	names := map[string]string{"system": "Lodestone", "setup": "first-run setup", "cli": "the command line"}
 	for _, u := range users {
 		names["user:"+itoa(u.ID)] = u.Name
@@ -109,7 +109,7 @@ func timeline(contactID int64, events []*store.Event, users []*store.User) []tim
 		}
 		if a := propString(p, "amount"); a != "" {
 			it.Amount = a
-			if minor, err := money.Parse(a); err == nil {
+			if minor, err := cur.Parse(a); err == nil {
 				it.Amount = formatMoney(minor)
 			}
 		}

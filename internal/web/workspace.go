@@ -7,16 +7,19 @@ import (
 	"github.com/lodestone-hq/lodestone/internal/errs"
 	"github.com/lodestone-hq/lodestone/internal/lifecycle"
 	"github.com/lodestone-hq/lodestone/internal/money"
+	"github.com/lodestone-hq/lodestone/internal/store"
 )
 
 // The workspace settings an admin changes on /settings and with PUT /api/v1/settings.
 // Each is read where it acts: tracking_consent by the tracking snippet (tracking.go),
 // newsletter_stage by every capture of a newsletter sign-up (public_forms.go, api.go),
-// hourly_rate by the sources report's loaded cost (api_report.go).
+// hourly_rate by the sources report's loaded cost (api_report.go), currency by every
+// amount read or shown (s.currency, s.store.Currency).
 const (
 	settingTrackingConsent = "tracking_consent"
 	settingNewsletterStage = "newsletter_stage"
 	settingHourlyRate      = "hourly_rate"
+	settingCurrency        = store.SettingCurrency
 )
 
 // Values of tracking_consent: only "required" makes tracking wait for consent.
@@ -31,6 +34,7 @@ type workspaceSettings struct {
 	TrackingConsent string `json:"tracking_consent"`
 	NewsletterStage string `json:"newsletter_stage"`
 	HourlyRate      string `json:"hourly_rate"`
+	Currency        string `json:"currency"`
 }
 
 // workspaceSettingsInput is a change; a field left out (or null) keeps its value.
@@ -38,6 +42,15 @@ type workspaceSettingsInput struct {
 	TrackingConsent *string `json:"tracking_consent"`
 	NewsletterStage *string `json:"newsletter_stage"`
 	HourlyRate      *string `json:"hourly_rate"`
+	Currency        *string `json:"currency"`
+}
+
+// currency is the workspace's currency for showing amounts, read through the
+// settings cache. Amounts sent in are read in s.store.Currency instead, fresh from the
+// database, so that none is read in the places of a currency changed a moment ago
+// on another node.
+func (s *Server) currency(ctx context.Context) money.Currency {
+	return money.Of(s.settings.get(ctx, store.SettingCurrency))
 }
 
 // readWorkspaceSettings reads the settings from the database (not the cache), so an
@@ -45,7 +58,7 @@ type workspaceSettingsInput struct {
 func (s *Server) readWorkspaceSettings(ctx context.Context) (workspaceSettings, error) {
 	var out workspaceSettings
 	for key, dst := range map[string]*string{settingTrackingConsent: &out.TrackingConsent,
-		settingNewsletterStage: &out.NewsletterStage, settingHourlyRate: &out.HourlyRate} {
+		settingNewsletterStage: &out.NewsletterStage, settingHourlyRate: &out.HourlyRate, settingCurrency: &out.Currency} {
 		v, err := s.store.Setting(ctx, key)
 		if err != nil {
 			return out, err
@@ -60,16 +73,37 @@ func (s *Server) readWorkspaceSettings(ctx context.Context) (workspaceSettings, 
 	if out.NewsletterStage != lifecycle.Subscriber {
 		out.NewsletterStage = lifecycle.MQL
 	}
-	if n, err := money.Parse(out.HourlyRate); out.HourlyRate != "" && err == nil && n >= 0 {
-		out.HourlyRate = money.Format(n)
+	cur := money.Of(out.Currency)
+	out.Currency = cur.Code
+	if n, err := cur.Parse(out.HourlyRate); out.HourlyRate != "" && err == nil && n >= 0 {
+		out.HourlyRate = cur.Format(n)
 	}
 	return out, nil
 }
 
-// checkWorkspaceSettings validates a change and returns the values to store; its
-// errors name the field.
-func checkWorkspaceSettings(in workspaceSettingsInput) (map[string]string, error) {
+// checkWorkspaceSettings validates a change to the settings now in force and returns
+// the values to store; its errors name the field. Whether a new currency may replace
+// the old one while money is stored is the store's to say, in the transaction that
+// writes it (store.SetSettings).
+func checkWorkspaceSettings(in workspaceSettingsInput, now workspaceSettings) (map[string]string, error) {
 	values := map[string]string{}
+	cur := money.Of(now.Currency)
+	if v := in.Currency; v != nil {
+		c, ok := money.Lookup(*v)
+		if !ok {
+			return nil, errs.Field(settingCurrency, "must be an ISO 4217 code Lodestone knows, such as USD, EUR, GBP or JPY")
+		}
+		values[settingCurrency], cur = c.Code, c
+		// The hourly rate is kept as a decimal in the currency: it must read in the
+		// new one too ("85.50" has no meaning in yen), unless this change sets it.
+		if in.HourlyRate == nil && now.HourlyRate != "" {
+			n, err := cur.Parse(now.HourlyRate)
+			if err != nil {
+				return nil, errs.Field(settingHourlyRate, "%s %v: set a rate in %s in the same change, or clear it", now.HourlyRate, err, cur.Code)
+			}
+			values[settingHourlyRate] = cur.Format(n)
+		}
+	}
 	if v := in.TrackingConsent; v != nil {
 		switch strings.TrimSpace(*v) {
 		case consentRequired, consentNotRequired:
@@ -89,14 +123,14 @@ func checkWorkspaceSettings(in workspaceSettingsInput) (map[string]string, error
 	if v := in.HourlyRate; v != nil {
 		rate := strings.TrimSpace(*v)
 		if rate != "" {
-			n, err := money.Parse(rate)
+			n, err := cur.Parse(rate)
 			if err != nil {
 				return nil, errs.Field(settingHourlyRate, "%s", err.Error())
 			}
 			if n < 0 {
 				return nil, errs.Field(settingHourlyRate, "must not be negative")
 			}
-			rate = money.Format(n)
+			rate = cur.Format(n)
 		}
 		values[settingHourlyRate] = rate
 	}
@@ -113,7 +147,7 @@ func (s *Server) saveWorkspaceSettings(ctx context.Context, values map[string]st
 		return err
 	}
 	for key, v := range map[string]string{settingTrackingConsent: now.TrackingConsent,
-		settingNewsletterStage: now.NewsletterStage, settingHourlyRate: now.HourlyRate} {
+		settingNewsletterStage: now.NewsletterStage, settingHourlyRate: now.HourlyRate, settingCurrency: now.Currency} {
 		if nv, ok := values[key]; ok && nv == v {
 			delete(values, key)
 		}
