@@ -16,6 +16,9 @@ const (
 	// lockUsers makes changes to users' roles and access take turns, so two admins
 	// demoting each other at once cannot leave the workspace without one.
 	lockUsers int32 = 4242028
+	// lockPredict makes the nodes take turns following changes with the predictive
+	// score (ScorePredictiveChanges), and a new model wait for the pass under way.
+	lockPredict int32 = 4242032
 )
 
 // advisoryLock takes one of the locks above until the transaction ends. It does

@@ -202,6 +202,9 @@ func (s *Store) SavePredictiveModel(ctx context.Context, m *predict.Model, actor
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, ts(pm.TrainedAt), auc, m.Trained, m.Holdout, m.Positives, m.Negatives, string(body), actor).Scan(&pm.ID); err != nil {
 			return err
 		}
+		if err := movePredictWatermarks(ctx, tx); err != nil {
+			return err
+		}
 		return audit(ctx, tx, actor, "predictive.train", "predictive_model:"+itoa(pm.ID), map[string]any{"auc": auc.Float64, "trained": m.Trained, "holdout": m.Holdout})
 	})
 	if err != nil {
