@@ -31,14 +31,17 @@ type PredictContact struct {
 // (the first time it became one) against disqualified or a lost deal; first_at is
 // the first outcome of either kind. Contacts with ids in (from, to] are covered (to
 // 0: no upper bound), so a page of contacts costs a page of work.
-func outcomeCTE(from, to int64) string {
-	return outcomeCTEOf(func(col string) string {
+func outcomeCTE(from, to int64) string { return outcomeCTEOf(idRange(from, to)) }
+
+// idRange selects the ids in (from, to] of a column (to 0: no upper bound).
+func idRange(from, to int64) func(col string) string {
+	return func(col string) string {
 		cond := col + " > " + itoa(from)
 		if to > 0 {
 			cond += " AND " + col + " <= " + itoa(to)
 		}
 		return cond
-	})
+	}
 }
 
 // outcomeCTEOf is outcomeCTE over the contacts whose ids r(column) selects.
@@ -84,12 +87,13 @@ func (s *Store) PredictiveData(ctx context.Context, q PredictiveQuery) ([]Predic
 	if err != nil {
 		return nil, err
 	}
-	return predictiveData(ctx, s, rules, outcomeCTE(q.AfterID, q.ToID), q.Labelled)
+	return predictiveData(ctx, s, rules, idRange(q.AfterID, q.ToID), q.Labelled)
 }
 
-// predictiveData is PredictiveData over the contacts of cte, read through q, with
-// engagement as of the outcome worked out under rules.
-func predictiveData(ctx context.Context, q querier, rules engagementAsOf, cte string, labelled bool) ([]PredictContact, error) {
+// predictiveData is PredictiveData over the contacts whose ids ids(column) selects,
+// read through q, with engagement as of the outcome worked out under rules.
+func predictiveData(ctx context.Context, q querier, rules engagementAsOf, ids func(col string) string, labelled bool) ([]PredictContact, error) {
+	cte := outcomeCTEOf(ids)
 	where := ""
 	if labelled {
 		where = ` WHERE o.label >= 0`
@@ -146,13 +150,13 @@ func predictiveData(ctx context.Context, q querier, rules engagementAsOf, cte st
 		}
 	}
 	types := make([]string, len(PredictiveEventTypes))
-	args := []any{out[0].ID, out[len(out)-1].ID}
+	var args []any
 	for i, t := range PredictiveEventTypes {
 		types[i] = "?"
 		args = append(args, t)
 	}
 	rows, err = q.query(ctx, cte+` SELECT e.contact_id, e.type, COUNT(*) FROM events e JOIN outcome o ON o.contact_id = e.contact_id
-		WHERE e.contact_id >= ? AND e.contact_id <= ? AND e.type IN (`+strings.Join(types, ", ")+`) AND (o.first_at IS NULL OR e.occurred_at < o.first_at)
+		WHERE `+ids("e.contact_id")+` AND e.type IN (`+strings.Join(types, ", ")+`) AND (o.first_at IS NULL OR e.occurred_at < o.first_at)
 		GROUP BY e.contact_id, e.type`, args...)
 	if err != nil {
 		return nil, err

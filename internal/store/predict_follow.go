@@ -321,7 +321,7 @@ func scorePredictive(ctx context.Context, tx *Tx, m *predict.Model, rules engage
 		list[i] = itoa(id)
 	}
 	in := strings.Join(list, ", ")
-	data, err := predictiveData(ctx, tx, rules, outcomeCTEOf(func(col string) string { return col + " IN (" + in + ")" }), false)
+	data, err := predictiveData(ctx, tx, rules, func(col string) string { return col + " IN (" + in + ")" }, false)
 	if err != nil || len(data) == 0 {
 		return 0, err
 	}
