@@ -61,7 +61,10 @@ func outcomeCTEOf(r func(col string) string) string {
 			COALESCE(won.at, lost.at) AS at,
 			CASE WHEN won.at IS NULL THEN lost.at WHEN lost.at IS NULL THEN won.at WHEN won.at < lost.at THEN won.at ELSE lost.at END AS first_at
 		FROM contacts c LEFT JOIN won ON won.contact_id = c.id LEFT JOIN lost ON lost.contact_id = c.id
-		WHERE c.merged_into_id IS NULL AND ` + r("c.id") + `)`
+		WHERE COALESCE(c.merged_into_id, 0) = 0 AND ` + r("c.id") + `)`
+	// "COALESCE(merged_into_id, 0) = 0" rather than "merged_into_id IS NULL": given
+	// the latter, SQLite scans an index of all live contacts for each row of a short
+	// list of ids instead of looking the ids up.
 }
 
 // PredictiveOutcomes counts the contacts whose outcome is known.
