@@ -65,8 +65,8 @@ func cmdScore(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if m.AUC != nil {
 		auc = fmt.Sprintf("%.3f", *m.AUC)
 	}
-	fmt.Fprintf(stdout, "Model %d trained on %d contacts (%d customers, %d disqualified or lost); holdout of the latest %d outcomes.\n",
-		pm.ID, m.Trained+m.Holdout, m.Positives, m.Negatives, m.Holdout)
+	fmt.Fprintf(stdout, "Model %d: %d known outcomes (%d customers, %d disqualified or lost); trained on %d, holdout of the latest %d.\n",
+		pm.ID, m.Trained+m.Holdout, m.Positives, m.Negatives, m.Trained, m.Holdout)
 	fmt.Fprintf(stdout, "Holdout AUC: %s\n\nStrongest features (log-odds; numbers per standard deviation):\n", auc)
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	for _, w := range m.Strongest(*top) {

@@ -55,7 +55,7 @@ func TestScoreTrain(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	if !strings.Contains(out, "Enriched 60 contacts") || !strings.Contains(out, "trained on 60 contacts (30 customers, 30 disqualified or lost)") ||
+	if !strings.Contains(out, "Enriched 60 contacts") || !strings.Contains(out, "60 known outcomes (30 customers, 30 disqualified or lost); trained on 48, holdout of the latest 12.") ||
 		!regexp.MustCompile(`Holdout AUC: 0\.[89]\d\d|Holdout AUC: 1\.000`).MatchString(out) || !strings.Contains(out, "seniority = director") {
 		t.Fatalf("output:\n%s", out)
 	}

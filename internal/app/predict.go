@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/lodestone-hq/lodestone/internal/jobs"
@@ -12,7 +13,8 @@ import (
 )
 
 // predictFeature retrains the predictive score: on demand through the job queue, and
-// weekly by a loop that queues the job when the newest model is a week old.
+// weekly by a loop that queues the job when the newest model is a week old; between
+// trainings a second loop scores the contacts whose features change.
 func (a *App) predictFeature() feature {
 	return feature{
 		jobs: map[string]jobs.Handler{store.PredictiveTrainJob: func(ctx context.Context, payload []byte) error {
@@ -32,7 +34,12 @@ func (a *App) predictFeature() feature {
 			}
 			return err
 		}},
-		run: a.weeklyRetrain,
+		run: func(ctx context.Context) {
+			var wg sync.WaitGroup
+			wg.Go(func() { a.predictFollow(ctx) })
+			a.weeklyRetrain(ctx)
+			wg.Wait()
+		},
 	}
 }
 

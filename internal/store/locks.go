@@ -22,6 +22,9 @@ const (
 	// between that look and its commit; a write that read its amounts in the old
 	// currency, and comes after the change, sees the new one and is refused.
 	lockCurrency int32 = 4242030
+	// lockPredict makes the nodes take turns following changes with the predictive
+	// score (ScorePredictiveChanges), and a new model wait for the pass under way.
+	lockPredict int32 = 4242032
 )
 
 // advisoryLock takes one of the locks above until the transaction ends. It does

@@ -31,14 +31,21 @@ type PredictContact struct {
 // (the first time it became one) against disqualified or a lost deal; first_at is
 // the first outcome of either kind. Contacts with ids in (from, to] are covered (to
 // 0: no upper bound), so a page of contacts costs a page of work.
-func outcomeCTE(from, to int64) string {
-	r := func(col string) string {
+func outcomeCTE(from, to int64) string { return outcomeCTEOf(idRange(from, to)) }
+
+// idRange selects the ids in (from, to] of a column (to 0: no upper bound).
+func idRange(from, to int64) func(col string) string {
+	return func(col string) string {
 		cond := col + " > " + itoa(from)
 		if to > 0 {
 			cond += " AND " + col + " <= " + itoa(to)
 		}
 		return cond
 	}
+}
+
+// outcomeCTEOf is outcomeCTE over the contacts whose ids r(column) selects.
+func outcomeCTEOf(r func(col string) string) string {
 	return `WITH won AS (
 		SELECT contact_id, MIN(entered_at) AS at FROM contact_stages WHERE stage = 'customer' AND ` + r("contact_id") + ` GROUP BY contact_id),
 	lost AS (
@@ -54,7 +61,10 @@ func outcomeCTE(from, to int64) string {
 			COALESCE(won.at, lost.at) AS at,
 			CASE WHEN won.at IS NULL THEN lost.at WHEN lost.at IS NULL THEN won.at WHEN won.at < lost.at THEN won.at ELSE lost.at END AS first_at
 		FROM contacts c LEFT JOIN won ON won.contact_id = c.id LEFT JOIN lost ON lost.contact_id = c.id
-		WHERE c.merged_into_id IS NULL AND ` + r("c.id") + `)`
+		WHERE COALESCE(c.merged_into_id, 0) = 0 AND ` + r("c.id") + `)`
+	// "COALESCE(merged_into_id, 0) = 0" rather than "merged_into_id IS NULL": given
+	// the latter, SQLite scans an index of all live contacts for each row of a short
+	// list of ids instead of looking the ids up.
 }
 
 // PredictiveOutcomes counts the contacts whose outcome is known.
@@ -76,12 +86,22 @@ type PredictiveQuery struct {
 // with a known outcome are counted up to its first outcome only, so the model learns
 // from what was known before, not from what followed.
 func (s *Store) PredictiveData(ctx context.Context, q PredictiveQuery) ([]PredictContact, error) {
-	cte := outcomeCTE(q.AfterID, q.ToID)
+	rules, err := predictRules(ctx, s, s.read)
+	if err != nil {
+		return nil, err
+	}
+	return predictiveData(ctx, s, rules, idRange(q.AfterID, q.ToID), q.Labelled)
+}
+
+// predictiveData is PredictiveData over the contacts whose ids ids(column) selects,
+// read through q, with engagement as of the outcome worked out under rules.
+func predictiveData(ctx context.Context, q querier, rules engagementAsOf, ids func(col string) string, labelled bool) ([]PredictContact, error) {
+	cte := outcomeCTEOf(ids)
 	where := ""
-	if q.Labelled {
+	if labelled {
 		where = ` WHERE o.label >= 0`
 	}
-	rows, err := s.query(ctx, cte+` SELECT c.id, o.label, o.at, COALESCE(c.first_touch_channel, ''), c.seniority, c.department,
+	rows, err := q.query(ctx, cte+` SELECT c.id, o.label, o.at, o.first_at, COALESCE(c.first_touch_channel, ''), c.seniority, c.department,
 		c.email_type, c.phone_type, c.country, COALESCE(co.industry, ''), COALESCE(co.size, ''), c.fit_score, c.engagement_score
 		FROM contacts c JOIN outcome o ON o.contact_id = c.id LEFT JOIN companies co ON co.id = c.company_id`+where+` ORDER BY c.id`)
 	if err != nil {
@@ -89,12 +109,13 @@ func (s *Store) PredictiveData(ctx context.Context, q PredictiveQuery) ([]Predic
 	}
 	var out []PredictContact
 	pos := map[int64]int{}
+	decided := map[int64]time.Time{} // contact → its first outcome
 	for rows.Next() {
 		var pc PredictContact
-		var at sql.NullInt64
+		var at, firstAt sql.NullInt64
 		var channel, seniority, department, emailType, phoneType, country, industry, size string
 		var fit, engagement int
-		if err := rows.Scan(&pc.ID, &pc.Outcome, &at, &channel, &seniority, &department, &emailType, &phoneType, &country,
+		if err := rows.Scan(&pc.ID, &pc.Outcome, &at, &firstAt, &channel, &seniority, &department, &emailType, &phoneType, &country,
 			&industry, &size, &fit, &engagement); err != nil {
 			rows.Close()
 			return nil, err
@@ -110,20 +131,35 @@ func (s *Store) PredictiveData(ctx context.Context, q PredictiveQuery) ([]Predic
 		num := map[string]float64{"fit_score": float64(fit), "engagement_score": float64(engagement)}
 		pc.Features = predict.Features{Categorical: cat, Numeric: num}
 		pos[pc.ID] = len(out)
+		if firstAt.Valid {
+			decided[pc.ID] = fromTS(firstAt.Int64)
+		}
 		out = append(out, pc)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil || len(out) == 0 {
 		return out, err
 	}
+	// The engagement of a contact whose outcome is known is the one it had just before
+	// that outcome, not the one it has now: what a customer does after buying says
+	// nothing a lead's behaviour could have told.
+	if len(decided) > 0 {
+		eng, err := rules.at(ctx, q, cte, decided)
+		if err != nil {
+			return nil, err
+		}
+		for id := range decided {
+			out[pos[id]].Features.Numeric["engagement_score"] = float64(eng[id])
+		}
+	}
 	types := make([]string, len(PredictiveEventTypes))
-	args := []any{out[0].ID, out[len(out)-1].ID}
+	var args []any
 	for i, t := range PredictiveEventTypes {
 		types[i] = "?"
 		args = append(args, t)
 	}
-	rows, err = s.query(ctx, cte+` SELECT e.contact_id, e.type, COUNT(*) FROM events e JOIN outcome o ON o.contact_id = e.contact_id
-		WHERE e.contact_id >= ? AND e.contact_id <= ? AND e.type IN (`+strings.Join(types, ", ")+`) AND (o.first_at IS NULL OR e.occurred_at < o.first_at)
+	rows, err = q.query(ctx, cte+` SELECT e.contact_id, e.type, COUNT(*) FROM events e JOIN outcome o ON o.contact_id = e.contact_id
+		WHERE `+ids("e.contact_id")+` AND e.type IN (`+strings.Join(types, ", ")+`) AND (o.first_at IS NULL OR e.occurred_at < o.first_at)
 		GROUP BY e.contact_id, e.type`, args...)
 	if err != nil {
 		return nil, err
@@ -171,6 +207,9 @@ func (s *Store) SavePredictiveModel(ctx context.Context, m *predict.Model, actor
 	err = s.RunInTx(ctx, func(tx *Tx) error {
 		if err := tx.queryRow(ctx, `INSERT INTO predictive_models (trained_at, auc, trained, holdout, positives, negatives, model, actor)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, ts(pm.TrainedAt), auc, m.Trained, m.Holdout, m.Positives, m.Negatives, string(body), actor).Scan(&pm.ID); err != nil {
+			return err
+		}
+		if err := movePredictWatermarks(ctx, tx); err != nil {
 			return err
 		}
 		return audit(ctx, tx, actor, "predictive.train", "predictive_model:"+itoa(pm.ID), map[string]any{"auc": auc.Float64, "trained": m.Trained, "holdout": m.Holdout})

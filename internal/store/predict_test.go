@@ -1,11 +1,13 @@
 package store_test
 
 import (
+	"math"
 	"testing"
 	"time"
 
 	"github.com/lodestone-hq/lodestone/internal/lifecycle"
 	"github.com/lodestone-hq/lodestone/internal/predict"
+	"github.com/lodestone-hq/lodestone/internal/scoring"
 	"github.com/lodestone-hq/lodestone/internal/store"
 	"github.com/lodestone-hq/lodestone/internal/store/storetest"
 )
@@ -100,5 +102,50 @@ func TestPredictiveDataOutcomesAndModel(t *testing.T) {
 	j2, _ := s.QueuePredictiveTraining(ctx, "user:1")
 	if j1 == 0 || j1 != j2 {
 		t.Fatalf("jobs %d and %d", j1, j2)
+	}
+}
+
+// A customer's engagement after it bought is not what the model learns from: it is
+// trained with the engagement the contact had just before its outcome.
+func TestPredictiveEngagementIsAsOfTheOutcome(t *testing.T) {
+	s, clk := scoringStore(t)
+	start := clk.t
+	r := mustIngest(t, s, store.Capture{Type: "form_submit", Email: "ada@acme.example", OccurredAt: start, Stage: lifecycle.Lead},
+		pageView("ada@acme.example", "/pricing", start))
+	ada := r[0].ContactID
+	_, rc, err := s.PutScoringRules(ctx, testRules, "user:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	finishRecompute(t, s, rc, 100)
+	// Ada wins two days later, then reads the pricing page four more times.
+	won := start.Add(2 * day)
+	clk.t = won
+	if _, err := s.CreateDeal(ctx, store.Deal{ContactID: ada, Amount: 1000, Status: "won", ClosedAt: won}, "user:1"); err != nil {
+		t.Fatal(err)
+	}
+	clk.t = won.Add(time.Hour)
+	for i := range 4 {
+		mustIngest(t, s, pageView("ada@acme.example", "/pricing", won.Add(time.Duration(i+1)*time.Minute)))
+	}
+	if _, err := s.ScoreNewEvents(ctx, 100); err != nil {
+		t.Fatal(err)
+	}
+	if _, e, _ := scoresOf(t, s, ada); e < 90 {
+		t.Fatalf("engagement after the win = %d, want the jump", e)
+	}
+	// Before the win: one pricing view, two days old.
+	raw, _ := scoring.Engagement(testRules.Engagement, []scoring.Event{{Type: "page_view", At: start,
+		Properties: map[string]any{"page_url": "https://site.example/pricing"}}}, won, scoring.DefaultSettings().HalfLife())
+	want := float64(scoring.Clamp(int(math.Round(raw))))
+	data, err := s.PredictiveData(ctx, store.PredictiveQuery{Labelled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(data) != 1 || data[0].ID != ada || data[0].Outcome != 1 {
+		t.Fatalf("training data %+v", data)
+	}
+	if got := data[0].Features.Numeric["engagement_score"]; got != want {
+		t.Fatalf("trained with engagement %v, want %v from before the win", got, want)
 	}
 }

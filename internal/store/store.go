@@ -55,6 +55,9 @@ type Store struct {
 	analyseEventsAbove atomic.Int64
 	// views counts the tracking hits written, for viewsWritten.
 	views atomic.Int64
+	// predModel is the newest predictive model as ScorePredictiveChanges last
+	// loaded it.
+	predModel atomic.Pointer[PredictiveModel]
 	// decayAfter is the contact id after which the decay refresh looks next
 	// (PostgreSQL; see RefreshDecay).
 	decayAfter atomic.Int64
