@@ -13,6 +13,7 @@ import (
 // the link to the next page.
 type contactList struct {
 	Q, Stage, From, To string
+	Sort               string // "", fit or engagement
 	Owner              string        // a user id, "none", or "" for anyone
 	Owners             []*store.User // the users the owner filter offers
 	// Hidden carries the filters the form has no field for (a click from a report), so
@@ -59,7 +60,7 @@ func (u *ui) contacts(w http.ResponseWriter, r *http.Request, p *Principal) erro
 func (u *ui) listContacts(r *http.Request) (contactList, error) {
 	q := r.URL.Query()
 	l := contactList{Q: q.Get("q"), Stage: q.Get("stage"), From: q.Get("created_from"), To: q.Get("created_to"), Owner: q.Get("owner"),
-		Continued: q.Get("cursor") != ""}
+		Sort: q.Get("sort"), Continued: q.Get("cursor") != ""}
 	users, err := u.s.store.Users(r.Context())
 	if err != nil {
 		return l, err
@@ -88,7 +89,7 @@ func (u *ui) listContacts(r *http.Request) (contactList, error) {
 	l.Contacts = page.Contacts
 	if page.NextCursor != "" {
 		more := url.Values{}
-		for _, k := range append([]string{"q", "stage", "owner", "created_from", "created_to"}, linkedFilters...) {
+		for _, k := range append([]string{"q", "stage", "owner", "created_from", "created_to", "sort"}, linkedFilters...) {
 			if v := q.Get(k); v != "" {
 				more.Set(k, v)
 			}
@@ -103,4 +104,4 @@ func (u *ui) listContacts(r *http.Request) (contactList, error) {
 var filterLabels = map[string]string{"q": "Search", "stage": "Stage", "owner": "Owner", "created_from": "Created from", "created_to": "Created to", "cursor": "The page link",
 	"channel": "Channel", "campaign": "Campaign", "reached": "Reached", "attribute": "Attribute", "value": "Value",
 	"credited": "Credited model", "credited_by": "Credited grouping", "credited_channel": "Credited channel", "credited_campaign": "Credited campaign",
-	"credited_kind": "Credited figure", "credited_from": "Credited from", "credited_to": "Credited to"}
+	"credited_kind": "Credited figure", "credited_from": "Credited from", "credited_to": "Credited to", "sort": "Sort"}

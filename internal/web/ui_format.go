@@ -2,6 +2,7 @@ package web
 
 import (
 	"html/template"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -36,7 +37,13 @@ func (u *ui) funcs() template.FuncMap {
 		"admin":        func(p *Principal) bool { return p != nil && auth.Can(p.Role, auth.Admin) },
 		"userInitials": userInitials,
 		"auditValue":   auditValue,
+		"chance":       formatChance,
 	}
+}
+
+// formatChance shows a probability from 0 to 1 as a whole percentage.
+func formatChance(p float64) string {
+	return strconv.FormatFloat(p*100, 'f', 0, 64) + "%"
 }
 
 // asset is the URL of a static file, versioned by its content.
