@@ -13,7 +13,7 @@ import (
 // the link to the next page.
 type contactList struct {
 	Q, Stage, From, To string
-	Sort               string // "", fit or engagement
+	Sort               string        // "", fit or engagement
 	Owner              string        // a user id, "none", or "" for anyone
 	Owners             []*store.User // the users the owner filter offers
 	// Hidden carries the filters the form has no field for (a click from a report), so
