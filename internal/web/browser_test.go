@@ -388,7 +388,7 @@ func seedCRM(t *testing.T, s *store.Store) int64 {
 	ada, linus, barbara := out[0].ContactID, out[5].ContactID, out[8].ContactID
 	_, err = s.SetStage(ctx, linus, lifecycle.SQL, "Budget and timeline confirmed on the call", actor)
 	must(err)
-	_, err = s.SetStage(ctx, barbara, lifecycle.Disqualified, "Student project, no budget", actor)
+	_, err = s.SetStage(ctx, barbara, lifecycle.Disqualified, "Student or job seeker", actor)
 	must(err)
 	_, err = s.SetStage(ctx, ada, lifecycle.Opportunity, "Demo went well; evaluating a pilot", actor)
 	must(err)
