@@ -23,6 +23,7 @@ type contactList struct {
 	Contacts    []*store.Contact
 	MoreURL     string
 	Continued   bool       // this page follows a "Load more"
+	Predictive  bool       // a predictive model exists: the list shows its column
 	Problem     errs.Error // a filter that could not be read
 	ProblemText string
 }
@@ -87,6 +88,9 @@ func (u *ui) listContacts(r *http.Request) (contactList, error) {
 		return l, err
 	}
 	l.Contacts = page.Contacts
+	if _, l.Predictive, err = u.s.store.PredictiveAUC(r.Context()); err != nil {
+		return l, err
+	}
 	if page.NextCursor != "" {
 		more := url.Values{}
 		for _, k := range append([]string{"q", "stage", "owner", "created_from", "created_to", "sort"}, linkedFilters...) {

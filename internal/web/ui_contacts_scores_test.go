@@ -11,7 +11,8 @@ import (
 )
 
 // TestContactsScreenShowsAndSortsByScore: the contacts screen and a segment's
-// members show fit, engagement and predictive columns; the screen sorts by a score
+// members show fit and engagement columns (and the predictive score's once a model
+// exists: see TestEnrichmentAndPredictiveInBrowser); the screen sorts by a score
 // (the whole page, htmx's rows and "Load more" alike), and an order it does not know
 // is shown next to the filters, not as an error page.
 func TestContactsScreenShowsAndSortsByScore(t *testing.T) {
@@ -71,6 +72,6 @@ func TestContactsScreenShowsAndSortsByScore(t *testing.T) {
 	}
 	id := seg.json(t)["id"].(float64)
 	w = u.do("GET", fmt.Sprintf("/segments/%d", int64(id)), nil, c)
-	wantStatus(t, w, http.StatusOK, `<th class="num score-col">Fit</th><th class="num score-col">Engagement</th><th class="num score-col">Predictive</th>`,
+	wantStatus(t, w, http.StatusOK, `<th class="num score-col">Fit</th><th class="num score-col">Engagement</th><th>Original source</th>`,
 		`<span class="score-value">30</span>`)
 }
