@@ -366,8 +366,10 @@ func (s *Store) Contacts(ctx context.Context, f ContactFilter) (*ContactPage, er
 // contacts_live_engagement) from the top and stops at a page. PostgreSQL has no
 // index on the scores (migration 0025 dropped them so that a rescore updates rows in
 // place): it reads every contact the other conditions leave and keeps the top page
-// (a bounded top-N sort), so the cost grows with the contacts the filter keeps,
-// about a sequential scan of the table for an unfiltered list.
+// (a bounded top-N sort), so the cost grows with the contacts the filter keeps: a
+// sequential scan of the table for an unfiltered list, about 1.5 s at a million
+// contacts on a loaded two-core machine (newest first: milliseconds). An index
+// would make it a page read again, at the price of every rescore's HOT updates.
 func (s *Store) contactsByScore(ctx context.Context, f ContactFilter, where []string, args []any, search textSearch) (*ContactPage, error) {
 	sc, ok := sortColumns[f.Sort]
 	if !ok {
@@ -385,12 +387,20 @@ func (s *Store) contactsByScore(ctx context.Context, f ContactFilter, where []st
 		}
 		where, args = append(where, "("+sc.col+", c.id) < (?, ?)"), append(args, score, id)
 	}
-	q := `SELECT ` + contactColumns + contactFrom
+	cond, order := "", " ORDER BY "+sc.col+" DESC, c.id DESC"
 	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+	q := `SELECT ` + contactColumns + contactFrom + cond + order + ` LIMIT ?`
+	if s.engine == Postgres {
+		// The page's ids first, then their rows: otherwise PostgreSQL joins the
+		// company, owner and campaign of every contact the filters keep before its
+		// top-N sort (at a million contacts, 3.2 s against 1.5 s here).
+		q = `SELECT ` + contactColumns + ` FROM (SELECT c.id FROM contacts c` + contactJoins + cond + order + ` LIMIT ?) k
+			JOIN contacts c ON c.id = k.id` + contactJoins + order
 	}
 	page := &ContactPage{Contacts: []*Contact{}}
-	if err := s.scanContacts(ctx, page, q+" ORDER BY "+sc.col+" DESC, c.id DESC LIMIT ?", append(args, f.Limit+1)...); err != nil {
+	if err := s.scanContacts(ctx, page, q, append(args, f.Limit+1)...); err != nil {
 		return nil, err
 	}
 	if len(page.Contacts) > f.Limit {
