@@ -236,19 +236,21 @@ func (g *gen) fateWeight(p *person, f fate) float64 {
 	return 1
 }
 
-// disqualify picks the reason a rep disqualified p, and makes the person fit it.
+// disqualify picks the reason a rep disqualified p, from the workspace's default
+// disqualify reasons (a move to disqualified takes one of them), and makes the
+// person fit it.
 func (g *gen) disqualify(p *person) {
 	switch {
 	case p.email == "":
-		p.reason = "no budget"
+		p.reason = "No budget"
 	case p.free && chance(g.rng, 0.7):
-		p.reason, p.title, p.company = "student", "Student", ""
+		p.reason, p.title, p.company = "Student or job seeker", "Student", ""
 	case chance(g.rng, 0.15):
 		delete(g.emails, p.email)
-		p.reason, p.company, p.domain = "competitor", g.competitor.name, g.competitor.domain
+		p.reason, p.company, p.domain = "Competitor", g.competitor.name, g.competitor.domain
 		p.email, p.free = g.workAddress(p.first, p.last, g.competitor.domain), false
 	default:
-		p.reason = "no budget"
+		p.reason = "No budget"
 	}
 }
 

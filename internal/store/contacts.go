@@ -147,8 +147,30 @@ type ContactFilter struct {
 	// Quality selects the contacts behind a figure of the client and lead quality table.
 	Quality       *QualityFilter
 	IncludeMerged bool
-	Limit         int
-	Cursor        string
+	// Sort is the order of the list: "" for newest first, SortFit or SortEngagement
+	// for the highest stored score first (ties newest first).
+	Sort   string
+	Limit  int
+	Cursor string
+}
+
+// The orders a contact list may have besides newest first.
+const (
+	SortFit        = "fit"
+	SortEngagement = "engagement"
+)
+
+// sortColumns are the score columns the list sorts by, and the letter that marks
+// their cursors.
+var sortColumns = map[string]struct{ col, mark string }{
+	SortFit:        {"c.fit_score", "f"},
+	SortEngagement: {"c.engagement_score", "e"},
+}
+
+// ValidSort says whether a list may be sorted so; "" (newest first) is valid.
+func ValidSort(sort string) bool {
+	_, ok := sortColumns[sort]
+	return sort == "" || ok
 }
 
 // ContactPage is one page of a list and the cursor of the next, "" at the end.
@@ -255,6 +277,9 @@ func (s *Store) Contacts(ctx context.Context, f ContactFilter) (*ContactPage, er
 		}
 		search.rare, search.ids = true, ids
 	}
+	if f.Sort != "" {
+		return s.contactsByScore(ctx, f, where, args, search)
+	}
 	var cursor int64
 	if f.Cursor != "" {
 		if cursor, err = DecodeCursor(f.Cursor); err != nil {
@@ -346,6 +371,81 @@ func (s *Store) Contacts(ctx context.Context, f ContactFilter) (*ContactPage, er
 		page.NextCursor = EncodeCursor(page.Contacts[f.Limit-1].ID)
 	}
 	return page, nil
+}
+
+// contactsByScore lists the contacts meeting where, highest score first, one page
+// at a time; the cursor holds the last score and id shown.
+//
+// SQLite walks its partial index of the score (contacts_live_fit or
+// contacts_live_engagement) from the top and stops at a page. PostgreSQL has no
+// index on the scores (migration 0025 dropped them so that a rescore updates rows in
+// place): it reads every contact the other conditions leave and keeps the top page
+// (a bounded top-N sort), so the cost grows with the contacts the filter keeps: a
+// sequential scan of the table for an unfiltered list, about 1.5 s at a million
+// contacts on a loaded two-core machine (newest first: milliseconds). An index
+// would make it a page read again, at the price of every rescore's HOT updates.
+func (s *Store) contactsByScore(ctx context.Context, f ContactFilter, where []string, args []any, search textSearch) (*ContactPage, error) {
+	sc, ok := sortColumns[f.Sort]
+	if !ok {
+		return nil, errs.Field("sort", "is not an order of the list; one of fit, engagement, or none for newest first")
+	}
+	if search.rare {
+		// A rare word's contacts (or a report row's) are few: read them by id.
+		in, inArg := s.idIn(search.ids)
+		where, args = append(where, "c.id "+in), append(args, inArg)
+	}
+	if f.Cursor != "" {
+		score, id, err := decodeScoreCursor(f.Cursor, sc.mark)
+		if err != nil {
+			return nil, err
+		}
+		where, args = append(where, "("+sc.col+", c.id) < (?, ?)"), append(args, score, id)
+	}
+	cond, order := "", " ORDER BY "+sc.col+" DESC, c.id DESC"
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+	q := `SELECT ` + contactColumns + contactFrom + cond + order + ` LIMIT ?`
+	if s.engine == Postgres {
+		// The page's ids first, then their rows: otherwise PostgreSQL joins the
+		// company, owner and campaign of every contact the filters keep before its
+		// top-N sort (at a million contacts, 3.2 s against 1.5 s here).
+		q = `SELECT ` + contactColumns + ` FROM (SELECT c.id FROM contacts c` + contactJoins + cond + order + ` LIMIT ?) k
+			JOIN contacts c ON c.id = k.id` + contactJoins + order
+	}
+	page := &ContactPage{Contacts: []*Contact{}}
+	if err := s.scanContacts(ctx, page, q, append(args, f.Limit+1)...); err != nil {
+		return nil, err
+	}
+	if len(page.Contacts) > f.Limit {
+		page.Contacts = page.Contacts[:f.Limit]
+		last := page.Contacts[f.Limit-1]
+		score := last.FitScore
+		if f.Sort == SortEngagement {
+			score = last.EngagementScore
+		}
+		page.NextCursor = base64.RawURLEncoding.EncodeToString([]byte(sc.mark + strconv.Itoa(score) + "." + strconv.FormatInt(last.ID, 10)))
+	}
+	return page, nil
+}
+
+// decodeScoreCursor reads the cursor of a list sorted by a score, marked mark.
+func decodeScoreCursor(s, mark string) (score int, id int64, err error) {
+	bad := errs.Field("cursor", "is not a cursor this server gave out for this order of the list")
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(b) < 2 || string(b[:1]) != mark {
+		return 0, 0, bad
+	}
+	sc, ids, ok := strings.Cut(string(b[1:]), ".")
+	if !ok {
+		return 0, 0, bad
+	}
+	score, err1 := strconv.Atoi(sc)
+	id, err2 := strconv.ParseInt(ids, 10, 64)
+	if err1 != nil || err2 != nil || id <= 0 {
+		return 0, 0, bad
+	}
+	return score, id, nil
 }
 
 // A common-word search on PostgreSQL reads the newest contacts in windows of ids:

@@ -96,7 +96,11 @@ func TestFunnelMatchesEntries(t *testing.T) {
 	move := func(who, stage string, at time.Time) {
 		t.Helper()
 		s.Now = func() time.Time { return at }
-		if _, err := s.SetStage(ctx, ids[who], stage, "test", "test"); err != nil {
+		reason := "test"
+		if stage == "disqualified" {
+			reason = "No budget" // a move to disqualified takes a configured reason
+		}
+		if _, err := s.SetStage(ctx, ids[who], stage, reason, "test"); err != nil {
 			t.Fatal(err)
 		}
 	}

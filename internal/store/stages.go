@@ -67,6 +67,15 @@ func (s *Store) SetStage(ctx context.Context, id int64, stage, reason, actor str
 	if _, err := lifecycle.Parse(stage); err != nil {
 		return nil, errs.Field("stage", "%v", err)
 	}
+	if stage == lifecycle.Disqualified {
+		// A move to disqualified, by any way, takes one of the configured reasons, as
+		// Disqualify does: the reports count the reasons.
+		known, err := s.disqualifyReason(ctx, reason)
+		if err != nil {
+			return nil, err
+		}
+		reason = known
+	}
 	err := s.RunInTx(ctx, func(tx *Tx) error {
 		var cur string
 		err := tx.queryRow(ctx, `SELECT stage FROM contacts WHERE id = ? AND merged_into_id IS NULL`+tx.forUpdate(), id).Scan(&cur)
@@ -156,18 +165,9 @@ func (s *Store) RejectSQL(ctx context.Context, id int64, reason, actor string) (
 
 // Disqualify moves a contact to disqualified with a reason from the workspace's list.
 func (s *Store) Disqualify(ctx context.Context, id int64, reason, actor string) (*Contact, error) {
-	set, err := s.ScoringSettings(ctx)
+	known, err := s.disqualifyReason(ctx, reason)
 	if err != nil {
 		return nil, err
-	}
-	known := ""
-	for _, r := range set.DisqualifyReason {
-		if strings.EqualFold(r, strings.TrimSpace(reason)) {
-			known = r
-		}
-	}
-	if known == "" {
-		return nil, errs.Field("reason", "must be one of the workspace's disqualify reasons: %s", strings.Join(set.DisqualifyReason, "; "))
 	}
 	err = s.RunInTx(ctx, func(tx *Tx) error {
 		cur, err := contactStage(ctx, tx, id)
@@ -183,4 +183,19 @@ func (s *Store) Disqualify(ctx context.Context, id int64, reason, actor string) 
 		return nil, err
 	}
 	return s.Contact(ctx, id)
+}
+
+// disqualifyReason is the workspace's disqualify reason that reason names (case
+// aside), or a 400 naming the field reason with the list.
+func (s *Store) disqualifyReason(ctx context.Context, reason string) (string, error) {
+	set, err := s.ScoringSettings(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, r := range set.DisqualifyReason {
+		if strings.EqualFold(r, strings.TrimSpace(reason)) {
+			return r, nil
+		}
+	}
+	return "", errs.Field("reason", "must be one of the workspace's disqualify reasons: %s", strings.Join(set.DisqualifyReason, "; "))
 }

@@ -115,6 +115,12 @@ func contactFilterFrom(r *http.Request) (store.ContactFilter, error) {
 	if err := qualityFilterFrom(q, &f); err != nil {
 		return f, err
 	}
+	if so := q.Get("sort"); so != "" && so != "newest" {
+		if !store.ValidSort(so) {
+			return f, errs.Field("sort", "is not an order of the list; one of newest (the default), fit, engagement")
+		}
+		f.Sort = so
+	}
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > 500 {

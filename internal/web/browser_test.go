@@ -260,7 +260,10 @@ func (tb *tab) do(steps ...chromedp.Action[chromedp.Void]) {
 
 func (tb *tab) eval(expr string) string {
 	tb.t.Helper()
-	v, err := chromedp.Run(tb.ctx, chromedp.Evaluate[string](expr))
+	// Bounded: an evaluation caught in a navigation could otherwise wait for ever.
+	ctx, cancel := context.WithTimeout(tb.ctx, 20*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
 	if err != nil {
 		tb.t.Fatalf("%s: %v", expr, err)
 	}
@@ -274,7 +277,9 @@ func (tb *tab) waitFor(cond string) {
 	// Generous for a loaded CI machine; a passing run takes milliseconds per wait.
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		ok, err := chromedp.Run(tb.ctx, chromedp.Evaluate[bool](`Boolean(`+cond+`)`))
+		ctx, cancel := context.WithTimeout(tb.ctx, 5*time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`Boolean(`+cond+`)`))
+		cancel()
 		if err == nil && ok {
 			return
 		}
@@ -388,7 +393,7 @@ func seedCRM(t *testing.T, s *store.Store) int64 {
 	ada, linus, barbara := out[0].ContactID, out[5].ContactID, out[8].ContactID
 	_, err = s.SetStage(ctx, linus, lifecycle.SQL, "Budget and timeline confirmed on the call", actor)
 	must(err)
-	_, err = s.SetStage(ctx, barbara, lifecycle.Disqualified, "Student project, no budget", actor)
+	_, err = s.SetStage(ctx, barbara, lifecycle.Disqualified, "Student or job seeker", actor)
 	must(err)
 	_, err = s.SetStage(ctx, ada, lifecycle.Opportunity, "Demo went well; evaluating a pilot", actor)
 	must(err)

@@ -90,5 +90,10 @@ func TestEnrichmentAndPredictiveInBrowser(t *testing.T) {
 		t.Errorf("the training's counts do not add up: %q", trained)
 	}
 	tab.screenshot(filepath.Join(shots, "predictive.png"))
+
+	// With a model the contact list shows its column beside fit and engagement.
+	tab.do(chromedp.Navigate(a.URL() + "/contacts?sort=fit"))
+	tab.waitFor(`[...document.querySelectorAll('.contacts-table thead th')].some(th => th.textContent === 'Predictive')
+		&& [...document.querySelectorAll('#contact-rows .score-predictive .score-value')].some(v => /^\d+%$/.test(v.textContent))`)
 	tab.noConsoleErrors()
 }

@@ -34,7 +34,7 @@ func (s *Server) routes() []route {
 		{pattern: "POST /webhooks/linkedin", handler: limitBody(http.HandlerFunc(s.handleLinkedInLeads))},
 
 		api("GET /api/v1/contacts", auth.Read, s.handleListContacts, apiDoc{
-			summary: "List contacts, newest first", tag: "contacts", response: "ContactPage",
+			summary: "List contacts, newest first or by score", tag: "contacts", response: "ContactPage",
 			query: []param{{"email", "exact email (normalised before matching)"}, {"stage", "lifecycle stage"}, {"owner", "owner user id, or none"},
 				{"created_from", "date or RFC 3339 time, inclusive"}, {"created_to", "date or RFC 3339 time, exclusive"},
 				{"q", "text search on name, email, company and phone"},
@@ -46,7 +46,8 @@ func (s *Server) routes() []route {
 				{"credited_campaign", "the row's campaign id, or none; required unless credited_by is channel"},
 				{"credited_kind", "customers (default: a share of the conversion) or revenue (a share of the won deals)"},
 				{"credited_from", "the report period's first day"}, {"credited_to", "the report period's last day, inclusive"},
-				{"limit", "1 to 500, default 50"}, {"cursor", "next_cursor of the previous page"}}}),
+				{"sort", "newest (default), fit or engagement: the highest stored score first, ties newest first"},
+				{"limit", "1 to 500, default 50"}, {"cursor", "next_cursor of the previous page (of the same sort)"}}}),
 		api("GET /api/v1/contacts/mailing-list.csv", auth.ManageMarketing, s.handleMailingList, apiDoc{
 			summary: "Names and postal addresses of the contacts a segment, a filter or the contact list's parameters select, as CSV for a direct-mail campaign", tag: "contacts", response: "Binary",
 			query: []param{{"segment", "a segment id: its members"}, {"filter", `a filter in its text form, as the segment editor shows it (country = "DE" and stage = "mql")`},

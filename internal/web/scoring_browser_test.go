@@ -28,7 +28,7 @@ func TestScoringBrowser(t *testing.T) {
 	tab.do(chromedp.Navigate(a.URL() + "/scoring"))
 	tab.waitFor(`location.pathname === '/login'`)
 	tab.signIn("grace@example.com")
-	tab.waitFor(`location.pathname === '/scoring' && document.querySelectorAll('#fit-rules tr.rule-row').length === 2`)
+	tab.waitFor(`location.pathname === '/scoring' && document.querySelectorAll('#fit-rules tr.rule-row').length === 5`)
 	if !strings.Contains(tab.eval(`document.querySelector('#recompute-status').innerText`), "No rules saved yet") {
 		t.Error("a fresh workspace does not say it has no rules")
 	}

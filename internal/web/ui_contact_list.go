@@ -13,6 +13,7 @@ import (
 // the link to the next page.
 type contactList struct {
 	Q, Stage, From, To string
+	Sort               string        // "", fit or engagement
 	Owner              string        // a user id, "none", or "" for anyone
 	Owners             []*store.User // the users the owner filter offers
 	// Hidden carries the filters the form has no field for (a click from a report), so
@@ -22,6 +23,7 @@ type contactList struct {
 	Contacts    []*store.Contact
 	MoreURL     string
 	Continued   bool       // this page follows a "Load more"
+	Predictive  bool       // a predictive model exists: the list shows its column
 	Problem     errs.Error // a filter that could not be read
 	ProblemText string
 }
@@ -59,7 +61,7 @@ func (u *ui) contacts(w http.ResponseWriter, r *http.Request, p *Principal) erro
 func (u *ui) listContacts(r *http.Request) (contactList, error) {
 	q := r.URL.Query()
 	l := contactList{Q: q.Get("q"), Stage: q.Get("stage"), From: q.Get("created_from"), To: q.Get("created_to"), Owner: q.Get("owner"),
-		Continued: q.Get("cursor") != ""}
+		Sort: q.Get("sort"), Continued: q.Get("cursor") != ""}
 	users, err := u.s.store.Users(r.Context())
 	if err != nil {
 		return l, err
@@ -86,9 +88,12 @@ func (u *ui) listContacts(r *http.Request) (contactList, error) {
 		return l, err
 	}
 	l.Contacts = page.Contacts
+	if _, l.Predictive, err = u.s.store.PredictiveAUC(r.Context()); err != nil {
+		return l, err
+	}
 	if page.NextCursor != "" {
 		more := url.Values{}
-		for _, k := range append([]string{"q", "stage", "owner", "created_from", "created_to"}, linkedFilters...) {
+		for _, k := range append([]string{"q", "stage", "owner", "created_from", "created_to", "sort"}, linkedFilters...) {
 			// A rejection without a reason is reason="", kept as given.
 			if v := q.Get(k); v != "" || k == "reason" && q.Has(k) {
 				more.Set(k, v)
@@ -105,4 +110,4 @@ var filterLabels = map[string]string{"q": "Search", "stage": "Stage", "owner": "
 	"channel": "Channel", "campaign": "Campaign", "reached": "Reached", "attribute": "Attribute", "value": "Value",
 	"credited": "Credited model", "credited_by": "Credited grouping", "credited_channel": "Credited channel", "credited_campaign": "Credited campaign",
 	"credited_kind": "Credited figure", "credited_from": "Credited from", "credited_to": "Credited to",
-	"quality": "Quality figure", "reason": "Rejection reason"}
+	"quality": "Quality figure", "reason": "Rejection reason", "sort": "Sort"}

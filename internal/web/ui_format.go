@@ -38,7 +38,13 @@ func (u *ui) funcs() template.FuncMap {
 		"admin":        func(p *Principal) bool { return p != nil && auth.Can(p.Role, auth.Admin) },
 		"userInitials": userInitials,
 		"auditValue":   auditValue,
+		"chance":       formatChance,
 	}
+}
+
+// formatChance shows a probability from 0 to 1 as a whole percentage.
+func formatChance(p float64) string {
+	return strconv.FormatFloat(p*100, 'f', 0, 64) + "%"
 }
 
 // asset is the URL of a static file, versioned by its content.

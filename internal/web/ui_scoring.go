@@ -27,6 +27,8 @@ type scoringView struct {
 	EventTypes []string
 	Saved      string
 	RuleError  string // a problem with the rules that belongs to no row
+	// MoreRows says the form is shown again with more empty rows, not saved yet.
+	MoreRows bool
 }
 
 // Rows of the rule tables as the form shows them, with their problems by field.
@@ -45,8 +47,13 @@ type settingsForm struct {
 	Errors                                                          map[string]string
 }
 
-// blankRuleRows are the empty rows offered for new rules.
-const blankRuleRows = 2
+// blankRuleRows are the empty rows offered for new rules in each table, and how
+// many more the "more rows" button adds (without script: the form is sent and shown
+// again with what was typed). maxRuleRows bounds a table the button grows.
+const (
+	blankRuleRows = 5
+	maxRuleRows   = 200
+)
 
 func (u *ui) scoringPage(w http.ResponseWriter, r *http.Request, p *Principal) error {
 	return u.showScoring(w, r, p, http.StatusOK, scoringView{Saved: r.URL.Query().Get("saved")})
@@ -167,6 +174,25 @@ func (u *ui) saveScoringRules(w http.ResponseWriter, r *http.Request, p *Princip
 		engAt = append(engAt, i)
 		rules.Engagement = append(rules.Engagement, scoring.EngagementRule{EventType: row.EventType, Property: row.Property, Op: row.Op,
 			Value: row.Value, Points: n, HalfLifeDays: hl, Label: row.Label})
+	}
+	if r.PostFormValue("more") != "" {
+		// More empty rows: the form again as typed, nothing saved or checked yet.
+		for i := range v.Fit {
+			v.Fit[i].Errors = nil
+		}
+		for i := range v.Eng {
+			v.Eng[i].Errors = nil
+		}
+		for range blankRuleRows {
+			if len(v.Fit) < maxRuleRows {
+				v.Fit = append(v.Fit, fitRow{})
+			}
+			if len(v.Eng) < maxRuleRows {
+				v.Eng = append(v.Eng, engRow{})
+			}
+		}
+		v.MoreRows = true
+		return u.showScoring(w, r, p, http.StatusOK, v)
 	}
 	for _, row := range v.Fit {
 		if row.Errors != nil {

@@ -256,8 +256,10 @@ type segmentPageView struct {
 	MoreURL   string
 	Continued bool
 	CanManage bool
-	Problem   string
-	Notice    string
+	// Predictive says a predictive model exists: the members show its column.
+	Predictive bool
+	Problem    string
+	Notice     string
 }
 
 func (u *ui) segment(w http.ResponseWriter, r *http.Request, p *Principal) error {
@@ -276,6 +278,9 @@ func (u *ui) segment(w http.ResponseWriter, r *http.Request, p *Principal) error
 		return err
 	}
 	v.Contacts = page.Contacts
+	if _, v.Predictive, err = u.s.store.PredictiveAUC(r.Context()); err != nil {
+		return err
+	}
 	if page.NextCursor != "" {
 		v.MoreURL = "/segments/" + itoa(g.ID) + "?cursor=" + url.QueryEscape(page.NextCursor)
 	}
