@@ -21,7 +21,7 @@ import (
 var attributeColumn = map[string]string{
 	// A first touch of a campaign counts in the campaign's current channel, as in the
 	// sources report; ca is the campaign, joined by InsightCounts.
-	"channel":      `COALESCE(ca.channel, c.first_touch_channel, 'direct')`,
+	"channel":      `COALESCE(ca.channel, NULLIF(c.first_touch_channel, ''), 'direct')`,
 	"country":      `CASE WHEN c.country <> '' THEN c.country ELSE COALESCE(co.country, '') END`,
 	"city":         `c.city`,
 	"industry":     `COALESCE(co.industry, '')`,

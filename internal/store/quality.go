@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -118,7 +119,7 @@ func (s *Store) Quality(ctx context.Context, from, to time.Time, byCampaign bool
 			q.Accepted++
 		} else {
 			q.Rejected++
-			q.Reasons[strings.TrimSpace(d.reason.String)]++
+			q.Reasons[TrimReason(d.reason.String)]++
 		}
 	}
 	referrers, err := s.referralsMade(ctx)
@@ -172,7 +173,7 @@ func (s *Store) referralsMade(ctx context.Context) (map[int64]int64, error) {
 			if email, err := contact.NormalizeEmail(v); err == nil {
 				byEmail[email]++
 			}
-		} else if id, err := strconv.ParseInt(v, 10, 64); err == nil && id > 0 {
+		} else if id := referrerID(v); id > 0 {
 			byID[id]++
 		}
 		return nil
@@ -250,4 +251,23 @@ func noCampaignLast(q *insights.Quality) int {
 		return 1
 	}
 	return 0
+}
+
+// TrimReason is a rejection reason as the quality table groups it: without the spaces
+// around it, as SQL's TRIM takes them off, so a reason's figure and its list agree.
+func TrimReason(reason string) string {
+	return strings.Trim(reason, " ")
+}
+
+// referrerID reads a referred_by that names a contact id. A JSON number may reach here
+// as "12" or, from PostgreSQL's text of a number written 12.0, as "12.0": both are 12.
+func referrerID(v string) int64 {
+	if id, err := strconv.ParseInt(v, 10, 64); err == nil {
+		return id
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f != math.Trunc(f) || f < 1 || f > 1<<53 {
+		return 0
+	}
+	return int64(f)
 }

@@ -139,7 +139,8 @@ func (s *Store) AcceptSQL(ctx context.Context, id int64, note, actor string) (*C
 // sql_rejected event) and recycles it to lead (SPEC section 3); its engagement from
 // before the rejection no longer moves it up by itself.
 func (s *Store) RejectSQL(ctx context.Context, id int64, reason, actor string) (*Contact, error) {
-	if strings.TrimSpace(reason) == "" {
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
 		return nil, errs.Field("reason", "is required: say why sales rejects this lead")
 	}
 	err := s.RunInTx(ctx, func(tx *Tx) error {

@@ -42,7 +42,7 @@ func TestDashboardCostsOfTheSameDays(t *testing.T) {
 	w := e.do("GET", "/", nil, cookie)
 	body := w.Body.String()
 	wantStatus(t, w, http.StatusOK, "Feb 1–18")
-	for _, want := range []string{`<span class="stat-value">150.00</span>`, `Feb 1–18: 200.00`, `<span class="kpi-change kpi-good">-25 %</span>`} {
+	for _, want := range []string{`<span class="stat-value">$150.00</span>`, `Feb 1–18: $200.00`, `<span class="kpi-change kpi-good">-25 %</span>`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the dashboard lacks %s", want)
 		}

@@ -35,7 +35,7 @@ func qualityFilterFrom(q url.Values, f *store.ContactFilter) error {
 		if fig != store.QualityRejected {
 			return errs.Field("reason", "goes with quality=rejected")
 		}
-		r := strings.TrimSpace(q.Get("reason"))
+		r := store.TrimReason(q.Get("reason"))
 		if len(r) > 500 || !validUTF8(r) || strings.ContainsRune(r, 0) {
 			return errs.Field("reason", "must be valid UTF-8 text of at most 500 characters")
 		}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"crypto/rand"
 	"html/template"
 	"strconv"
 	"strings"
@@ -125,12 +126,23 @@ func formatMoney(minor int64) string {
 }
 
 // A money mark is an amount waiting for its currency: a sign and the decimal digits of
-// its minor units between two characters of Unicode's private use area, which no font
-// draws and no form of Lodestone's writes.
-const (
-	moneyMarkOpen  = "\ue000"
+// its minor units between an opening and a closing run of characters of Unicode's
+// private use area, which no font draws. The opening run holds a key drawn when the
+// process starts and never shown, so text a lead typed cannot pass for an amount.
+var (
+	moneyMarkOpen  = "\ue000" + moneyMarkKey()
 	moneyMarkClose = "\ue001"
 )
+
+func moneyMarkKey() string {
+	var key [12]byte
+	rand.Read(key[:])
+	var b strings.Builder
+	for _, k := range key {
+		b.WriteRune(0xe100 + rune(k))
+	}
+	return b.String()
+}
 
 func moneyMarkDigits(neg bool, digits string) string {
 	if neg {

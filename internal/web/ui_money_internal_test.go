@@ -29,6 +29,9 @@ func TestShowMoney(t *testing.T) {
 		{"\ue00012", usd, "\ue00012"},
 		{"\ue000\ue001" + formatMoney(1), usd, "\ue000\ue001$0.01"},
 		{"\ue000-\ue001", usd, "\ue000-\ue001"},
+		// A lead's name with digits between the marks stays text: it lacks the key.
+		{"Paid \ue00099999900\ue001", usd, "Paid \ue00099999900\ue001"},
+		{"\ue000\ue100\ue101100\ue001", usd, "\ue000\ue100\ue101100\ue001"},
 	}
 	for _, tt := range tests {
 		if got := string(showMoney([]byte(tt.page), tt.cur)); got != tt.want {
