@@ -116,7 +116,7 @@ func (c Currency) Display(n int64) string {
 func (c Currency) DisplayDigits(neg bool, digits string) string {
 	s := c.FormatDigits(false, digits)
 	whole, frac, hasFrac := strings.Cut(s, ".")
-	out := group(whole)
+	out := Group(whole)
 	if hasFrac {
 		out += "." + frac
 	}
@@ -130,8 +130,8 @@ func (c Currency) DisplayDigits(neg bool, digits string) string {
 	return sign + out
 }
 
-// group puts thousands separators into a string of digits.
-func group(digits string) string {
+// Group puts thousands separators into a string of digits: "1234567" is "1,234,567".
+func Group(digits string) string {
 	if len(digits) <= 3 {
 		return digits
 	}

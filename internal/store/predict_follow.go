@@ -234,24 +234,12 @@ func followIDs(ctx context.Context, q querier, m predictMark, from string, limit
 			return 0, m, err
 		}
 	}
-	next := mark + 1
-	for _, r := range got {
+	ids := make([]int64, len(got))
+	for i, r := range got {
 		into[r.contact] = true
-		if r.id <= mark {
-			delete(gaps, r.id)
-			continue
-		}
-		for ; next < r.id && len(gaps) < 10000; next++ {
-			gaps[next] = now
-		}
-		next = r.id + 1
-		mark = r.id
+		ids[i] = r.id
 	}
-	for id, at := range gaps {
-		if now.Sub(at) > gapWait {
-			delete(gaps, id)
-		}
-	}
+	mark = advanceMark(mark, ids, gaps, now)
 	return n, predictMark{mark, formatGaps(gaps)}, nil
 }
 

@@ -80,23 +80,11 @@ func (s *Store) ScoreNewEvents(ctx context.Context, limit int) (int, error) {
 				return err
 			}
 		}
-		// Ids skipped between the watermark and the newest event read are waited for.
-		next := mark + 1
-		for _, e := range evs {
-			if e.id <= mark {
-				continue
-			}
-			for ; next < e.id && len(gaps) < 10000; next++ {
-				gaps[next] = now
-			}
-			next = e.id + 1
-			mark = e.id
+		ids := make([]int64, len(evs))
+		for i, e := range evs {
+			ids[i] = e.id
 		}
-		for id, at := range gaps {
-			if now.Sub(at) > gapWait {
-				delete(gaps, id)
-			}
-		}
+		mark = advanceMark(mark, ids, gaps, now)
 		n = len(evs)
 		last := map[int64]int64{} // contact → its newest event read
 		for _, e := range evs {
@@ -146,6 +134,31 @@ func (t *Tx) eventsRecorded() {
 		default:
 		}
 	})
+}
+
+// advanceMark moves a watermark over the ids just read: those above it, in ascending
+// order, and any below it that were waited for as gaps. The ids skipped on the way
+// are gaps from now on (at most 10,000 are kept), a gap read is no longer waited for,
+// and a gap waited for longer than gapWait is given up. It returns the new mark.
+func advanceMark(mark int64, ids []int64, gaps map[int64]time.Time, now time.Time) int64 {
+	next := mark + 1
+	for _, id := range ids {
+		if id <= mark {
+			delete(gaps, id)
+			continue
+		}
+		for ; next < id && len(gaps) < 10000; next++ {
+			gaps[next] = now
+		}
+		next = id + 1
+		mark = id
+	}
+	for id, at := range gaps {
+		if now.Sub(at) > gapWait {
+			delete(gaps, id)
+		}
+	}
+	return mark
 }
 
 // retryTx runs fn in a transaction, again when PostgreSQL chose it as a deadlock

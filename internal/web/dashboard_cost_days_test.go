@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -16,29 +15,10 @@ import (
 // 400.00, CPL 200.00; the change is −25 %, good. Counting March's booked cost would give
 // CPL 450.00.
 func TestDashboardCostsOfTheSameDays(t *testing.T) {
-	e := newUIEnv(t)
-	e.user("owner@example.com", store.RoleReadOnly)
-	cookie := e.login("owner@example.com")
-	ctx := context.Background()
-	e.store.Now = func() time.Time { return time.Date(2026, 3, 18, 12, 0, 0, 0, time.UTC) }
-	camp, err := e.store.CreateCampaign(ctx, store.Campaign{Name: "Search", Channel: "paid_search"}, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range []store.CostEntry{{Date: "2026-02-10", Amount: 40000}, {Date: "2026-02-25", Amount: 50000},
-		{Date: "2026-03-02", Amount: 30000}, {Date: "2026-03-25", Amount: 60000}} {
-		c.CampaignID = camp.ID
-		if _, err := e.store.AddCost(ctx, c, "test"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for i, day := range []time.Time{time.Date(2026, 2, 3, 9, 0, 0, 0, time.UTC), time.Date(2026, 2, 9, 9, 0, 0, 0, time.UTC),
-		time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC), time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)} {
-		if _, err := e.store.Ingest(ctx, []store.Capture{{Type: "form_submit", Email: "lead" + itoa(int64(i)) + "@example.com", OccurredAt: day,
-			Touch: true, Channel: "paid_search", CampaignID: camp.ID}}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	e, cookie, _ := dashboardOn18March(t, []store.CostEntry{{Date: "2026-02-10", Amount: 40000}, {Date: "2026-02-25", Amount: 50000},
+		{Date: "2026-03-02", Amount: 30000}, {Date: "2026-03-25", Amount: 60000}},
+		time.Date(2026, 2, 3, 9, 0, 0, 0, time.UTC), time.Date(2026, 2, 9, 9, 0, 0, 0, time.UTC),
+		time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC), time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC))
 	w := e.do("GET", "/", nil, cookie)
 	body := w.Body.String()
 	wantStatus(t, w, http.StatusOK, "Feb 1–18")

@@ -16,32 +16,11 @@ import (
 // far: 2 leads, 300.00 (CPL 150.00), no customer (0 %, ROI −100 %). Changes: leads −33 %,
 // CPL +13 % (bad), conversion −33.3 pts, ROI −250 pts (whole points from 100 on).
 func TestDashboardComparesMonths(t *testing.T) {
-	e := newUIEnv(t)
-	e.user("owner@example.com", store.RoleReadOnly)
-	cookie := e.login("owner@example.com")
-	ctx := context.Background()
-	e.store.Now = func() time.Time { return time.Date(2026, 3, 18, 12, 0, 0, 0, time.UTC) }
-	camp, err := e.store.CreateCampaign(ctx, store.Campaign{Name: "Search", Channel: "paid_search"}, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range []store.CostEntry{{Date: "2026-02-10", Amount: 40000}, {Date: "2026-03-02", Amount: 30000}} {
-		c.CampaignID = camp.ID
-		if _, err := e.store.AddCost(ctx, c, "test"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var ids []int64
-	for i, day := range []time.Time{time.Date(2026, 2, 3, 9, 0, 0, 0, time.UTC), time.Date(2026, 2, 9, 9, 0, 0, 0, time.UTC),
+	e, cookie, ids := dashboardOn18March(t, []store.CostEntry{{Date: "2026-02-10", Amount: 40000}, {Date: "2026-03-02", Amount: 30000}},
+		time.Date(2026, 2, 3, 9, 0, 0, 0, time.UTC), time.Date(2026, 2, 9, 9, 0, 0, 0, time.UTC),
 		time.Date(2026, 2, 16, 9, 0, 0, 0, time.UTC), time.Date(2026, 2, 27, 9, 0, 0, 0, time.UTC),
-		time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC), time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)} {
-		out, err := e.store.Ingest(ctx, []store.Capture{{Type: "form_submit", Email: "lead" + itoa(int64(i)) + "@example.com", OccurredAt: day,
-			Touch: true, Channel: "paid_search", CampaignID: camp.ID}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, out[0].ContactID)
-	}
+		time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC), time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC))
+	ctx := context.Background()
 	if _, err := e.store.CreateDeal(ctx, store.Deal{ContactID: ids[0], Amount: 100000, Status: store.DealWon, ClosedAt: time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC)}, "test"); err != nil {
 		t.Fatal(err)
 	}
@@ -96,4 +75,36 @@ func TestDashboardComparesMonths(t *testing.T) {
 	if strings.Contains(body, "style=") || strings.Contains(body, "<script>") {
 		t.Error("the dashboard has an inline style or script")
 	}
+}
+
+// dashboardOn18March is a workspace on 2026-03-18 with a read-only owner logged in, a
+// paid-search campaign with the costs given, and a lead of that campaign on each day
+// given, whose ids it returns in that order.
+func dashboardOn18March(t *testing.T, costs []store.CostEntry, leads ...time.Time) (*uiEnv, *http.Cookie, []int64) {
+	t.Helper()
+	e := newUIEnv(t)
+	e.user("owner@example.com", store.RoleReadOnly)
+	cookie := e.login("owner@example.com")
+	ctx := context.Background()
+	e.store.Now = func() time.Time { return time.Date(2026, 3, 18, 12, 0, 0, 0, time.UTC) }
+	camp, err := e.store.CreateCampaign(ctx, store.Campaign{Name: "Search", Channel: "paid_search"}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range costs {
+		c.CampaignID = camp.ID
+		if _, err := e.store.AddCost(ctx, c, "test"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var ids []int64
+	for i, day := range leads {
+		out, err := e.store.Ingest(ctx, []store.Capture{{Type: "form_submit", Email: "lead" + itoa(int64(i)) + "@example.com", OccurredAt: day,
+			Touch: true, Channel: "paid_search", CampaignID: camp.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, out[0].ContactID)
+	}
+	return e, cookie, ids
 }

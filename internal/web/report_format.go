@@ -3,6 +3,7 @@ package web
 import (
 	"math/big"
 
+	"github.com/lodestone-hq/lodestone/internal/money"
 	"github.com/lodestone-hq/lodestone/internal/report"
 )
 
@@ -23,7 +24,7 @@ func formatPercent(r *big.Rat) string {
 	if len(digits) < 2 {
 		digits = "0" + digits
 	}
-	s := group(digits[:len(digits)-1]) + "." + digits[len(digits)-1:] + " %"
+	s := money.Group(digits[:len(digits)-1]) + "." + digits[len(digits)-1:] + " %"
 	if neg {
 		s = "-" + s
 	}

@@ -184,27 +184,9 @@ func showMoney(page []byte, cur money.Currency) []byte {
 
 func formatCount(n int64) string {
 	if n < 0 {
-		return "-" + group(itoa(-n))
+		return "-" + money.Group(itoa(-n))
 	}
-	return group(itoa(n))
-}
-
-func group(digits string) string {
-	if len(digits) <= 3 {
-		return digits
-	}
-	var b strings.Builder
-	pre := len(digits) % 3
-	if pre > 0 {
-		b.WriteString(digits[:pre])
-	}
-	for i := pre; i < len(digits); i += 3 {
-		if b.Len() > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(digits[i : i+3])
-	}
-	return b.String()
+	return money.Group(itoa(n))
 }
 
 // initials are the letters of a contact's avatar.
