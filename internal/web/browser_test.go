@@ -295,8 +295,25 @@ func (tb *tab) screenshot(path string) {
 	tb.t.Helper()
 	// A sticky sidebar is drawn where the page is scrolled to; draw it at the top.
 	tb.eval(`window.scrollTo(0, 0), ''`)
-	png, err := chromedp.Run(tb.ctx, chromedp.FullScreenshot(100))
+	// Bounded and tried twice: headless Chromium now and then never answers a capture
+	// (seen under a loaded CI machine), and a later one usually goes through.
+	var png []byte
+	var err error
+	for range 2 {
+		ctx, cancel := context.WithTimeout(tb.ctx, 30*time.Second)
+		png, err = chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		cancel()
+		if err == nil {
+			break
+		}
+	}
 	if err != nil {
+		if os.Getenv("LODESTONE_SCREENSHOTS") != "1" {
+			// Only a refresh of docs/screenshots needs the picture; the test's checks
+			// are the assertions around it.
+			tb.t.Logf("no screenshot %s: %v", path, err)
+			return
+		}
 		tb.t.Fatal(err)
 	}
 	if err := os.WriteFile(path, png, 0o644); err != nil {

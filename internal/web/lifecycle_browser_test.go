@@ -229,7 +229,7 @@ func TestLeadsBecomeMQLAndSQLInBrowser(t *testing.T) {
 	tab.do(chromedp.Navigate(a.URL() + "/contacts"))
 	tab.waitFor(`document.querySelectorAll('#contact-rows tr').length === 4`)
 	tab.do(chromedp.SetValue(chromedp.CSS(`select[name=sort]`), "engagement"), chromedp.Click(chromedp.CSS(`.filters button[type=submit]`)))
-	tab.waitFor(`location.search.includes('sort=engagement') && document.readyState === 'complete' && document.querySelector('select[name=sort]')?.value === 'engagement'`)
+	tab.waitFor(`location.search.includes('sort=engagement') && document.readyState === 'complete' && document.querySelector('select[name=sort]')?.value === 'engagement' && document.querySelector('.contacts-table thead th[aria-sort]') !== null`)
 	rows := tab.eval(`Array.from(document.querySelectorAll('#contact-rows tr')).map(tr =>
 		tr.querySelector('.contact-cell span').textContent.split('@')[0] + ' ' + tr.querySelector('.score-fit .score-value').textContent + '/' + tr.querySelector('.score-engagement .score-value').textContent).join(', ')`)
 	if rows != "cy 0/85, jo 60/85, bo 60/60, ana 0/35" {
