@@ -12,3 +12,11 @@ func SetScorePoll(t *testing.T, d time.Duration) {
 	scorePoll = d
 	t.Cleanup(func() { scorePoll = old })
 }
+
+// SetRetrainCheck sets how often the weekly retraining loop looks at the model's age,
+// for the rest of the test; it takes effect in loops started after the call.
+func SetRetrainCheck(t *testing.T, d time.Duration) {
+	old := retrainCheck
+	retrainCheck = d
+	t.Cleanup(func() { retrainCheck = old })
+}

@@ -46,12 +46,19 @@ func (a *App) predictFeature() feature {
 // retrainEvery is how old the newest model may grow before a retraining is queued.
 const retrainEvery = 7 * 24 * time.Hour
 
+// retrainCheck is how often the weekly loop looks at the newest model's age. Tests
+// change it.
+var retrainCheck = time.Hour
+
+// weeklyRetrain queues a training when there is no model yet or the newest is
+// retrainEvery old, and enough outcomes are known to train one. Every node runs it;
+// the queue holds one pending training at most, so two nodes queue one.
 func (a *App) weeklyRetrain(ctx context.Context) {
-	t := time.NewTicker(time.Hour)
+	t := time.NewTicker(retrainCheck)
 	defer t.Stop()
 	for {
 		m, err := a.Store.LatestPredictiveModel(ctx)
-		due := err != nil || time.Since(m.TrainedAt) >= retrainEvery
+		due := err != nil || a.Store.Now().Sub(m.TrainedAt) >= retrainEvery
 		if due {
 			if customers, lost, err := a.Store.PredictiveOutcomes(ctx); err == nil && predict.Enough(customers, lost) {
 				if _, err := a.Store.QueuePredictiveTraining(ctx, "system"); err != nil {
