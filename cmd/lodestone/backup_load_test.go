@@ -136,6 +136,23 @@ func TestBackupUnderLoad(t *testing.T) {
 		t.Fatalf("integrity check of the backup: %q %v", ok, err)
 	}
 	liveContacts, copied := allContacts(t, live), allContacts(t, copyStore)
+	var upTo int64
+	for id := range copied {
+		upTo = max(upTo, id)
+	}
+	// The copy's contacts come with all their rows: events (the captures and touches),
+	// stage entries and consents, as many as the database holds for them.
+	copyRows, err := copyStore.ContactRowCounts(context.Background(), upTo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	liveRows, err := live.ContactRowCounts(context.Background(), upTo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(copyRows) != fmt.Sprint(liveRows) || copyRows["events"] < int64(len(copied)) {
+		t.Errorf("rows of the contacts up to %d: backup %v, database %v", upTo, copyRows, liveRows)
+	}
 	copyStore.Close()
 
 	inCopy := map[string]bool{}
@@ -168,8 +185,8 @@ func TestBackupUnderLoad(t *testing.T) {
 			t.Errorf("the backup holds contact %d but not the earlier %d (%s)", maxID, id, email)
 		}
 	}
-	t.Logf("backup took %v under load; %d submissions acknowledged, %d before it began (all in it), %d of the later ones in it; %d contacts in the copy, %d in the database",
-		took.Round(time.Millisecond), total, before, after, len(copied), len(liveContacts))
+	t.Logf("backup took %v under load; %d submissions acknowledged, %d before it began (all in it), %d of the later ones in it; %d contacts in the copy, %d in the database; the copy's contacts' rows %v",
+		took.Round(time.Millisecond), total, before, after, len(copied), len(liveContacts), copyRows)
 	if before < 300 || total <= before {
 		t.Fatalf("the load did not run across the backup: %d before, %d in all", before, total)
 	}

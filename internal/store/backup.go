@@ -30,3 +30,18 @@ func (s *Store) IntegrityCheck(ctx context.Context) (string, error) {
 	err := s.read.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&out)
 	return out, err
 }
+
+// ContactRowCounts counts, per table, the rows that belong to the contacts with ids up
+// to upTo: their events, stage entries and consents. A backup holds the same counts
+// as the database it was copied from, for the contacts it holds.
+func (s *Store) ContactRowCounts(ctx context.Context, upTo int64) (map[string]int64, error) {
+	out := map[string]int64{}
+	for _, table := range []string{"events", "contact_stages", "consents"} {
+		var n int64
+		if err := s.queryRow(ctx, `SELECT COUNT(*) FROM `+table+` WHERE contact_id <= ?`, upTo).Scan(&n); err != nil {
+			return nil, fmt.Errorf("%s: %w", table, err)
+		}
+		out[table] = n
+	}
+	return out, nil
+}
