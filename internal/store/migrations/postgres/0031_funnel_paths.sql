@@ -19,15 +19,15 @@ CREATE VIEW funnel_paths_direct AS
         NULLIF(GREATEST(LEAST(opportunity_at, customer_at) - sql_at, 0), 0) AS sql_time,
         NULLIF(GREATEST(customer_at - opportunity_at, 0), 0) AS opportunity_time
     FROM (SELECT c.created_at AS created_at, c.id AS contact_id,
-            (SELECT s.entered_at FROM contact_stages s WHERE s.contact_id = c.id AND s.stage = 'subscriber') AS subscriber_at,
-            (SELECT s.entered_at FROM contact_stages s WHERE s.contact_id = c.id AND s.stage = 'lead') AS lead_at,
-            (SELECT s.entered_at FROM contact_stages s WHERE s.contact_id = c.id AND s.stage = 'mql') AS mql_at,
-            (SELECT s.entered_at FROM contact_stages s WHERE s.contact_id = c.id AND s.stage = 'sql') AS sql_at,
-            (SELECT s.entered_at FROM contact_stages s WHERE s.contact_id = c.id AND s.stage = 'opportunity') AS opportunity_at,
-            (SELECT s.entered_at FROM contact_stages s WHERE s.contact_id = c.id AND s.stage = 'customer') AS customer_at
-        FROM contacts c
-        WHERE c.merged_into_id IS NULL AND EXISTS (SELECT 1 FROM contact_stages s WHERE s.contact_id = c.id
-            AND s.stage IN ('subscriber', 'lead', 'mql', 'sql', 'opportunity', 'customer'))) e;
+            MIN(CASE WHEN s.stage = 'subscriber' THEN s.entered_at END) AS subscriber_at,
+            MIN(CASE WHEN s.stage = 'lead' THEN s.entered_at END) AS lead_at,
+            MIN(CASE WHEN s.stage = 'mql' THEN s.entered_at END) AS mql_at,
+            MIN(CASE WHEN s.stage = 'sql' THEN s.entered_at END) AS sql_at,
+            MIN(CASE WHEN s.stage = 'opportunity' THEN s.entered_at END) AS opportunity_at,
+            MIN(CASE WHEN s.stage = 'customer' THEN s.entered_at END) AS customer_at
+        FROM contacts c JOIN contact_stages s ON s.contact_id = c.id
+        WHERE c.merged_into_id IS NULL AND s.stage IN ('subscriber', 'lead', 'mql', 'sql', 'opportunity', 'customer')
+        GROUP BY c.id, c.created_at) e;
 
 CREATE TABLE funnel_paths (
     created_at       BIGINT NOT NULL,
@@ -46,23 +46,7 @@ CREATE TABLE funnel_paths (
     PRIMARY KEY (contact_id)
 );
 
-INSERT INTO funnel_paths
-    SELECT created_at, contact_id, subscriber_at, lead_at, mql_at, sql_at, opportunity_at, customer_at,
-        NULLIF(GREATEST(LEAST(lead_at, mql_at, sql_at, opportunity_at, customer_at) - subscriber_at, 0), 0) AS subscriber_time,
-        NULLIF(GREATEST(LEAST(mql_at, sql_at, opportunity_at, customer_at) - lead_at, 0), 0) AS lead_time,
-        NULLIF(GREATEST(LEAST(sql_at, opportunity_at, customer_at) - mql_at, 0), 0) AS mql_time,
-        NULLIF(GREATEST(LEAST(opportunity_at, customer_at) - sql_at, 0), 0) AS sql_time,
-        NULLIF(GREATEST(customer_at - opportunity_at, 0), 0) AS opportunity_time
-    FROM (SELECT c.created_at AS created_at, c.id AS contact_id,
-            MIN(CASE WHEN s.stage = 'subscriber' THEN s.entered_at END) AS subscriber_at,
-            MIN(CASE WHEN s.stage = 'lead' THEN s.entered_at END) AS lead_at,
-            MIN(CASE WHEN s.stage = 'mql' THEN s.entered_at END) AS mql_at,
-            MIN(CASE WHEN s.stage = 'sql' THEN s.entered_at END) AS sql_at,
-            MIN(CASE WHEN s.stage = 'opportunity' THEN s.entered_at END) AS opportunity_at,
-            MIN(CASE WHEN s.stage = 'customer' THEN s.entered_at END) AS customer_at
-        FROM contacts c JOIN contact_stages s ON s.contact_id = c.id
-        WHERE c.merged_into_id IS NULL AND s.stage IN ('subscriber', 'lead', 'mql', 'sql', 'opportunity', 'customer')
-        GROUP BY c.id, c.created_at) e;
+INSERT INTO funnel_paths SELECT * FROM funnel_paths_direct;
 
 -- The funnel of a period reads each stage from its index alone (each holds its stage's
 -- own column too, so that it covers the condition on it).

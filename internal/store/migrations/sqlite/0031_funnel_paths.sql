@@ -19,15 +19,15 @@ CREATE VIEW funnel_paths_direct AS
         NULLIF(max(NULLIF(min(COALESCE(opportunity_at, 9223372036854775807), COALESCE(customer_at, 9223372036854775807)), 9223372036854775807) - sql_at, 0), 0) AS sql_time,
         NULLIF(max(customer_at - opportunity_at, 0), 0) AS opportunity_time
     FROM (SELECT c.created_at AS created_at, c.id AS contact_id,
-            (SELECT s.entered_at FROM contact_stages s WHERE s.contact_id = c.id AND s.stage = 'subscriber') AS subscriber_at,
-            (SELECT s.entered_at FROM contact_stages s WHERE s.contact_id = c.id AND s.stage = 'lead') AS lead_at,
-            (SELECT s.entered_at FROM contact_stages s WHERE s.contact_id = c.id AND s.stage = 'mql') AS mql_at,
-            (SELECT s.entered_at FROM contact_stages s WHERE s.contact_id = c.id AND s.stage = 'sql') AS sql_at,
-            (SELECT s.entered_at FROM contact_stages s WHERE s.contact_id = c.id AND s.stage = 'opportunity') AS opportunity_at,
-            (SELECT s.entered_at FROM contact_stages s WHERE s.contact_id = c.id AND s.stage = 'customer') AS customer_at
-        FROM contacts c
-        WHERE c.merged_into_id IS NULL AND EXISTS (SELECT 1 FROM contact_stages s WHERE s.contact_id = c.id
-            AND s.stage IN ('subscriber', 'lead', 'mql', 'sql', 'opportunity', 'customer'))) e;
+            MIN(CASE WHEN s.stage = 'subscriber' THEN s.entered_at END) AS subscriber_at,
+            MIN(CASE WHEN s.stage = 'lead' THEN s.entered_at END) AS lead_at,
+            MIN(CASE WHEN s.stage = 'mql' THEN s.entered_at END) AS mql_at,
+            MIN(CASE WHEN s.stage = 'sql' THEN s.entered_at END) AS sql_at,
+            MIN(CASE WHEN s.stage = 'opportunity' THEN s.entered_at END) AS opportunity_at,
+            MIN(CASE WHEN s.stage = 'customer' THEN s.entered_at END) AS customer_at
+        FROM contacts c JOIN contact_stages s ON s.contact_id = c.id
+        WHERE c.merged_into_id IS NULL AND s.stage IN ('subscriber', 'lead', 'mql', 'sql', 'opportunity', 'customer')
+        GROUP BY c.id, c.created_at) e;
 
 CREATE TABLE funnel_paths (
     created_at       INTEGER NOT NULL,
@@ -47,23 +47,7 @@ CREATE TABLE funnel_paths (
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX funnel_paths_contact ON funnel_paths(contact_id);
 
-INSERT INTO funnel_paths
-    SELECT created_at, contact_id, subscriber_at, lead_at, mql_at, sql_at, opportunity_at, customer_at,
-        NULLIF(max(NULLIF(min(COALESCE(lead_at, 9223372036854775807), COALESCE(mql_at, 9223372036854775807), COALESCE(sql_at, 9223372036854775807), COALESCE(opportunity_at, 9223372036854775807), COALESCE(customer_at, 9223372036854775807)), 9223372036854775807) - subscriber_at, 0), 0) AS subscriber_time,
-        NULLIF(max(NULLIF(min(COALESCE(mql_at, 9223372036854775807), COALESCE(sql_at, 9223372036854775807), COALESCE(opportunity_at, 9223372036854775807), COALESCE(customer_at, 9223372036854775807)), 9223372036854775807) - lead_at, 0), 0) AS lead_time,
-        NULLIF(max(NULLIF(min(COALESCE(sql_at, 9223372036854775807), COALESCE(opportunity_at, 9223372036854775807), COALESCE(customer_at, 9223372036854775807)), 9223372036854775807) - mql_at, 0), 0) AS mql_time,
-        NULLIF(max(NULLIF(min(COALESCE(opportunity_at, 9223372036854775807), COALESCE(customer_at, 9223372036854775807)), 9223372036854775807) - sql_at, 0), 0) AS sql_time,
-        NULLIF(max(customer_at - opportunity_at, 0), 0) AS opportunity_time
-    FROM (SELECT c.created_at AS created_at, c.id AS contact_id,
-            MIN(CASE WHEN s.stage = 'subscriber' THEN s.entered_at END) AS subscriber_at,
-            MIN(CASE WHEN s.stage = 'lead' THEN s.entered_at END) AS lead_at,
-            MIN(CASE WHEN s.stage = 'mql' THEN s.entered_at END) AS mql_at,
-            MIN(CASE WHEN s.stage = 'sql' THEN s.entered_at END) AS sql_at,
-            MIN(CASE WHEN s.stage = 'opportunity' THEN s.entered_at END) AS opportunity_at,
-            MIN(CASE WHEN s.stage = 'customer' THEN s.entered_at END) AS customer_at
-        FROM contacts c JOIN contact_stages s ON s.contact_id = c.id
-        WHERE c.merged_into_id IS NULL AND s.stage IN ('subscriber', 'lead', 'mql', 'sql', 'opportunity', 'customer')
-        GROUP BY c.id, c.created_at) e;
+INSERT INTO funnel_paths SELECT * FROM funnel_paths_direct;
 
 -- The funnel of a period reads each stage from its index alone (each holds its stage's
 -- own column too, so that it covers the condition on it).
