@@ -351,8 +351,9 @@ func TestReportCohortsExact(t *testing.T) {
 // The store's funnel, read from the roll-up funnel_paths, is report.Funnel over the
 // stage entries for random contacts and random periods: leads created over two months,
 // moved forward, back, disqualified and recycled by a rejected SQL, some moved after
-// the period ends, merged into one another and some merges undone. After every few
-// changes funnel_paths must equal what funnel_paths_direct computes from scratch.
+// the period ends, merged into one another and some merges undone, and stage entries
+// written, changed and taken off directly in any order of time. After every few changes
+// funnel_paths must equal what funnel_paths_direct computes from scratch.
 func TestFunnelRandomHistories(t *testing.T) {
 	s := storetest.Open(t)
 	ctx := context.Background()
@@ -389,11 +390,12 @@ func TestFunnelRandomHistories(t *testing.T) {
 	checkPaths("after the captures")
 	stages := []string{"subscriber", "lead", "mql", "sql", "opportunity", "customer", "disqualified"}
 	var merges []int64
-	for step := range 240 {
+	for step := range 400 {
 		s.Now = func() time.Time { return at().Add(time.Duration(step) * time.Minute) }
 		id := ids[rng.IntN(len(ids))]
 		var err error
-		switch r := rng.IntN(20); {
+		stage := stages[rng.IntN(len(stages)-1)] // one of the ladder
+		switch r := rng.IntN(26); {
 		case r < 14:
 			st := stages[rng.IntN(len(stages))]
 			reason := "test"
@@ -408,12 +410,21 @@ func TestFunnelRandomHistories(t *testing.T) {
 			if m, err = s.MergeContacts(ctx, ids[rng.IntN(len(ids))], id, "test"); err == nil {
 				merges = append(merges, m.ID)
 			}
-		default:
+		case r < 20:
 			if len(merges) > 0 {
 				k := rng.IntN(len(merges))
 				err = s.UndoMerge(ctx, merges[k], "test")
 				merges = slices.Delete(merges, k, k+1)
 			}
+		// Stage entries written as an import or a repair would: in any order of time,
+		// changed and taken off.
+		case r < 23:
+			err = store.ExecForTest(ctx, s, `INSERT INTO contact_stages (contact_id, stage, entered_at) VALUES (?, ?, ?)
+				ON CONFLICT (contact_id, stage) DO NOTHING`, id, stage, at().UnixMicro())
+		case r < 25:
+			err = store.ExecForTest(ctx, s, `UPDATE contact_stages SET entered_at = ? WHERE contact_id = ? AND stage = ?`, at().UnixMicro(), id, stage)
+		default:
+			err = store.ExecForTest(ctx, s, `DELETE FROM contact_stages WHERE contact_id = ? AND stage = ?`, id, stage)
 		}
 		if err != nil && errs.Code(err) == errs.Internal { // a refused move or merge is no failure
 			t.Fatalf("step %d: %v", step, err)

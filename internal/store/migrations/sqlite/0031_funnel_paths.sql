@@ -58,11 +58,75 @@ CREATE INDEX funnel_paths_sql ON funnel_paths(created_at, opportunity_at, sql_ti
 CREATE INDEX funnel_paths_opportunity ON funnel_paths(created_at, customer_at, opportunity_time, opportunity_at) WHERE opportunity_at IS NOT NULL;
 CREATE INDEX funnel_paths_customer ON funnel_paths(created_at, customer_at) WHERE customer_at IS NOT NULL;
 
-CREATE TRIGGER funnel_paths_stage_insert AFTER INSERT ON contact_stages
-    WHEN NEW.stage IN ('subscriber', 'lead', 'mql', 'sql', 'opportunity', 'customer') BEGIN
-    DELETE FROM funnel_paths WHERE contact_id = NEW.contact_id;
-    INSERT INTO funnel_paths SELECT * FROM funnel_paths_direct WHERE contact_id = NEW.contact_id;
+-- A new stage entry sets its stage's time on the contact's row (a row of one stage
+-- has no time in stage) and works the times out again from the row's other times.
+CREATE TRIGGER funnel_paths_subscriber_entered AFTER INSERT ON contact_stages WHEN NEW.stage = 'subscriber' BEGIN
+    INSERT INTO funnel_paths (created_at, contact_id, subscriber_at)
+        SELECT c.created_at, c.id, NEW.entered_at FROM contacts c WHERE c.id = NEW.contact_id AND c.merged_into_id IS NULL
+        ON CONFLICT (contact_id) DO UPDATE SET subscriber_at = excluded.subscriber_at,
+            subscriber_time = NULLIF(max(NULLIF(min(COALESCE(lead_at, 9223372036854775807), COALESCE(mql_at, 9223372036854775807), COALESCE(sql_at, 9223372036854775807), COALESCE(opportunity_at, 9223372036854775807), COALESCE(customer_at, 9223372036854775807)), 9223372036854775807) - excluded.subscriber_at, 0), 0),
+            lead_time = NULLIF(max(NULLIF(min(COALESCE(mql_at, 9223372036854775807), COALESCE(sql_at, 9223372036854775807), COALESCE(opportunity_at, 9223372036854775807), COALESCE(customer_at, 9223372036854775807)), 9223372036854775807) - lead_at, 0), 0),
+            mql_time = NULLIF(max(NULLIF(min(COALESCE(sql_at, 9223372036854775807), COALESCE(opportunity_at, 9223372036854775807), COALESCE(customer_at, 9223372036854775807)), 9223372036854775807) - mql_at, 0), 0),
+            sql_time = NULLIF(max(NULLIF(min(COALESCE(opportunity_at, 9223372036854775807), COALESCE(customer_at, 9223372036854775807)), 9223372036854775807) - sql_at, 0), 0),
+            opportunity_time = NULLIF(max(customer_at - opportunity_at, 0), 0);
 END;
+
+CREATE TRIGGER funnel_paths_lead_entered AFTER INSERT ON contact_stages WHEN NEW.stage = 'lead' BEGIN
+    INSERT INTO funnel_paths (created_at, contact_id, lead_at)
+        SELECT c.created_at, c.id, NEW.entered_at FROM contacts c WHERE c.id = NEW.contact_id AND c.merged_into_id IS NULL
+        ON CONFLICT (contact_id) DO UPDATE SET lead_at = excluded.lead_at,
+            subscriber_time = NULLIF(max(NULLIF(min(COALESCE(excluded.lead_at, 9223372036854775807), COALESCE(mql_at, 9223372036854775807), COALESCE(sql_at, 9223372036854775807), COALESCE(opportunity_at, 9223372036854775807), COALESCE(customer_at, 9223372036854775807)), 9223372036854775807) - subscriber_at, 0), 0),
+            lead_time = NULLIF(max(NULLIF(min(COALESCE(mql_at, 9223372036854775807), COALESCE(sql_at, 9223372036854775807), COALESCE(opportunity_at, 9223372036854775807), COALESCE(customer_at, 9223372036854775807)), 9223372036854775807) - excluded.lead_at, 0), 0),
+            mql_time = NULLIF(max(NULLIF(min(COALESCE(sql_at, 9223372036854775807), COALESCE(opportunity_at, 9223372036854775807), COALESCE(customer_at, 9223372036854775807)), 9223372036854775807) - mql_at, 0), 0),
+            sql_time = NULLIF(max(NULLIF(min(COALESCE(opportunity_at, 9223372036854775807), COALESCE(customer_at, 9223372036854775807)), 9223372036854775807) - sql_at, 0), 0),
+            opportunity_time = NULLIF(max(customer_at - opportunity_at, 0), 0);
+END;
+
+CREATE TRIGGER funnel_paths_mql_entered AFTER INSERT ON contact_stages WHEN NEW.stage = 'mql' BEGIN
+    INSERT INTO funnel_paths (created_at, contact_id, mql_at)
+        SELECT c.created_at, c.id, NEW.entered_at FROM contacts c WHERE c.id = NEW.contact_id AND c.merged_into_id IS NULL
+        ON CONFLICT (contact_id) DO UPDATE SET mql_at = excluded.mql_at,
+            subscriber_time = NULLIF(max(NULLIF(min(COALESCE(lead_at, 9223372036854775807), COALESCE(excluded.mql_at, 9223372036854775807), COALESCE(sql_at, 9223372036854775807), COALESCE(opportunity_at, 9223372036854775807), COALESCE(customer_at, 9223372036854775807)), 9223372036854775807) - subscriber_at, 0), 0),
+            lead_time = NULLIF(max(NULLIF(min(COALESCE(excluded.mql_at, 9223372036854775807), COALESCE(sql_at, 9223372036854775807), COALESCE(opportunity_at, 9223372036854775807), COALESCE(customer_at, 9223372036854775807)), 9223372036854775807) - lead_at, 0), 0),
+            mql_time = NULLIF(max(NULLIF(min(COALESCE(sql_at, 9223372036854775807), COALESCE(opportunity_at, 9223372036854775807), COALESCE(customer_at, 9223372036854775807)), 9223372036854775807) - excluded.mql_at, 0), 0),
+            sql_time = NULLIF(max(NULLIF(min(COALESCE(opportunity_at, 9223372036854775807), COALESCE(customer_at, 9223372036854775807)), 9223372036854775807) - sql_at, 0), 0),
+            opportunity_time = NULLIF(max(customer_at - opportunity_at, 0), 0);
+END;
+
+CREATE TRIGGER funnel_paths_sql_entered AFTER INSERT ON contact_stages WHEN NEW.stage = 'sql' BEGIN
+    INSERT INTO funnel_paths (created_at, contact_id, sql_at)
+        SELECT c.created_at, c.id, NEW.entered_at FROM contacts c WHERE c.id = NEW.contact_id AND c.merged_into_id IS NULL
+        ON CONFLICT (contact_id) DO UPDATE SET sql_at = excluded.sql_at,
+            subscriber_time = NULLIF(max(NULLIF(min(COALESCE(lead_at, 9223372036854775807), COALESCE(mql_at, 9223372036854775807), COALESCE(excluded.sql_at, 9223372036854775807), COALESCE(opportunity_at, 9223372036854775807), COALESCE(customer_at, 9223372036854775807)), 9223372036854775807) - subscriber_at, 0), 0),
+            lead_time = NULLIF(max(NULLIF(min(COALESCE(mql_at, 9223372036854775807), COALESCE(excluded.sql_at, 9223372036854775807), COALESCE(opportunity_at, 9223372036854775807), COALESCE(customer_at, 9223372036854775807)), 9223372036854775807) - lead_at, 0), 0),
+            mql_time = NULLIF(max(NULLIF(min(COALESCE(excluded.sql_at, 9223372036854775807), COALESCE(opportunity_at, 9223372036854775807), COALESCE(customer_at, 9223372036854775807)), 9223372036854775807) - mql_at, 0), 0),
+            sql_time = NULLIF(max(NULLIF(min(COALESCE(opportunity_at, 9223372036854775807), COALESCE(customer_at, 9223372036854775807)), 9223372036854775807) - excluded.sql_at, 0), 0),
+            opportunity_time = NULLIF(max(customer_at - opportunity_at, 0), 0);
+END;
+
+CREATE TRIGGER funnel_paths_opportunity_entered AFTER INSERT ON contact_stages WHEN NEW.stage = 'opportunity' BEGIN
+    INSERT INTO funnel_paths (created_at, contact_id, opportunity_at)
+        SELECT c.created_at, c.id, NEW.entered_at FROM contacts c WHERE c.id = NEW.contact_id AND c.merged_into_id IS NULL
+        ON CONFLICT (contact_id) DO UPDATE SET opportunity_at = excluded.opportunity_at,
+            subscriber_time = NULLIF(max(NULLIF(min(COALESCE(lead_at, 9223372036854775807), COALESCE(mql_at, 9223372036854775807), COALESCE(sql_at, 9223372036854775807), COALESCE(excluded.opportunity_at, 9223372036854775807), COALESCE(customer_at, 9223372036854775807)), 9223372036854775807) - subscriber_at, 0), 0),
+            lead_time = NULLIF(max(NULLIF(min(COALESCE(mql_at, 9223372036854775807), COALESCE(sql_at, 9223372036854775807), COALESCE(excluded.opportunity_at, 9223372036854775807), COALESCE(customer_at, 9223372036854775807)), 9223372036854775807) - lead_at, 0), 0),
+            mql_time = NULLIF(max(NULLIF(min(COALESCE(sql_at, 9223372036854775807), COALESCE(excluded.opportunity_at, 9223372036854775807), COALESCE(customer_at, 9223372036854775807)), 9223372036854775807) - mql_at, 0), 0),
+            sql_time = NULLIF(max(NULLIF(min(COALESCE(excluded.opportunity_at, 9223372036854775807), COALESCE(customer_at, 9223372036854775807)), 9223372036854775807) - sql_at, 0), 0),
+            opportunity_time = NULLIF(max(customer_at - excluded.opportunity_at, 0), 0);
+END;
+
+CREATE TRIGGER funnel_paths_customer_entered AFTER INSERT ON contact_stages WHEN NEW.stage = 'customer' BEGIN
+    INSERT INTO funnel_paths (created_at, contact_id, customer_at)
+        SELECT c.created_at, c.id, NEW.entered_at FROM contacts c WHERE c.id = NEW.contact_id AND c.merged_into_id IS NULL
+        ON CONFLICT (contact_id) DO UPDATE SET customer_at = excluded.customer_at,
+            subscriber_time = NULLIF(max(NULLIF(min(COALESCE(lead_at, 9223372036854775807), COALESCE(mql_at, 9223372036854775807), COALESCE(sql_at, 9223372036854775807), COALESCE(opportunity_at, 9223372036854775807), COALESCE(excluded.customer_at, 9223372036854775807)), 9223372036854775807) - subscriber_at, 0), 0),
+            lead_time = NULLIF(max(NULLIF(min(COALESCE(mql_at, 9223372036854775807), COALESCE(sql_at, 9223372036854775807), COALESCE(opportunity_at, 9223372036854775807), COALESCE(excluded.customer_at, 9223372036854775807)), 9223372036854775807) - lead_at, 0), 0),
+            mql_time = NULLIF(max(NULLIF(min(COALESCE(sql_at, 9223372036854775807), COALESCE(opportunity_at, 9223372036854775807), COALESCE(excluded.customer_at, 9223372036854775807)), 9223372036854775807) - mql_at, 0), 0),
+            sql_time = NULLIF(max(NULLIF(min(COALESCE(opportunity_at, 9223372036854775807), COALESCE(excluded.customer_at, 9223372036854775807)), 9223372036854775807) - sql_at, 0), 0),
+            opportunity_time = NULLIF(max(excluded.customer_at - opportunity_at, 0), 0);
+END;
+
+-- Every other change writes the contact's row again from funnel_paths_direct.
 
 CREATE TRIGGER funnel_paths_stage_update AFTER UPDATE OF contact_id, stage, entered_at ON contact_stages BEGIN
     DELETE FROM funnel_paths WHERE contact_id IN (OLD.contact_id, NEW.contact_id);
