@@ -65,7 +65,29 @@ $$;
 CREATE FUNCTION funnel_paths_stages() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        PERFORM funnel_paths_refresh(NEW.contact_id, NEW.contact_id);
+        -- A new entry sets its stage's time on the contact's row (a row of one stage
+        -- has no time in stage) and works the times out again from the row's times.
+        INSERT INTO funnel_paths (created_at, contact_id, subscriber_at, lead_at, mql_at, sql_at, opportunity_at, customer_at)
+            SELECT c.created_at, c.id,
+                CASE WHEN NEW.stage = 'subscriber' THEN NEW.entered_at END,
+                CASE WHEN NEW.stage = 'lead' THEN NEW.entered_at END,
+                CASE WHEN NEW.stage = 'mql' THEN NEW.entered_at END,
+                CASE WHEN NEW.stage = 'sql' THEN NEW.entered_at END,
+                CASE WHEN NEW.stage = 'opportunity' THEN NEW.entered_at END,
+                CASE WHEN NEW.stage = 'customer' THEN NEW.entered_at END
+            FROM contacts c WHERE c.id = NEW.contact_id AND c.merged_into_id IS NULL AND NEW.stage IN ('subscriber', 'lead', 'mql', 'sql', 'opportunity', 'customer')
+            ON CONFLICT (contact_id) DO UPDATE SET
+                subscriber_at = COALESCE(excluded.subscriber_at, funnel_paths.subscriber_at),
+                lead_at = COALESCE(excluded.lead_at, funnel_paths.lead_at),
+                mql_at = COALESCE(excluded.mql_at, funnel_paths.mql_at),
+                sql_at = COALESCE(excluded.sql_at, funnel_paths.sql_at),
+                opportunity_at = COALESCE(excluded.opportunity_at, funnel_paths.opportunity_at),
+                customer_at = COALESCE(excluded.customer_at, funnel_paths.customer_at),
+                subscriber_time = NULLIF(GREATEST(LEAST(COALESCE(excluded.lead_at, funnel_paths.lead_at), COALESCE(excluded.mql_at, funnel_paths.mql_at), COALESCE(excluded.sql_at, funnel_paths.sql_at), COALESCE(excluded.opportunity_at, funnel_paths.opportunity_at), COALESCE(excluded.customer_at, funnel_paths.customer_at)) - COALESCE(excluded.subscriber_at, funnel_paths.subscriber_at), 0), 0),
+                lead_time = NULLIF(GREATEST(LEAST(COALESCE(excluded.mql_at, funnel_paths.mql_at), COALESCE(excluded.sql_at, funnel_paths.sql_at), COALESCE(excluded.opportunity_at, funnel_paths.opportunity_at), COALESCE(excluded.customer_at, funnel_paths.customer_at)) - COALESCE(excluded.lead_at, funnel_paths.lead_at), 0), 0),
+                mql_time = NULLIF(GREATEST(LEAST(COALESCE(excluded.sql_at, funnel_paths.sql_at), COALESCE(excluded.opportunity_at, funnel_paths.opportunity_at), COALESCE(excluded.customer_at, funnel_paths.customer_at)) - COALESCE(excluded.mql_at, funnel_paths.mql_at), 0), 0),
+                sql_time = NULLIF(GREATEST(LEAST(COALESCE(excluded.opportunity_at, funnel_paths.opportunity_at), COALESCE(excluded.customer_at, funnel_paths.customer_at)) - COALESCE(excluded.sql_at, funnel_paths.sql_at), 0), 0),
+                opportunity_time = NULLIF(GREATEST(COALESCE(excluded.customer_at, funnel_paths.customer_at) - COALESCE(excluded.opportunity_at, funnel_paths.opportunity_at), 0), 0);
     ELSIF TG_OP = 'DELETE' THEN
         PERFORM funnel_paths_refresh(OLD.contact_id, OLD.contact_id);
     ELSE
