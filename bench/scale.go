@@ -435,6 +435,7 @@ func (e *env) checkRollups(ctx context.Context, db database) {
 			`SELECT c.created_at / 86400000000, s.stage, COUNT(*) FROM contacts c JOIN contact_stages s ON s.contact_id = c.id WHERE c.merged_into_id IS NULL GROUP BY 1, 2`},
 		{"stage_now", `SELECT stage, contacts FROM stage_now WHERE contacts <> 0`,
 			`SELECT stage, COUNT(*) FROM contacts WHERE merged_into_id IS NULL GROUP BY stage`},
+		{"funnel_paths", `SELECT * FROM funnel_paths`, `SELECT * FROM funnel_paths_direct`},
 	}
 	var ok []string
 	for _, ch := range checks {

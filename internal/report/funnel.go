@@ -83,9 +83,10 @@ func (p *FunnelPath) Enter(k int, micros int64) {
 	}
 }
 
-// FunnelTally adds a cohort's contacts up into its funnel, one path at a time; Funnel
-// and the store's funnel (which reads the paths without their stage names) both use it,
-// so they count and time alike.
+// FunnelTally adds a cohort's contacts up into its funnel, one path at a time, for
+// Funnel. The store's funnel adds the same figures up in the database, from a roll-up
+// that holds each contact's path and times in stage as Add measures them, and hands
+// them to FunnelOf; the store's tests hold the two to the same results.
 type FunnelTally struct {
 	reached, both [6]int64
 	durations     [6][]time.Duration
@@ -111,6 +112,16 @@ func (t *FunnelTally) Add(p *FunnelPath) {
 			t.durations[k] = append(t.durations[k], time.Duration(left-p.At[k])*time.Microsecond)
 		}
 	}
+}
+
+// FunnelOf is the funnel of a cohort added up elsewhere, as the store does in SQL:
+// reached[k] of its contacts entered FunnelStages[k], both[k] of those entered
+// FunnelStages[k+1] too, and durations[k] are the times in stage k of those that moved
+// on after some time, as FunnelTally.Add measures them. It converts and takes the
+// medians as Funnel does.
+func FunnelOf(reached, both [6]int64, durations [6][]time.Duration) []FunnelStage {
+	t := FunnelTally{reached: reached, both: both, durations: durations}
+	return t.Stages()
 }
 
 // Stages is the funnel of the paths added.

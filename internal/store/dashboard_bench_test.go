@@ -107,7 +107,7 @@ func benchWorkspace(b *testing.B, n int) *Store {
 	}
 	if s.engine == Postgres {
 		// As autovacuum would: index-only scans need the visibility map.
-		if _, err := s.write.ExecContext(ctx, `VACUUM ANALYZE report_credits, report_speed, report_dirty`); err != nil {
+		if _, err := s.write.ExecContext(ctx, `VACUUM ANALYZE report_credits, report_speed, report_dirty, funnel_paths`); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,13 +1,13 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
 	"math"
 	"math/big"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/lodestone-hq/lodestone/internal/attribution"
@@ -409,12 +409,15 @@ func (s *Store) reportRows(ctx context.Context, q string, args []any, scan func(
 }
 
 // Funnel computes the funnel of the new leads of [from, to) (report.Funnel) and the size
-// of that cohort. It reads each stage entry of the cohort as two integers, the contact and
-// the stage's place on the ladder packed into one, and its time, and adds the contacts up
-// with report.FunnelTally, the code report.Funnel uses over FunnelEntries: so the counts,
-// conversions and medians are those of the entries themselves, read without their stage
-// names or a row per contact and stage in a map. The cohort's size comes from the
-// roll-up report_cohorts (SourcesReport's), which counts contacts that have no stage entry too.
+// of that cohort. It reads the roll-up funnel_paths of migration 0031 (a row per live
+// contact with when it first entered each stage of the ladder and its time in each,
+// kept exact by triggers): for each stage, from that stage's partial index alone, how
+// many of the period's contacts entered it, how many of those entered the next, and
+// their times in it as one list of numbers, which report.FunnelOf takes the medians of.
+// So the counts, conversions and medians are those of report.Funnel over FunnelEntries,
+// reading a row per stage rather than a row per stage entry. The cohort's size comes
+// from the roll-up report_cohorts (SourcesReport's), which counts contacts that have no
+// stage entry too.
 func (s *Store) Funnel(ctx context.Context, from, to time.Time) (int64, []report.FunnelStage, error) {
 	cohorts, err := s.reportCohorts(ctx, from, to, true)
 	if err != nil {
@@ -424,92 +427,85 @@ func (s *Store) Funnel(ctx context.Context, from, to time.Time) (int64, []report
 	for _, c := range cohorts {
 		size += c.NewLeads
 	}
-	// A cohort of most contacts is read fastest by reading every stage entry in table
-	// order and keeping those of the cohort; a smaller one by finding its contacts by the
-	// time they were created and then their entries. SQLite joins in the order written
-	// with CROSS JOIN; PostgreSQL plans either as it sees fit.
-	var live int64
-	if err := s.queryRow(ctx, `SELECT COALESCE(SUM(contacts), 0) FROM stage_now`).Scan(&live); err != nil {
-		return 0, nil, err
+	var reached, both [6]int64 // report.FunnelStages
+	var durations [6][]time.Duration
+	var args []any
+	for range report.FunnelStages {
+		args = append(args, ts(from), ts(to))
 	}
-	join := `contacts c CROSS JOIN contact_stages s`
-	if 2*size > live {
-		join = `contact_stages s CROSS JOIN contacts c`
-	}
-	type entry struct{ key, at int64 }
-	var entries []entry
-	err = s.reportRows(ctx, `SELECT s.contact_id * 8 + `+funnelStageCode+`, s.entered_at
-		FROM `+join+` WHERE c.id = s.contact_id AND `+funnelStageCode+` IS NOT NULL AND `+cohortFilter,
-		[]any{ts(from), ts(to)}, func(rows *sql.Rows) error {
-			var e entry
-			err := rows.Scan(&e.key, &e.at)
-			entries = append(entries, e)
+	err = s.reportRows(ctx, s.funnelQuery(), args, func(rows *sql.Rows) error {
+		var k int
+		var n, next int64
+		var times sql.NullString
+		if err := rows.Scan(&k, &n, &next, &times); err != nil {
 			return err
-		})
+		}
+		if k < 0 || k >= len(reached) {
+			return fmt.Errorf("funnel: no stage %d", k)
+		}
+		reached[k], both[k] = n, next
+		var err error
+		if durations[k], err = parseMicros(times.String); err != nil {
+			return fmt.Errorf("funnel: the times in %s: %w", report.FunnelStages[k], err)
+		}
+		return nil
+	})
 	if err != nil {
 		return 0, nil, err
 	}
-	var t report.FunnelTally
-	if len(entries) == 0 {
-		return size, t.Stages(), nil
-	}
-	// Group the entries by contact. Where the contacts' ids lie close together, as they
-	// do in a period's cohort, a list per id threads through them in two passes;
-	// otherwise sorting does it.
-	lo, hi := entries[0].key>>3, entries[0].key>>3
-	for _, e := range entries {
-		lo, hi = min(lo, e.key>>3), max(hi, e.key>>3)
-	}
-	path := func(p *report.FunnelPath, e entry) { p.Enter(int(e.key&7), e.at) }
-	if span := hi - lo + 1; span <= funnelDenseSpan*int64(len(entries)) && len(entries) < math.MaxInt32 {
-		head := make([]int32, span)
-		for i := range head {
-			head[i] = -1
-		}
-		next := make([]int32, len(entries))
-		for i, e := range entries {
-			c := e.key>>3 - lo
-			next[i], head[c] = head[c], int32(i)
-		}
-		for _, first := range head {
-			if first < 0 {
-				continue
-			}
-			var p report.FunnelPath
-			for i := first; i >= 0; i = next[i] {
-				path(&p, entries[i])
-			}
-			t.Add(&p)
-		}
-		return size, t.Stages(), nil
-	}
-	slices.SortFunc(entries, func(a, b entry) int { return cmp.Compare(a.key, b.key) })
-	for i := 0; i < len(entries); {
-		var p report.FunnelPath
-		for contact := entries[i].key >> 3; i < len(entries) && entries[i].key>>3 == contact; i++ {
-			path(&p, entries[i])
-		}
-		t.Add(&p)
-	}
-	return size, t.Stages(), nil
+	return size, report.FunnelOf(reached, both, durations), nil
 }
 
-// funnelDenseSpan is how many ids per stage entry the funnel's cohort may spread over
-// for it to group the entries by lists per id rather than by sorting; a variable so
-// that the tests can take either way.
-var funnelDenseSpan int64 = 4
-
-// funnelStageCode is the place of a contact_stages row s's stage in report.FunnelStages
-// (at most 8 stages: three bits), null for a stage off the ladder. Filtering on it
-// rather than on s.stage keeps SQLite from reaching the rows through the stage index,
-// one random row at a time, instead of reading the table in order.
-var funnelStageCode = func() string {
-	code := "(CASE s.stage"
-	for i, st := range report.FunnelStages {
-		code += fmt.Sprintf(" WHEN '%s' THEN %d", st, i)
+// funnelQuery reads, for each stage k of the ladder, the funnel_paths rows created in
+// [from, to) that entered it: how many, how many entered the next stage too, and their
+// times in the stage (see migration 0031) as one comma-separated list, null for none.
+// Each stage's condition is its partial index's, so each part reads that index alone.
+func (s *Store) funnelQuery() string {
+	list := func(e string) string { return "group_concat(" + e + ", ',')" }
+	if s.engine == Postgres {
+		list = func(e string) string { return "string_agg(CAST(" + e + " AS TEXT), ',')" }
 	}
-	return code + " END)"
-}()
+	var parts []string
+	for k, st := range report.FunnelStages {
+		next, times := "0", "NULL"
+		if k+1 < len(report.FunnelStages) {
+			next, times = "COUNT(p."+report.FunnelStages[k+1]+"_at)", list("p."+st+"_time")
+		}
+		from := "funnel_paths p"
+		if s.engine == SQLite { // which it would read by its primary key otherwise
+			from += " INDEXED BY funnel_paths_" + st
+		}
+		parts = append(parts, fmt.Sprintf("SELECT %d, COUNT(*), %s, %s FROM %s WHERE p.%s_at IS NOT NULL AND p.created_at >= ? AND p.created_at < ?",
+			k, next, times, from, st))
+	}
+	return strings.Join(parts, "\nUNION ALL ")
+}
+
+// parseMicros reads a comma-separated list of microseconds as durations.
+func parseMicros(list string) ([]time.Duration, error) {
+	if list == "" {
+		return nil, nil
+	}
+	out := make([]time.Duration, 0, strings.Count(list, ",")+1)
+	var v int64
+	digits := false
+	for i := 0; i <= len(list); i++ {
+		if i == len(list) || list[i] == ',' {
+			if !digits {
+				return nil, fmt.Errorf("an empty number at %d", i)
+			}
+			out = append(out, time.Duration(v)*time.Microsecond)
+			v, digits = 0, false
+			continue
+		}
+		c := list[i]
+		if c < '0' || c > '9' || v > (math.MaxInt64-9)/10 {
+			return nil, fmt.Errorf("not a positive number at %d", i)
+		}
+		v, digits = v*10+int64(c-'0'), true
+	}
+	return out, nil
+}
 
 // FunnelEntries reads the stage entries of the new leads of [from, to) and the size of
 // that cohort, for report.Funnel: the direct computation that the tests hold Funnel to.

@@ -169,3 +169,48 @@ func BenchmarkCreditedContacts(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkFunnel measures the funnel of a year over the workspace benchWorkspace
+// shares: fast reads the roll-up funnel_paths (Funnel), direct every stage entry of the
+// cohort (report.Funnel over FunnelEntries), which it must equal.
+//
+//	LODESTONE_BENCH_CONTACTS=1000000 go test ./internal/store/ -run XXX -bench Funnel$ -benchtime 5x
+func BenchmarkFunnel(b *testing.B) {
+	n := benchContacts()
+	ctx := context.Background()
+	s := benchWorkspace(b, n)
+	from, to := benchNow.AddDate(-1, 0, 0), benchNow
+	size, entries, err := s.FunnelEntries(ctx, from, to)
+	if err != nil {
+		b.Fatal(err)
+	}
+	want := fmt.Sprint(size, report.Funnel(entries))
+	entries = nil
+	for range benchRounds() {
+		for _, path := range []string{"direct", "fast"} {
+			b.Run(fmt.Sprintf("%s/%d", path, n), func(b *testing.B) {
+				cpu0 := cpuTime()
+				for b.Loop() {
+					var got string
+					if path == "direct" {
+						size, entries, err := s.FunnelEntries(ctx, from, to)
+						if err != nil {
+							b.Fatal(err)
+						}
+						got = fmt.Sprint(size, report.Funnel(entries))
+					} else {
+						size, stages, err := s.Funnel(ctx, from, to)
+						if err != nil {
+							b.Fatal(err)
+						}
+						got = fmt.Sprint(size, stages)
+					}
+					if got != want {
+						b.Fatalf("funnel %s, want %s", got, want)
+					}
+				}
+				b.ReportMetric(float64((cpuTime()-cpu0).Milliseconds())/float64(b.N), "cpu-ms/op")
+			})
+		}
+	}
+}

@@ -107,9 +107,26 @@ func (s *Store) DashboardRollupsCheck(ctx context.Context) (kept, direct map[str
 	return kept, direct, nil
 }
 
-// SetFunnelDenseSpan sets funnelDenseSpan and returns a function that puts it back.
-func SetFunnelDenseSpan(n int64) func() {
-	old := funnelDenseSpan
-	funnelDenseSpan = n
-	return func() { funnelDenseSpan = old }
+// FunnelPathsCheck returns the rows of the roll-up funnel_paths that differ from those
+// funnel_paths_direct computes from contacts and their stages, on either side: none
+// when the roll-up is exact.
+func (s *Store) FunnelPathsCheck(ctx context.Context) (kept, direct []string, err error) {
+	cols := `created_at, contact_id, subscriber_at, lead_at, mql_at, sql_at, opportunity_at, customer_at`
+	diff := func(a, b string) ([]string, error) {
+		var out []string
+		err := s.reportRows(ctx, `SELECT `+cols+` FROM `+a+` EXCEPT SELECT `+cols+` FROM `+b, nil, func(rows *sql.Rows) error {
+			var v [8]sql.NullInt64
+			if err := rows.Scan(&v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]); err != nil {
+				return err
+			}
+			out = append(out, fmt.Sprint(v))
+			return nil
+		})
+		return out, err
+	}
+	if kept, err = diff("funnel_paths", "funnel_paths_direct"); err != nil {
+		return nil, nil, err
+	}
+	direct, err = diff("funnel_paths_direct", "funnel_paths")
+	return kept, direct, err
 }

@@ -3,11 +3,15 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/lodestone-hq/lodestone/internal/attribution"
+	"github.com/lodestone-hq/lodestone/internal/errs"
 	"github.com/lodestone-hq/lodestone/internal/report"
 	"github.com/lodestone-hq/lodestone/internal/store"
 	"github.com/lodestone-hq/lodestone/internal/store/storetest"
@@ -125,11 +129,7 @@ func TestFunnelMatchesEntries(t *testing.T) {
 	periods := [][2]time.Time{march, {mar(4, 12), mar(23, 8)}, {mar(20, 0), mar(26, 0)}, {mar(5, 9), mar(5, 9).Add(time.Hour)},
 		{time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)}}
 	for _, p := range periods {
-		for _, dense := range []int64{4, 0} { // entries grouped by lists per id, then by sorting
-			restore := store.SetFunnelDenseSpan(dense)
-			compareFunnel(t, s, p)
-			restore()
-		}
+		compareFunnel(t, s, p)
 		if p == march {
 			if _, entries, _ := s.FunnelEntries(ctx, p[0], p[1]); !strings.Contains(funnelLines(report.Funnel(entries)), "customer 6") {
 				t.Errorf("March: the world changed, the comparison proves less")
@@ -346,4 +346,116 @@ func TestReportCohortsExact(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("after undoing a merge")
+}
+
+// The store's funnel, read from the roll-up funnel_paths, is report.Funnel over the
+// stage entries for random contacts and random periods: leads created over two months,
+// moved forward, back, disqualified and recycled by a rejected SQL, some moved after
+// the period ends, merged into one another and some merges undone, and stage entries
+// written, changed and taken off directly in any order of time. After every few changes
+// funnel_paths must equal what funnel_paths_direct computes from scratch.
+func TestFunnelRandomHistories(t *testing.T) {
+	s := storetest.Open(t)
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(31, 7))
+	start := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+	at := func() time.Time {
+		return start.Add(time.Duration(rng.Int64N(int64(70 * 24 * time.Hour)))).Truncate(time.Second)
+	}
+	checkPaths := func(when string) {
+		t.Helper()
+		kept, direct, err := s.FunnelPathsCheck(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(kept) > 0 || len(direct) > 0 {
+			t.Fatalf("%s: funnel_paths holds %v, contacts and their stages say %v", when, kept, direct)
+		}
+	}
+	var ids []int64
+	for i := range 80 {
+		c := store.Capture{Type: "form_submit", Email: fmt.Sprintf("r%d@example.com", i), OccurredAt: at(), Channel: "email", Touch: true}
+		switch rng.IntN(5) {
+		case 0:
+			c.Stage = "sql" // a demo request starts as an SQL
+		case 1:
+			c.Stage = "subscriber"
+		}
+		out, err := s.Ingest(ctx, []store.Capture{c})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, out[0].ContactID)
+	}
+	checkPaths("after the captures")
+	stages := []string{"subscriber", "lead", "mql", "sql", "opportunity", "customer", "disqualified"}
+	var merges []int64
+	for step := range 400 {
+		s.Now = func() time.Time { return at().Add(time.Duration(step) * time.Minute) }
+		id := ids[rng.IntN(len(ids))]
+		var err error
+		stage := stages[rng.IntN(len(stages)-1)] // one of the ladder
+		switch r := rng.IntN(26); {
+		case r < 14:
+			st := stages[rng.IntN(len(stages))]
+			reason := "test"
+			if st == "disqualified" {
+				reason = "No budget"
+			}
+			_, err = s.SetStage(ctx, id, st, reason, "test")
+		case r < 16:
+			_, err = s.RejectSQL(ctx, id, "Not ready", "test")
+		case r < 19:
+			var m *store.Merge
+			if m, err = s.MergeContacts(ctx, ids[rng.IntN(len(ids))], id, "test"); err == nil {
+				merges = append(merges, m.ID)
+			}
+		case r < 20:
+			if len(merges) > 0 {
+				k := rng.IntN(len(merges))
+				err = s.UndoMerge(ctx, merges[k], "test")
+				merges = slices.Delete(merges, k, k+1)
+			}
+		// Stage entries written as an import or a repair would: in any order of time,
+		// changed and taken off.
+		case r < 23:
+			err = store.ExecForTest(ctx, s, `INSERT INTO contact_stages (contact_id, stage, entered_at) VALUES (?, ?, ?)
+				ON CONFLICT (contact_id, stage) DO NOTHING`, id, stage, at().UnixMicro())
+		case r < 25:
+			err = store.ExecForTest(ctx, s, `UPDATE contact_stages SET entered_at = ? WHERE contact_id = ? AND stage = ?`, at().UnixMicro(), id, stage)
+		default:
+			err = store.ExecForTest(ctx, s, `DELETE FROM contact_stages WHERE contact_id = ? AND stage = ?`, id, stage)
+		}
+		if err != nil && errs.Code(err) == errs.Internal { // a refused move or merge is no failure
+			t.Fatalf("step %d: %v", step, err)
+		}
+		if step%40 == 39 {
+			checkPaths(fmt.Sprintf("after step %d", step))
+		}
+	}
+	checkPaths("at the end")
+	periods := [][2]time.Time{{start, start.AddDate(0, 1, 0)}, {start.AddDate(0, 0, 10), start.AddDate(0, 0, 11)}, {start.AddDate(-1, 0, 0), start.AddDate(1, 0, 0)}}
+	for range 12 {
+		a, b := at(), at()
+		if b.Before(a) {
+			a, b = b, a
+		}
+		periods = append(periods, [2]time.Time{a, b})
+	}
+	var merged int
+	for _, p := range periods {
+		compareFunnel(t, s, p)
+	}
+	if rows, err := store.RowsForTest(ctx, s, `SELECT COUNT(*) FROM contacts WHERE merged_into_id IS NOT NULL`); err != nil || len(rows) != 1 {
+		t.Fatal(rows, err)
+	} else if merged, _ = strconv.Atoi(rows[0]); merged == 0 {
+		t.Errorf("no contact stayed merged: the comparison proves less")
+	}
+	_, entries, err := s.FunnelEntries(ctx, periods[2][0], periods[2][1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := funnelLines(report.Funnel(entries)); !strings.Contains(g, "customer") || strings.Contains(g, "customer 0") {
+		t.Errorf("no customers: the comparison proves less\n%s", g)
+	}
 }

@@ -22,7 +22,7 @@ const rollupsBefore = "0017"
 // at a time: stage moves, first touches, creation times, merges and their undoing,
 // stages taken off, contacts deleted. After each statement every roll-up must equal
 // its count over contacts and their stages, done from scratch, and the sources report
-// (whose facts follow the report_dirty marks) the direct computation. It starts from a
+// (whose facts follow the report_dirty marks) and the funnel the direct computation. It starts from a
 // database that the release before held data in, so the migration that made the
 // triggers per statement runs on those rows.
 func TestRollupsExactAfterMultiRowStatements(t *testing.T) {
@@ -90,7 +90,11 @@ func TestRollupsExactAfterMultiRowStatements(t *testing.T) {
 				t.Fatalf("%s: rollup_deltas holds %v rows after the commit (%v), want 0", when, left, err)
 			}
 		}
+		if kept, direct, err := s.FunnelPathsCheck(ctx); err != nil || len(kept) > 0 || len(direct) > 0 {
+			t.Fatalf("%s: funnel_paths holds %v, contacts and their stages say %v (%v)", when, kept, direct, err)
+		}
 		from, to := start.Add(-60*24*time.Hour), start.Add(30*24*time.Hour)
+		compareFunnel(t, s, [2]time.Time{from, to})
 		for _, m := range []attribution.Model{attribution.FirstTouch, attribution.Linear} {
 			sameAsDirect(t, s, when, from, to, m, report.ByChannelCampaign)
 		}

@@ -135,6 +135,7 @@ func seedJourneys(tb testing.TB, s *Store, n int, end time.Time) {
 			FROM contacts c JOIN contact_stages s ON s.contact_id = c.id WHERE c.merged_into_id IS NULL GROUP BY 1, 2`,
 			`INSERT INTO stage_now SELECT stage, COUNT(*) FROM contacts WHERE merged_into_id IS NULL GROUP BY stage`,
 			`INSERT INTO report_dirty (contact_id) SELECT DISTINCT contact_id FROM contact_stages WHERE stage IN ('sql', 'customer')`,
+			`INSERT INTO funnel_paths SELECT * FROM funnel_paths_direct`,
 			`SET session_replication_role = DEFAULT`)
 	}
 	for i, q := range stmts {
@@ -171,4 +172,4 @@ func benchAnalyzeOn(ctx context.Context, db interface {
 }
 
 // benchAnalyze is ANALYZE of the tables the reports read, on PostgreSQL.
-const benchAnalyze = `ANALYZE contacts, contact_stages, events, deals, campaigns, cost_entries, report_cohorts, lead_days, stage_days, stage_now, report_credits, report_speed, report_dirty`
+const benchAnalyze = `ANALYZE contacts, contact_stages, events, deals, campaigns, cost_entries, report_cohorts, lead_days, stage_days, stage_now, report_credits, report_speed, report_dirty, funnel_paths`
