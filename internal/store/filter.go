@@ -57,6 +57,19 @@ func (s *Store) CountMatching(ctx context.Context, f filter.Filter) (int64, erro
 
 // countQuery is the statement that counts a filter's contacts.
 func (s *Store) countQuery(f filter.Filter) (string, []any, error) {
+	if s.engine == Postgres {
+		// A filter that is one count of events ("viewed /pricing at least twice in
+		// 14 days") counts the set of contacts whose events pass, less the merged
+		// ones, rather than looking each of them up among the contacts again
+		// (filter.CountedEventSQL).
+		set, args, ok, err := filter.CountedEventSQL(f, filter.PostgreSQL, s.Now())
+		if err != nil {
+			return "", nil, err
+		}
+		if ok {
+			return `SELECT COUNT(*) FROM (` + set + `) g WHERE NOT EXISTS (SELECT 1 FROM contacts m WHERE m.id = g.who AND m.merged_into_id IS NOT NULL)`, args, nil
+		}
+	}
 	where, args, err := f.SQL(s.Dialect(), s.Now())
 	if err != nil {
 		return "", nil, err
