@@ -62,20 +62,25 @@ CREATE FUNCTION funnel_paths_refresh(a BIGINT, b BIGINT) RETURNS void LANGUAGE s
     INSERT INTO funnel_paths SELECT * FROM funnel_paths_direct WHERE contact_id IN (a, b);
 $$;
 
-CREATE FUNCTION funnel_paths_stages() RETURNS trigger LANGUAGE plpgsql AS $$
+-- New stage entries set their stages' times on their contacts' rows (a row of one stage
+-- has no time in stage) and work the times out again from the rows' times: once per
+-- statement, over the entries it inserted grouped by contact, so that a multi-row insert
+-- (an import, a group of form posts) pays one upsert a statement, as the roll-ups of
+-- migration 0018 do. A contact enters a stage once (the primary key of contact_stages),
+-- so an entry never replaces a time already on the row.
+CREATE FUNCTION funnel_paths_entered() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        -- A new entry sets its stage's time on the contact's row (a row of one stage
-        -- has no time in stage) and works the times out again from the row's times.
-        INSERT INTO funnel_paths (created_at, contact_id, subscriber_at, lead_at, mql_at, sql_at, opportunity_at, customer_at)
-            SELECT c.created_at, c.id,
-                CASE WHEN NEW.stage = 'subscriber' THEN NEW.entered_at END,
-                CASE WHEN NEW.stage = 'lead' THEN NEW.entered_at END,
-                CASE WHEN NEW.stage = 'mql' THEN NEW.entered_at END,
-                CASE WHEN NEW.stage = 'sql' THEN NEW.entered_at END,
-                CASE WHEN NEW.stage = 'opportunity' THEN NEW.entered_at END,
-                CASE WHEN NEW.stage = 'customer' THEN NEW.entered_at END
-            FROM contacts c WHERE c.id = NEW.contact_id AND c.merged_into_id IS NULL AND NEW.stage IN ('subscriber', 'lead', 'mql', 'sql', 'opportunity', 'customer')
+    INSERT INTO funnel_paths (created_at, contact_id, subscriber_at, lead_at, mql_at, sql_at, opportunity_at, customer_at)
+        SELECT c.created_at, c.id,
+                MIN(CASE WHEN n.stage = 'subscriber' THEN n.entered_at END),
+                MIN(CASE WHEN n.stage = 'lead' THEN n.entered_at END),
+                MIN(CASE WHEN n.stage = 'mql' THEN n.entered_at END),
+                MIN(CASE WHEN n.stage = 'sql' THEN n.entered_at END),
+                MIN(CASE WHEN n.stage = 'opportunity' THEN n.entered_at END),
+                MIN(CASE WHEN n.stage = 'customer' THEN n.entered_at END)
+            FROM entered_stages n JOIN contacts c ON c.id = n.contact_id
+            WHERE c.merged_into_id IS NULL AND n.stage IN ('subscriber', 'lead', 'mql', 'sql', 'opportunity', 'customer')
+            GROUP BY c.id, c.created_at
             ON CONFLICT (contact_id) DO UPDATE SET
                 subscriber_at = COALESCE(excluded.subscriber_at, funnel_paths.subscriber_at),
                 lead_at = COALESCE(excluded.lead_at, funnel_paths.lead_at),
@@ -88,7 +93,18 @@ BEGIN
                 mql_time = NULLIF(GREATEST(LEAST(COALESCE(excluded.sql_at, funnel_paths.sql_at), COALESCE(excluded.opportunity_at, funnel_paths.opportunity_at), COALESCE(excluded.customer_at, funnel_paths.customer_at)) - COALESCE(excluded.mql_at, funnel_paths.mql_at), 0), 0),
                 sql_time = NULLIF(GREATEST(LEAST(COALESCE(excluded.opportunity_at, funnel_paths.opportunity_at), COALESCE(excluded.customer_at, funnel_paths.customer_at)) - COALESCE(excluded.sql_at, funnel_paths.sql_at), 0), 0),
                 opportunity_time = NULLIF(GREATEST(COALESCE(excluded.customer_at, funnel_paths.customer_at) - COALESCE(excluded.opportunity_at, funnel_paths.opportunity_at), 0), 0);
-    ELSIF TG_OP = 'DELETE' THEN
+    RETURN NULL;
+END;
+$$;
+
+CREATE TRIGGER funnel_paths_entered AFTER INSERT ON contact_stages REFERENCING NEW TABLE AS entered_stages
+    FOR EACH STATEMENT EXECUTE FUNCTION funnel_paths_entered();
+
+-- Any other change to a contact's entries (a time changed, an entry taken off) writes its
+-- row again from funnel_paths_direct.
+CREATE FUNCTION funnel_paths_stages() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
         PERFORM funnel_paths_refresh(OLD.contact_id, OLD.contact_id);
     ELSE
         PERFORM funnel_paths_refresh(OLD.contact_id, NEW.contact_id);
@@ -97,7 +113,7 @@ BEGIN
 END;
 $$;
 
-CREATE TRIGGER funnel_paths_stages AFTER INSERT OR DELETE OR UPDATE OF contact_id, stage, entered_at
+CREATE TRIGGER funnel_paths_stages AFTER DELETE OR UPDATE OF contact_id, stage, entered_at
     ON contact_stages FOR EACH ROW EXECUTE FUNCTION funnel_paths_stages();
 
 CREATE FUNCTION funnel_paths_contacts() RETURNS trigger LANGUAGE plpgsql AS $$
