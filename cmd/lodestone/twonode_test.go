@@ -101,7 +101,8 @@ func TestTwoNodesOnePostgres(t *testing.T) {
 	cases := []func(string) string{strings.ToLower, strings.ToUpper, func(s string) string { return " " + strings.ToUpper(s[:1]) + s[1:] + " " }}
 	// Request n is about person n%people. Each round of people requests moves every
 	// person to the other node, the next spelling and the next path, so each address
-	// reaches both nodes by forms, events and leads, in every spelling, at once.
+	// reaches both nodes at once by hosted forms and API events in its spellings, and
+	// by leads (whose Graph answer spells it in capitals) delivered to both nodes.
 	round := func(n int) int { return n / people }
 	path := func(n int) int { return (n + round(n)) % 3 }
 	var (

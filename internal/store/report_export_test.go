@@ -130,3 +130,8 @@ func (s *Store) FunnelPathsCheck(ctx context.Context) (kept, direct []string, er
 	direct, err = diff("funnel_paths_direct", "funnel_paths")
 	return kept, direct, err
 }
+
+// BeginRaw starts a transaction on the store's writer with nothing of the store's own
+// around it (no locks, no hooks), for tests of what the database itself does when two
+// of them meet.
+func (s *Store) BeginRaw(ctx context.Context) (*sql.Tx, error) { return s.write.BeginTx(ctx, nil) }

@@ -459,3 +459,59 @@ func TestFunnelRandomHistories(t *testing.T) {
 		t.Errorf("no customers: the comparison proves less\n%s", g)
 	}
 }
+
+// Two transactions that change one contact's stage entries at once both go through on
+// PostgreSQL, the second after the first, and leave the funnel roll-up exact: each
+// rewrites the contact's row from what it sees, taking turns on the row instead of the
+// second failing on its primary key. (SQLite has one writer.)
+func TestFunnelRollupTakesConcurrentChangesInTurn(t *testing.T) {
+	s := storetest.Open(t)
+	if s.Engine() != store.Postgres {
+		t.Skip("SQLite writes one transaction at a time")
+	}
+	ctx := context.Background()
+	out, err := s.Ingest(ctx, []store.Capture{{Type: "form_submit", Email: "turns@example.com", OccurredAt: time.Now().Add(-48 * time.Hour), Touch: true, Channel: "email"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := out[0].ContactID
+	if _, err := s.SetStage(ctx, id, "mql", "test", "test"); err != nil {
+		t.Fatal(err)
+	}
+	first, err := s.BeginRaw(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Rollback()
+	if _, err := first.ExecContext(ctx, `UPDATE contact_stages SET entered_at = entered_at - 1000000 WHERE contact_id = $1 AND stage = 'lead'`, id); err != nil {
+		t.Fatal(err)
+	}
+	second := make(chan error, 1)
+	go func() {
+		tx, err := s.BeginRaw(ctx)
+		if err != nil {
+			second <- err
+			return
+		}
+		defer tx.Rollback()
+		if _, err := tx.ExecContext(ctx, `UPDATE contact_stages SET entered_at = entered_at + 1000000 WHERE contact_id = $1 AND stage = 'mql'`, id); err != nil {
+			second <- err
+			return
+		}
+		second <- tx.Commit()
+	}()
+	time.Sleep(300 * time.Millisecond) // the second waits on the first's row of funnel_paths
+	if err := first.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-second; err != nil {
+		t.Fatalf("the second change to the contact's stages: %v", err)
+	}
+	kept, direct, err := s.FunnelPathsCheck(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(kept) > 0 || len(direct) > 0 {
+		t.Fatalf("funnel_paths holds %v, contacts and their stages say %v", kept, direct)
+	}
+}

@@ -57,9 +57,29 @@ CREATE INDEX funnel_paths_sql ON funnel_paths (created_at) INCLUDE (opportunity_
 CREATE INDEX funnel_paths_opportunity ON funnel_paths (created_at) INCLUDE (customer_at, opportunity_time, opportunity_at) WHERE opportunity_at IS NOT NULL;
 CREATE INDEX funnel_paths_customer ON funnel_paths (created_at) INCLUDE (customer_at) WHERE customer_at IS NOT NULL;
 
+-- funnel_paths_refresh writes the rows of contacts a and b again from the view. It first
+-- locks the contacts' rows, so that two transactions refreshing one contact take turns:
+-- the second reads the view (each statement of this volatile function with a snapshot of
+-- its own) only once the first has committed, and sees its change. Then it takes off a
+-- row the view no longer has and upserts the others.
 CREATE FUNCTION funnel_paths_refresh(a BIGINT, b BIGINT) RETURNS void LANGUAGE sql AS $$
-    DELETE FROM funnel_paths WHERE contact_id IN (a, b);
-    INSERT INTO funnel_paths SELECT * FROM funnel_paths_direct WHERE contact_id IN (a, b);
+    SELECT 1 FROM contacts WHERE id IN (a, b) FOR NO KEY UPDATE;
+    DELETE FROM funnel_paths p WHERE p.contact_id IN (a, b)
+        AND NOT EXISTS (SELECT 1 FROM funnel_paths_direct d WHERE d.contact_id = p.contact_id);
+    INSERT INTO funnel_paths SELECT * FROM funnel_paths_direct WHERE contact_id IN (a, b)
+        ON CONFLICT (contact_id) DO UPDATE SET
+        created_at = excluded.created_at,
+        subscriber_at = excluded.subscriber_at,
+        lead_at = excluded.lead_at,
+        mql_at = excluded.mql_at,
+        sql_at = excluded.sql_at,
+        opportunity_at = excluded.opportunity_at,
+        customer_at = excluded.customer_at,
+        subscriber_time = excluded.subscriber_time,
+        lead_time = excluded.lead_time,
+        mql_time = excluded.mql_time,
+        sql_time = excluded.sql_time,
+        opportunity_time = excluded.opportunity_time;
 $$;
 
 -- New stage entries set their stages' times on their contacts' rows (a row of one stage
