@@ -59,71 +59,32 @@ CREATE INDEX funnel_paths_opportunity ON funnel_paths(created_at, customer_at, o
 CREATE INDEX funnel_paths_customer ON funnel_paths(created_at, customer_at) WHERE customer_at IS NOT NULL;
 
 -- A new stage entry sets its stage's time on the contact's row (a row of one stage
--- has no time in stage) and works the times out again from the row's other times.
-CREATE TRIGGER funnel_paths_subscriber_entered AFTER INSERT ON contact_stages WHEN NEW.stage = 'subscriber' BEGIN
-    INSERT INTO funnel_paths (created_at, contact_id, subscriber_at)
-        SELECT c.created_at, c.id, NEW.entered_at FROM contacts c WHERE c.id = NEW.contact_id AND c.merged_into_id IS NULL
-        ON CONFLICT (contact_id) DO UPDATE SET subscriber_at = excluded.subscriber_at,
-            subscriber_time = NULLIF(max(NULLIF(min(COALESCE(lead_at, 9223372036854775807), COALESCE(mql_at, 9223372036854775807), COALESCE(sql_at, 9223372036854775807), COALESCE(opportunity_at, 9223372036854775807), COALESCE(customer_at, 9223372036854775807)), 9223372036854775807) - excluded.subscriber_at, 0), 0),
-            lead_time = NULLIF(max(NULLIF(min(COALESCE(mql_at, 9223372036854775807), COALESCE(sql_at, 9223372036854775807), COALESCE(opportunity_at, 9223372036854775807), COALESCE(customer_at, 9223372036854775807)), 9223372036854775807) - lead_at, 0), 0),
-            mql_time = NULLIF(max(NULLIF(min(COALESCE(sql_at, 9223372036854775807), COALESCE(opportunity_at, 9223372036854775807), COALESCE(customer_at, 9223372036854775807)), 9223372036854775807) - mql_at, 0), 0),
-            sql_time = NULLIF(max(NULLIF(min(COALESCE(opportunity_at, 9223372036854775807), COALESCE(customer_at, 9223372036854775807)), 9223372036854775807) - sql_at, 0), 0),
-            opportunity_time = NULLIF(max(customer_at - opportunity_at, 0), 0);
-END;
-
-CREATE TRIGGER funnel_paths_lead_entered AFTER INSERT ON contact_stages WHEN NEW.stage = 'lead' BEGIN
-    INSERT INTO funnel_paths (created_at, contact_id, lead_at)
-        SELECT c.created_at, c.id, NEW.entered_at FROM contacts c WHERE c.id = NEW.contact_id AND c.merged_into_id IS NULL
-        ON CONFLICT (contact_id) DO UPDATE SET lead_at = excluded.lead_at,
-            subscriber_time = NULLIF(max(NULLIF(min(COALESCE(excluded.lead_at, 9223372036854775807), COALESCE(mql_at, 9223372036854775807), COALESCE(sql_at, 9223372036854775807), COALESCE(opportunity_at, 9223372036854775807), COALESCE(customer_at, 9223372036854775807)), 9223372036854775807) - subscriber_at, 0), 0),
-            lead_time = NULLIF(max(NULLIF(min(COALESCE(mql_at, 9223372036854775807), COALESCE(sql_at, 9223372036854775807), COALESCE(opportunity_at, 9223372036854775807), COALESCE(customer_at, 9223372036854775807)), 9223372036854775807) - excluded.lead_at, 0), 0),
-            mql_time = NULLIF(max(NULLIF(min(COALESCE(sql_at, 9223372036854775807), COALESCE(opportunity_at, 9223372036854775807), COALESCE(customer_at, 9223372036854775807)), 9223372036854775807) - mql_at, 0), 0),
-            sql_time = NULLIF(max(NULLIF(min(COALESCE(opportunity_at, 9223372036854775807), COALESCE(customer_at, 9223372036854775807)), 9223372036854775807) - sql_at, 0), 0),
-            opportunity_time = NULLIF(max(customer_at - opportunity_at, 0), 0);
-END;
-
-CREATE TRIGGER funnel_paths_mql_entered AFTER INSERT ON contact_stages WHEN NEW.stage = 'mql' BEGIN
-    INSERT INTO funnel_paths (created_at, contact_id, mql_at)
-        SELECT c.created_at, c.id, NEW.entered_at FROM contacts c WHERE c.id = NEW.contact_id AND c.merged_into_id IS NULL
-        ON CONFLICT (contact_id) DO UPDATE SET mql_at = excluded.mql_at,
-            subscriber_time = NULLIF(max(NULLIF(min(COALESCE(lead_at, 9223372036854775807), COALESCE(excluded.mql_at, 9223372036854775807), COALESCE(sql_at, 9223372036854775807), COALESCE(opportunity_at, 9223372036854775807), COALESCE(customer_at, 9223372036854775807)), 9223372036854775807) - subscriber_at, 0), 0),
-            lead_time = NULLIF(max(NULLIF(min(COALESCE(excluded.mql_at, 9223372036854775807), COALESCE(sql_at, 9223372036854775807), COALESCE(opportunity_at, 9223372036854775807), COALESCE(customer_at, 9223372036854775807)), 9223372036854775807) - lead_at, 0), 0),
-            mql_time = NULLIF(max(NULLIF(min(COALESCE(sql_at, 9223372036854775807), COALESCE(opportunity_at, 9223372036854775807), COALESCE(customer_at, 9223372036854775807)), 9223372036854775807) - excluded.mql_at, 0), 0),
-            sql_time = NULLIF(max(NULLIF(min(COALESCE(opportunity_at, 9223372036854775807), COALESCE(customer_at, 9223372036854775807)), 9223372036854775807) - sql_at, 0), 0),
-            opportunity_time = NULLIF(max(customer_at - opportunity_at, 0), 0);
-END;
-
-CREATE TRIGGER funnel_paths_sql_entered AFTER INSERT ON contact_stages WHEN NEW.stage = 'sql' BEGIN
-    INSERT INTO funnel_paths (created_at, contact_id, sql_at)
-        SELECT c.created_at, c.id, NEW.entered_at FROM contacts c WHERE c.id = NEW.contact_id AND c.merged_into_id IS NULL
-        ON CONFLICT (contact_id) DO UPDATE SET sql_at = excluded.sql_at,
-            subscriber_time = NULLIF(max(NULLIF(min(COALESCE(lead_at, 9223372036854775807), COALESCE(mql_at, 9223372036854775807), COALESCE(excluded.sql_at, 9223372036854775807), COALESCE(opportunity_at, 9223372036854775807), COALESCE(customer_at, 9223372036854775807)), 9223372036854775807) - subscriber_at, 0), 0),
-            lead_time = NULLIF(max(NULLIF(min(COALESCE(mql_at, 9223372036854775807), COALESCE(excluded.sql_at, 9223372036854775807), COALESCE(opportunity_at, 9223372036854775807), COALESCE(customer_at, 9223372036854775807)), 9223372036854775807) - lead_at, 0), 0),
-            mql_time = NULLIF(max(NULLIF(min(COALESCE(excluded.sql_at, 9223372036854775807), COALESCE(opportunity_at, 9223372036854775807), COALESCE(customer_at, 9223372036854775807)), 9223372036854775807) - mql_at, 0), 0),
-            sql_time = NULLIF(max(NULLIF(min(COALESCE(opportunity_at, 9223372036854775807), COALESCE(customer_at, 9223372036854775807)), 9223372036854775807) - excluded.sql_at, 0), 0),
-            opportunity_time = NULLIF(max(customer_at - opportunity_at, 0), 0);
-END;
-
-CREATE TRIGGER funnel_paths_opportunity_entered AFTER INSERT ON contact_stages WHEN NEW.stage = 'opportunity' BEGIN
-    INSERT INTO funnel_paths (created_at, contact_id, opportunity_at)
-        SELECT c.created_at, c.id, NEW.entered_at FROM contacts c WHERE c.id = NEW.contact_id AND c.merged_into_id IS NULL
-        ON CONFLICT (contact_id) DO UPDATE SET opportunity_at = excluded.opportunity_at,
-            subscriber_time = NULLIF(max(NULLIF(min(COALESCE(lead_at, 9223372036854775807), COALESCE(mql_at, 9223372036854775807), COALESCE(sql_at, 9223372036854775807), COALESCE(excluded.opportunity_at, 9223372036854775807), COALESCE(customer_at, 9223372036854775807)), 9223372036854775807) - subscriber_at, 0), 0),
-            lead_time = NULLIF(max(NULLIF(min(COALESCE(mql_at, 9223372036854775807), COALESCE(sql_at, 9223372036854775807), COALESCE(excluded.opportunity_at, 9223372036854775807), COALESCE(customer_at, 9223372036854775807)), 9223372036854775807) - lead_at, 0), 0),
-            mql_time = NULLIF(max(NULLIF(min(COALESCE(sql_at, 9223372036854775807), COALESCE(excluded.opportunity_at, 9223372036854775807), COALESCE(customer_at, 9223372036854775807)), 9223372036854775807) - mql_at, 0), 0),
-            sql_time = NULLIF(max(NULLIF(min(COALESCE(excluded.opportunity_at, 9223372036854775807), COALESCE(customer_at, 9223372036854775807)), 9223372036854775807) - sql_at, 0), 0),
-            opportunity_time = NULLIF(max(customer_at - excluded.opportunity_at, 0), 0);
-END;
-
-CREATE TRIGGER funnel_paths_customer_entered AFTER INSERT ON contact_stages WHEN NEW.stage = 'customer' BEGIN
-    INSERT INTO funnel_paths (created_at, contact_id, customer_at)
-        SELECT c.created_at, c.id, NEW.entered_at FROM contacts c WHERE c.id = NEW.contact_id AND c.merged_into_id IS NULL
-        ON CONFLICT (contact_id) DO UPDATE SET customer_at = excluded.customer_at,
-            subscriber_time = NULLIF(max(NULLIF(min(COALESCE(lead_at, 9223372036854775807), COALESCE(mql_at, 9223372036854775807), COALESCE(sql_at, 9223372036854775807), COALESCE(opportunity_at, 9223372036854775807), COALESCE(excluded.customer_at, 9223372036854775807)), 9223372036854775807) - subscriber_at, 0), 0),
-            lead_time = NULLIF(max(NULLIF(min(COALESCE(mql_at, 9223372036854775807), COALESCE(sql_at, 9223372036854775807), COALESCE(opportunity_at, 9223372036854775807), COALESCE(excluded.customer_at, 9223372036854775807)), 9223372036854775807) - lead_at, 0), 0),
-            mql_time = NULLIF(max(NULLIF(min(COALESCE(sql_at, 9223372036854775807), COALESCE(opportunity_at, 9223372036854775807), COALESCE(excluded.customer_at, 9223372036854775807)), 9223372036854775807) - mql_at, 0), 0),
-            sql_time = NULLIF(max(NULLIF(min(COALESCE(opportunity_at, 9223372036854775807), COALESCE(excluded.customer_at, 9223372036854775807)), 9223372036854775807) - sql_at, 0), 0),
-            opportunity_time = NULLIF(max(excluded.customer_at - opportunity_at, 0), 0);
+-- has no time in stage) and works the times out again from the row's times. A contact
+-- enters a stage once (the primary key of contact_stages), so an entry never replaces
+-- a time already on the row.
+CREATE TRIGGER funnel_paths_entered AFTER INSERT ON contact_stages
+        WHEN NEW.stage IN ('subscriber', 'lead', 'mql', 'sql', 'opportunity', 'customer') BEGIN
+    INSERT INTO funnel_paths (created_at, contact_id, subscriber_at, lead_at, mql_at, sql_at, opportunity_at, customer_at)
+        SELECT c.created_at, c.id,
+            CASE WHEN NEW.stage = 'subscriber' THEN NEW.entered_at END,
+            CASE WHEN NEW.stage = 'lead' THEN NEW.entered_at END,
+            CASE WHEN NEW.stage = 'mql' THEN NEW.entered_at END,
+            CASE WHEN NEW.stage = 'sql' THEN NEW.entered_at END,
+            CASE WHEN NEW.stage = 'opportunity' THEN NEW.entered_at END,
+            CASE WHEN NEW.stage = 'customer' THEN NEW.entered_at END
+        FROM contacts c WHERE c.id = NEW.contact_id AND c.merged_into_id IS NULL
+        ON CONFLICT (contact_id) DO UPDATE SET
+            subscriber_at = COALESCE(excluded.subscriber_at, subscriber_at),
+            lead_at = COALESCE(excluded.lead_at, lead_at),
+            mql_at = COALESCE(excluded.mql_at, mql_at),
+            sql_at = COALESCE(excluded.sql_at, sql_at),
+            opportunity_at = COALESCE(excluded.opportunity_at, opportunity_at),
+            customer_at = COALESCE(excluded.customer_at, customer_at),
+            subscriber_time = NULLIF(max(NULLIF(min(COALESCE(excluded.lead_at, lead_at, 9223372036854775807), COALESCE(excluded.mql_at, mql_at, 9223372036854775807), COALESCE(excluded.sql_at, sql_at, 9223372036854775807), COALESCE(excluded.opportunity_at, opportunity_at, 9223372036854775807), COALESCE(excluded.customer_at, customer_at, 9223372036854775807)), 9223372036854775807) - COALESCE(excluded.subscriber_at, subscriber_at), 0), 0),
+            lead_time = NULLIF(max(NULLIF(min(COALESCE(excluded.mql_at, mql_at, 9223372036854775807), COALESCE(excluded.sql_at, sql_at, 9223372036854775807), COALESCE(excluded.opportunity_at, opportunity_at, 9223372036854775807), COALESCE(excluded.customer_at, customer_at, 9223372036854775807)), 9223372036854775807) - COALESCE(excluded.lead_at, lead_at), 0), 0),
+            mql_time = NULLIF(max(NULLIF(min(COALESCE(excluded.sql_at, sql_at, 9223372036854775807), COALESCE(excluded.opportunity_at, opportunity_at, 9223372036854775807), COALESCE(excluded.customer_at, customer_at, 9223372036854775807)), 9223372036854775807) - COALESCE(excluded.mql_at, mql_at), 0), 0),
+            sql_time = NULLIF(max(NULLIF(min(COALESCE(excluded.opportunity_at, opportunity_at, 9223372036854775807), COALESCE(excluded.customer_at, customer_at, 9223372036854775807)), 9223372036854775807) - COALESCE(excluded.sql_at, sql_at), 0), 0),
+            opportunity_time = NULLIF(max(COALESCE(excluded.customer_at, customer_at) - COALESCE(excluded.opportunity_at, opportunity_at), 0), 0);
 END;
 
 -- Every other change writes the contact's row again from funnel_paths_direct.
