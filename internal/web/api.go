@@ -106,6 +106,11 @@ func contactFilterFrom(r *http.Request) (store.ContactFilter, error) {
 			*p.dst = t
 		}
 	}
+	// created_to is exclusive here (the screen adds a day to a date): the same day
+	// twice is an empty range, a range that ends before it starts is a mistake.
+	if !f.CreatedFrom.IsZero() && f.CreatedTo.Before(f.CreatedFrom) && !f.CreatedTo.IsZero() {
+		return f, errs.Field("created_to", "must not be before created_from")
+	}
 	if err := contactSourceFilter(q, &f); err != nil {
 		return f, err
 	}

@@ -130,6 +130,9 @@ func TestAPIScenarios(t *testing.T) {
 		{"contacts bad stage", "GET", "/api/v1/contacts?stage=hot", admin, "", 400, `"field":"stage"`},
 		{"contacts bad email", "GET", "/api/v1/contacts?email=nope", admin, "", 400, `"field":"email"`},
 		{"contacts bad limit", "GET", "/api/v1/contacts?limit=0", admin, "", 400, `"field":"limit"`},
+		// A reversed range answered an empty list, as if no contact matched.
+		{"contacts reversed created range", "GET", "/api/v1/contacts?created_from=2026-03-02&created_to=2026-03-01", admin, "", 400, `"field":"created_to"`},
+		{"contacts one-day created range", "GET", "/api/v1/contacts?created_from=2026-03-01&created_to=2026-03-01", admin, "", 200, `"contacts":[]`},
 		{"contacts bad cursor", "GET", "/api/v1/contacts?cursor=zzz", admin, "", 400, `"field":"cursor"`},
 		// An attribute's value went to the database as it was: a 500 on PostgreSQL.
 		{"contacts attribute value NUL", "GET", "/api/v1/contacts?attribute=city&value=a%00", admin, "", 400, `"field":"value"`},
