@@ -244,6 +244,12 @@ func checkValue(v any, depth int) error {
 		return fmt.Errorf("is nested too deeply (at most 4 levels)")
 	}
 	switch x := v.(type) {
+	case json.Number:
+		// Kept as written; one no float holds is refused, so that every reader of the
+		// stored properties can decode them.
+		if _, err := strconv.ParseFloat(string(x), 64); err != nil {
+			return fmt.Errorf("is a number beyond what can be stored (about ±1.8e308)")
+		}
 	case string:
 		if len(x) > 8192 {
 			return fmt.Errorf("is longer than 8192 bytes")

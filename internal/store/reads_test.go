@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -164,9 +165,9 @@ func TestTimelineMergesHistoriesInOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	seen := map[float64]bool{}
+	seen := map[json.Number]bool{}
 	for i, e := range full {
-		if n, ok := e.Properties["n"].(float64); ok {
+		if n, ok := e.Properties["n"].(json.Number); ok {
 			seen[n] = true
 		}
 		if i > 0 {

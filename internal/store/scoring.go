@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"database/sql"
@@ -287,8 +288,19 @@ func decodeProps(s string) map[string]any {
 	if m, ok := flatProps(s); ok {
 		return m
 	}
+	return unmarshalProps([]byte(s))
+}
+
+// unmarshalProps decodes stored properties with their numbers as written
+// (json.Number): an order number of 19 digits reads back as it was sent, not as the
+// nearest float, and a rule or filter compares the number's own text.
+func unmarshalProps(b []byte) map[string]any {
 	var m map[string]any
-	_ = json.Unmarshal([]byte(s), &m)
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if dec.Decode(&m) != nil {
+		return nil
+	}
 	return m
 }
 

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"math"
 	"slices"
 	"strconv"
@@ -108,9 +107,7 @@ func (pr *packedReader) decode(b []byte) map[string]any {
 	if flatPropsInto(string(b), pr.props) {
 		return pr.props
 	}
-	var m map[string]any
-	_ = json.Unmarshal(b, &m)
-	return m
+	return unmarshalProps(b)
 }
 
 // newPackedReader is a packedReader for run's rules, with the columns of its

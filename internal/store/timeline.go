@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"math"
 	"strconv"
 	"strings"
@@ -25,8 +24,9 @@ func scanEvent(r scanner) (*Event, error) {
 	}
 	e.ContactID, e.VisitorID, e.Channel = contactID.Int64, visitor.String, ch.String
 	e.OccurredAt, e.ReceivedAt = fromTS(occurred), fromTS(received)
-	e.Properties = map[string]any{}
-	_ = json.Unmarshal([]byte(props), &e.Properties)
+	if e.Properties = unmarshalProps([]byte(props)); e.Properties == nil {
+		e.Properties = map[string]any{}
+	}
 	if caID.Valid {
 		e.Campaign = &CampaignRef{ID: caID.Int64, Name: caNm.String}
 	}

@@ -219,7 +219,7 @@ func apiTimelinePage(r *http.Request) (store.TimelineOptions, error) {
 
 func (s *Server) handleIngestEvents(w http.ResponseWriter, r *http.Request) error {
 	var batch capture.EventBatch
-	if err := decodeJSON(r, &batch); err != nil {
+	if err := decodeJSONNumbers(r, &batch); err != nil {
 		return err
 	}
 	caps, err := capture.ParseEvents(batch, s.captureOptions(r))

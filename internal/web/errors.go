@@ -71,6 +71,16 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // decodeJSON reads a JSON body into v, strictly: one object, no unknown fields, at
 // most MaxBody bytes. Its errors name the field at fault.
 func decodeJSON(r *http.Request, v any) error {
+	return decodeBody(r, v, false)
+}
+
+// decodeJSONNumbers is decodeJSON keeping the numbers of free-form values (an
+// event's properties) as written, json.Number, rather than as the nearest float.
+func decodeJSONNumbers(r *http.Request, v any) error {
+	return decodeBody(r, v, true)
+}
+
+func decodeBody(r *http.Request, v any, numbers bool) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(strings.ToLower(ct), "application/json") {
 		return errs.E(errs.Unsupported, "", "send the body as application/json")
 	}
@@ -81,6 +91,9 @@ func decodeJSON(r *http.Request, v any) error {
 	}
 	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()
+	if numbers {
+		dec.UseNumber()
+	}
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)
 	}

@@ -114,7 +114,7 @@ var schemas = obj{
 		"contact_id": obj{"type": "integer"}, "visitor_id": str("anonymous browser id; joins the contact when identified"),
 		"occurred_at": obj{"type": "string", "format": "date-time"},
 		"properties": obj{"type": "object", "description": "page_url, referrer, utm_source, utm_medium, utm_campaign, utm_term, utm_content, first_name, last_name, company, job_title, country, age_band (one of " +
-			strings.Join(contact.AgeBands, ", ") + "; \"25 to 34\" and such spellings are taken), channel, …"}},
+			strings.Join(contact.AgeBands, ", ") + "; \"25 to 34\" and such spellings are taken), channel, …; up to 100 properties in 64 KiB, nested at most 4 deep; numbers are kept with every digit as sent"}},
 		"type"),
 	"EventBatch":       props(obj{"events": arr(ref("EventInput"))}, "events"),
 	"EventBatchResult": props(obj{"accepted": obj{"type": "integer"}, "results": arr(props(obj{"contact_id": obj{"type": "integer"}, "event_id": obj{"type": "integer"}, "created": obj{"type": "boolean"}}))}),

@@ -244,6 +244,8 @@ func readFormValues(w http.ResponseWriter, r *http.Request) (bool, url.Values, e
 	case "application/json":
 		var m map[string]any
 		dec := json.NewDecoder(r.Body)
+		// A number is kept as the visitor's page wrote it, all its digits.
+		dec.UseNumber()
 		if err := dec.Decode(&m); err != nil {
 			return true, nil, jsonError(err)
 		}
@@ -256,8 +258,8 @@ func readFormValues(w http.ResponseWriter, r *http.Request) (bool, url.Values, e
 				if t {
 					v.Set(k, "true")
 				}
-			case float64:
-				v.Set(k, strconv.FormatFloat(t, 'f', -1, 64))
+			case json.Number:
+				v.Set(k, string(t))
 			case nil:
 			default:
 				return true, nil, errs.Field(k, "must be a string, a number or true/false")

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -146,6 +147,8 @@ func propString(p map[string]any, key string) string {
 		return strings.TrimSpace(v)
 	case float64:
 		return strconv.FormatFloat(v, 'f', -1, 64)
+	case json.Number:
+		return string(v)
 	case bool:
 		return fmt.Sprint(v)
 	}
