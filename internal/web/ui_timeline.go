@@ -41,7 +41,7 @@ var eventLabels = map[string]string{
 	"call": "Call", "stage_changed": "Stage changed", "deal_won": "Deal won", "deal_lost": "Deal lost",
 	"referral": "Was referred", "import": "Imported", "partner_received": "Received from a partner",
 	"newsletter_signup": "Signed up for the newsletter", "note": "Note", "merged": "Merged a duplicate into this contact",
-	"merge_undone": "Merge undone", "owner_changed": "Owner changed",
+	"merge_undone": "Merge undone", "owner_changed": "Owner changed", "identify": "Identified on the website",
 }
 
 // eventTitle says what an event of a type was, as the timeline shows it.
@@ -66,7 +66,8 @@ var detailFields = []struct{ key, label string }{
 // timeline turns the events of a contact's history, newest first, into what the
 // screen shows.
 func timeline(cur money.Currency, contactID int64, events []*store.Event, users []*store.User) []timelineItem {
-	names := map[string]string{"system": "Lodestone", "setup": "first-run setup", "cli": "the command line"}
+	names := map[string]string{"system": "Lodestone", "setup": "first-run setup", "cli": "the command line",
+		"tracking": "the tracking snippet", "import": "a list import"}
 	for _, u := range users {
 		names["user:"+itoa(u.ID)] = u.Name
 	}
@@ -135,6 +136,9 @@ func actorName(names map[string]string, actor string) string {
 	}
 	if id, ok := strings.CutPrefix(actor, "key:"); ok {
 		return "API key " + id
+	}
+	if slug, ok := strings.CutPrefix(actor, "form:"); ok {
+		return "the form " + slug
 	}
 	return actor
 }

@@ -47,3 +47,29 @@ func TestContactPageTimelinePages(t *testing.T) {
 		t.Fatalf("the second page shows %d opens, want the 31 the first did not", n)
 	}
 }
+
+// The timeline says in words what happened and who recorded it: the tracking
+// snippet's identify hit, a form's submission and a list import, never their
+// machine names.
+func TestContactPageTimelineWords(t *testing.T) {
+	e := newUIEnv(t)
+	e.user("rep@example.com", store.RoleSales)
+	cookie := e.login("rep@example.com")
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	out, err := e.store.Ingest(context.Background(), []store.Capture{
+		{Type: "identify", Email: "vera@prospect.example", VisitorID: "v1", OccurredAt: t0, Actor: "tracking"},
+		{Type: "form_submit", Email: "vera@prospect.example", OccurredAt: t0.Add(time.Minute), Touch: true, Actor: "form:demo-request",
+			Properties: map[string]any{"form": "demo-request"}},
+		{Type: "import", Email: "vera@prospect.example", OccurredAt: t0.Add(time.Hour), Touch: true, Channel: "event", Actor: "import"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := e.do("GET", "/contacts/"+itoa(out[0].ContactID), nil, cookie)
+	wantStatus(t, w, 200, `<span class="tl-title">Identified on the website</span>`, "by the tracking snippet", "by the form demo-request", "by a list import")
+	for _, raw := range []string{`<span class="tl-title">Identify</span>`, "by tracking", "by form:", "by import"} {
+		if strings.Contains(w.Body.String(), raw) {
+			t.Errorf("the timeline shows %q", raw)
+		}
+	}
+}
