@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/lodestone-hq/lodestone/internal/app"
@@ -140,6 +141,52 @@ func TestEmbedFrameBrowser(t *testing.T) {
 			t.Errorf("page view page_url = %q", got)
 		}
 		tb.noConsoleErrors()
+	})
+
+	t.Run("no visitor id without consent or under Global Privacy Control", func(t *testing.T) {
+		// Its own server, so the setting is read fresh and the snippet is not cached.
+		b := startApp(t, nil)
+		if err := b.Store.SetSetting(ctx, "tracking_consent", "required", "test"); err != nil {
+			t.Fatal(err)
+		}
+		snippet := createFormSnippet(t, b, `{"slug":"webinar","name":"Webinar","fields":["email"]}`)
+		site, _ := framingSite(t, b, "webinar", snippet, "localhost")
+		tb := visitorTab(t, browser, nil)
+		tb.do(chromedp.Navigate(site + "/webinar"))
+		tb.waitFor(`window.frameLoads === 1 && typeof window.lodestone?.visitorId === 'function'`)
+		if src := tb.eval(`document.querySelector('iframe').src`); strings.Contains(src, "visitor_id") {
+			t.Errorf("frame before consent: %s", src)
+		}
+		tb.do(chromedp.Navigate(site + "/links"))
+		tb.waitFor(`typeof window.lodestone?.visitorId === 'function'`)
+		tb.do(chromedp.Click(chromedp.CSS(`#signup`)))
+		tb.waitFor(`location.pathname === '/f/webinar' && document.readyState === 'complete'`)
+		if got := tb.eval(`location.search`); got != "?utm_source=site" {
+			t.Errorf("link followed before consent: %q", got)
+		}
+		// Consent given: the link carries the visitor id.
+		tb.do(chromedp.Navigate(site + "/links"))
+		tb.waitFor(`typeof window.lodestone?.visitorId === 'function'`)
+		tb.eval(`lodestone('consent'), ''`)
+		tb.do(chromedp.Click(chromedp.CSS(`#signup`)))
+		tb.waitFor(`location.pathname === '/f/webinar' && document.readyState === 'complete'`)
+		if got := tb.eval(`new URLSearchParams(location.search).get('visitor_id') || ''`); len(got) != 32 {
+			t.Errorf("link followed after consent: visitor_id %q", got)
+		}
+		// A browser that tells scripts it sends Global Privacy Control: never.
+		tb = visitorTab(t, browser, nil)
+		if _, err := chromedp.Call(tb.ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+			Source: `Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', {get: () => true})`}); err != nil {
+			t.Fatal(err)
+		}
+		tb.do(chromedp.Navigate(site + "/links"))
+		tb.waitFor(`typeof window.lodestone?.visitorId === 'function'`)
+		tb.eval(`lodestone('consent'), ''`)
+		tb.do(chromedp.Click(chromedp.CSS(`#signup`)))
+		tb.waitFor(`location.pathname === '/f/webinar' && document.readyState === 'complete'`)
+		if got := tb.eval(`location.search`); got != "?utm_source=site" {
+			t.Errorf("link followed under Global Privacy Control: %q", got)
+		}
 	})
 }
 
