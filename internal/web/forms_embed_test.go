@@ -92,6 +92,11 @@ func TestFormPageVisitorID(t *testing.T) {
 			t.Errorf("visitor id %q kept as %q", bad, got["visitor_id"])
 		}
 	}
+	// A post refused is asked again with the visitor id kept.
+	res, body := postForm(t, e.srv.URL, "joined", url.Values{"email": {"not an email"}, "visitor_id": {"0123abcd"}})
+	if got := hiddenFields(t, body); res.StatusCode != 422 || got["visitor_id"] != "0123abcd" {
+		t.Errorf("asked again: %d, visitor_id %q", res.StatusCode, got["visitor_id"])
+	}
 }
 
 // TestIframeSnippet: the frame snippet the API gives is a script that frames the
