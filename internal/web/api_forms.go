@@ -34,11 +34,40 @@ func (s *Server) toFormJSON(f *store.Form) (formJSON, error) {
 	u := s.cfg.PublicURL() + "/f/" + f.Slug
 	return formJSON{ID: f.ID, FormDefinition: def, URL: u, Archived: f.Archived, CreatedAt: f.CreatedAt.Format("2006-01-02T15:04:05Z07:00"),
 		Embed:       `<script src="` + u + `/embed.js" async></script>`,
-		EmbedIframe: `<iframe src="` + u + `" title="` + templateEscape(f.Name) + `" width="100%" height="640" frameborder="0"></iframe>`,
+		EmbedIframe: iframeSnippet(s.cfg.PublicURL(), u, f.Name),
 		EmbedHTML:   plainFormHTML(u, &def)}, nil
 }
 
 func templateEscape(s string) string { return template.HTMLEscapeString(s) }
+
+// iframeSnippet frames the hosted page at u. Its script draws the frame with the
+// embedding page's address (page_url, with its UTM parameters) and the page that
+// referred the visitor (referrer) in the frame's address: from inside the frame, the
+// Referer names only the embedding page, often cut to its origin. Where the tracking
+// snippet (t.js of base) is on the page and allows tracking, the frame also carries
+// the visitor id; the script waits for the tracking snippet to load if it has not
+// yet (two seconds at most). Without JavaScript the plain frame is drawn.
+func iframeSnippet(base, u, name string) string {
+	js := func(v string) string { b, _ := json.Marshal(v); return string(b) } // escapes <, > and &
+	title := templateEscape(name)
+	return `<script>(function (s) {
+  var drawn;
+  function draw() {
+    if (drawn) return;
+    drawn = true;
+    var u = new URL(` + js(u) + `), l = window.lodestone, v = l && l.visitorId && l.visitorId();
+    u.searchParams.set("page_url", location.href);
+    if (document.referrer) u.searchParams.set("referrer", document.referrer);
+    if (v) u.searchParams.set("visitor_id", v);
+    var f = document.createElement("iframe");
+    f.src = u.href; f.title = ` + js(name) + `; f.width = "100%"; f.height = "640"; f.style.border = "0";
+    s.parentNode.insertBefore(f, s);
+  }
+  var t = document.querySelector('script[src="` + base + `/t.js"]');
+  if (t && !(window.lodestone && window.lodestone.visitorId)) { t.addEventListener("load", draw); t.addEventListener("error", draw); setTimeout(draw, 2000); } else draw();
+})(document.currentScript);</script>
+<noscript><iframe src="` + u + `" title="` + title + `" width="100%" height="640" frameborder="0"></iframe></noscript>`
+}
 
 func (s *Server) saveForm(w http.ResponseWriter, r *http.Request, id int64) error {
 	var def capture.FormDefinition

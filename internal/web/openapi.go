@@ -144,7 +144,7 @@ var schemas = obj{
 		"thank_you":       props(obj{"message": str(""), "redirect_url": str(""), "lead_magnet_url": str("a free guide or download given on the thank-you page"), "lead_magnet_label": str("")}),
 		"allowed_origins": arr(str("origins whose scripts may post the form as JSON"))}, "slug", "name", "fields"),
 	"Form": obj{"allOf": []any{ref("FormInput"), props(obj{"id": obj{"type": "integer"}, "url": str("the hosted page"),
-		"embed_script": str("a script tag that draws the form in place"), "embed_iframe": str("an iframe of the hosted page"),
+		"embed_script": str("a script tag that draws the form in place"), "embed_iframe": str("a script that frames the hosted page with the embedding page's address and referrer (and the visitor id where the tracking snippet allows it), and a plain iframe for browsers without JavaScript"),
 		"embed_html": str("a plain HTML form that works with JavaScript off")})}},
 	"FormList": props(obj{"forms": arr(ref("Form"))}),
 	"Deal": props(obj{"id": obj{"type": "integer"}, "contact_id": obj{"type": "integer"}, "name": str(""), "amount": moneyString, "status": str(""),

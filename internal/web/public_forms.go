@@ -84,7 +84,13 @@ func (s *Server) renderForm(w http.ResponseWriter, status int, p formPage) {
 
 // handleFormPage is the hosted form, GET /f/{slug}. It carries the UTM parameters of
 // the link that brought the visitor, and the page that referred them, in hidden
-// fields, so attribution works with JavaScript off.
+// fields, so attribution works with JavaScript off. Framed on the customer's page,
+// the frame snippet's script names that page (page_url, with its UTM parameters) and
+// the page that referred the visitor to it (referrer) in the frame's address; a
+// frame drawn without JavaScript has only its Referer, which is the page the form is
+// on and never the visitor's source. A visitor id (from the tracking snippet, on a
+// link or the frame's address) goes on with the post, so the visitor's earlier page
+// views join the contact.
 func (s *Server) handleFormPage(w http.ResponseWriter, r *http.Request) {
 	_, def, err := s.loadForm(r)
 	if err != nil {
@@ -94,17 +100,42 @@ func (s *Server) handleFormPage(w http.ResponseWriter, r *http.Request) {
 	tracking := map[string]string{}
 	q := r.URL.Query()
 	for _, k := range capture.TrackingFields {
-		if v := q.Get(k); v != "" && len(v) <= 500 {
+		max := 500
+		if k == "page_url" || k == "referrer" {
+			max = 2000 // full addresses, as the Referer below
+		}
+		if v := q.Get(k); v != "" && len(v) <= max && utf8.ValidString(v) {
 			tracking[k] = v
 		}
 	}
-	if ref := r.Referer(); ref != "" && tracking["referrer"] == "" && len(ref) <= 2000 {
-		if u, err := url.Parse(ref); err == nil && u.Host != r.Host {
-			tracking["referrer"] = ref
+	// The Referer names the page that brought the visitor, unless the page is framed
+	// (the Referer is then the page the frame is on) or the frame snippet named that
+	// page already (it sends its own referrer when there is one).
+	framed := r.Header.Get("Sec-Fetch-Dest") == "iframe"
+	if ref := r.Referer(); ref != "" && len(ref) <= 2000 && utf8.ValidString(ref) {
+		if u, err := url.Parse(ref); err == nil && u.Host != "" && u.Host != r.Host {
+			switch {
+			case framed || tracking["page_url"] != "":
+				if tracking["page_url"] == "" {
+					tracking["page_url"] = ref
+				}
+			case tracking["referrer"] == "":
+				tracking["referrer"] = ref
+			}
 		}
 	}
 	if tracking["page_url"] == "" {
-		tracking["page_url"] = s.cfg.PublicURL() + r.URL.RequestURI()
+		// The hosted page's own address, less the visitor id.
+		u := *r.URL
+		if q.Has("visitor_id") {
+			own := u.Query()
+			own.Del("visitor_id")
+			u.RawQuery = own.Encode()
+		}
+		tracking["page_url"] = s.cfg.PublicURL() + u.RequestURI()
+	}
+	if v := q.Get("visitor_id"); visitorRe.MatchString(v) {
+		tracking["visitor_id"] = v
 	}
 	values := map[string]string{}
 	for _, f := range def.Fields {
@@ -290,6 +321,9 @@ func (s *Server) formProblems(w http.ResponseWriter, r *http.Request, jsonPost b
 		if x := v.Get(k); x != "" {
 			tracking[k] = x
 		}
+	}
+	if x := v.Get("visitor_id"); visitorRe.MatchString(x) {
+		tracking["visitor_id"] = x // the page asking again keeps the visitor's history joined
 	}
 	// A post from a page without tracking fields (the plain HTML form with JavaScript
 	// off) came from the page its Referer names; the hosted page that asks again

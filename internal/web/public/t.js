@@ -1,6 +1,7 @@
-/* Lodestone tracking snippet: page views, a first-party visitor id, and identify on
-   form submit. No dependencies; does nothing when the browser sends Global Privacy
-   Control, and waits for lodestone('consent') when the workspace asks for consent. */
+/* Lodestone tracking snippet: page views, a first-party visitor id, identify on
+   form submit, and the visitor id on links to and frames of hosted forms. No
+   dependencies; does nothing when the browser sends Global Privacy Control, and waits
+   for lodestone('consent') when the workspace asks for consent. */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -13,6 +14,7 @@
 
   if (navigator.globalPrivacyControl === true) {
     window.lodestone = function () {};
+    window.lodestone.visitorId = function () { return ""; };
     return;
   }
 
@@ -82,6 +84,19 @@
     if (field && field.value) identify(field.value);
   }, true);
 
+  // Links to Lodestone's hosted forms carry the visitor id as they are followed, so
+  // a visitor who goes to the hosted page joins their history there too.
+  function followLink(e) {
+    var a = e.target && e.target.closest && e.target.closest("a[href]");
+    if (!a || !consented || typeof a.href !== "string") return;
+    var u = new URL(a.href);
+    if (u.origin !== endpoint || u.pathname.indexOf("/f/") !== 0) return;
+    u.searchParams.set("visitor_id", visitorId());
+    a.href = u.href;
+  }
+  document.addEventListener("click", followLink, true);
+  document.addEventListener("auxclick", followLink, true);
+
   function call(cmd, a, b) {
     if (cmd === "identify") identify(a, b);
     else if (cmd === "page") pageView();
@@ -94,6 +109,8 @@
   }
 
   window.lodestone = function () { call.apply(null, arguments); };
+  // The frame snippet of a hosted form asks for the visitor id: none before consent.
+  window.lodestone.visitorId = function () { return consented ? visitorId() : ""; };
   queue.forEach(function (args) { call.apply(null, args); });
   pageView();
 })();
