@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,6 +18,8 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/lodestone-hq/lodestone/internal/config"
+	"github.com/lodestone-hq/lodestone/internal/store"
+	"github.com/lodestone-hq/lodestone/internal/store/storetest"
 	"github.com/lodestone-hq/lodestone/internal/web"
 )
 
@@ -245,4 +248,32 @@ func TestFormErrorsLinkedToInputs(t *testing.T) {
 	if in := inputs["email"]; in == nil || attr(in, "aria-invalid") != "" || attr(in, "aria-describedby") != "" {
 		t.Errorf("the email, which was fine, is marked as a problem")
 	}
+}
+
+// TestFormPostOurFailurePage: when the server fails under a browser's post (here
+// its store is closed under it, and the post panics), the visitor is told their
+// details were not saved and to try again, with a 500, in the form's look; a JSON
+// post gets the API's error, which hides the cause.
+func TestFormPostOurFailurePage(t *testing.T) {
+	ctx := context.Background()
+	s, err := store.Open(ctx, storetest.Options(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := `{"slug":"failing","name":"Failing","fields":["email"],"page":{"accent_color":"#0a7d5a"}}`
+	if _, err := s.SaveForm(ctx, store.Form{Slug: "failing", Name: "Failing", Kind: "lead", Definition: json.RawMessage(def)}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(web.New(s, config.Config{Region: "DE"}, slog.New(slog.DiscardHandler)))
+	defer srv.Close()
+	// The form is read once, and kept for a few seconds; then the store goes away.
+	if res, body := rawPost(t, srv.URL+"/f/failing", "application/x-www-form-urlencoded", strings.NewReader("email=first%40example.com")); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("a post while the database works: %d %.300s", res.StatusCode, body)
+	}
+	s.Close()
+	res, body := rawPost(t, srv.URL+"/f/failing", "application/x-www-form-urlencoded", strings.NewReader("email=second%40example.com"))
+	wantPage(t, "a browser's post while the server fails", res, body, http.StatusInternalServerError,
+		"Something went wrong on our side, and your details were not saved. Please try again in a few minutes.", true)
+	res, body = rawPost(t, srv.URL+"/f/failing", "application/json", strings.NewReader(`{"email":"third@example.com"}`))
+	wantJSON(t, "a JSON post while the server fails", res, body, http.StatusInternalServerError, "internal_error")
 }

@@ -30,6 +30,14 @@ type formRefusal struct {
 	Back string
 }
 
+// formPostPattern is the route of form posts (routes.go).
+const formPostPattern = "POST /f/{slug}"
+
+// ourFailure is the refusal of a post that failed on our side (a failing database,
+// a panic): nothing of it was stored.
+var ourFailure = formRefusal{Title: "The form was not sent",
+	Message: "Something went wrong on our side, and your details were not saved. Please try again in a few minutes."}
+
 // browserPost tells a post sent by a person's browser (URL-encoded, multipart,
 // anything but JSON) from a program's JSON post, as readFormValues does: the
 // fields' problems of the one are shown on the page, of the other in JSON.
@@ -95,7 +103,7 @@ func (s *Server) postRefused(w http.ResponseWriter, r *http.Request, def *captur
 	case e.Code == errs.Unsupported, e.Code == errs.Invalid && e.Field == "":
 		ref.Message = "Your browser sent the form in a way we could not read. Please try again."
 	case e.Code == errs.Internal:
-		ref.Message = "Something went wrong on our side, and your details were not saved. Please try again in a few minutes."
+		ref = ourFailure
 	default:
 		ref.Message = "Your details could not be saved. Please check what you entered and send the form again."
 	}
