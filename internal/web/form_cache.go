@@ -102,6 +102,18 @@ func (c *formCache) get(ctx context.Context, slug string) (*store.Form, *capture
 	return l.form, l.def, l.err
 }
 
+// cached returns the definition of the form with this slug when the cache holds
+// it, however old, and nil otherwise; it never reads the store. A refused post
+// borrows the form's look from it without a query spent on a request it refuses.
+func (c *formCache) cached(slug string) *capture.FormDefinition {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.m[slug]; ok {
+		return e.def
+	}
+	return nil
+}
+
 // load reads a form and decodes its definition.
 func (c *formCache) load(ctx context.Context, slug string) (*store.Form, *capture.FormDefinition, error) {
 	f, err := c.store.FormBySlug(ctx, slug)

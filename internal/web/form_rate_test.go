@@ -23,26 +23,29 @@ import (
 // form's burst (50 posts; then one a minute), then answered 429 with a Retry-After
 // in whole seconds, and none of the refused posts is stored; another form takes
 // posts from the same address at once, so the limit was the form's and not the
-// address's.
+// address's. The browser is shown a page that says how long to wait, in the form's
+// look; a program posting JSON gets the API's error.
 func TestFormRateLimitPerForm(t *testing.T) {
 	e := newAPIEnv(t)
 	h := web.New(e.s, config.Config{Region: "DE", FormRateIP: 100000, FormRateForm: 1}, slog.New(slog.DiscardHandler))
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	for _, slug := range []string{"flooded", "quiet"} {
-		if r := e.do("POST", "/api/v1/forms", e.token, `{"slug":"`+slug+`","name":"`+slug+`","fields":["email"]}`); r.status != 201 {
+		if r := e.do("POST", "/api/v1/forms", e.token, `{"slug":"`+slug+`","name":"`+slug+`","fields":["email"],"page":{"accent_color":"#0a7d5a"}}`); r.status != 201 {
 			t.Fatalf("create form %s: %d %s", slug, r.status, r.body)
 		}
 	}
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	var body string
 	post := func(slug, email string) *http.Response {
 		t.Helper()
 		res, err := client.PostForm(srv.URL+"/f/"+slug, url.Values{"email": {email}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		io.Copy(io.Discard, res.Body)
+		b, _ := io.ReadAll(res.Body)
 		res.Body.Close()
+		body = string(b)
 		return res
 	}
 	stored := func(email string) bool {
@@ -72,6 +75,10 @@ func TestFormRateLimitPerForm(t *testing.T) {
 			if stored(email) {
 				t.Errorf("refused post %d (%s) was stored", i, email)
 			}
+			want := fmt.Sprintf("This form received too many sign-ups in the last minute. Please wait %d second", secs)
+			if !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") || !strings.Contains(body, want) || !strings.Contains(body, "#0a7d5a") {
+				t.Fatalf("post %d: 429 %s, want the form's page saying %q: %.400s", i, res.Header.Get("Content-Type"), want, body)
+			}
 		default:
 			t.Fatalf("post %d: %d", i, res.StatusCode)
 		}
@@ -91,8 +98,19 @@ func TestFormRateLimitPerForm(t *testing.T) {
 			t.Fatalf("post %d to another form: %d, stored %v", i, res.StatusCode, stored(email))
 		}
 	}
-	// And the flooded form still refuses.
-	if res := post("flooded", "late@example.com"); res.StatusCode != http.StatusTooManyRequests || !strings.Contains(res.Header.Get("Content-Type"), "json") {
+	// And the flooded form still refuses: a page for the browser, the API's error for
+	// a program's JSON post.
+	if res := post("flooded", "late@example.com"); res.StatusCode != http.StatusTooManyRequests || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
 		t.Fatalf("the flooded form after the other one: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	res, err := client.Post(srv.URL+"/f/flooded", "application/json", strings.NewReader(`{"email":"late@example.com"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" || !strings.Contains(res.Header.Get("Content-Type"), "json") ||
+		!strings.Contains(string(b), `{"error":{"code":"rate_limited","message":"too many submissions; try again in `) {
+		t.Fatalf("a JSON post to the flooded form: %d %q %s %s", res.StatusCode, res.Header.Get("Retry-After"), res.Header.Get("Content-Type"), b)
 	}
 }

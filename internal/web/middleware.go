@@ -88,6 +88,10 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 					panic(v)
 				}
 				s.log.Error("panic", "method", r.Method, "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+				if r.Pattern == formPostPattern && browserPost(r) {
+					s.refusePost(w, r, s.forms.cached(r.PathValue("slug")), http.StatusInternalServerError, ourFailure)
+					return
+				}
 				s.writeError(w, r, errors.New("panic"))
 			}
 		}()

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"html/template"
-	"io"
 	"mime"
 	"net/http"
 	"net/url"
@@ -48,6 +47,8 @@ type formPage struct {
 	// AltchaScript is the ALTCHA widget, which fetches the page's proof-of-work
 	// challenge and solves it when the visitor sends the form.
 	AltchaScript string
+	// Refusal, when set, is shown in place of the form: a post refused as a whole.
+	Refusal *formRefusal
 }
 
 // loadForm finds a live form and reads its definition.
@@ -66,7 +67,7 @@ func (s *Server) renderForm(w http.ResponseWriter, status int, p formPage) {
 	if p.Errors == nil {
 		p.Errors = map[string]string{}
 	}
-	if !p.Thanks {
+	if !p.Thanks && p.Refusal == nil {
 		p.AltchaScript = altchaScript()
 	}
 	h := w.Header()
@@ -162,22 +163,22 @@ func (s *Server) handleFormPost(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	ip := s.clientIP(r)
 	if ok, wait := s.ipLimit.allow(ip, now); !ok {
-		s.tooMany(w, r, wait)
+		s.formTooMany(w, r, wait, false)
 		return
 	}
 	slug := r.PathValue("slug")
 	if ok, wait := s.formLimit.allow(slug, now); !ok {
-		s.tooMany(w, r, wait)
+		s.formTooMany(w, r, wait, true)
 		return
 	}
 	form, def, err := s.loadForm(r)
 	if err != nil {
-		s.publicError(w, r, err)
+		s.postRefused(w, r, nil, err)
 		return
 	}
 	jsonPost, values, err := readFormValues(w, r)
 	if err != nil {
-		s.publicError(w, r, err)
+		s.postRefused(w, r, def, err)
 		return
 	}
 	s.allowOrigin(w, r, def)
@@ -247,7 +248,7 @@ func (s *Server) handleFormPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		s.publicError(w, r, err)
+		s.postRefused(w, r, def, err)
 		return
 	}
 	succeed(res[0])
@@ -385,7 +386,7 @@ func (s *Server) handleFormPreflight(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) tooMany(w http.ResponseWriter, r *http.Request, wait time.Duration) {
-	secs := int(wait/time.Second) + 1
+	secs := retrySeconds(wait)
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
 	s.writeError(w, r, errs.E(errs.RateLimited, "", "too many submissions; try again in %d seconds", secs))
 }
@@ -394,9 +395,7 @@ func (s *Server) tooMany(w http.ResponseWriter, r *http.Request, wait time.Durat
 // people.
 func (s *Server) publicError(w http.ResponseWriter, r *http.Request, err error) {
 	if strings.Contains(r.Header.Get("Accept"), "text/html") && errs.Code(err) == errs.NotFound {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.WriteHeader(http.StatusNotFound)
-		io.WriteString(w, "<!doctype html><title>Form not found</title><p>This form does not exist or was retired.</p>")
+		formNotFound(w)
 		return
 	}
 	s.writeError(w, r, err)
