@@ -221,6 +221,11 @@ func TestNewcomerBrowser(t *testing.T) {
 			submitted = i
 		}
 	}
+	// The embedded form sends the visitor id itself; the snippet must not identify
+	// the visitor a second time by the form's email field.
+	if strings.Contains(items, "Identified on the website") {
+		t.Errorf("the embedded form's post was also sent as an identify hit:\n%s", items)
+	}
 	if len(views) != 2 || submitted < 0 {
 		t.Fatalf("the timeline has %d page views and a form submission at %d:\n%s", len(views), submitted, items)
 	}

@@ -67,6 +67,8 @@
   document.addEventListener("submit", function (e) {
     var form = e.target;
     if (!form || form.tagName !== "FORM") return;
+    // A form drawn by embed.js sends the visitor id with its own post.
+    if (form.closest && form.closest(".lodestone-form")) return;
     var action = form.getAttribute("action") || "";
     if (action.indexOf(endpoint + "/f/") === 0 || (action.indexOf("/f/") === 0 && location.origin === endpoint)) {
       if (!consented) return;
