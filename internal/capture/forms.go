@@ -98,7 +98,9 @@ type FormPage struct {
 	Text        string `json:"text,omitempty"`
 	LogoURL     string `json:"logo_url,omitempty"`
 	AccentColor string `json:"accent_color,omitempty"`
-	ButtonText  string `json:"button_text,omitempty"`
+	// BackgroundColor is the page around the form's card.
+	BackgroundColor string `json:"background_color,omitempty"`
+	ButtonText      string `json:"button_text,omitempty"`
 }
 
 // FormThankYou is what a visitor gets after submitting.
@@ -245,6 +247,9 @@ func (d *FormDefinition) Check() error {
 	}
 	if d.Page.AccentColor != "" && !colorRe.MatchString(d.Page.AccentColor) {
 		return errs.Field("page.accent_color", "must be a colour such as #1f6feb")
+	}
+	if d.Page.BackgroundColor != "" && !colorRe.MatchString(d.Page.BackgroundColor) {
+		return errs.Field("page.background_color", "must be a colour such as #f4f6f9")
 	}
 	for field, u := range map[string]string{"page.logo_url": d.Page.LogoURL, "thank_you.redirect_url": d.ThankYou.RedirectURL, "thank_you.lead_magnet_url": d.ThankYou.LeadMagnetURL} {
 		if u != "" && !httpURL(u) {

@@ -61,6 +61,7 @@ func TestFormDefinitionRefusals(t *testing.T) {
 		{`{"slug":"ok","name":"x","fields":["email",{"name":"utm_source"}]}`, "fields[1].name"},
 		{`{"slug":"ok","name":"x","fields":["email"],"consents":[{"purpose":"spam","label":"x"}]}`, "consents[0].purpose"},
 		{`{"slug":"ok","name":"x","fields":["email"],"page":{"accent_color":"red;}"}}`, "page.accent_color"},
+		{`{"slug":"ok","name":"x","fields":["email"],"page":{"background_color":"</style>"}}`, "page.background_color"},
 		{`{"slug":"ok","name":"x","fields":["email"],"thank_you":{"redirect_url":"javascript:alert(1)"}}`, "thank_you.redirect_url"},
 		{`{"slug":"ok","name":"x","fields":["email"],"kind":"webinar"}`, "kind"},
 		{`{"slug":"ok","name":"x","fields":["email"],"campaign_id":99}`, "campaign_id"},

@@ -140,7 +140,7 @@ var schemas = obj{
 		"campaign_id":     obj{"type": "integer"},
 		"fields":          obj{"type": "array", "items": obj{"oneOf": []any{str("a standard field name"), ref("FormField")}}},
 		"consents":        arr(props(obj{"purpose": str("marketing_email, phone or partner_sharing"), "label": str("the wording agreed to"), "version": str(""), "required": obj{"type": "boolean"}})),
-		"page":            props(obj{"headline": str(""), "text": str(""), "logo_url": str(""), "accent_color": str("#rrggbb"), "button_text": str("")}),
+		"page":            props(obj{"headline": str(""), "text": str(""), "logo_url": str(""), "accent_color": str("#rrggbb, the button"), "background_color": str("#rrggbb, the page around the form"), "button_text": str("")}),
 		"thank_you":       props(obj{"message": str(""), "redirect_url": str(""), "lead_magnet_url": str("a free guide or download given on the thank-you page"), "lead_magnet_label": str("")}),
 		"allowed_origins": arr(str("origins whose scripts may post the form as JSON"))}, "slug", "name", "fields"),
 	"Form": obj{"allOf": []any{ref("FormInput"), props(obj{"id": obj{"type": "integer"}, "url": str("the hosted page"),

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"html/template"
+	"math"
 	"mime"
 	"net/http"
 	"net/url"
@@ -33,14 +34,18 @@ const visitorCookie = "ls_vid"
 var visitorRe = regexp.MustCompile(`^[A-Za-z0-9_.:-]{1,128}$`)
 
 type formPage struct {
-	Def      *capture.FormDefinition
-	Accent   template.CSS
-	Values   map[string]string
-	Errors   map[string]string
-	Tracking map[string]string
-	Stamp    string
-	Banner   string
-	Thanks   bool
+	Def    *capture.FormDefinition
+	Accent template.CSS
+	// OnAccent is the text on the accent colour (the button), Background the page
+	// around the card and Muted its small print: each dark or light, whichever
+	// reads on the colour the form was given.
+	OnAccent, Background, Muted template.CSS
+	Values                      map[string]string
+	Errors                      map[string]string
+	Tracking                    map[string]string
+	Stamp                       string
+	Banner                      string
+	Thanks                      bool
 	// MagnetURL downloads the form's lead magnet file, on the thank-you page of a
 	// person who sent the form.
 	MagnetURL string
@@ -57,9 +62,20 @@ func (s *Server) loadForm(r *http.Request) (*store.Form, *capture.FormDefinition
 }
 
 func (s *Server) renderForm(w http.ResponseWriter, status int, p formPage) {
-	p.Accent = "#1f6feb"
+	p.Accent, p.Background = "#1f6feb", "#f4f6f9"
+	// Both are checked against #rrggbb when saved.
 	if p.Def.Page.AccentColor != "" {
-		p.Accent = template.CSS(p.Def.Page.AccentColor) // checked against #rrggbb when saved
+		p.Accent = template.CSS(p.Def.Page.AccentColor)
+	}
+	if p.Def.Page.BackgroundColor != "" {
+		p.Background = template.CSS(p.Def.Page.BackgroundColor)
+	}
+	p.OnAccent, p.Muted = "#fff", "#5b6576"
+	if !darkColour(string(p.Accent)) {
+		p.OnAccent = "#111827"
+	}
+	if darkColour(string(p.Background)) {
+		p.Muted = "#d0d5dd"
 	}
 	if p.Values == nil {
 		p.Values = map[string]string{}
@@ -404,4 +420,26 @@ func (s *Server) publicError(w http.ResponseWriter, r *http.Request, err error) 
 // stamp signs the time the form was shown, so a post can tell how long filling it took.
 func (s *Server) stamp(r *http.Request, slug string, shown time.Time) string {
 	return capture.IssueStamp(s.formSecret(r.Context()), slug, shown)
+}
+
+// darkColour reports whether white text reads better than near-black on a #rrggbb
+// colour: its WCAG contrast with white beats its contrast with #111827.
+func darkColour(hex string) bool {
+	if len(hex) != 7 || hex[0] != '#' {
+		return true
+	}
+	v, err := strconv.ParseUint(hex[1:], 16, 32)
+	if err != nil {
+		return true
+	}
+	lin := func(c uint64) float64 {
+		x := float64(c) / 255
+		if x <= 0.04045 {
+			return x / 12.92
+		}
+		return math.Pow((x+0.055)/1.055, 2.4)
+	}
+	l := 0.2126*lin(v>>16&255) + 0.7152*lin(v>>8&255) + 0.0722*lin(v&255)
+	const ink = 0.0083 // relative luminance of #111827
+	return 1.05/(l+0.05) >= (l+0.05)/(ink+0.05)
 }

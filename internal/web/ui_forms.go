@@ -244,7 +244,7 @@ func (u *ui) previewForm(w http.ResponseWriter, r *http.Request, p *Principal) e
 func formFromPost(v url.Values) capture.FormDefinition {
 	get := func(k string) string { return strings.TrimSpace(v.Get(k)) }
 	d := capture.FormDefinition{Slug: get("slug"), Name: get("name"), Kind: get("kind"),
-		Page: capture.FormPage{Headline: get("headline"), Text: get("text"), LogoURL: get("logo_url"), AccentColor: get("accent_color"), ButtonText: get("button_text")},
+		Page: capture.FormPage{Headline: get("headline"), Text: get("text"), LogoURL: get("logo_url"), AccentColor: get("accent_color"), BackgroundColor: get("background_color"), ButtonText: get("button_text")},
 		ThankYou: capture.FormThankYou{Message: get("thanks_message"), RedirectURL: get("redirect_url"),
 			LeadMagnetURL: get("lead_magnet_url"), LeadMagnetLabel: get("lead_magnet_label")},
 		ProofOfWork: capture.FormProofOfWork{Required: v.Get("pow_required") != ""},
@@ -256,6 +256,9 @@ func formFromPost(v url.Values) capture.FormDefinition {
 	}
 	if d.Page.AccentColor == "#1f6feb" {
 		d.Page.AccentColor = "" // the default colour
+	}
+	if d.Page.BackgroundColor == "#f4f6f9" {
+		d.Page.BackgroundColor = ""
 	}
 	for i := 0; i < 60; i++ {
 		k := strconv.Itoa(i)
