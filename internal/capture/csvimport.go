@@ -83,8 +83,9 @@ type ImportReport struct {
 // ImportCSV imports contacts from a CSV file in two streaming passes. The first reads
 // the whole file and refuses it, with nothing written, when it is broken: text that
 // is neither UTF-8 nor Windows-1252 (nor UTF-16 with its byte order mark), encodings
-// mixed, a line over 1 MiB, no usable header. The second turns rows into captures and
-// records them in batches, one transaction each.
+// mixed, a line over 1 MiB, no usable header, a row with more or fewer fields than
+// the header. The second turns rows into captures and records them in batches, one
+// transaction each.
 // A row that cannot be imported is rejected with its reason and written to rejects
 // (a CSV in the file's own delimiter; nothing is written when no row is rejected).
 // src opens the file; it is called once per pass. Memory stays bounded whatever the
@@ -222,6 +223,9 @@ func importPass(ctx context.Context, src func() (io.ReadCloser, error), opt *Imp
 				continue
 			}
 			row, _ = cr.FieldPos(0)
+			if len(rec) != len(res.mapping.Header) {
+				return res, raggedRow(row, len(rec), len(res.mapping.Header), res.delim)
+			}
 		case errors.As(err, &pe):
 			row, rec = pe.StartLine, nil
 		default:
@@ -240,6 +244,15 @@ func importPass(ctx context.Context, src func() (io.ReadCloser, error), opt *Imp
 	}
 	res.enc, res.encLine, res.bom = text.enc, text.encLine, text.hadBOM
 	return res, nil
+}
+
+// raggedRow refuses a file with a row of more or fewer fields than the header has.
+// Such a row means a delimiter too many or too few, so its values, and maybe those of
+// the rows around it, would land in the wrong columns: the file is broken, not the row.
+func raggedRow(row, fields, columns int, delim rune) *FileError {
+	return &FileError{Line: row, Message: fmt.Sprintf(
+		"this row has %d fields, but the header has %d columns; every row needs one field per column (a value that holds a %s must be in double quotes)",
+		fields, columns, delimiterName(delim))}
 }
 
 func blankRow(rec []string) bool {

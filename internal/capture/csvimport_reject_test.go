@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"io"
 	"path/filepath"
 	"strings"
@@ -30,9 +31,9 @@ func TestImportRejectsRowsWithReasons(t *testing.T) {
 		column, why string
 	}{
 		{3, "email", "is not a valid email address"},
-		{4, "", "has 6 values, but the header has 5 columns"},
+		{4, "", `cannot be read: bare " in non-quoted-field`},
 		{5, "email", "has neither an email address nor a phone number"},
-		{7, "", "has 2 values, but the header has 5 columns"},
+		{7, "email", "is not a valid email address"},
 		{8, "phone", "is not a valid phone number"},
 	}
 	for i, w := range want {
@@ -124,6 +125,61 @@ func TestImportBrokenFileImportsNothing(t *testing.T) {
 				t.Fatalf("%d contacts imported in %d batches from a broken file", n, calls)
 			}
 		})
+	}
+}
+
+// TestImportRaggedRowImportsNothing: a row with more or fewer fields than the header
+// makes the file broken, wherever it is: the import ends with an error naming the
+// row and both counts, before a single batch is written.
+func TestImportRaggedRowImportsNothing(t *testing.T) {
+	var good strings.Builder
+	for i := range 2500 {
+		fmt.Fprintf(&good, "p%d@acme-corp.com,Name %d,Berlin\n", i, i)
+	}
+	tests := []struct {
+		name, row, says string
+		delim           string
+	}{
+		{"too many", "x@acme-corp.com,X,Berlin,extra", "this row has 4 fields, but the header has 3 columns", "comma"},
+		{"too few", "x@acme-corp.com,X", "this row has 2 fields, but the header has 3 columns", "comma"},
+		{"a quoted line break", "\"x@acme-corp.com\",\"two\nlines\"", "this row has 2 fields, but the header has 3 columns", "comma"},
+		{"semicolons", "x@acme-corp.com;X", "this row has 2 fields, but the header has 3 columns", "semicolon"},
+	}
+	s := storetest.Open(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			content := "email,first_name,city\n" + good.String() + tt.row + "\n" + good.String()
+			if tt.delim == "semicolon" {
+				content = strings.ReplaceAll(content, ",", ";")
+			}
+			calls := 0
+			ingest := func(ctx context.Context, caps []store.Capture) ([]store.Captured, error) {
+				calls++
+				return s.IngestImport(ctx, caps)
+			}
+			path := filepath.Join(t.TempDir(), "ragged.csv")
+			writeFile(t, path, content)
+			rep, err := ImportCSV(context.Background(), openFile(path), ingest, ImportOptions{Channel: "event", Now: now, BatchSize: 100}, io.Discard, nil)
+			var fe *FileError
+			if !errors.As(err, &fe) || fe.Line != 2502 || !strings.Contains(err.Error(), "line 2502: "+tt.says) ||
+				!strings.Contains(err.Error(), "a value that holds a "+tt.delim+" must be in double quotes") {
+				t.Fatalf("error %v, want a FileError on line 2502 saying %q", err, tt.says)
+			}
+			if n, _ := s.CountContacts(context.Background()); n != 0 || calls != 0 || rep.Rows != 0 {
+				t.Fatalf("%d contacts imported in %d batches from a file with a ragged row (report %+v)", n, calls, rep)
+			}
+		})
+	}
+}
+
+// TestImportBlankLinesAreNoRows: blank lines, at the end or between rows, and rows of
+// empty values are no rows, so they are never ragged.
+func TestImportBlankLinesAreNoRows(t *testing.T) {
+	s := storetest.Open(t)
+	content := "email,first_name,city\r\na@acme-corp.com,A,Berlin\r\n\r\n,,\r\n  \r\n,\r\nb@acme-corp.com,B,Bonn\r\n\r\n\r\n"
+	rep, _, err := importBytes(t, s, []byte(content), ImportOptions{})
+	if err != nil || rep.Rows != 2 || rep.Created != 2 || rep.Rejected != 0 {
+		t.Fatalf("%+v %v", rep, err)
 	}
 }
 

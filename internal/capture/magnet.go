@@ -56,9 +56,12 @@ func MagnetType(fileName string, data []byte) (string, error) {
 			}
 		}
 	case "text/plain; charset=utf-8":
-		// Markup the sniffer does not know (an SVG without its XML header) is no text.
-		if bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n\ufeff"), []byte("<")) {
+		// Markup the sniffer does not know (an SVG without its XML header) is no text;
+		// nor is a file whose bytes past the 512 the sniffer reads are binary.
+		if bytes.HasPrefix(bytes.TrimLeft(data, " \t\r\n\f\ufeff"), []byte("<")) {
 			sniffed = "markup"
+		} else if bytes.ContainsFunc(data, binaryByte) {
+			sniffed = "application/octet-stream"
 		} else if utf8.Valid(data) {
 			if ext == ".csv" {
 				return "text/csv; charset=utf-8", nil
@@ -67,6 +70,11 @@ func MagnetType(fileName string, data []byte) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("a lead magnet must be a PDF, an image (PNG, JPEG, GIF, WebP), a ZIP archive, an office document (Word, Excel, PowerPoint, OpenDocument) or plain text or CSV; this file looks like %s", strings.Split(sniffed, ";")[0])
+}
+
+// binaryByte is a control byte no text holds, as http.DetectContentType tells them.
+func binaryByte(r rune) bool {
+	return r <= 0x08 || r == 0x0B || (r >= 0x0E && r <= 0x1A) || (r >= 0x1C && r <= 0x1F)
 }
 
 // MagnetFileName makes an uploaded file's name safe to keep and to send back in a

@@ -27,6 +27,10 @@ func TestMagnetType(t *testing.T) {
 		{"notes.pdf", []byte("plain words"), "text/plain; charset=utf-8"},
 		{"page.pdf", []byte("<!DOCTYPE html><p>x"), ""},
 		{"logo.svg", []byte("<svg xmlns='http://www.w3.org/2000/svg'/>"), ""},
+		{"logo.txt", []byte("\f<svg onload=alert(1)>"), ""},
+		// The sniffer reads 512 bytes; a text whose later bytes are binary is no text.
+		{"late.txt", []byte(strings.Repeat("text ", 120) + "\x00MZ"), ""},
+		{"escapes.txt", []byte(strings.Repeat("text ", 120) + "\x1b[1mbold\x1b[0m\f\r\n"), "text/plain; charset=utf-8"},
 		{"setup.exe", []byte("MZ\x90\x00\x03\x00"), ""},
 		{"empty.pdf", nil, ""},
 	}

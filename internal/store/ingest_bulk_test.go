@@ -20,7 +20,7 @@ import (
 // importList mixes what a real list holds: new people, several at one company, the
 // same email twice in different case, people known already (one merged away, one a
 // subscriber, one without a first touch), phones only, shared phones, shared names at
-// one company, broken rows, free-mail addresses with a website, custom fields.
+// one company, rows to reject, free-mail addresses with a website, custom fields.
 const importList = `Email,First Name,Last Name,Company,Job Title,Phone,Website,City,custom.source
 New@Epsilon.example,Eva,New,Epsilon AG,CTO,030 3333333,,Berlin,fair
 second.new@epsilon.example,Sam,Second,Epsilon AG,,,,,fair
@@ -35,7 +35,7 @@ max2@muster.example,Max,Muster,Muster GmbH,,,,,
 max3@muster.example,Max,Muster,Muster GmbH,,,,,
 p4@delta.example,Paul,Four,Delta,,030 2222222,,,
 p5@delta.example,Paula,Five,Delta,,030 2222222,,,
-ragged@row.example,Too,Few
+bad.phone@row.example,Bad,Phone,,,12,,,
 someone@gmail.com,Some,One,Zeta,,,https://www.zeta.example/about,,
 sub@news.example,Sue,Subscriber,,,,,,
 oldtimer@beta.example,Otto,Timer,,,,,,

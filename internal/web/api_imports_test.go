@@ -115,3 +115,35 @@ func TestImportOverAPI(t *testing.T) {
 		t.Fatalf("JSON upload: %d %s", r.status, r.body)
 	}
 }
+
+// TestImportOverAPIRaggedRow: an uploaded file with a row of more fields than its
+// header is taken (the upload reads only the header), then its import fails, naming
+// the row, with nothing of the file imported.
+func TestImportOverAPIRaggedRow(t *testing.T) {
+	e := newAPIEnv(t)
+	e.runImports()
+	file := fairList + "cy@example.com;Cy;Gamma;Sales;extra\n" + "di@example.com;Di;Delta;CRM\n"
+	r := e.upload(e.keys["marketer"], file, "channel", "event")
+	if r.status != 202 {
+		t.Fatalf("upload: %d %s", r.status, r.body)
+	}
+	var got map[string]any
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got = e.do("GET", r.header.Get("Location"), e.keys["read_only"], "").json(t)
+		if got["status"] == "done" || got["status"] == "failed" || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	msg, _ := got["error"].(string)
+	if got["status"] != "failed" || !strings.HasPrefix(msg, "line 5: this row has 5 fields, but the header has 4 columns") ||
+		got["created"] != 0.0 || got["rejected"] != 0.0 || got["rows_read"] != 0.0 {
+		t.Fatalf("import = %v", got)
+	}
+	for _, email := range []string{"ada@example.com", "bo@example.com", "di@example.com"} {
+		if e.contactCount(email) != 0 {
+			t.Errorf("%s was imported from a file with a ragged row", email)
+		}
+	}
+}
