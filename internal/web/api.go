@@ -372,13 +372,15 @@ type campaignJSON struct {
 	QRCode    string  `json:"qr_code,omitempty"`
 }
 
-func (s *Server) toCampaignJSON(cur money.Currency, c *store.Campaign) campaignJSON {
+// toCampaignJSON shows a campaign; its printed link and QR code once the link leads
+// somewhere, to its landing page or to the website (the website_url setting).
+func (s *Server) toCampaignJSON(cur money.Currency, c *store.Campaign, website string) campaignJSON {
 	out := campaignJSON{Campaign: c, Cost: cur.Format(c.Cost), Hours: formatHours(c.Hours)}
 	if c.Budget != nil {
 		b := cur.Format(*c.Budget)
 		out.Budget = &b
 	}
-	if c.ShortCode != "" {
+	if c.ShortCode != "" && (c.LandingURL != "" || website != "") {
 		out.ShortLink = s.shortLink(c)
 		out.QRCode = s.cfg.PublicURL() + "/api/v1/campaigns/" + itoa(c.ID) + "/qr.svg"
 	}
@@ -409,24 +411,8 @@ func (s *Server) handleCreateCampaign(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, s.toCampaignJSON(cur, out))
+	writeJSON(w, http.StatusCreated, s.toCampaignJSON(cur, out, s.settings.get(r.Context(), settingWebsiteURL)))
 	return nil
-}
-
-// slugify makes a URL key from a name: "Spring Fair 2026" -> "spring-fair-2026".
-func slugify(s string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(s) {
-		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
-			b.WriteRune(r)
-			dash = false
-		} else if !dash && b.Len() > 0 {
-			b.WriteByte('-')
-			dash = true
-		}
-	}
-	return strings.TrimSuffix(b.String(), "-")
 }
 
 func channelNames() string {
@@ -444,8 +430,9 @@ func (s *Server) handleListCampaigns(w http.ResponseWriter, r *http.Request) err
 	}
 	out := make([]campaignJSON, len(list))
 	cur := s.currency(r.Context())
+	website := s.settings.get(r.Context(), settingWebsiteURL)
 	for i, c := range list {
-		out[i] = s.toCampaignJSON(cur, c)
+		out[i] = s.toCampaignJSON(cur, c, website)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"campaigns": out})
 	return nil
@@ -474,7 +461,7 @@ func (s *Server) handleGetCampaign(w http.ResponseWriter, r *http.Request) error
 		c.Cost += e.Amount
 		c.Hours += e.HoursHundredths
 	}
-	out.campaignJSON = s.toCampaignJSON(cur, c)
+	out.campaignJSON = s.toCampaignJSON(cur, c, s.settings.get(r.Context(), settingWebsiteURL))
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }

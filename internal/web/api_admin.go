@@ -26,12 +26,14 @@ func init() {
 		"tracking_consent": obj{"type": "string", "enum": []string{consentRequired, consentNotRequired}, "description": "required: the tracking snippet waits for the visitor's consent"},
 		"newsletter_stage": obj{"type": "string", "enum": []string{"mql", "subscriber"}, "description": "the stage a newsletter sign-up starts a new contact at"},
 		"hourly_rate":      obj{"type": "string", "description": "decimal amount per hour for the loaded cost of reports, in the currency; empty when unset"},
-		"currency":         obj{"type": "string", "description": "ISO 4217 code of every amount the workspace keeps (costs, deals, budgets, the hourly rate); amounts have its number of decimals (2 for USD, 0 for JPY, 3 for BHD). USD until set"}})
+		"currency":         obj{"type": "string", "description": "ISO 4217 code of every amount the workspace keeps (costs, deals, budgets, the hourly rate); amounts have its number of decimals (2 for USD, 0 for JPY, 3 for BHD). USD until set"},
+		"website_url":      obj{"type": "string", "description": "the company's website: where the printed link and QR code of a campaign without a landing page lead, with its UTM parameters; empty when unset"}})
 	schemas["WorkspaceSettingsInput"] = props(obj{
 		"tracking_consent": nullable(obj{"type": "string", "enum": []string{consentRequired, consentNotRequired}}),
 		"newsletter_stage": nullable(obj{"type": "string", "enum": []string{"mql", "subscriber"}}),
 		"hourly_rate":      nullable(str("a decimal amount ≥ 0, or empty to clear it; null or left out keeps it")),
-		"currency":         nullable(str("an ISO 4217 code such as USD, EUR or JPY. Refused with 409 while costs, deals or budgets are stored and the new currency has another number of decimals (the stored minor units would change their meaning); a currency with as many decimals relabels the amounts, nothing is converted"))})
+		"currency":         nullable(str("an ISO 4217 code such as USD, EUR or JPY. Refused with 409 while costs, deals or budgets are stored and the new currency has another number of decimals (the stored minor units would change their meaning); a currency with as many decimals relabels the amounts, nothing is converted")),
+		"website_url":      nullable(str("an absolute http or https URL, or empty to clear it; null or left out keeps it"))})
 	roles := obj{"type": "string", "enum": store.Roles}
 	schemas["User"] = props(obj{"id": obj{"type": "integer"}, "email": str(""), "name": str(""), "role": roles,
 		"available": obj{"type": "boolean", "description": "takes new leads from routing"}, "disabled": obj{"type": "boolean"},

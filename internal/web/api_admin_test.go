@@ -27,14 +27,14 @@ func wantField(t *testing.T, r resp, field string) {
 func TestWorkspaceSettingsAPI(t *testing.T) {
 	e := newAPIEnv(t)
 	got := e.do("GET", "/api/v1/settings", e.token, "")
-	if got.status != 200 || string(got.body) != `{"tracking_consent":"not_required","newsletter_stage":"mql","hourly_rate":"","currency":"USD"}`+"\n" {
+	if got.status != 200 || string(got.body) != `{"tracking_consent":"not_required","newsletter_stage":"mql","hourly_rate":"","currency":"USD","website_url":""}`+"\n" {
 		t.Fatalf("defaults: %d %s", got.status, got.body)
 	}
 	if js := e.do("GET", "/t.js", "", ""); !strings.Contains(string(js.body), "var REQUIRE_CONSENT = false;") {
 		t.Fatal("the snippet waits for consent before it is asked to")
 	}
 	put := e.do("PUT", "/api/v1/settings", e.token, `{"tracking_consent":"required","newsletter_stage":"subscriber","hourly_rate":"85.5"}`)
-	if put.status != 200 || string(put.body) != `{"tracking_consent":"required","newsletter_stage":"subscriber","hourly_rate":"85.50","currency":"USD"}`+"\n" {
+	if put.status != 200 || string(put.body) != `{"tracking_consent":"required","newsletter_stage":"subscriber","hourly_rate":"85.50","currency":"USD","website_url":""}`+"\n" {
 		t.Fatalf("put: %d %s", put.status, put.body)
 	}
 	if js := e.do("GET", "/t.js", "", ""); !strings.Contains(string(js.body), "var REQUIRE_CONSENT = true;") {
@@ -46,14 +46,19 @@ func TestWorkspaceSettingsAPI(t *testing.T) {
 		t.Fatalf("partial put: %d %s", put.status, put.body)
 	}
 	for body, field := range map[string]string{
-		`{"tracking_consent":"maybe"}`:       "tracking_consent",
-		`{"newsletter_stage":"customer"}`:    "newsletter_stage",
-		`{"hourly_rate":"-1"}`:               "hourly_rate",
-		`{"hourly_rate":"85,50"}`:            "hourly_rate",
-		`{"hourly_rate":"1.234"}`:            "hourly_rate",
-		`{"hourly_rate":85}`:                 "hourly_rate",
-		`{"tracking":"required"}`:            "tracking",
-		`{"hourly_rate":"1","colour":"red"}`: "colour",
+		`{"tracking_consent":"maybe"}`:        "tracking_consent",
+		`{"newsletter_stage":"customer"}`:     "newsletter_stage",
+		`{"hourly_rate":"-1"}`:                "hourly_rate",
+		`{"hourly_rate":"85,50"}`:             "hourly_rate",
+		`{"hourly_rate":"1.234"}`:             "hourly_rate",
+		`{"hourly_rate":85}`:                  "hourly_rate",
+		`{"tracking":"required"}`:             "tracking",
+		`{"hourly_rate":"1","colour":"red"}`:  "colour",
+		`{"website_url":"www.example.com"}`:   "website_url",
+		`{"website_url":"ftp://example.com"}`: "website_url",
+		`{"website_url":"/about"}`:            "website_url",
+		`{"website_url":"https://"}`:          "website_url",
+		`{"website_url":5}`:                   "website_url",
 	} {
 		wantField(t, e.do("PUT", "/api/v1/settings", e.token, body), field)
 	}

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -12,18 +14,34 @@ import (
 	"github.com/lodestone-hq/lodestone/internal/store"
 )
 
-// Offline media made trackable (SPEC section 7): a campaign's short link and QR code
-// go on paper, and lead to its landing page with the campaign's UTM parameters, so a
-// lead from a flyer is attributed like a lead from an ad.
+// Offline media made trackable (SPEC section 7): every campaign's short link and QR
+// code go on paper, and lead to its landing page, or to the workspace's website when
+// it has none, with the campaign's UTM parameters, so a lead from a flyer is
+// attributed like a lead from an ad. The destination is read at each visit: a link
+// already printed follows a website or landing page set later.
 
 // shortLink is the printed link of a campaign.
 func (s *Server) shortLink(c *store.Campaign) string {
 	return s.cfg.PublicURL() + "/c/" + c.ShortCode
 }
 
-// landingURL is the campaign's landing page with its UTM parameters added.
-func landingURL(c *store.Campaign, source string) (string, error) {
-	u, err := url.Parse(c.LandingURL)
+// errNoDestination is the conflict of a campaign whose link leads nowhere yet.
+func errNoDestination(c *store.Campaign) error {
+	return errs.E(errs.Conflict, "landing_url", "campaign %d has no landing page and the workspace has no website: set the campaign's landing_url or the website_url setting, and its printed link leads there", c.ID)
+}
+
+// destination is where the campaign's printed link leads: its landing page, or else
+// the workspace's website; "" when it has neither.
+func (s *Server) destination(ctx context.Context, c *store.Campaign) string {
+	if c.LandingURL != "" {
+		return c.LandingURL
+	}
+	return s.settings.get(ctx, settingWebsiteURL)
+}
+
+// landingURL is the page dest with the campaign's UTM parameters added.
+func landingURL(c *store.Campaign, dest, source string) (string, error) {
+	u, err := url.Parse(dest)
 	if err != nil {
 		return "", err
 	}
@@ -46,7 +64,20 @@ func (s *Server) handleShortLink(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("src") == "qr" {
 		source = "qr"
 	}
-	dest, err := landingURL(c, source)
+	to := s.destination(r.Context(), c)
+	if to == "" {
+		// Printed before its landing page or the website was cleared: the visitor
+		// reads a sentence, an API client the conflict.
+		if strings.Contains(r.Header.Get("Accept"), "text/html") {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.WriteHeader(http.StatusConflict)
+			io.WriteString(w, "<!doctype html><title>Link not active</title><p>This link does not lead anywhere yet.</p>")
+			return
+		}
+		s.writeError(w, r, errNoDestination(c))
+		return
+	}
+	dest, err := landingURL(c, to, source)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -65,8 +96,8 @@ func (s *Server) handleCampaignQR(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	if c.ShortCode == "" {
-		return errs.E(errs.Conflict, "landing_url", "campaign %d has no landing page, so no link to print", id)
+	if c.ShortCode == "" || s.destination(r.Context(), c) == "" {
+		return errNoDestination(c)
 	}
 	code, err := qr.Encode(s.shortLink(c)+"?src=qr", qr.M)
 	if err != nil {

@@ -104,3 +104,72 @@ func TestMailingListExport(t *testing.T) {
 		t.Fatalf("export not audited: %+v", audit)
 	}
 }
+
+// A campaign without a landing page of its own still gets a short link and QR codes,
+// which lead to the workspace's website with its UTM parameters once the website is
+// set; before that, they are a conflict that says what to set.
+func TestCampaignWithoutLandingPageLeadsToWebsite(t *testing.T) {
+	e := newAPIEnv(t)
+	ctx := context.Background()
+	r := e.do("POST", "/api/v1/campaigns", e.token, `{"name":"Spring Flyers","channel":"direct_mail"}`)
+	if r.status != 201 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	var camp struct {
+		ID          int64  `json:"id"`
+		ShortLink   string `json:"short_link"`
+		QRCode      string `json:"qr_code"`
+		UTMCampaign string `json:"utm_campaign"`
+	}
+	json.Unmarshal(r.body, &camp)
+	c, err := e.s.Campaign(ctx, camp.ID)
+	if err != nil || c.ShortCode == "" || camp.UTMCampaign != "spring-flyers" {
+		t.Fatalf("campaign %+v %v, api %+v", c, err, camp)
+	}
+	if camp.ShortLink != "" || camp.QRCode != "" {
+		t.Fatalf("a link that leads nowhere was shown: %+v", camp)
+	}
+	for _, f := range []string{"qr.png", "qr.svg"} {
+		r := e.do("GET", "/api/v1/campaigns/"+itoa(camp.ID)+"/"+f, e.token, "")
+		if r.status != 409 || !strings.Contains(string(r.body), "landing_url") || !strings.Contains(string(r.body), "website_url") {
+			t.Fatalf("%s without a website: %d %s", f, r.status, r.body)
+		}
+	}
+	if r := e.do("GET", "/c/"+c.ShortCode, "", ""); r.status != 409 {
+		t.Fatalf("link without a website: %d %s", r.status, r.body)
+	}
+
+	if r := e.do("PUT", "/api/v1/settings", e.token, `{"website_url":" https://www.acme.example/?lang=en "}`); r.status != 200 || !strings.Contains(string(r.body), `"website_url":"https://www.acme.example/?lang=en"`) {
+		t.Fatalf("set website: %d %s", r.status, r.body)
+	}
+	r = e.do("GET", "/api/v1/campaigns/"+itoa(camp.ID), e.token, "")
+	json.Unmarshal(r.body, &camp)
+	if !strings.HasSuffix(camp.ShortLink, "/c/"+c.ShortCode) || !strings.HasSuffix(camp.QRCode, "/qr.svg") {
+		t.Fatalf("with a website: %s", r.body)
+	}
+	res, err := noRedirect.Get(e.srv.URL + "/c/" + c.ShortCode + "?src=qr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	loc, _ := url.Parse(res.Header.Get("Location"))
+	q := loc.Query()
+	if res.StatusCode != 302 || loc.Host != "www.acme.example" || loc.Path != "/" || q.Get("lang") != "en" ||
+		q.Get("utm_campaign") != "spring-flyers" || q.Get("utm_source") != "qr" || q.Get("utm_medium") != "direct_mail" {
+		t.Fatalf("redirect: %d %s", res.StatusCode, loc)
+	}
+	checkCampaignQR(t, e, camp.ID, camp.ShortLink)
+
+	// A landing page of its own still wins over the website.
+	r = e.do("POST", "/api/v1/campaigns", e.token, `{"name":"Fair","channel":"event","landing_url":"https://shop.example/fair"}`)
+	json.Unmarshal(r.body, &camp)
+	u, _ := url.Parse(camp.ShortLink)
+	res, err = noRedirect.Get(e.srv.URL + u.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if loc, _ := url.Parse(res.Header.Get("Location")); loc == nil || loc.Host != "shop.example" || loc.Query().Get("utm_source") != "link" {
+		t.Fatalf("landing page: %s", res.Header.Get("Location"))
+	}
+}

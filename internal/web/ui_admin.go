@@ -41,12 +41,12 @@ func (u *ui) saveSettings(w http.ResponseWriter, r *http.Request, p *Principal) 
 	}
 	form := workspaceSettings{TrackingConsent: r.PostFormValue(settingTrackingConsent),
 		NewsletterStage: r.PostFormValue(settingNewsletterStage), HourlyRate: r.PostFormValue(settingHourlyRate),
-		Currency: r.PostFormValue(settingCurrency)}
+		Currency: r.PostFormValue(settingCurrency), WebsiteURL: r.PostFormValue(settingWebsiteURL)}
 	now, err := u.s.readWorkspaceSettings(r.Context())
 	if err != nil {
 		return err
 	}
-	in := workspaceSettingsInput{TrackingConsent: &form.TrackingConsent, NewsletterStage: &form.NewsletterStage, HourlyRate: &form.HourlyRate}
+	in := workspaceSettingsInput{TrackingConsent: &form.TrackingConsent, NewsletterStage: &form.NewsletterStage, HourlyRate: &form.HourlyRate, WebsiteURL: &form.WebsiteURL}
 	if form.Currency != "" {
 		in.Currency = &form.Currency
 	}

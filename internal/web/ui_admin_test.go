@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -77,4 +78,32 @@ func TestSettingsScreens(t *testing.T) {
 		t.Fatalf("a disabled user's session: %d", w.Code)
 	}
 	wantStatus(t, e.do("GET", "/settings/users", nil, ac), 200, "Disabled", `action="/settings/users/`+newID+`/enable"`)
+}
+
+// The website setting on the settings screen: a bad one is refused under its field,
+// a good one saved; a campaign without a landing page then shows its printed link to
+// the website, and before that says how to get one.
+func TestSettingsWebsiteGivesCampaignsALink(t *testing.T) {
+	e := newUIEnv(t)
+	e.user("admin@example.com", store.RoleAdmin)
+	ac := e.login("admin@example.com")
+	c, err := e.store.CreateCampaign(context.Background(), store.Campaign{Name: "Spring Flyers", Channel: "direct_mail"}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := "/campaigns/" + itoa(c.ID)
+	w := e.do("GET", page, nil, ac)
+	wantStatus(t, w, 200, "no landing page and the workspace has no website yet")
+	if strings.Contains(w.Body.String(), "/qr.svg") {
+		t.Fatal("a QR code that leads nowhere is shown")
+	}
+	form := url.Values{"tracking_consent": {"not_required"}, "newsletter_stage": {"mql"}, "website_url": {"www.acme.example"}}
+	wantStatus(t, e.do("POST", "/settings", form, ac), http.StatusUnprocessableEntity,
+		"This website url must be an absolute http or https URL", `value="www.acme.example"`)
+	form.Set("website_url", "https://www.acme.example")
+	if w := e.do("POST", "/settings", form, ac); w.Code != http.StatusSeeOther {
+		t.Fatalf("save: %d %s", w.Code, w.Body)
+	}
+	wantStatus(t, e.do("GET", "/settings", nil, ac), 200, `value="https://www.acme.example"`)
+	wantStatus(t, e.do("GET", page, nil, ac), 200, "/c/"+c.ShortCode, "/api/v1/campaigns/"+itoa(c.ID)+"/qr.svg", "Leads to https://www.acme.example with the campaign")
 }

@@ -168,11 +168,14 @@ type campaignView struct {
 	CanWrite  bool
 	Channels  []string
 	ShortLink string
-	Numbers   campaignNumbers
-	Edit      formState
-	Cost      formState
-	Notice    string
-	EditOpen  bool
+	// Destination is where the printed link leads: the landing page or the website;
+	// "" while neither is set, and the page says how to get a link.
+	Destination string
+	Numbers     campaignNumbers
+	Edit        formState
+	Cost        formState
+	Notice      string
+	EditOpen    bool
 }
 
 // campaignNumbers are a campaign's figures over all time, as the sources report
@@ -230,7 +233,8 @@ func (u *ui) showCampaign(w http.ResponseWriter, r *http.Request, p *Principal, 
 	}
 	v.CanWrite = auth.Can(p.Role, auth.ManageMarketing)
 	v.Channels = channelChoices()
-	if v.C.ShortCode != "" {
+	v.Destination = u.s.destination(r.Context(), v.C)
+	if v.C.ShortCode != "" && v.Destination != "" {
 		v.ShortLink = u.s.shortLink(v.C)
 	}
 	if v.Edit.Values == nil {

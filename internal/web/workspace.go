@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"net/url"
 	"strings"
 
 	"github.com/lodestone-hq/lodestone/internal/errs"
@@ -14,12 +15,14 @@ import (
 // Each is read where it acts: tracking_consent by the tracking snippet (tracking.go),
 // newsletter_stage by every capture of a newsletter sign-up (public_forms.go, api.go),
 // hourly_rate by the sources report's loaded cost (api_report.go), currency by every
-// amount read or shown (s.currency, s.store.Currency).
+// amount read or shown (s.currency, s.store.Currency), website_url by the printed link
+// of a campaign without a landing page of its own (links.go).
 const (
 	settingTrackingConsent = "tracking_consent"
 	settingNewsletterStage = "newsletter_stage"
 	settingHourlyRate      = "hourly_rate"
 	settingCurrency        = store.SettingCurrency
+	settingWebsiteURL      = "website_url"
 )
 
 // Values of tracking_consent: only "required" makes tracking wait for consent.
@@ -35,6 +38,7 @@ type workspaceSettings struct {
 	NewsletterStage string `json:"newsletter_stage"`
 	HourlyRate      string `json:"hourly_rate"`
 	Currency        string `json:"currency"`
+	WebsiteURL      string `json:"website_url"`
 }
 
 // workspaceSettingsInput is a change; a field left out (or null) keeps its value.
@@ -43,6 +47,7 @@ type workspaceSettingsInput struct {
 	NewsletterStage *string `json:"newsletter_stage"`
 	HourlyRate      *string `json:"hourly_rate"`
 	Currency        *string `json:"currency"`
+	WebsiteURL      *string `json:"website_url"`
 }
 
 // currency is the workspace's currency for showing amounts, read through the
@@ -58,7 +63,8 @@ func (s *Server) currency(ctx context.Context) money.Currency {
 func (s *Server) readWorkspaceSettings(ctx context.Context) (workspaceSettings, error) {
 	var out workspaceSettings
 	for key, dst := range map[string]*string{settingTrackingConsent: &out.TrackingConsent,
-		settingNewsletterStage: &out.NewsletterStage, settingHourlyRate: &out.HourlyRate, settingCurrency: &out.Currency} {
+		settingNewsletterStage: &out.NewsletterStage, settingHourlyRate: &out.HourlyRate, settingCurrency: &out.Currency,
+		settingWebsiteURL: &out.WebsiteURL} {
 		v, err := s.store.Setting(ctx, key)
 		if err != nil {
 			return out, err
@@ -134,7 +140,21 @@ func checkWorkspaceSettings(in workspaceSettingsInput, now workspaceSettings) (m
 		}
 		values[settingHourlyRate] = rate
 	}
+	if v := in.WebsiteURL; v != nil {
+		site := strings.TrimSpace(*v)
+		if site != "" && !absoluteWebURL(site) {
+			return nil, errs.Field(settingWebsiteURL, "must be an absolute http or https URL, such as https://www.example.com")
+		}
+		values[settingWebsiteURL] = site
+	}
 	return values, nil
+}
+
+// absoluteWebURL reports whether v is an absolute http or https URL with a host, of at
+// most 2000 bytes: a page a printed link may send a visitor to.
+func absoluteWebURL(v string) bool {
+	u, err := url.Parse(v)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.User == nil && len(v) <= 2000
 }
 
 // saveWorkspaceSettings stores a checked change, audited, and makes this node see it
@@ -147,7 +167,8 @@ func (s *Server) saveWorkspaceSettings(ctx context.Context, values map[string]st
 		return err
 	}
 	for key, v := range map[string]string{settingTrackingConsent: now.TrackingConsent,
-		settingNewsletterStage: now.NewsletterStage, settingHourlyRate: now.HourlyRate, settingCurrency: now.Currency} {
+		settingNewsletterStage: now.NewsletterStage, settingHourlyRate: now.HourlyRate, settingCurrency: now.Currency,
+		settingWebsiteURL: now.WebsiteURL} {
 		if nv, ok := values[key]; ok && nv == v {
 			delete(values, key)
 		}
