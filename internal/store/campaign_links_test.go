@@ -107,3 +107,33 @@ func TestUpgradeGivesOldCampaignsShortLinks(t *testing.T) {
 		t.Fatalf("%d campaigns", len(list))
 	}
 }
+
+// A campaign made for an ad platform's lead gets its printed link too, with the
+// platform's UTM key, or its link's code when the platform sent none.
+func TestAdPlatformCampaignsGetAShortLink(t *testing.T) {
+	s := storetest.Open(t)
+	for i, utm := range []string{"gads-123456", ""} {
+		l := adLead("L-" + string(rune('1'+i)))
+		l.Campaign.Name, l.Campaign.UTMCampaign = "Ads "+utm, utm
+		l.Capture.Email = "ada" + string(rune('1'+i)) + "@example.com"
+		r, err := s.IngestAdLead(ctx, l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := mustContact(t, s, r.ContactID)
+		if c.FirstTouch == nil || c.FirstTouch.Campaign == nil {
+			t.Fatalf("first touch = %+v", c.FirstTouch)
+		}
+		camp, err := s.Campaign(ctx, c.FirstTouch.Campaign.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := utm
+		if want == "" {
+			want = camp.ShortCode
+		}
+		if !shortCodeOK(camp.ShortCode) || camp.UTMCampaign != want {
+			t.Errorf("ad campaign %q: short code %q, utm_campaign %q, want %q", camp.Name, camp.ShortCode, camp.UTMCampaign, want)
+		}
+	}
+}
