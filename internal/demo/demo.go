@@ -68,6 +68,16 @@ func Load(ctx context.Context, s *store.Store, opt Options) (Summary, error) {
 	if err := g.createUsers(ctx, s); err != nil {
 		return sum, fmt.Errorf("demo: users: %w", err)
 	}
+	// The workspace's website, where the printed links of campaigns without a
+	// landing page lead, unless the admin has set one.
+	if v, err := s.Setting(ctx, store.SettingWebsiteURL); err != nil || v == "" {
+		if err == nil {
+			err = s.SetSetting(ctx, store.SettingWebsiteURL, site, actor)
+		}
+		if err != nil {
+			return sum, fmt.Errorf("demo: website: %w", err)
+		}
+	}
 	g.planCampaigns()
 	for _, c := range g.campaigns {
 		created, err := s.CreateCampaign(ctx, c.Campaign, actor)

@@ -70,6 +70,16 @@ func TestLoad(t *testing.T) {
 	if len(channels) < 7 {
 		t.Errorf("campaigns in only %d channels: %v", len(channels), channels)
 	}
+	// Every campaign has a printed link, and the ones without a landing page lead
+	// to the demo's website.
+	if v, err := s.Setting(ctx, store.SettingWebsiteURL); err != nil || v != "https://www.example.com" {
+		t.Errorf("website %q %v", v, err)
+	}
+	for _, c := range campaigns {
+		if c.ShortCode == "" {
+			t.Errorf("campaign %q has no printed link", c.Name)
+		}
+	}
 	if cost < 40000_00 || cost > 80000_00 {
 		t.Errorf("total cost %d cents, want 40k to 80k", cost)
 	}

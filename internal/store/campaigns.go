@@ -10,6 +10,10 @@ import (
 	"github.com/lodestone-hq/lodestone/internal/errs"
 )
 
+// SettingWebsiteURL is the workspace setting of the company's website, where the
+// printed link of a campaign without a landing page leads.
+const SettingWebsiteURL = "website_url"
+
 const campaignColumns = `id, name, channel, utm_campaign, starts_on, ends_on, budget, notes, created_at, landing_url, short_code`
 
 func scanCampaign(r scanner) (*Campaign, error) {

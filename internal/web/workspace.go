@@ -22,7 +22,7 @@ const (
 	settingNewsletterStage = "newsletter_stage"
 	settingHourlyRate      = "hourly_rate"
 	settingCurrency        = store.SettingCurrency
-	settingWebsiteURL      = "website_url"
+	settingWebsiteURL      = store.SettingWebsiteURL
 )
 
 // Values of tracking_consent: only "required" makes tracking wait for consent.
