@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lodestone-hq/lodestone/internal/errs"
 	"github.com/lodestone-hq/lodestone/internal/store"
 	"github.com/lodestone-hq/lodestone/internal/store/storetest"
 )
@@ -22,42 +23,65 @@ func shortCodeOK(code string) bool {
 	return true
 }
 
-// Every new campaign gets a printed link, landing page or not, and a UTM key for it:
-// from its name, or its link's code when another campaign has that key already or
-// the name makes none. A key given is kept.
+// Every new campaign gets a printed link's code, landing page or not, and keeps its
+// UTM key as given: none is made up for it, since the key decides which tracked
+// traffic joins the campaign (and takes its channel).
 func TestEveryCampaignGetsAShortLink(t *testing.T) {
 	s := storetest.Open(t)
 	for _, tc := range []struct {
 		name, utm, landing string
-		wantUTM            string // "=code": the campaign's short code
+		wantUTM            string
 	}{
-		{"Spring Flyers 2026", "", "", "spring-flyers-2026"},
-		{"Spring flyers, 2026", "", "", "=code"},
-		{"Messe", "Fair-DE", "", "fair-de"},
-		{"Шоу", "", "", "=code"},
-		{"Webinar", "", "https://shop.example/webinar", "webinar"},
+		{"Spring Flyers 2026", "", "", ""},
+		{"Messe", " Fair-DE ", "", "fair-de"},
+		{"Webinar", "", "https://shop.example/webinar", ""},
 	} {
 		c, err := s.CreateCampaign(ctx, store.Campaign{Name: tc.name, Channel: "event", UTMCampaign: tc.utm, LandingURL: tc.landing}, "test")
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
-		want := tc.wantUTM
-		if want == "=code" {
-			want = c.ShortCode
-		}
-		if !shortCodeOK(c.ShortCode) || c.UTMCampaign != want {
-			t.Errorf("%s: short code %q, utm_campaign %q, want %q", tc.name, c.ShortCode, c.UTMCampaign, want)
+		if !shortCodeOK(c.ShortCode) || c.UTMCampaign != tc.wantUTM {
+			t.Errorf("%s: short code %q, utm_campaign %q, want %q", tc.name, c.ShortCode, c.UTMCampaign, tc.wantUTM)
 		}
 		got, err := s.CampaignByShortCode(ctx, c.ShortCode)
-		if err != nil || got.ID != c.ID || got.UTMCampaign != want {
+		if err != nil || got.ID != c.ID || got.UTMCampaign != tc.wantUTM {
 			t.Errorf("%s: by its code: %+v %v", tc.name, got, err)
 		}
 	}
+	// Two campaigns without a key are no duplicates; a key given twice is.
+	if _, err := s.CreateCampaign(ctx, store.Campaign{Name: "Autumn Flyers", Channel: "direct_mail"}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateCampaign(ctx, store.Campaign{Name: "Messe 2", Channel: "event", UTMCampaign: "FAIR-de"}, "test"); errs.Code(err) != errs.Conflict {
+		t.Fatalf("a key given twice: %v", err)
+	}
 }
 
-// Campaigns made before every campaign had a printed link get one when the database
-// is upgraded: a short code each, and their short code as their UTM key when they
-// had none; a campaign with a link or a key keeps it.
+// Editing keeps the rule for an empty UTM key: a campaign with a landing page of its
+// own keeps its key (its printed link carries it); any other may drop it.
+func TestUpdateCampaignEmptyUTMKey(t *testing.T) {
+	s := storetest.Open(t)
+	plain, err := s.CreateCampaign(ctx, store.Campaign{Name: "Fax", Channel: "direct_mail", UTMCampaign: "fax-1"}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain.UTMCampaign = ""
+	if c, err := s.UpdateCampaign(ctx, *plain, "test"); err != nil || c.UTMCampaign != "" || c.ShortCode != plain.ShortCode {
+		t.Fatalf("dropping the key of a campaign without a landing page: %+v %v", c, err)
+	}
+	landing, err := s.CreateCampaign(ctx, store.Campaign{Name: "Fair", Channel: "event", UTMCampaign: "fair-1", LandingURL: "https://shop.example/fair"}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	landing.UTMCampaign = ""
+	if _, err := s.UpdateCampaign(ctx, *landing, "test"); errs.Code(err) != errs.Invalid || !strings.Contains(err.Error(), "utm_campaign") {
+		t.Fatalf("dropping the key of a campaign with a landing page: %v", err)
+	}
+}
+
+// Campaigns made before every campaign had a printed link get a short code each when
+// the database is upgraded, and keep their UTM key (none stays none); a campaign with
+// a link keeps it.
 func TestUpgradeGivesOldCampaignsShortLinks(t *testing.T) {
 	opt := storetest.Options(t)
 	o := openOldDatabase(t, opt)
@@ -94,8 +118,8 @@ func TestUpgradeGivesOldCampaignsShortLinks(t *testing.T) {
 				t.Errorf("a printed link changed: %+v", c)
 			}
 		default:
-			if c.UTMCampaign != c.ShortCode {
-				t.Errorf("%s: utm_campaign %q, want its short code %q", c.Name, c.UTMCampaign, c.ShortCode)
+			if c.UTMCampaign != "" {
+				t.Errorf("%s: utm_campaign %q made up on upgrade", c.Name, c.UTMCampaign)
 			}
 		}
 		got, err := s.CampaignByShortCode(ctx, c.ShortCode)
@@ -108,8 +132,8 @@ func TestUpgradeGivesOldCampaignsShortLinks(t *testing.T) {
 	}
 }
 
-// A campaign made for an ad platform's lead gets its printed link too, with the
-// platform's UTM key, or its link's code when the platform sent none.
+// A campaign made for an ad platform's lead gets its printed link's code too, with
+// the platform's UTM key, or none when the platform sent none.
 func TestAdPlatformCampaignsGetAShortLink(t *testing.T) {
 	s := storetest.Open(t)
 	for i, utm := range []string{"gads-123456", ""} {
@@ -128,12 +152,8 @@ func TestAdPlatformCampaignsGetAShortLink(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := utm
-		if want == "" {
-			want = camp.ShortCode
-		}
-		if !shortCodeOK(camp.ShortCode) || camp.UTMCampaign != want {
-			t.Errorf("ad campaign %q: short code %q, utm_campaign %q, want %q", camp.Name, camp.ShortCode, camp.UTMCampaign, want)
+		if !shortCodeOK(camp.ShortCode) || camp.UTMCampaign != utm {
+			t.Errorf("ad campaign %q: short code %q, utm_campaign %q, want %q", camp.Name, camp.ShortCode, camp.UTMCampaign, utm)
 		}
 	}
 }

@@ -53,28 +53,18 @@ func (s *Store) CreateCampaign(ctx context.Context, c Campaign, actor string) (*
 		if n > 0 {
 			return errs.E(errs.Conflict, "name", "a campaign named %q exists already", c.Name)
 		}
-		// Every campaign has a printed link, and the link carries a UTM key that finds
-		// the campaign again: one made from the name when none is given ("Spring Fair
-		// 2026" is spring-fair-2026), or the link's code when another campaign has
-		// that key or the name makes none.
+		if c.UTMCampaign != "" {
+			if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM campaigns WHERE utm_campaign = ?`, c.UTMCampaign).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return errs.E(errs.Conflict, "utm_campaign", "another campaign uses utm_campaign %q", c.UTMCampaign)
+			}
+		}
+		// Every campaign has a printed link's code; the link is shown once it leads
+		// somewhere and carries the campaign's UTM key (web/links.go). A key is never
+		// made up here: it decides which tracked traffic joins the campaign.
 		c.ShortCode = newShortCode()
-		if c.UTMCampaign == "" {
-			c.UTMCampaign = slug(c.Name)
-			if c.UTMCampaign != "" {
-				if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM campaigns WHERE utm_campaign = ?`, c.UTMCampaign).Scan(&n); err != nil {
-					return err
-				}
-			}
-			if c.UTMCampaign == "" || n > 0 {
-				c.UTMCampaign = c.ShortCode
-			}
-		}
-		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM campaigns WHERE utm_campaign = ?`, c.UTMCampaign).Scan(&n); err != nil {
-			return err
-		}
-		if n > 0 {
-			return errs.E(errs.Conflict, "utm_campaign", "another campaign uses utm_campaign %q", c.UTMCampaign)
-		}
 		err := tx.queryRow(ctx, `INSERT INTO campaigns (name, channel, utm_campaign, starts_on, ends_on, budget, notes, created_at, landing_url, short_code)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			c.Name, c.Channel, nullString(c.UTMCampaign), c.StartsOn, c.EndsOn, budget, c.Notes, ts(c.CreatedAt), c.LandingURL, nullString(c.ShortCode)).Scan(&c.ID)
@@ -133,7 +123,9 @@ func (s *Store) UpdateCampaign(ctx context.Context, c Campaign, actor string) (*
 		if n > 0 {
 			return errs.E(errs.Conflict, "name", "a campaign named %q exists already", c.Name)
 		}
-		if c.UTMCampaign == "" && old.ShortCode != "" {
+		// A campaign with a landing page of its own keeps its key, which its printed
+		// link carries; any other may drop it, and its printed link with it.
+		if c.UTMCampaign == "" && old.LandingURL != "" {
 			return errs.Field("utm_campaign", "is required: the campaign's printed link carries it")
 		}
 		if c.UTMCampaign != "" {
@@ -259,22 +251,6 @@ func (s *Store) Costs(ctx context.Context, campaignID int64) ([]*CostEntry, erro
 		out = append(out, &e)
 	}
 	return out, rows.Err()
-}
-
-// slug makes a UTM key from a campaign's name: "Spring Fair 2026" -> "spring-fair-2026".
-func slug(s string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(s) {
-		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
-			b.WriteRune(r)
-			dash = false
-		} else if !dash && b.Len() > 0 {
-			b.WriteByte('-')
-			dash = true
-		}
-	}
-	return strings.TrimSuffix(b.String(), "-")
 }
 
 // shortCodeAlphabet leaves out letters that are misread on paper (0/O, 1/l/I).

@@ -387,14 +387,10 @@ func adCampaign(ctx context.Context, tx *Tx, c AdCampaign) (int64, error) {
 	if !errors.Is(err, sql.ErrNoRows) {
 		return id, err
 	}
-	// Like every campaign, it gets a printed link, whose UTM key is the link's code
-	// when the platform sent none (CreateCampaign).
-	code, key := newShortCode(), c.UTMCampaign
-	if key == "" {
-		key = code
-	}
+	// Like every campaign, it gets a printed link's code; its UTM key is the
+	// platform's, or none.
 	err = tx.queryRow(ctx, `INSERT INTO campaigns (name, channel, utm_campaign, notes, created_at, short_code) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT DO NOTHING RETURNING id`, c.Name, c.Channel, key, c.Notes, ts(tx.s.Now()), code).Scan(&id)
+		ON CONFLICT DO NOTHING RETURNING id`, c.Name, c.Channel, nullString(c.UTMCampaign), c.Notes, ts(tx.s.Now()), newShortCode()).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return find() // created meanwhile by a concurrent lead
 	}

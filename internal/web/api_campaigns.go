@@ -64,9 +64,9 @@ func campaignFields(in campaignIn, cur money.Currency) (store.Campaign, error) {
 	return c, nil
 }
 
-// campaignLanding sets the page a new campaign's printed link and QR code lead to;
-// without one they lead to the workspace's website (links.go). The store gives every
-// new campaign its link, and a UTM key for it when none is given.
+// campaignLanding sets the page a new campaign's printed link and QR code lead to; a
+// printed link must carry a UTM key that finds the campaign again, so one is made from
+// the name when none is given.
 func campaignLanding(c *store.Campaign, landing string) error {
 	landing = strings.TrimSpace(landing)
 	if landing == "" {
@@ -77,6 +77,9 @@ func campaignLanding(c *store.Campaign, landing string) error {
 		return errs.Field("landing_url", "must be an http or https URL")
 	}
 	c.LandingURL = landing
+	if c.UTMCampaign == "" {
+		c.UTMCampaign = slugify(c.Name)
+	}
 	return nil
 }
 
