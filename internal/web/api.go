@@ -373,14 +373,15 @@ type campaignJSON struct {
 }
 
 // toCampaignJSON shows a campaign; its printed link and QR code once the link leads
-// somewhere, to its landing page or to the website (the website_url setting).
+// somewhere, to its landing page or to the website (the website_url setting), and
+// carries the campaign's UTM key (linkProblem).
 func (s *Server) toCampaignJSON(cur money.Currency, c *store.Campaign, website string) campaignJSON {
 	out := campaignJSON{Campaign: c, Cost: cur.Format(c.Cost), Hours: formatHours(c.Hours)}
 	if c.Budget != nil {
 		b := cur.Format(*c.Budget)
 		out.Budget = &b
 	}
-	if c.ShortCode != "" && (c.LandingURL != "" || website != "") {
+	if linkProblem(c, website) == nil {
 		out.ShortLink = s.shortLink(c)
 		out.QRCode = s.cfg.PublicURL() + "/api/v1/campaigns/" + itoa(c.ID) + "/qr.svg"
 	}
@@ -413,6 +414,22 @@ func (s *Server) handleCreateCampaign(w http.ResponseWriter, r *http.Request) er
 	}
 	writeJSON(w, http.StatusCreated, s.toCampaignJSON(cur, out, s.settings.get(r.Context(), settingWebsiteURL)))
 	return nil
+}
+
+// slugify makes a URL key from a name: "Spring Fair 2026" -> "spring-fair-2026".
+func slugify(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			b.WriteRune(r)
+			dash = false
+		} else if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	return strings.TrimSuffix(b.String(), "-")
 }
 
 func channelNames() string {

@@ -39,6 +39,20 @@ func (s *Server) destination(ctx context.Context, c *store.Campaign) string {
 	return s.settings.get(ctx, settingWebsiteURL)
 }
 
+// linkProblem says why a campaign's printed link is not shown, with website the
+// workspace's website; nil when it leads somewhere and names the campaign. A link
+// without the campaign's UTM key would not attribute a lead from the flyer to it, and
+// a key is never made up for it (it decides which tracked traffic joins the campaign).
+func linkProblem(c *store.Campaign, website string) error {
+	if c.ShortCode == "" || c.UTMCampaign == "" {
+		return errs.E(errs.Conflict, "utm_campaign", "campaign %d has no UTM key: give it one (utm_campaign), and its printed link and QR code carry it, so a lead who comes through them is attributed to the campaign", c.ID)
+	}
+	if c.LandingURL == "" && website == "" {
+		return errNoDestination(c)
+	}
+	return nil
+}
+
 // landingURL is the page dest with the campaign's UTM parameters added.
 func landingURL(c *store.Campaign, dest, source string) (string, error) {
 	u, err := url.Parse(dest)
@@ -65,16 +79,16 @@ func (s *Server) handleShortLink(w http.ResponseWriter, r *http.Request) {
 		source = "qr"
 	}
 	to := s.destination(r.Context(), c)
-	if to == "" {
-		// Printed before its landing page or the website was cleared: the visitor
-		// reads a sentence, an API client the conflict.
+	if err := linkProblem(c, to); err != nil {
+		// Printed before its landing page, the website or its UTM key was cleared:
+		// the visitor reads a sentence, an API client the conflict.
 		if strings.Contains(r.Header.Get("Accept"), "text/html") {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			w.WriteHeader(http.StatusConflict)
 			io.WriteString(w, "<!doctype html><title>Link not active</title><p>This link does not lead anywhere yet.</p>")
 			return
 		}
-		s.writeError(w, r, errNoDestination(c))
+		s.writeError(w, r, err)
 		return
 	}
 	dest, err := landingURL(c, to, source)
@@ -96,8 +110,8 @@ func (s *Server) handleCampaignQR(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	if c.ShortCode == "" || s.destination(r.Context(), c) == "" {
-		return errNoDestination(c)
+	if err := linkProblem(c, s.destination(r.Context(), c)); err != nil {
+		return err
 	}
 	code, err := qr.Encode(s.shortLink(c)+"?src=qr", qr.M)
 	if err != nil {

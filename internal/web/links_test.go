@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -111,7 +112,7 @@ func TestMailingListExport(t *testing.T) {
 func TestCampaignWithoutLandingPageLeadsToWebsite(t *testing.T) {
 	e := newAPIEnv(t)
 	ctx := context.Background()
-	r := e.do("POST", "/api/v1/campaigns", e.token, `{"name":"Spring Flyers","channel":"direct_mail"}`)
+	r := e.do("POST", "/api/v1/campaigns", e.token, `{"name":"Spring Flyers","channel":"direct_mail","utm_campaign":"spring-flyers"}`)
 	if r.status != 201 {
 		t.Fatalf("%d %s", r.status, r.body)
 	}
@@ -171,5 +172,73 @@ func TestCampaignWithoutLandingPageLeadsToWebsite(t *testing.T) {
 	res.Body.Close()
 	if loc, _ := url.Parse(res.Header.Get("Location")); loc == nil || loc.Host != "shop.example" || loc.Query().Get("utm_source") != "link" {
 		t.Fatalf("landing page: %s", res.Header.Get("Location"))
+	}
+}
+
+// A campaign without a UTM key gets no printed link, even with a website set: the
+// link would not name the campaign, so a lead from the flyer would not be attributed
+// to it. Its QR codes and short link are a conflict that says to give it a key, and
+// no key is made up for it.
+func TestCampaignWithoutUTMKeyHasNoPrintedLink(t *testing.T) {
+	e := newAPIEnv(t)
+	ctx := context.Background()
+	if r := e.do("PUT", "/api/v1/settings", e.token, `{"website_url":"https://www.acme.example"}`); r.status != 200 {
+		t.Fatalf("set website: %d %s", r.status, r.body)
+	}
+	r := e.do("POST", "/api/v1/campaigns", e.token, `{"name":"Spring Flyers","channel":"direct_mail"}`)
+	if r.status != 201 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	var camp map[string]any
+	json.Unmarshal(r.body, &camp)
+	id := int64(camp["id"].(float64))
+	c, err := e.s.Campaign(ctx, id)
+	if err != nil || c.ShortCode == "" || c.UTMCampaign != "" {
+		t.Fatalf("campaign %+v %v", c, err)
+	}
+	for _, path := range []string{"/api/v1/campaigns", "/api/v1/campaigns/" + itoa(id)} {
+		r := e.do("GET", path, e.token, "")
+		if r.status != 200 || !strings.Contains(string(r.body), `"utm_campaign":""`) ||
+			strings.Contains(string(r.body), "short_link") || strings.Contains(string(r.body), "qr_code") {
+			t.Fatalf("%s: %d %s", path, r.status, r.body)
+		}
+	}
+	if camp["utm_campaign"] != "" || camp["short_link"] != nil || camp["qr_code"] != nil {
+		t.Fatalf("created: %s", r.body)
+	}
+	for _, f := range []string{"qr.png", "qr.svg"} {
+		r := e.do("GET", "/api/v1/campaigns/"+itoa(id)+"/"+f, e.token, "")
+		if r.status != 409 || r.json(t)["error"].(map[string]any)["field"] != "utm_campaign" || !strings.Contains(string(r.body), "UTM key") {
+			t.Fatalf("%s: %d %s", f, r.status, r.body)
+		}
+	}
+	r = e.do("GET", "/c/"+c.ShortCode, "", "")
+	if r.status != 409 || r.json(t)["error"].(map[string]any)["field"] != "utm_campaign" {
+		t.Fatalf("short link: %d %s", r.status, r.body)
+	}
+	req, _ := http.NewRequest("GET", e.srv.URL+"/c/"+c.ShortCode, nil)
+	req.Header.Set("Accept", "text/html")
+	res, err := noRedirect.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 409 || !strings.Contains(string(body), "This link does not lead anywhere yet.") {
+		t.Fatalf("browser: %d %s", res.StatusCode, body)
+	}
+
+	// Given a key, the same link leads to the website with it.
+	r = e.do("PUT", "/api/v1/campaigns/"+itoa(id), e.token, `{"name":"Spring Flyers","channel":"direct_mail","utm_campaign":"flyers-26"}`)
+	if r.status != 200 || !strings.Contains(string(r.body), "/c/"+c.ShortCode) {
+		t.Fatalf("give a key: %d %s", r.status, r.body)
+	}
+	res, err = noRedirect.Get(e.srv.URL + "/c/" + c.ShortCode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if loc, _ := url.Parse(res.Header.Get("Location")); res.StatusCode != 302 || loc.Host != "www.acme.example" || loc.Query().Get("utm_campaign") != "flyers-26" {
+		t.Fatalf("with a key: %d %s", res.StatusCode, res.Header.Get("Location"))
 	}
 }

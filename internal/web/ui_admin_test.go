@@ -87,7 +87,12 @@ func TestSettingsWebsiteGivesCampaignsALink(t *testing.T) {
 	e := newUIEnv(t)
 	e.user("admin@example.com", store.RoleAdmin)
 	ac := e.login("admin@example.com")
-	c, err := e.store.CreateCampaign(context.Background(), store.Campaign{Name: "Spring Flyers", Channel: "direct_mail"}, "test")
+	c, err := e.store.CreateCampaign(context.Background(), store.Campaign{Name: "Spring Flyers", Channel: "direct_mail", UTMCampaign: "spring-flyers"}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A campaign without a UTM key gets no printed link, website or not.
+	bare, err := e.store.CreateCampaign(context.Background(), store.Campaign{Name: "Fax", Channel: "direct_mail"}, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,4 +111,9 @@ func TestSettingsWebsiteGivesCampaignsALink(t *testing.T) {
 	}
 	wantStatus(t, e.do("GET", "/settings", nil, ac), 200, `value="https://www.acme.example"`)
 	wantStatus(t, e.do("GET", page, nil, ac), 200, "/c/"+c.ShortCode, "/api/v1/campaigns/"+itoa(c.ID)+"/qr.svg", "Leads to https://www.acme.example with the campaign")
+	w = e.do("GET", "/campaigns/"+itoa(bare.ID), nil, ac)
+	wantStatus(t, w, 200, "This campaign has no UTM key", "Give it a UTM key")
+	if strings.Contains(w.Body.String(), "/qr.svg") || strings.Contains(w.Body.String(), "/c/"+bare.ShortCode) {
+		t.Fatal("a printed link without the campaign's UTM key is shown")
+	}
 }

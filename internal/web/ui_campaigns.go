@@ -169,7 +169,7 @@ type campaignView struct {
 	Channels  []string
 	ShortLink string
 	// Destination is where the printed link leads: the landing page or the website;
-	// "" while neither is set, and the page says how to get a link.
+	// "" while neither is set. Without it or a UTM key, the page says how to get a link.
 	Destination string
 	Numbers     campaignNumbers
 	Edit        formState
@@ -234,7 +234,7 @@ func (u *ui) showCampaign(w http.ResponseWriter, r *http.Request, p *Principal, 
 	v.CanWrite = auth.Can(p.Role, auth.ManageMarketing)
 	v.Channels = channelChoices()
 	v.Destination = u.s.destination(r.Context(), v.C)
-	if v.C.ShortCode != "" && v.Destination != "" {
+	if linkProblem(v.C, v.Destination) == nil {
 		v.ShortLink = u.s.shortLink(v.C)
 	}
 	if v.Edit.Values == nil {
