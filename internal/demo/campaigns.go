@@ -65,8 +65,8 @@ func (g *gen) planCampaigns() {
 	}
 
 	fair := day(104)
-	g.fair = add(fmt.Sprintf("North Sea B2B Expo %d, Hamburg", fair.Year()), "event", "", fair, fair.AddDate(0, 0, 2),
-		"Stand B12 in hall 4; badge scans imported the day after.")
+	g.fair = add(fmt.Sprintf("North Sea B2B Expo %d, Hamburg", fair.Year()), "event", fmt.Sprintf("north-sea-expo-%d", fair.Year()), fair, fair.AddDate(0, 0, 2),
+		"Stand B12 in hall 4; badge scans imported the day after, and the flyers carry the campaign's QR code.")
 	g.cost(g.fair, fair.AddDate(0, 0, -45), 680000, 600, "Stand space, 24 m²")
 	g.cost(g.fair, fair.AddDate(0, 0, -20), 345000, 1000, "Stand construction")
 	g.cost(g.fair, fair.AddDate(0, 0, -3), 62000, 400, "Flyers and roll-ups")
