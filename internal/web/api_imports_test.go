@@ -24,6 +24,21 @@ func (e *apiEnv) runImports() {
 	e.t.Cleanup(func() { cancel(); <-done })
 }
 
+// importEnded polls the import an upload answered with until it is done or failed,
+// for ten seconds at most, and returns its last state.
+func (e *apiEnv) importEnded(r resp) map[string]any {
+	e.t.Helper()
+	var got map[string]any
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got = e.do("GET", r.header.Get("Location"), e.keys["read_only"], "").json(e.t)
+		if got["status"] == "done" || got["status"] == "failed" || time.Now().After(deadline) {
+			return got
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 func (e *apiEnv) upload(key string, file string, fields ...string) resp {
 	e.t.Helper()
 	var b bytes.Buffer
@@ -59,15 +74,7 @@ func TestImportOverAPI(t *testing.T) {
 		t.Fatalf("upload: %d %s", r.status, r.body)
 	}
 	id := int(r.json(t)["id"].(float64))
-	var got map[string]any
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		got = e.do("GET", r.header.Get("Location"), e.keys["read_only"], "").json(t)
-		if got["status"] == "done" || got["status"] == "failed" || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	got := e.importEnded(r)
 	if got["status"] != "done" || got["rows_read"] != 3.0 || got["created"] != 2.0 || got["updated"] != 0.0 || got["rejected"] != 1.0 || got["rows_total"] != 3.0 {
 		t.Fatalf("import = %v", got)
 	}
@@ -127,15 +134,7 @@ func TestImportOverAPIRaggedRow(t *testing.T) {
 	if r.status != 202 {
 		t.Fatalf("upload: %d %s", r.status, r.body)
 	}
-	var got map[string]any
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		got = e.do("GET", r.header.Get("Location"), e.keys["read_only"], "").json(t)
-		if got["status"] == "done" || got["status"] == "failed" || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	got := e.importEnded(r)
 	msg, _ := got["error"].(string)
 	if got["status"] != "failed" || !strings.HasPrefix(msg, "line 5: this row has 5 fields, but the header has 4 columns") ||
 		got["created"] != 0.0 || got["rejected"] != 0.0 || got["rows_read"] != 0.0 {

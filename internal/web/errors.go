@@ -42,13 +42,20 @@ type errorDetail struct {
 // writeError answers with the error shape of SPEC section 11. Errors that are not
 // ours are logged with the request and shown to the caller only as an internal error.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	var e *errs.Error
 	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
 		// The caller hung up; nobody reads this answer and nothing went wrong here.
 		s.log.DebugContext(r.Context(), "request abandoned by the client", "method", r.Method, "path", r.URL.Path)
 		w.WriteHeader(http.StatusServiceUnavailable)
 		return
 	}
+	e, status := s.answerOf(r, err)
+	writeJSON(w, status, errorBody{errorDetail{Code: e.Code, Message: e.Message, Field: e.Field, Details: e.Details}})
+}
+
+// answerOf is the error as a caller is told it, with its status. An error that is
+// not ours is logged with the request and becomes an internal error.
+func (s *Server) answerOf(r *http.Request, err error) (*errs.Error, int) {
+	var e *errs.Error
 	if !errors.As(err, &e) {
 		s.log.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 		e = errs.E(errs.Internal, "", "something went wrong on our side; it has been logged")
@@ -57,7 +64,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if status == 0 {
 		status = http.StatusBadRequest
 	}
-	writeJSON(w, status, errorBody{errorDetail{Code: e.Code, Message: e.Message, Field: e.Field, Details: e.Details}})
+	return e, status
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -33,18 +33,7 @@ var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request
 
 func postForm(t *testing.T, srv string, slug string, v url.Values, hdr ...string) (*http.Response, string) {
 	t.Helper()
-	req, _ := http.NewRequest("POST", srv+"/f/"+slug, strings.NewReader(v.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	res, err := noRedirect.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res, string(b)
+	return rawPost(t, srv+"/f/"+slug, "application/x-www-form-urlencoded", strings.NewReader(v.Encode()), hdr...)
 }
 
 var stampRe = regexp.MustCompile(`name="_ts" value="([^"]+)"`)

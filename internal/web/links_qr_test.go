@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"image/png"
@@ -297,15 +296,7 @@ func pathSquares(t *testing.T, d string) [][2]int {
 // back module by module and compared with the QR library's matrix of the link.
 func TestCampaignQRCodesEncodeTheShortLink(t *testing.T) {
 	e := newAPIEnv(t)
-	r := e.do("POST", "/api/v1/campaigns", e.token, `{"name":"Direct Mail Autumn","channel":"direct_mail","landing_url":"https://shop.example/autumn"}`)
-	if r.status != 201 {
-		t.Fatalf("%d %s", r.status, r.body)
-	}
-	var camp struct {
-		ID        int64  `json:"id"`
-		ShortLink string `json:"short_link"`
-	}
-	json.Unmarshal(r.body, &camp)
+	camp := e.createCampaign(`{"name":"Direct Mail Autumn","channel":"direct_mail","landing_url":"https://shop.example/autumn"}`)
 	checkCampaignQR(t, e, camp.ID, camp.ShortLink)
 }
 

@@ -12,21 +12,33 @@ import (
 	"github.com/lodestone-hq/lodestone/internal/store"
 )
 
+// printedCampaign is what the campaigns API answers of a campaign's printed link.
+type printedCampaign struct {
+	ID          int64  `json:"id"`
+	ShortLink   string `json:"short_link"`
+	QRCode      string `json:"qr_code"`
+	UTMCampaign string `json:"utm_campaign"`
+}
+
+// createCampaign creates a campaign through the API and reads its printed link.
+func (e *apiEnv) createCampaign(body string) printedCampaign {
+	e.t.Helper()
+	r := e.do("POST", "/api/v1/campaigns", e.token, body)
+	if r.status != 201 {
+		e.t.Fatalf("%d %s", r.status, r.body)
+	}
+	var camp printedCampaign
+	if err := json.Unmarshal(r.body, &camp); err != nil {
+		e.t.Fatal(err)
+	}
+	return camp
+}
+
 // A flyer's QR code leads to the landing page with the campaign's UTM parameters, and
 // a lead who signs up there is attributed to the campaign.
 func TestPrintedLinkAttributesToCampaign(t *testing.T) {
 	e := newAPIEnv(t)
-	r := e.do("POST", "/api/v1/campaigns", e.token, `{"name":"Trade Fair Berlin","channel":"event","landing_url":"`+e.srv.URL+`/f/fair?lang=de"}`)
-	if r.status != 201 {
-		t.Fatalf("%d %s", r.status, r.body)
-	}
-	var camp struct {
-		ID          int64  `json:"id"`
-		ShortLink   string `json:"short_link"`
-		QRCode      string `json:"qr_code"`
-		UTMCampaign string `json:"utm_campaign"`
-	}
-	json.Unmarshal(r.body, &camp)
+	camp := e.createCampaign(`{"name":"Trade Fair Berlin","channel":"event","landing_url":"` + e.srv.URL + `/f/fair?lang=de"}`)
 	if camp.UTMCampaign != "trade-fair-berlin" || !strings.Contains(camp.ShortLink, "/c/") {
 		t.Fatalf("campaign = %+v", camp)
 	}
@@ -112,17 +124,7 @@ func TestMailingListExport(t *testing.T) {
 func TestCampaignWithoutLandingPageLeadsToWebsite(t *testing.T) {
 	e := newAPIEnv(t)
 	ctx := context.Background()
-	r := e.do("POST", "/api/v1/campaigns", e.token, `{"name":"Spring Flyers","channel":"direct_mail","utm_campaign":"spring-flyers"}`)
-	if r.status != 201 {
-		t.Fatalf("%d %s", r.status, r.body)
-	}
-	var camp struct {
-		ID          int64  `json:"id"`
-		ShortLink   string `json:"short_link"`
-		QRCode      string `json:"qr_code"`
-		UTMCampaign string `json:"utm_campaign"`
-	}
-	json.Unmarshal(r.body, &camp)
+	camp := e.createCampaign(`{"name":"Spring Flyers","channel":"direct_mail","utm_campaign":"spring-flyers"}`)
 	c, err := e.s.Campaign(ctx, camp.ID)
 	if err != nil || c.ShortCode == "" || camp.UTMCampaign != "spring-flyers" {
 		t.Fatalf("campaign %+v %v, api %+v", c, err, camp)
@@ -143,7 +145,7 @@ func TestCampaignWithoutLandingPageLeadsToWebsite(t *testing.T) {
 	if r := e.do("PUT", "/api/v1/settings", e.token, `{"website_url":" https://www.acme.example/?lang=en "}`); r.status != 200 || !strings.Contains(string(r.body), `"website_url":"https://www.acme.example/?lang=en"`) {
 		t.Fatalf("set website: %d %s", r.status, r.body)
 	}
-	r = e.do("GET", "/api/v1/campaigns/"+itoa(camp.ID), e.token, "")
+	r := e.do("GET", "/api/v1/campaigns/"+itoa(camp.ID), e.token, "")
 	json.Unmarshal(r.body, &camp)
 	if !strings.HasSuffix(camp.ShortLink, "/c/"+c.ShortCode) || !strings.HasSuffix(camp.QRCode, "/qr.svg") {
 		t.Fatalf("with a website: %s", r.body)
@@ -162,8 +164,7 @@ func TestCampaignWithoutLandingPageLeadsToWebsite(t *testing.T) {
 	checkCampaignQR(t, e, camp.ID, camp.ShortLink)
 
 	// A landing page of its own still wins over the website.
-	r = e.do("POST", "/api/v1/campaigns", e.token, `{"name":"Fair","channel":"event","landing_url":"https://shop.example/fair"}`)
-	json.Unmarshal(r.body, &camp)
+	camp = e.createCampaign(`{"name":"Fair","channel":"event","landing_url":"https://shop.example/fair"}`)
 	u, _ := url.Parse(camp.ShortLink)
 	res, err = noRedirect.Get(e.srv.URL + u.Path)
 	if err != nil {

@@ -84,15 +84,7 @@ func (s *Server) postRefused(w http.ResponseWriter, r *http.Request, def *captur
 		s.publicError(w, r, err)
 		return
 	}
-	var e *errs.Error
-	if !errors.As(err, &e) {
-		s.log.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path, "err", err)
-		e = errs.E(errs.Internal, "", "")
-	}
-	status := statusOf[e.Code]
-	if status == 0 {
-		status = http.StatusBadRequest
-	}
+	e, status := s.answerOf(r, err)
 	ref := formRefusal{Title: "The form was not sent"}
 	switch {
 	case e.Code == errs.NotFound:
